@@ -1,0 +1,100 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Sésame: identity provider for school télé-services (CAS and OpenID
+/// Connect), with parent and pupil accounts created from activation codes.
+#[derive(Debug, Parser)]
+#[command(name = "sesame", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: config/sesame.toml when it exists).
+    /// Every key can be overridden by SESAME__SECTION__KEY variables.
+    #[arg(long, short, global = true, env = "SESAME_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (HTTP). Migrates the database first. Stops cleanly on
+    /// SIGTERM or Ctrl-C, letting requests in flight finish.
+    Serve,
+    /// Run a demonstration: a fresh SQLite database in data/demo with the
+    /// sample school imported, activation codes printed, and the server
+    /// started. Nothing to install.
+    Demo(DemoArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Validate the configuration and print it, secrets masked. Exits 3 when
+    /// it is invalid, naming the file, the key and the reason.
+    CheckConfig,
+    /// Import school exports: SIECLE ElevesSansAdresses.xml and
+    /// ResponsablesAvecAdresses.xml (plain or zipped, ISO-8859-15 or UTF-8)
+    /// and Sésame's CSV files (docs/import.md). All files are applied in one
+    /// transaction: if one is refused, nothing is written.
+    Import(ImportArgs),
+    /// Activation codes: generate them (with their letters) or check one.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Generate activation codes for a school and write the notification
+    /// letters (PDF, one page per guardian or pupil) and mail-merge CSV files.
+    /// Codes are stored only as keyed hashes, so they are shown only by the
+    /// run that creates them: generation and printing are one command.
+    Letters(LettersArgs),
+    /// Print a new random secret key (32 bytes, base64url) for [secrets].
+    Secret,
+}
+
+/// `sesame demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+/// `sesame import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import (.xml, .csv or .zip).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Name to give the school (SIECLE exports do not carry it).
+    #[arg(long)]
+    pub school_name: Option<String>,
+}
+
+/// `sesame codes`.
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Give every (legal guardian, pupil) pair without a valid code a Code
+    /// Activation Responsable and every pupil without one a Code Activation
+    /// Élève, print them, and write the letters. Codes are stored only as
+    /// keyed hashes: this run is the only time they can be shown.
+    Generate(LettersArgs),
+    /// Tell whom a typed code belongs to and whether it is valid (helpdesk).
+    Verify {
+        /// The code as typed (case, spaces and dashes do not matter).
+        code: String,
+    },
+}
+
+/// Options of code generation.
+#[derive(Debug, Args)]
+pub struct LettersArgs {
+    /// The school's UAI.
+    #[arg(long)]
+    pub uai: String,
+    /// Revoke every unused code of the school and issue new ones; the old
+    /// codes stop working at once.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Folder for the letters (PDF) and mail-merge files (CSV).
+    #[arg(long, default_value = "lettres")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,112 @@
+//! `App`: every dependency of the use cases, built once at start-up and
+//! shared (no global singletons).
+
+use crate::config::{Config, Mode};
+use crate::keys::Keys;
+use sesame_domain::{Clock, SystemClock};
+use sesame_store::db::DbOptions;
+use sesame_store::{Database, EphemeralStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why Sésame could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A secret could not be read or generated.
+    #[error("secrets: {0}")]
+    Secrets(String),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Db(#[from] sesame_store::DbErr),
+    /// The ephemeral store could not be set up.
+    #[error("ephemeral store: {0}")]
+    Store(#[from] sesame_store::EphemeralError),
+}
+
+/// The application: configuration, database, ephemeral store, clock, keys.
+#[derive(Debug)]
+pub struct App {
+    /// The validated configuration.
+    pub config: Config,
+    /// The relational database.
+    pub db: Database,
+    /// The shared ephemeral store.
+    pub store: EphemeralStore,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Keyed hashes.
+    pub keys: Keys,
+}
+
+/// What `/readyz` reports.
+#[derive(Debug)]
+pub struct Readiness {
+    /// Whether the database answers, or why not.
+    pub database: Result<(), String>,
+    /// Whether the ephemeral store answers, or why not.
+    pub store: Result<(), String>,
+}
+
+impl Readiness {
+    /// Whether every dependency answers.
+    pub fn ready(&self) -> bool {
+        self.database.is_ok() && self.store.is_ok()
+    }
+}
+
+impl App {
+    /// Opens the database (migrating it), the ephemeral store, and reads the
+    /// keys. In development mode, missing secrets are generated into the
+    /// data folder.
+    pub async fn init(config: Config) -> Result<Self, InitError> {
+        Self::init_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`App::init`], with a given clock.
+    pub async fn init_with_clock(mut config: Config, clock: Arc<dyn Clock>) -> Result<Self, InitError> {
+        if config.server.mode == Mode::Development {
+            config
+                .secrets
+                .fill_for_development(&config.server.data_dir)
+                .map_err(|e| InitError::Secrets(format!("{}: {e}", config.server.data_dir.join("secrets").display())))?;
+        }
+        let secret = |s: &Option<crate::config::SecretKey>, name: &str| {
+            s.as_ref()
+                .map(|k| k.expose().as_bytes().to_vec())
+                .ok_or_else(|| InitError::Secrets(format!("secrets.{name} is missing")))
+        };
+        let keys = Keys::new(
+            &secret(&config.secrets.code_hmac_key, "code_hmac_key")?,
+            &secret(&config.secrets.token_hmac_key, "token_hmac_key")?,
+        );
+        let opts = DbOptions {
+            max_connections: config.database.max_connections,
+            connect_timeout: Duration::from_secs(config.database.connect_timeout_secs),
+        };
+        let db = Database::connect_and_migrate(&config.database.url, &opts).await?;
+        let store = if config.redis.url.is_empty() {
+            EphemeralStore::memory()
+        } else {
+            EphemeralStore::redis(
+                &config.redis.url,
+                &config.redis.key_prefix,
+                Duration::from_millis(config.redis.timeout_ms),
+            )?
+        };
+        Ok(Self { config, db, store, clock, keys })
+    }
+
+    /// Asks the database and the ephemeral store whether they answer.
+    pub async fn readiness(&self) -> Readiness {
+        let limit = Duration::from_secs(2);
+        let database = match tokio::time::timeout(limit, self.db.ping()).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("timed out".into()),
+        };
+        let store = match tokio::time::timeout(limit, self.store.ping()).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("timed out".into()),
+        };
+        Readiness { database, store }
+    }
+}

@@ -1,0 +1,424 @@
+//! Sésame's configuration: defaults, then `config/sesame.toml` (or the file
+//! given), then `SESAME__SECTION__KEY` environment variables, then secrets
+//! read from `*_file` paths. A bad value stops startup with the file (or
+//! variable), the key and the reason.
+
+mod secrets;
+mod services;
+
+pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
+pub use services::{CasService, OidcClient, Protocol, ServiceDef};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// A configuration error, worded for an administrator: where the value came
+/// from, which key, and why it is refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl ConfigError {
+    fn at(origin: &str, key: &str, reason: impl std::fmt::Display) -> Self {
+        Self(format!("{origin}: key `{key}`: {reason}"))
+    }
+}
+
+/// Development or production. Production refuses missing, sample or short
+/// secret keys and insecure settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Local use: missing secrets are generated into the data folder.
+    Development,
+    /// Real users: every secret must be given.
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// development | production.
+    pub mode: Mode,
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The public base URL users reach Sésame at; every absolute link is
+    /// built from it, never from the Host header.
+    pub public_url: Url,
+    /// Folder for the SQLite file, the mail outbox and generated secrets.
+    pub data_dir: PathBuf,
+    /// Folder of the registered services and clients (one TOML file each).
+    pub services_dir: PathBuf,
+    /// human | json.
+    pub log_format: LogFormat,
+    /// Seconds granted to in-flight requests on SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/file.db` or `postgres://user@host/db`. Empty: an SQLite
+    /// file `sesame.db` in `server.data_dir`.
+    pub url: String,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection.
+    pub connect_timeout_secs: u64,
+}
+
+/// `[redis]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://host:port/db`. Empty: the in-process store (one node only).
+    pub url: String,
+    /// Prefix of every key, so that several deployments can share a Redis.
+    pub key_prefix: String,
+    /// Milliseconds before a Redis command is given up.
+    pub timeout_ms: u64,
+}
+
+/// How mail leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// Written as `.eml` files in `mail.outbox_dir`.
+    Outbox,
+    /// Sent to an SMTP server.
+    Smtp,
+}
+
+/// SMTP transport security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// STARTTLS, required (port 587).
+    Starttls,
+    /// No TLS: only for a relay on localhost.
+    None,
+}
+
+/// `[mail.smtp]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Server host name.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// tls | starttls | none.
+    pub tls: SmtpTls,
+    /// User name, empty for none.
+    pub username: String,
+    /// Password (secret).
+    pub password: Option<SecretKey>,
+    /// File holding the password.
+    pub password_file: Option<PathBuf>,
+}
+
+/// `[mail]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// outbox | smtp.
+    pub transport: MailTransport,
+    /// Folder the outbox transport writes to. Empty: `outbox` in `server.data_dir`.
+    pub outbox_dir: PathBuf,
+    /// The From header.
+    pub from: String,
+    /// SMTP settings, when `transport = "smtp"`.
+    pub smtp: SmtpConfig,
+}
+
+/// `[branding]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandingConfig {
+    /// The académie's name, shown on every page, mail and letter.
+    pub academie: String,
+    /// Path of the académie's logo (PNG or SVG); empty for none.
+    pub logo: PathBuf,
+    /// The address printed on the letters, where parents start (the portal).
+    pub portal_url: Url,
+    /// Who to contact for help, printed on the letters and pages.
+    pub help: String,
+}
+
+/// `[codes]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    /// Days an activation code stays valid after it is generated.
+    pub validity_days: u32,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[database]`.
+    pub database: DatabaseConfig,
+    /// `[redis]`.
+    pub redis: RedisConfig,
+    /// `[mail]`.
+    pub mail: MailConfig,
+    /// `[branding]`.
+    pub branding: BrandingConfig,
+    /// `[codes]`.
+    pub codes: CodesConfig,
+    /// `[secrets]`.
+    pub secrets: Secrets,
+    /// The registered services, read from `server.services_dir`.
+    #[serde(skip)]
+    pub services: Vec<ServiceDef>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let url = |s: &str| Url::parse(s).unwrap_or_else(|_| unreachable!("constant URL"));
+        Self {
+            server: ServerConfig {
+                mode: Mode::Development,
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                public_url: url("http://localhost:8080/"),
+                data_dir: PathBuf::from("data"),
+                services_dir: PathBuf::from("config/services"),
+                log_format: LogFormat::Human,
+                shutdown_grace_secs: 20,
+            },
+            database: DatabaseConfig {
+                url: String::new(),
+                max_connections: 10,
+                connect_timeout_secs: 5,
+            },
+            redis: RedisConfig {
+                url: String::new(),
+                key_prefix: "sesame:".into(),
+                timeout_ms: 1500,
+            },
+            mail: MailConfig {
+                transport: MailTransport::Outbox,
+                outbox_dir: PathBuf::new(),
+                from: "Sésame <ne-pas-repondre@localhost>".into(),
+                smtp: SmtpConfig {
+                    host: String::new(),
+                    port: 587,
+                    tls: SmtpTls::Starttls,
+                    username: String::new(),
+                    password: None,
+                    password_file: None,
+                },
+            },
+            branding: BrandingConfig {
+                academie: "Académie de démonstration".into(),
+                logo: PathBuf::new(),
+                portal_url: url("http://localhost:8080/"),
+                help: "adressez-vous au secrétariat de l'établissement".into(),
+            },
+            codes: CodesConfig { validity_days: 92 },
+            secrets: Secrets::default(),
+            services: Vec::new(),
+        }
+    }
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSource {
+    /// The TOML file, if any. When `None` and `default_file` is set,
+    /// `config/sesame.toml` is read if it exists.
+    pub file: Option<PathBuf>,
+    /// Whether to look for `config/sesame.toml` when no file is given.
+    pub default_file: bool,
+    /// Whether to read `SESAME__*` environment variables.
+    pub env: bool,
+    /// Defaults to start from instead of the built-in ones.
+    pub base: Option<Config>,
+}
+
+impl Config {
+    /// Loads, layers and validates the configuration.
+    pub fn load(source: &ConfigSource) -> Result<Self, ConfigError> {
+        let base = source.base.clone().unwrap_or_default();
+        let mut figment = Figment::from(Serialized::defaults(base));
+        let file = match &source.file {
+            Some(f) if !f.is_file() => {
+                return Err(ConfigError(format!(
+                    "{}: configuration file not found",
+                    f.display()
+                )));
+            }
+            Some(f) => Some(f.clone()),
+            None => Some(PathBuf::from("config/sesame.toml")).filter(|p| source.default_file && p.is_file()),
+        };
+        if let Some(f) = &file {
+            figment = figment.merge(Toml::file_exact(f));
+        }
+        if source.env {
+            figment = figment.merge(Env::prefixed("SESAME__").split("__"));
+        }
+        let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
+        let origin = |key: &str| -> String {
+            match figment.find_metadata(key) {
+                Some(m) => match &m.source {
+                    Some(figment::Source::File(p)) => p.display().to_string(),
+                    Some(other) => other.to_string(),
+                    None => m.name.to_string(),
+                },
+                None => "defaults".into(),
+            }
+        };
+        config.resolve_paths();
+        config.validate(&origin)?;
+        config.services = services::load_dir(&config.server.services_dir)?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self) {
+        if self.database.url.is_empty() {
+            self.database.url = format!(
+                "sqlite://{}",
+                self.server.data_dir.join("sesame.db").display()
+            );
+        }
+        if self.mail.outbox_dir.as_os_str().is_empty() {
+            self.mail.outbox_dir = self.server.data_dir.join("outbox");
+        }
+    }
+
+    fn validate(&mut self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let err = |key: &str, reason: String| ConfigError::at(&origin(key), key, reason);
+        if sesame_store::DbKind::of_url(&self.database.url).is_none() {
+            return Err(err(
+                "database.url",
+                format!(
+                    "unsupported database URL {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
+                    mask_url(&self.database.url)
+                ),
+            ));
+        }
+        if !self.redis.url.is_empty() {
+            match Url::parse(&self.redis.url) {
+                Ok(u) if matches!(u.scheme(), "redis" | "rediss") => {}
+                _ => {
+                    return Err(err(
+                        "redis.url",
+                        "expected redis://HOST:PORT/DB or rediss://…, or empty for the in-process store".into(),
+                    ));
+                }
+            }
+        }
+        if self.redis.timeout_ms == 0 || self.redis.timeout_ms > 10_000 {
+            return Err(err("redis.timeout_ms", "must be between 1 and 10000".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(err("database.max_connections", "must be at least 1".into()));
+        }
+        if !(1..=730).contains(&self.codes.validity_days) {
+            return Err(err("codes.validity_days", "must be between 1 and 730 days".into()));
+        }
+        for (key, u) in [
+            ("server.public_url", &self.server.public_url),
+            ("branding.portal_url", &self.branding.portal_url),
+        ] {
+            if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                return Err(err(key, format!("{u} is not an http(s) URL")));
+            }
+        }
+        if self.branding.academie.trim().is_empty() {
+            return Err(err("branding.academie", "must not be empty".into()));
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.trim().is_empty() {
+            return Err(err("mail.smtp.host", "required when mail.transport = \"smtp\"".into()));
+        }
+        if self.mail.from.contains(['\r', '\n']) || !self.mail.from.contains('@') {
+            return Err(err("mail.from", "expected one address such as \"Sésame <no-reply@example.org>\"".into()));
+        }
+        self.mail.smtp.password =
+            secrets::resolve_file(self.mail.smtp.password.take(), &self.mail.smtp.password_file, "mail.smtp.password", origin)?;
+        self.secrets.resolve_files(origin)?;
+        if self.server.mode == Mode::Production {
+            if self.server.public_url.scheme() != "https" {
+                return Err(err("server.public_url", "must be https in production mode".into()));
+            }
+            self.secrets.check_production(origin)?;
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = mask_url(&shown.database.url);
+        shown.redis.url = mask_url(&shown.redis.url);
+        let mut out = toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# {e}\n"));
+        out.push_str(&format!("\n# {} registered service(s)\n", self.services.len()));
+        for s in &self.services {
+            out.push_str(&format!("#   {} ({:?}) from {}\n", s.id, s.protocol, s.file.display()));
+        }
+        out
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.server.data_dir
+    }
+}
+
+/// Hides the password of a URL.
+pub fn mask_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("********"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn describe(e: &figment::Error) -> ConfigError {
+    let mut lines = Vec::new();
+    for e in e.clone() {
+        let key = e.path.join(".");
+        let origin = match &e.metadata {
+            Some(m) => match &m.source {
+                Some(figment::Source::File(p)) => p.display().to_string(),
+                Some(other) => other.to_string(),
+                None => m.name.to_string(),
+            },
+            None => "configuration".into(),
+        };
+        let reason = match &e.kind {
+            figment::error::Kind::UnknownField(f, _) => {
+                let full = if key.is_empty() { f.clone() } else { format!("{key}.{f}") };
+                lines.push(format!("{origin}: key `{full}`: unknown key"));
+                continue;
+            }
+            kind => kind.to_string(),
+        };
+        let key = if key.is_empty() { "(file)".into() } else { key };
+        lines.push(format!("{origin}: key `{key}`: {reason}"));
+    }
+    ConfigError(lines.join("\n"))
+}

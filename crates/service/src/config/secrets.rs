@@ -1,0 +1,179 @@
+//! `[secrets]`: one server key per purpose (SECURITY.md §1.3), given inline,
+//! by a `*_file` path (containers' secret files) or, in development mode only,
+//! generated once into the data folder.
+
+use super::ConfigError;
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::path::{Path, PathBuf};
+
+/// Shortest key accepted in production, in bytes (256 bits of a random key
+/// printed in base64 takes 43 characters).
+pub const MIN_KEY_LEN: usize = 32;
+
+/// A secret value. It prints as `********` in logs and in `check-config`.
+#[derive(Clone)]
+pub struct SecretKey(SecretString);
+
+impl SecretKey {
+    /// Wraps a secret.
+    pub fn new(s: String) -> Self {
+        Self(SecretString::from(s))
+    }
+
+    /// The secret's bytes.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(********)")
+    }
+}
+
+impl Serialize for SecretKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("********")
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
+
+/// The server keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Key of the HMAC-SHA256 that stores activation codes.
+    pub code_hmac_key: Option<SecretKey>,
+    /// File holding `code_hmac_key`.
+    pub code_hmac_key_file: Option<PathBuf>,
+    /// Key that authenticates cookies.
+    pub cookie_key: Option<SecretKey>,
+    /// File holding `cookie_key`.
+    pub cookie_key_file: Option<PathBuf>,
+    /// Key of the HMAC that stores tokens (confirmation, unlock, refresh).
+    pub token_hmac_key: Option<SecretKey>,
+    /// File holding `token_hmac_key`.
+    pub token_hmac_key_file: Option<PathBuf>,
+}
+
+/// Reads a secret from its `*_file` path when one is given.
+pub(super) fn resolve_file(
+    inline: Option<SecretKey>,
+    file: &Option<PathBuf>,
+    key: &str,
+    origin: &dyn Fn(&str) -> String,
+) -> Result<Option<SecretKey>, ConfigError> {
+    let Some(path) = file else { return Ok(inline) };
+    let file_key = format!("{key}_file");
+    if inline.is_some() {
+        return Err(ConfigError::at(
+            &origin(&file_key),
+            &file_key,
+            format!("give either `{key}` or `{file_key}`, not both"),
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::at(&origin(&file_key), &file_key, format!("cannot read {}: {e}", path.display()))
+    })?;
+    Ok(Some(SecretKey::new(text.trim_end_matches(['\n', '\r']).to_owned())))
+}
+
+impl Secrets {
+    fn slots(&mut self) -> [(&'static str, &mut Option<SecretKey>, &Option<PathBuf>); 3] {
+        [
+            ("secrets.code_hmac_key", &mut self.code_hmac_key, &self.code_hmac_key_file),
+            ("secrets.cookie_key", &mut self.cookie_key, &self.cookie_key_file),
+            ("secrets.token_hmac_key", &mut self.token_hmac_key, &self.token_hmac_key_file),
+        ]
+    }
+
+    pub(super) fn resolve_files(&mut self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        for (key, value, file) in self.slots() {
+            *value = resolve_file(value.take(), file, key, origin)?;
+        }
+        Ok(())
+    }
+
+    /// Security: in production every key must be given, long, not a sample
+    /// value, and used for one purpose only (SES-12).
+    pub(super) fn check_production(&mut self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let mut seen: Vec<(&str, String)> = Vec::new();
+        for (key, value, _) in self.slots() {
+            let Some(v) = value else {
+                return Err(ConfigError::at(&origin(key), key, "missing: production mode needs every secret key (generate one with `sesame secret`)"));
+            };
+            let v = v.expose();
+            if v.len() < MIN_KEY_LEN {
+                return Err(ConfigError::at(&origin(key), key, format!("too short: at least {MIN_KEY_LEN} bytes are needed (generate one with `sesame secret`)")));
+            }
+            if looks_like_sample(v) {
+                return Err(ConfigError::at(&origin(key), key, "this is a sample value: generate a real key with `sesame secret`"));
+            }
+            if let Some((other, _)) = seen.iter().find(|(_, s)| s == v) {
+                return Err(ConfigError::at(&origin(key), key, format!("the same key is used for `{other}`: use one key per purpose")));
+            }
+            seen.push((key, v.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// In development, fills every missing key from `DATA_DIR/secrets/NAME.key`,
+    /// creating the file with a random key the first time.
+    pub fn fill_for_development(&mut self, data_dir: &Path) -> std::io::Result<()> {
+        let dir = data_dir.join("secrets");
+        for (key, value, _) in self.slots() {
+            if value.is_some() {
+                continue;
+            }
+            let name = key.trim_start_matches("secrets.");
+            let path = dir.join(format!("{name}.key"));
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t.trim().to_owned(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(&dir)?;
+                    let k = generate_key();
+                    write_private(&path, &k)?;
+                    k
+                }
+                Err(e) => return Err(e),
+            };
+            *value = Some(SecretKey::new(text));
+        }
+        Ok(())
+    }
+}
+
+fn looks_like_sample(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    ["change", "sample", "example", "exemple", "secret", "xxxxxxxx", "demo", "test"]
+        .iter()
+        .any(|w| l.contains(w))
+        || v.chars().all(|c| Some(c) == v.chars().next())
+}
+
+/// A new random key: 32 bytes from the OS generator, base64url.
+pub fn generate_key() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")
+}

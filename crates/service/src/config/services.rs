@@ -1,0 +1,155 @@
+//! Registered services and clients: one TOML file each in
+//! `server.services_dir`. The CAS and OpenID Connect front-ends read them.
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// The protocol a service speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// CAS 1/2/3.
+    Cas,
+    /// OpenID Connect.
+    Oidc,
+}
+
+/// `[cas]` of a service file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasService {
+    /// Service URLs matched exactly.
+    #[serde(default)]
+    pub service_urls: Vec<Url>,
+    /// Anchored patterns (`^…$`) matched against the whole service URL.
+    #[serde(default)]
+    pub service_patterns: Vec<String>,
+    /// Whether the service may obtain proxy tickets.
+    #[serde(default)]
+    pub proxy_allowed: bool,
+    /// Where single-logout requests are POSTed; none when absent.
+    pub logout_url: Option<Url>,
+}
+
+/// `[oidc]` of a client file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcClient {
+    /// The client_id.
+    pub client_id: String,
+    /// The argon2id hash of the client secret; absent for a public client.
+    pub client_secret_hash: Option<String>,
+    /// Exact redirect URIs.
+    pub redirect_uris: Vec<Url>,
+    /// Exact post-logout redirect URIs.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<Url>,
+    /// Scopes the client may ask for.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Back-channel logout URI.
+    pub backchannel_logout_uri: Option<Url>,
+    /// Whether the user must consent (false for first-party clients).
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// One registered service or client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDef {
+    /// Stable identifier (letters, digits, `-`, `_`).
+    pub id: String,
+    /// Name shown to users.
+    pub name: String,
+    /// cas | oidc.
+    pub protocol: Protocol,
+    /// Released attributes: Sésame attribute → name the service expects.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// CAS settings.
+    pub cas: Option<CasService>,
+    /// OpenID Connect settings.
+    pub oidc: Option<OidcClient>,
+    /// The file the definition was read from.
+    #[serde(skip)]
+    pub file: PathBuf,
+}
+
+/// Attributes a service may be given.
+pub const RELEASABLE: &[&str] = &[
+    "identifiant", "profile", "first_name", "last_name", "email", "uai", "classes", "children",
+];
+
+/// Reads every `*.toml` of `dir` (a missing folder means no services).
+pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ConfigError(format!("{}: cannot read the services folder: {e}", dir.display()))),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    let mut ids = HashSet::new();
+    let mut client_ids = HashSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| ConfigError(format!("{}: cannot read: {e}", file.display())))?;
+        let mut def: ServiceDef = toml::from_str(&text).map_err(|e| {
+            ConfigError(format!("{}: {}", file.display(), e.to_string().trim_end()))
+        })?;
+        def.file = file.clone();
+        let at = |key: &str, reason: String| ConfigError::at(&file.display().to_string(), key, reason);
+        if def.id.is_empty() || !def.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(at("id", "use letters, digits, '-' and '_' only".into()));
+        }
+        if !ids.insert(def.id.clone()) {
+            return Err(at("id", format!("service id {:?} is already used by another file", def.id)));
+        }
+        for attr in def.attributes.keys() {
+            if !RELEASABLE.contains(&attr.as_str()) {
+                return Err(at(&format!("attributes.{attr}"), format!("unknown attribute; known: {}", RELEASABLE.join(", "))));
+            }
+        }
+        match def.protocol {
+            Protocol::Cas => {
+                let Some(cas) = &def.cas else {
+                    return Err(at("cas", "a CAS service needs a [cas] section".into()));
+                };
+                if cas.service_urls.is_empty() && cas.service_patterns.is_empty() {
+                    return Err(at("cas.service_urls", "give at least one service URL or pattern".into()));
+                }
+                for p in &cas.service_patterns {
+                    if !p.starts_with('^') || !p.ends_with('$') {
+                        return Err(at("cas.service_patterns", format!("{p:?} must be anchored with ^ and $")));
+                    }
+                }
+            }
+            Protocol::Oidc => {
+                let Some(oidc) = &def.oidc else {
+                    return Err(at("oidc", "an OpenID Connect client needs an [oidc] section".into()));
+                };
+                if !client_ids.insert(oidc.client_id.clone()) {
+                    return Err(at("oidc.client_id", format!("client_id {:?} is already used", oidc.client_id)));
+                }
+                if oidc.redirect_uris.is_empty() {
+                    return Err(at("oidc.redirect_uris", "give at least one redirect URI".into()));
+                }
+                for u in &oidc.redirect_uris {
+                    if u.fragment().is_some() {
+                        return Err(at("oidc.redirect_uris", format!("{u} must not have a fragment")));
+                    }
+                }
+            }
+        }
+        out.push(def);
+    }
+    Ok(out)
+}

@@ -1,0 +1,185 @@
+//! `sesame import`: reading school exports (SIECLE XML, CSV; plain or zipped)
+//! and applying them to the database in one transaction.
+
+pub mod csv;
+mod error;
+pub mod siecle;
+mod source;
+
+pub use error::{ImportError, parse_date};
+pub use siecle::SiecleExport;
+
+use crate::app::App;
+use sesame_store::school_data::{self, Counts, GuardianCounts};
+use sesame_store::{StoreError, TransactionTrait};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Why an import run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRunError {
+    /// A file was refused: nothing was written.
+    #[error("{0}")]
+    Refused(#[from] ImportError),
+    /// The database failed: nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sesame_store::DbErr> for ImportRunError {
+    fn from(e: sesame_store::DbErr) -> Self {
+        Self::Store(StoreError::Db(e))
+    }
+}
+
+/// Options of an import run.
+#[derive(Debug, Default, Clone)]
+pub struct ImportOptions {
+    /// Name to give the school(s) of the files.
+    pub school_name: Option<String>,
+}
+
+/// What one file changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// A pupils file.
+    Pupils(Counts),
+    /// A guardians file.
+    Guardians(GuardianCounts),
+}
+
+/// One line of the report: a file (or a school within a CSV file).
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The file.
+    pub source: String,
+    /// The school.
+    pub uai: String,
+    /// What changed.
+    pub outcome: FileOutcome,
+    /// Anomalies worth a look that did not stop the import.
+    pub warnings: Vec<String>,
+}
+
+/// What an import run did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// One entry per file and school.
+    pub files: Vec<FileReport>,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn line(f: &mut std::fmt::Formatter<'_>, what: &str, c: &Counts, ignored: &str) -> std::fmt::Result {
+            write!(f, "  {what} : {} créé(s), {} mis à jour, {} inchangé(s), {} parti(s)", c.created, c.updated, c.unchanged, c.left)?;
+            if c.ignored > 0 {
+                write!(f, ", {} ignoré(s) ({ignored})", c.ignored)?;
+            }
+            writeln!(f)
+        }
+        for r in &self.files {
+            writeln!(f, "{} — établissement {}", r.source, r.uai)?;
+            match &r.outcome {
+                FileOutcome::Pupils(c) => line(f, "élèves", c, "")?,
+                FileOutcome::Guardians(g) => {
+                    line(f, "responsables", &g.guardians, "sans lien avec un élève de l'établissement")?;
+                    line(f, "liens responsable-élève", &g.links, "élève ou personne inconnus")?;
+                }
+            }
+            for w in &r.warnings {
+                writeln!(f, "  attention : {w}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Parsed {
+    source: String,
+    export: SiecleExport,
+    school_name: Option<String>,
+}
+
+fn parse_all(paths: &[PathBuf]) -> Result<Vec<Parsed>, ImportError> {
+    let mut out = Vec::new();
+    for path in paths {
+        source::for_each_input(path, &mut |label, kind, reader| {
+            match kind {
+                source::Kind::Xml => {
+                    let export = siecle::parse(reader, label)?;
+                    out.push(Parsed { source: label.to_owned(), export, school_name: None });
+                }
+                source::Kind::Csv => {
+                    let mut bytes = Vec::new();
+                    reader
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+                    let parsed = csv::parse(&bytes, label)?;
+                    for export in parsed.exports {
+                        let uai = match &export {
+                            SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => uai.to_string(),
+                        };
+                        let school_name = parsed.names.get(&uai).cloned();
+                        out.push(Parsed { source: label.to_owned(), export, school_name });
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    // Pupils first, so that links find their pupils.
+    out.sort_by_key(|p| matches!(p.export, SiecleExport::Guardians { .. }));
+    Ok(out)
+}
+
+/// Imports `paths` in one transaction: either every file is applied, or
+/// (on the first refused file or database error) nothing is written.
+pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, ImportRunError> {
+    let parsed = tokio::task::block_in_place(|| parse_all(paths))?;
+    let now = app.clock.now();
+    let today = now.date();
+    let txn = app.db.conn().begin().await?;
+    let mut report = ImportReport::default();
+    let mut stamps: HashMap<(String, bool), String> = HashMap::new();
+    for p in parsed {
+        let (uai, stamp, is_pupils) = match &p.export {
+            SiecleExport::Pupils { uai, stamp, .. } => (uai.clone(), stamp.clone(), true),
+            SiecleExport::Guardians { uai, stamp, .. } => (uai.clone(), stamp.clone(), false),
+        };
+        let name = opts.school_name.as_deref().or(p.school_name.as_deref());
+        let school = school_data::ensure_school(&txn, &uai, name, now).await?;
+        if let Some(stamp) = &stamp {
+            let last = if is_pupils { &school.last_pupils_export } else { &school.last_guardians_export };
+            let last = stamps.get(&(uai.to_string(), is_pupils)).or(last.as_ref());
+            if let Some(last) = last
+                && stamp < last
+            {
+                return Err(ImportError::file(
+                    &p.source,
+                    format!("cet export ({stamp}) est plus ancien que le dernier importé pour {uai} ({last}) : refusé pour ne pas revenir en arrière"),
+                )
+                .into());
+            }
+        }
+        let (outcome, warnings) = match &p.export {
+            SiecleExport::Pupils { pupils, .. } => {
+                (FileOutcome::Pupils(school_data::apply_pupils(&txn, &school, pupils, today, now).await?), Vec::new())
+            }
+            SiecleExport::Guardians { guardians, links, warnings, .. } => {
+                let counts = school_data::apply_guardians(&txn, &school, guardians, links, now).await?;
+                let mut w = warnings.clone();
+                if counts.links.ignored > 0 && counts.links.created + counts.links.unchanged + counts.links.updated == 0 {
+                    w.push(format!("aucun élève connu pour {uai} : importez d'abord le fichier des élèves"));
+                }
+                (FileOutcome::Guardians(counts), w)
+            }
+        };
+        if let Some(stamp) = stamp {
+            school_data::set_export_stamp(&txn, &school, is_pupils, &stamp).await?;
+            stamps.insert((uai.to_string(), is_pupils), stamp);
+        }
+        report.files.push(FileReport { source: p.source, uai: uai.to_string(), outcome, warnings });
+    }
+    txn.commit().await?;
+    Ok(report)
+}

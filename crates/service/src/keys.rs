@@ -1,0 +1,51 @@
+//! The server's keyed hashes. One key per purpose (SECURITY.md §1.3).
+
+use hmac::{Hmac, KeyInit, Mac};
+use sesame_domain::ActivationCode;
+use sha2::Sha256;
+
+/// Keys derived from the configuration's secrets.
+#[derive(Clone)]
+pub struct Keys {
+    code_hmac: Vec<u8>,
+    token_hmac: Vec<u8>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(********)")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[usize::from(b >> 4)] as char);
+        s.push(H[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(data);
+    hex(&mac.finalize().into_bytes())
+}
+
+impl Keys {
+    /// Keys from raw secrets.
+    pub fn new(code_hmac: &[u8], token_hmac: &[u8]) -> Self {
+        Self { code_hmac: code_hmac.to_vec(), token_hmac: token_hmac.to_vec() }
+    }
+
+    /// HMAC-SHA256 of an activation code, hex: the only form stored.
+    pub fn code_hmac(&self, code: &ActivationCode) -> String {
+        hmac_hex(&self.code_hmac, code.canonical().as_bytes())
+    }
+
+    /// HMAC-SHA256 of a token (confirmation link, unlock link...), hex.
+    pub fn token_hmac(&self, token: &str) -> String {
+        hmac_hex(&self.token_hmac, token.as_bytes())
+    }
+}

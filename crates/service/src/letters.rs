@@ -1,0 +1,319 @@
+//! Notification letters: one PDF page per guardian (or pupil) with each
+//! child's first name and activation code, the portal address and the
+//! first-visit steps of the seed guide (§1.2), and a CSV for mail merge.
+//!
+//! The PDF uses the standard Helvetica font in WinAnsi encoding, which
+//! covers French (é, è, à, ç, œ, «, »...): no font file to embed.
+
+use crate::codes::{ChildCode, GeneratedCodes};
+use crate::config::Config;
+use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use std::path::{Path, PathBuf};
+use time::Date;
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+const REGULAR: Name<'static> = Name(b"F1");
+const BOLD: Name<'static> = Name(b"F2");
+
+/// Who the letters are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Legal guardians: Codes Activation Responsable.
+    Guardians,
+    /// Pupils: Codes Activation Élève.
+    Pupils,
+}
+
+/// Encodes text in WinAnsi (Windows-1252) for the standard PDF fonts.
+fn winansi(s: &str) -> Vec<u8> {
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(s);
+    bytes.into_owned()
+}
+
+fn fr_date(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// Lays out text lines on one page.
+struct PageWriter {
+    content: Content,
+    y: f32,
+}
+
+impl PageWriter {
+    fn new() -> Self {
+        Self { content: Content::new(), y: PAGE_H - MARGIN }
+    }
+
+    fn at(&mut self, font: Name<'_>, size: f32, x: f32, y: f32, text: &str) {
+        self.content.begin_text();
+        self.content.set_font(font, size);
+        self.content.next_line(x, y);
+        self.content.show(Str(&winansi(text)));
+        self.content.end_text();
+    }
+
+    fn line(&mut self, font: Name<'_>, size: f32, text: &str) {
+        self.at(font, size, MARGIN, self.y, text);
+        self.y -= size * 1.45;
+    }
+
+    /// Writes a paragraph, wrapped on word boundaries.
+    fn para(&mut self, font: Name<'_>, size: f32, indent: f32, text: &str) {
+        let max = ((PAGE_W - 2.0 * MARGIN - indent) / (size * 0.5)) as usize;
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max {
+                self.at(font, size, MARGIN + indent, self.y, &line);
+                self.y -= size * 1.35;
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            self.at(font, size, MARGIN + indent, self.y, &line);
+            self.y -= size * 1.35;
+        }
+    }
+
+    fn gap(&mut self, h: f32) {
+        self.y -= h;
+    }
+
+    fn rule(&mut self) {
+        self.content.set_line_width(0.5);
+        self.content.move_to(MARGIN, self.y + 12.0);
+        self.content.line_to(PAGE_W - MARGIN, self.y + 12.0);
+        self.content.stroke();
+    }
+}
+
+fn salutation(civility: Option<&str>) -> &'static str {
+    match civility.map(|c| c.trim().to_ascii_uppercase()) {
+        Some(c) if c.starts_with("MME") || c.starts_with("MLLE") => "Madame,",
+        Some(c) if c.starts_with('M') => "Monsieur,",
+        _ => "Madame, Monsieur,",
+    }
+}
+
+struct Letter<'a> {
+    recipient: Vec<String>,
+    salutation: &'static str,
+    children: Vec<&'a ChildCode>,
+}
+
+fn render_page(config: &Config, codes: &GeneratedCodes, audience: Audience, letter: &Letter<'_>) -> Vec<u8> {
+    let b = &config.branding;
+    let mut w = PageWriter::new();
+    w.line(BOLD, 14.0, &b.academie);
+    w.line(REGULAR, 10.0, &format!("{} (UAI {})", codes.school.name, codes.school.uai));
+    // Recipient block, right-hand side, window-envelope position.
+    let mut y = PAGE_H - 150.0;
+    for l in &letter.recipient {
+        w.at(REGULAR, 10.5, 320.0, y, l);
+        y -= 14.0;
+    }
+    w.y = PAGE_H - 260.0;
+    w.line(REGULAR, 10.0, &format!("Le {}", fr_date(codes.generated_on)));
+    w.gap(6.0);
+    let (code_name, profile, box_title) = match audience {
+        Audience::Guardians => ("Code Activation Responsable", "Parent", "Vous êtes un Parent"),
+        Audience::Pupils => ("Code Activation Élève", "Élève", "Vous êtes un Élève"),
+    };
+    w.line(BOLD, 11.0, "Objet : création de votre compte pour les télé-services");
+    w.gap(6.0);
+    w.line(REGULAR, 10.5, letter.salutation);
+    w.gap(2.0);
+    let intro = match audience {
+        Audience::Guardians => format!(
+            "Les télé-services de l'établissement vous permettent de suivre en ligne la scolarité de vos enfants. Pour y accéder, créez votre compte avec le {code_name} indiqué ci-dessous (un code par enfant)."
+        ),
+        Audience::Pupils => format!(
+            "Les télé-services de l'établissement te permettent de suivre ta scolarité en ligne. Pour y accéder, crée ton compte avec le {code_name} indiqué ci-dessous."
+        ),
+    };
+    w.para(REGULAR, 10.5, 0.0, &intro);
+    w.gap(8.0);
+    let cols = [MARGIN, MARGIN + 130.0, MARGIN + 215.0, MARGIN + 285.0];
+    let y = w.y;
+    for (x, h) in cols.iter().zip(["Prénom", "Né(e) le", "Classe", code_name]) {
+        w.at(BOLD, 10.0, *x, y, h);
+    }
+    w.gap(15.0);
+    w.rule();
+    for c in &letter.children {
+        let y = w.y;
+        w.at(REGULAR, 10.5, cols[0], y, &c.first_name);
+        w.at(REGULAR, 10.5, cols[1], y, &fr_date(c.birth_date));
+        w.at(REGULAR, 10.5, cols[2], y, c.class.as_deref().unwrap_or(""));
+        w.at(BOLD, 12.0, cols[3], y, &c.code);
+        w.gap(17.0);
+    }
+    w.rule();
+    w.gap(10.0);
+    w.line(BOLD, 10.5, "Pour créer votre compte :");
+    let steps = [
+        format!("1. Rendez-vous à l'adresse {} et cliquez sur « Je me connecte ».", b.portal_url),
+        format!("2. Choisissez le profil « {profile} »."),
+        format!("3. Dans l'encadré « Première visite », rubrique « {box_title} », cliquez sur « créez votre compte »."),
+        match audience {
+            Audience::Guardians => "4. Pour chaque enfant, saisissez son prénom, sa date de naissance et le code d'activation ci-dessus. Pour un compte joint avec l'autre responsable légal, saisissez aussi les codes qu'il a reçus.".to_owned(),
+            Audience::Pupils => "4. Saisissez ton prénom, ta date de naissance et le code d'activation ci-dessus.".to_owned(),
+        },
+        "5. Choisissez votre identifiant et votre mot de passe (8 caractères minimum, chiffres ET lettres obligatoires), puis indiquez votre adresse électronique.".to_owned(),
+        "6. Un courriel de confirmation vous est envoyé : activez le compte avec le lien qu'il contient dans un délai d'une semaine. Au-delà, le compte est supprimé et vous pourrez le recréer avec les mêmes codes.".to_owned(),
+    ];
+    for s in &steps {
+        w.para(REGULAR, 10.0, 10.0, s);
+        w.gap(2.0);
+    }
+    w.gap(8.0);
+    w.para(
+        REGULAR,
+        10.0,
+        0.0,
+        &format!(
+            "Ces codes sont personnels et valables jusqu'au {}. Ne les communiquez à personne : ils ne servent qu'à créer le compte, ensuite seuls votre identifiant et votre mot de passe sont demandés. Pour toute question : {}.",
+            fr_date(codes.valid_until),
+            b.help
+        ),
+    );
+    w.content.finish().to_vec()
+}
+
+/// Renders the letters of one audience as one PDF, one page each.
+pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u8> {
+    let letters: Vec<Letter<'_>> = match audience {
+        Audience::Guardians => codes
+            .guardians
+            .iter()
+            .map(|g| {
+                let mut recipient = vec![
+                    [g.civility.as_deref().unwrap_or(""), &g.first_name, &g.last_name]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ];
+                recipient.extend(g.address.as_deref().unwrap_or("").lines().map(str::to_owned));
+                Letter { recipient, salutation: salutation(g.civility.as_deref()), children: g.children.iter().collect() }
+            })
+            .collect(),
+        Audience::Pupils => codes
+            .pupils
+            .iter()
+            .map(|p| Letter {
+                recipient: vec![
+                    format!("{} {}", p.child.first_name, p.child.last_name),
+                    format!("Classe {}", p.child.class.as_deref().unwrap_or("")),
+                ],
+                salutation: "Bonjour,",
+                children: vec![&p.child],
+            })
+            .collect(),
+    };
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    let mut next = 5;
+    let mut alloc = || {
+        let r = Ref::new(next);
+        next += 1;
+        r
+    };
+    let pages: Vec<(Ref, Ref)> = letters.iter().map(|_| (alloc(), alloc())).collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(pages.iter().map(|p| p.0)).count(pages.len() as i32);
+    pdf.type1_font(regular).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold).base_font(Name(b"Helvetica-Bold")).encoding_predefined(Name(b"WinAnsiEncoding"));
+    for (letter, (page_id, content_id)) in letters.iter().zip(&pages) {
+        let mut page = pdf.page(*page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
+        page.parent(tree);
+        page.contents(*content_id);
+        let mut res = page.resources();
+        let mut fonts = res.fonts();
+        fonts.pair(REGULAR, regular);
+        fonts.pair(BOLD, bold);
+        drop(fonts);
+        drop(res);
+        drop(page);
+        let content = render_page(config, codes, audience, letter);
+        pdf.stream(*content_id, &content);
+    }
+    pdf.finish()
+}
+
+/// Renders the mail-merge CSV of one audience: one row per child, `;`
+/// separated, UTF-8 with a byte-order mark for spreadsheet software.
+pub fn csv(codes: &GeneratedCodes, audience: Audience) -> Result<Vec<u8>, String> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = ::csv::WriterBuilder::new().delimiter(b';').from_writer(&mut out);
+        let valid = fr_date(codes.valid_until);
+        let err = |e: ::csv::Error| e.to_string();
+        match audience {
+            Audience::Guardians => {
+                w.write_record(["civilite", "nom", "prenom", "email", "adresse", "enfant_prenom", "enfant_nom", "enfant_date_naissance", "classe", "code_activation", "valable_jusqu_au"]).map_err(err)?;
+                for g in &codes.guardians {
+                    for c in &g.children {
+                        let addr = g.address.as_deref().unwrap_or("").replace('\n', " / ");
+                        w.write_record([
+                            g.civility.as_deref().unwrap_or(""), &g.last_name, &g.first_name, g.email.as_deref().unwrap_or(""), &addr,
+                            &c.first_name, &c.last_name, &fr_date(c.birth_date), c.class.as_deref().unwrap_or(""), &c.code, &valid,
+                        ]).map_err(err)?;
+                    }
+                }
+            }
+            Audience::Pupils => {
+                w.write_record(["eleve_id", "nom", "prenom", "date_naissance", "classe", "code_activation", "valable_jusqu_au"]).map_err(err)?;
+                for p in &codes.pupils {
+                    let c = &p.child;
+                    w.write_record([&p.external_id, &c.last_name, &c.first_name, &fr_date(c.birth_date), c.class.as_deref().unwrap_or(""), &c.code, &valid]).map_err(err)?;
+                }
+            }
+        }
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(bytes)
+}
+
+/// Writes the PDF and CSV files of both audiences into `dir` (created when
+/// missing, files readable by their owner only); returns the paths written.
+pub fn write_all(config: &Config, codes: &GeneratedCodes, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    for (audience, stem, count) in [
+        (Audience::Guardians, "lettres-responsables", codes.guardians.len()),
+        (Audience::Pupils, "lettres-eleves", codes.pupils.len()),
+    ] {
+        if count == 0 {
+            continue;
+        }
+        let base = dir.join(format!("{stem}-{}", codes.school.uai));
+        let pdf_path = base.with_extension("pdf");
+        write_private(&pdf_path, &pdf(config, codes, audience)).map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+        let csv_path = base.with_extension("csv");
+        write_private(&csv_path, &csv(codes, audience)?).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        written.push(pdf_path);
+        written.push(csv_path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,15 @@
+//! Sésame's use cases: configuration, import of school data, activation codes
+//! and letters. The only crate that combines IO (database, store, files).
+//!
+//! Architecture invariant: no HTTP types here; the web crate calls these
+//! functions and renders their results.
+
+pub mod app;
+pub mod codes;
+pub mod config;
+pub mod import;
+pub mod keys;
+pub mod letters;
+
+pub use app::{App, InitError, Readiness};
+pub use config::{Config, ConfigError, ConfigSource};

@@ -1,0 +1,311 @@
+//! Activation codes at rest: only their keyed hash (HMAC-SHA256, hex) is
+//! stored, with the pair or pupil they open, an expiry and a revocation mark.
+
+use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
+use crate::school_data::ts;
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+};
+use sesame_domain::{CodeKind, ResponsibilityLevel};
+use time::{Date, OffsetDateTime};
+
+/// A (legal guardian, pupil) pair that needs a Code Activation Responsable,
+/// with what the letter prints.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct GuardianPair {
+    /// Guardian row id.
+    pub guardian_id: i32,
+    /// Pupil row id.
+    pub pupil_id: i32,
+    /// The school's id for the guardian.
+    pub guardian_external_id: String,
+    /// Guardian civility.
+    pub civility: Option<String>,
+    /// Guardian family name.
+    pub guardian_last_name: String,
+    /// Guardian first name.
+    pub guardian_first_name: String,
+    /// Guardian email.
+    pub email: Option<String>,
+    /// Guardian postal address.
+    pub address: Option<String>,
+    /// Pupil first name.
+    pub pupil_first_name: String,
+    /// Pupil family name.
+    pub pupil_last_name: String,
+    /// Pupil class.
+    pub class_code: Option<String>,
+    /// Pupil birth date.
+    pub birth_date: Date,
+}
+
+/// A pupil who needs a Code Activation Élève.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct PupilNeed {
+    /// Pupil row id.
+    pub pupil_id: i32,
+    /// The school's id for the pupil.
+    pub external_id: String,
+    /// First name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Class.
+    pub class_code: Option<String>,
+    /// Birth date.
+    pub birth_date: Date,
+}
+
+/// A code to store.
+#[derive(Debug, Clone)]
+pub struct NewCode {
+    /// CAR or CAE.
+    pub kind: CodeKind,
+    /// The pupil it opens.
+    pub pupil_id: i32,
+    /// For a CAR, the guardian it belongs to.
+    pub guardian_id: Option<i32>,
+    /// HMAC-SHA256 of the canonical code, hex.
+    pub hmac: String,
+    /// End of validity.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A stored code found by its hash, with whom it belongs to.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CodeInfo {
+    /// Code row id.
+    pub id: i32,
+    /// `car` or `cae`.
+    pub kind: String,
+    /// School UAI.
+    pub uai: String,
+    /// Pupil row id.
+    pub pupil_id: i32,
+    /// Pupil first name.
+    pub pupil_first_name: String,
+    /// Pupil family name.
+    pub pupil_last_name: String,
+    /// Guardian row id, for a CAR.
+    pub guardian_id: Option<i32>,
+    /// Guardian first name, for a CAR.
+    pub guardian_first_name: Option<String>,
+    /// Guardian family name, for a CAR.
+    pub guardian_last_name: Option<String>,
+    /// End of validity.
+    pub expires_at: OffsetDateTime,
+    /// Revocation time.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// The account that used it.
+    pub used_by_account_id: Option<i32>,
+    /// Failed attempts counted against it.
+    pub failed_attempts: i32,
+}
+
+fn current_pupil(today: Date) -> Cond {
+    Cond::any()
+        .add(Expr::col((pupil::Entity, pupil::Column::LeftOn)).is_null())
+        .add(Expr::col((pupil::Entity, pupil::Column::LeftOn)).gt(today))
+}
+
+fn valid_code_exists(
+    kind: CodeKind,
+    with_guardian: bool,
+    now: OffsetDateTime,
+) -> SelectStatement {
+    let c = Alias::new("c");
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from_as(activation_code::Entity, c.clone())
+        .and_where(
+            Expr::col((c.clone(), activation_code::Column::PupilId))
+                .equals((pupil::Entity, pupil::Column::Id)),
+        )
+        .and_where(Expr::col((c.clone(), activation_code::Column::Kind)).eq(kind.as_str()))
+        .and_where(Expr::col((c.clone(), activation_code::Column::RevokedAt)).is_null())
+        .and_where(Expr::col((c.clone(), activation_code::Column::ExpiresAt)).gt(ts(now)));
+    if with_guardian {
+        q.and_where(
+            Expr::col((c, activation_code::Column::GuardianId))
+                .equals((guardian::Entity, guardian::Column::Id)),
+        );
+    }
+    q.take()
+}
+
+/// Revokes every unused, unrevoked code of a school's pupils; returns how
+/// many. Codes already used by an account are left alone.
+pub async fn revoke_unused(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let school_pupils = Query::select()
+        .column(pupil::Column::Id)
+        .from(pupil::Entity)
+        .and_where(pupil::Column::SchoolId.eq(school_id))
+        .to_owned();
+    let r = activation_code::Entity::update_many()
+        .col_expr(activation_code::Column::RevokedAt, Expr::value(ts(now)))
+        .filter(activation_code::Column::PupilId.in_subquery(school_pupils))
+        .filter(activation_code::Column::RevokedAt.is_null())
+        .filter(activation_code::Column::UsedByAccountId.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// The (legal guardian, current pupil) pairs of a school without a valid
+/// Code Activation Responsable, ordered by guardian then child.
+pub async fn guardian_pairs_without_code(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Vec<GuardianPair>, DbErr> {
+    let gp = guardian_pupil::Entity;
+    let q = Query::select()
+        .expr_as(Expr::col((guardian::Entity, guardian::Column::Id)), "guardian_id")
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::Id)), "pupil_id")
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::ExternalId)),
+            "guardian_external_id",
+        )
+        .column((guardian::Entity, guardian::Column::Civility))
+        .expr_as(Expr::col((guardian::Entity, guardian::Column::LastName)), "guardian_last_name")
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::FirstName)),
+            "guardian_first_name",
+        )
+        .column((guardian::Entity, guardian::Column::Email))
+        .column((guardian::Entity, guardian::Column::Address))
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::FirstName)), "pupil_first_name")
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::LastName)), "pupil_last_name")
+        .column((pupil::Entity, pupil::Column::ClassCode))
+        .column((pupil::Entity, pupil::Column::BirthDate))
+        .from(gp)
+        .inner_join(
+            guardian::Entity,
+            Expr::col((guardian::Entity, guardian::Column::Id))
+                .equals((gp, guardian_pupil::Column::GuardianId)),
+        )
+        .inner_join(
+            pupil::Entity,
+            Expr::col((pupil::Entity, pupil::Column::Id))
+                .equals((gp, guardian_pupil::Column::PupilId)),
+        )
+        .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
+        .and_where(
+            Expr::col((gp, guardian_pupil::Column::Level))
+                .eq(ResponsibilityLevel::Legal.as_i16()),
+        )
+        .cond_where(current_pupil(today))
+        .and_where(Expr::exists(valid_code_exists(CodeKind::Responsable, true, now)).not())
+        .order_by((guardian::Entity, guardian::Column::LastName), sea_orm::Order::Asc)
+        .order_by((guardian::Entity, guardian::Column::FirstName), sea_orm::Order::Asc)
+        .order_by((guardian::Entity, guardian::Column::Id), sea_orm::Order::Asc)
+        .order_by((pupil::Entity, pupil::Column::BirthDate), sea_orm::Order::Asc)
+        .order_by((pupil::Entity, pupil::Column::Id), sea_orm::Order::Asc)
+        .to_owned();
+    GuardianPair::find_by_statement(db.get_database_backend().build(&q))
+        .all(db)
+        .await
+}
+
+/// The current pupils of a school without a valid Code Activation Élève.
+pub async fn pupils_without_code(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Vec<PupilNeed>, DbErr> {
+    let q = Query::select()
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::Id)), "pupil_id")
+        .column((pupil::Entity, pupil::Column::ExternalId))
+        .column((pupil::Entity, pupil::Column::FirstName))
+        .column((pupil::Entity, pupil::Column::LastName))
+        .column((pupil::Entity, pupil::Column::ClassCode))
+        .column((pupil::Entity, pupil::Column::BirthDate))
+        .from(pupil::Entity)
+        .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
+        .cond_where(current_pupil(today))
+        .and_where(Expr::exists(valid_code_exists(CodeKind::Eleve, false, now)).not())
+        .order_by((pupil::Entity, pupil::Column::ClassCode), sea_orm::Order::Asc)
+        .order_by((pupil::Entity, pupil::Column::LastName), sea_orm::Order::Asc)
+        .order_by((pupil::Entity, pupil::Column::FirstName), sea_orm::Order::Asc)
+        .to_owned();
+    PupilNeed::find_by_statement(db.get_database_backend().build(&q))
+        .all(db)
+        .await
+}
+
+/// Stores new codes.
+pub async fn insert_codes(
+    db: &impl ConnectionTrait,
+    codes: &[NewCode],
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let now = ts(now);
+    for chunk in codes.chunks(1000) {
+        let rows = chunk.iter().map(|c| activation_code::ActiveModel {
+            kind: Set(c.kind.as_str().to_owned()),
+            pupil_id: Set(c.pupil_id),
+            guardian_id: Set(c.guardian_id),
+            code_hmac: Set(c.hmac.clone()),
+            created_at: Set(now),
+            expires_at: Set(ts(c.expires_at)),
+            revoked_at: Set(None),
+            used_by_account_id: Set(None),
+            failed_attempts: Set(0),
+            ..Default::default()
+        });
+        activation_code::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Finds a code by its keyed hash.
+pub async fn find_by_hmac(
+    db: &impl ConnectionTrait,
+    hmac: &str,
+) -> Result<Option<CodeInfo>, DbErr> {
+    let c = activation_code::Entity;
+    let q = Query::select()
+        .column((c, activation_code::Column::Id))
+        .column((c, activation_code::Column::Kind))
+        .column((school::Entity, school::Column::Uai))
+        .column((c, activation_code::Column::PupilId))
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::FirstName)), "pupil_first_name")
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::LastName)), "pupil_last_name")
+        .column((c, activation_code::Column::GuardianId))
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::FirstName)),
+            "guardian_first_name",
+        )
+        .expr_as(Expr::col((guardian::Entity, guardian::Column::LastName)), "guardian_last_name")
+        .column((c, activation_code::Column::ExpiresAt))
+        .column((c, activation_code::Column::RevokedAt))
+        .column((c, activation_code::Column::UsedByAccountId))
+        .column((c, activation_code::Column::FailedAttempts))
+        .from(c)
+        .inner_join(
+            pupil::Entity,
+            Expr::col((pupil::Entity, pupil::Column::Id)).equals((c, activation_code::Column::PupilId)),
+        )
+        .inner_join(
+            school::Entity,
+            Expr::col((school::Entity, school::Column::Id))
+                .equals((pupil::Entity, pupil::Column::SchoolId)),
+        )
+        .left_join(
+            guardian::Entity,
+            Expr::col((guardian::Entity, guardian::Column::Id))
+                .equals((c, activation_code::Column::GuardianId)),
+        )
+        .and_where(Expr::col((c, activation_code::Column::CodeHmac)).eq(hmac))
+        .to_owned();
+    CodeInfo::find_by_statement(db.get_database_backend().build(&q))
+        .one(db)
+        .await
+}

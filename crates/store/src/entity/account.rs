@@ -1,0 +1,29 @@
+//! The `accounts` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `accounts`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "accounts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub identifiant: String,
+    pub identifiant_display: String,
+    pub password_hash: String,
+    pub email: Option<String>,
+    pub state: String,
+    pub kind: String,
+    pub joint: bool,
+    pub must_change_password: bool,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+    pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_login_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+/// No relations are navigated through the ORM; queries join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

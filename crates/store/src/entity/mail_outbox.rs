@@ -1,0 +1,28 @@
+//! The `mail_outbox` table.
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `mail_outbox`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mail_outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: TimeDateTimeWithTimeZone,
+    pub lease_until: Option<TimeDateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub sent_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+/// No relations are navigated through the ORM; queries join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

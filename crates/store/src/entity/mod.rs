@@ -1,0 +1,14 @@
+//! sea-orm entities, one per table. They stay inside the store crate's API:
+//! other crates get plain rows or domain types from the repository functions.
+#![allow(missing_docs)]
+
+pub mod account;
+pub mod account_guardian;
+pub mod account_pupil;
+pub mod activation_code;
+pub mod audit_event;
+pub mod guardian;
+pub mod guardian_pupil;
+pub mod mail_outbox;
+pub mod pupil;
+pub mod school;

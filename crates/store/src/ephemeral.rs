@@ -1,0 +1,255 @@
+//! The shared ephemeral store: short-lived values with a time to live
+//! (SSO sessions, CAS tickets, OIDC codes, CSRF tokens, throttle counters).
+//!
+//! Two implementations behind one type: in-process (the embedded default,
+//! one node only) and Redis (several nodes). Every operation that must be
+//! atomic across nodes is one Redis command: `SET NX PX` to issue a value
+//! once, `GETDEL` to redeem it once, `INCR` + `PEXPIRE NX` for counters.
+//!
+//! Security: when Redis does not answer, operations fail (fail closed); there
+//! is no node-local fallback that could issue a ticket twice.
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A failure of the ephemeral store (Redis unreachable or erroring).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EphemeralError(String);
+
+impl From<redis::RedisError> for EphemeralError {
+    fn from(e: redis::RedisError) -> Self {
+        Self(format!("redis: {e}"))
+    }
+}
+
+/// The ephemeral store.
+#[derive(Clone)]
+pub enum EphemeralStore {
+    /// Values held in this process.
+    Memory(Arc<MemoryStore>),
+    /// Values held in Redis under a key prefix.
+    Redis(RedisStore),
+}
+
+impl std::fmt::Debug for EphemeralStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(_) => f.write_str("EphemeralStore::Memory"),
+            Self::Redis(r) => write!(f, "EphemeralStore::Redis(prefix={:?})", r.prefix),
+        }
+    }
+}
+
+impl EphemeralStore {
+    /// An in-process store.
+    pub fn memory() -> Self {
+        Self::Memory(Arc::new(MemoryStore::default()))
+    }
+
+    /// A Redis store at `url`, every key prefixed with `prefix`. The
+    /// connection is made lazily, so that a node starts (and reports not
+    /// ready) while Redis is down, and reconnects by itself.
+    pub fn redis(url: &str, prefix: &str, timeout: Duration) -> Result<Self, EphemeralError> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self::Redis(RedisStore {
+            conn,
+            prefix: prefix.to_owned(),
+        }))
+    }
+
+    /// Answers whether the store responds.
+    pub async fn ping(&self) -> Result<(), EphemeralError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let _: String = redis::cmd("PING").query_async(&mut c).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores `value` under `key` for `ttl` unless the key exists; answers
+    /// whether it was stored.
+    pub async fn put_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.put(key, value, ttl, true)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(r.key(key))
+                    .arg(value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms(ttl))
+                    .query_async(&mut c)
+                    .await?;
+                Ok(set.is_some())
+            }
+        }
+    }
+
+    /// Stores `value` under `key` for `ttl`, replacing any value.
+    pub async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), EphemeralError> {
+        match self {
+            Self::Memory(m) => {
+                m.put(key, value, ttl, false);
+                Ok(())
+            }
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let _: () = redis::cmd("SET")
+                    .arg(r.key(key))
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl_ms(ttl))
+                    .query_async(&mut c)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads the value under `key`.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.get(key, false)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                Ok(redis::cmd("GET").arg(r.key(key)).query_async(&mut c).await?)
+            }
+        }
+    }
+
+    /// Removes and returns the value under `key`, atomically: of several
+    /// concurrent callers, one at most gets it.
+    pub async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.get(key, true)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                Ok(redis::cmd("GETDEL")
+                    .arg(r.key(key))
+                    .query_async(&mut c)
+                    .await?)
+            }
+        }
+    }
+
+    /// Removes the value under `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), EphemeralError> {
+        self.take(key).await.map(|_| ())
+    }
+
+    /// Adds one to the counter under `key` and returns the new count. The
+    /// counter expires `ttl` after its first increment.
+    pub async fn incr(&self, key: &str, ttl: Duration) -> Result<i64, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.incr(key, ttl)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let (n,): (i64,) = redis::pipe()
+                    .atomic()
+                    .cmd("INCR")
+                    .arg(r.key(key))
+                    .cmd("PEXPIRE")
+                    .arg(r.key(key))
+                    .arg(ttl_ms(ttl))
+                    .arg("NX")
+                    .ignore()
+                    .query_async(&mut c)
+                    .await?;
+                Ok(n)
+            }
+        }
+    }
+}
+
+fn ttl_ms(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// The Redis implementation: a shared connection manager and a key prefix.
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl RedisStore {
+    fn key(&self, key: &str) -> String {
+        format!("{}{}", self.prefix, key)
+    }
+}
+
+/// The in-process implementation: a map with deadlines, swept as it grows.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<u8>, Instant)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn put(&self, key: &str, value: &[u8], ttl: Duration, only_if_absent: bool) -> bool {
+        let now = Instant::now();
+        let mut map = self.lock();
+        if map.len() > 10_000 && map.len().is_power_of_two() {
+            map.retain(|_, (_, deadline)| *deadline > now);
+        }
+        if only_if_absent && map.get(key).is_some_and(|(_, d)| *d > now) {
+            return false;
+        }
+        map.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        true
+    }
+
+    fn get(&self, key: &str, remove: bool) -> Option<Vec<u8>> {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let live = map.get(key).is_some_and(|(_, d)| *d > now);
+        if !live {
+            map.remove(key);
+            return None;
+        }
+        if remove {
+            map.remove(key).map(|(v, _)| v)
+        } else {
+            map.get(key).map(|(v, _)| v.clone())
+        }
+    }
+
+    fn incr(&self, key: &str, ttl: Duration) -> i64 {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let entry = map
+            .entry(key.to_owned())
+            .or_insert_with(|| (b"0".to_vec(), now + ttl));
+        if entry.1 <= now {
+            *entry = (b"0".to_vec(), now + ttl);
+        }
+        let n = std::str::from_utf8(&entry.0)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+            + 1;
+        entry.0 = n.to_string().into_bytes();
+        n
+    }
+}

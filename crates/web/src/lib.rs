@@ -1,0 +1,52 @@
+//! Sésame's HTTP edge: the router, security headers, health endpoints and
+//! error pages. The only crate that knows HTTP.
+//!
+//! Architecture invariant: handlers are thin (extract, call one service
+//! function, render); no SQL, no business rule here.
+
+mod error;
+mod health;
+mod headers;
+
+pub use error::WebError;
+
+use axum::Router;
+use sesame_service::App;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The state every handler receives: the application, shared.
+#[derive(Clone, Debug)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// Largest request body accepted (forms are small; SES-10).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Builds the whole router.
+pub fn router(app: Arc<App>) -> Router {
+    let state = AppState(app);
+    Router::new()
+        .merge(health::routes())
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,17 @@
+//! Sésame's database schema: one migration history that runs unchanged on
+//! SQLite and PostgreSQL. Add a new file for every change; never edit one
+//! that has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_initial;
+
+/// Runs Sésame's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_initial::Migration)]
+    }
+}
