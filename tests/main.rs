@@ -1,1 +1,13 @@
+//! Sésame's black-box tests: through the `sesame` command line and HTTP, as
+//! an administrator or a browser would. They run against SQLite and the
+//! in-process store by default, and against PostgreSQL and Redis when
+//! `SESAME_TEST_DATABASE_URL` and `SESAME_TEST_REDIS_URL` are set (`.ci/run`
+//! runs both).
 
+mod support;
+
+mod cli;
+mod codes;
+mod config;
+mod import;
+mod server;

@@ -146,9 +146,18 @@ mod tests {
     #[test]
     fn bad_input_is_refused() {
         assert_eq!(ActivationCode::parse("AB1C-D0EF"), Err(CodeError::Length));
-        assert_eq!(ActivationCode::parse("AB1C-D0EF-GHJKMN"), Err(CodeError::Length));
-        assert_eq!(ActivationCode::parse("AB1C-D0EF-GHJKU"), Err(CodeError::Character));
-        assert_eq!(ActivationCode::parse("AB1C-D0EF-GHJKé"), Err(CodeError::Character));
+        assert_eq!(
+            ActivationCode::parse("AB1C-D0EF-GHJKMN"),
+            Err(CodeError::Length)
+        );
+        assert_eq!(
+            ActivationCode::parse("AB1C-D0EF-GHJKU"),
+            Err(CodeError::Character)
+        );
+        assert_eq!(
+            ActivationCode::parse("AB1C-D0EF-GHJKé"),
+            Err(CodeError::Character)
+        );
         assert_eq!(ActivationCode::parse(""), Err(CodeError::Length));
     }
 

@@ -75,7 +75,10 @@ mod tests {
 
     #[test]
     fn invalid_uais_are_refused() {
-        assert!(matches!(Uai::parse("0999001X"), Err(UaiError::CheckLetter(_))));
+        assert!(matches!(
+            Uai::parse("0999001X"),
+            Err(UaiError::CheckLetter(_))
+        ));
         assert!(matches!(Uai::parse("999001W"), Err(UaiError::Shape(_))));
         assert!(matches!(Uai::parse("09990O1W"), Err(UaiError::Shape(_))));
     }

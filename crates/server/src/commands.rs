@@ -18,7 +18,10 @@ pub struct Failure {
 
 impl Failure {
     fn new(code: u8, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -37,8 +40,11 @@ impl From<InitError> for Failure {
 
 fn init_logs(format: LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Human => builder.try_init(),
@@ -46,8 +52,13 @@ fn init_logs(format: LogFormat, default_level: &str) {
 }
 
 fn load_config(cli: &Cli) -> Result<Config, Failure> {
-    Config::load(&ConfigSource { file: cli.config.clone(), default_file: true, env: true, base: None })
-        .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))
+    Config::load(&ConfigSource {
+        file: cli.config.clone(),
+        default_file: true,
+        env: true,
+        base: None,
+    })
+    .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))
 }
 
 /// Runs the command line.
@@ -68,16 +79,24 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         command => {
             let config = load_config(&cli)?;
             let serving = matches!(command, Command::Serve);
-            init_logs(config.server.log_format, if serving { "info" } else { "warn" });
+            init_logs(
+                config.server.log_format,
+                if serving { "info" } else { "warn" },
+            );
             let app = App::init(config).await?;
             match command {
                 Command::Serve => serve(app).await,
                 Command::Migrate => {
-                    println!("Migrations à jour ({}).", sesame_service::config::mask_url(&app.config.database.url));
+                    println!(
+                        "Migrations à jour ({}).",
+                        sesame_service::config::mask_url(&app.config.database.url)
+                    );
                     Ok(())
                 }
                 Command::Import(args) => import_files(&app, args).await,
-                Command::Codes(CodesCommand::Generate(args)) => generate(&app, args, true).await.map(|_| ()),
+                Command::Codes(CodesCommand::Generate(args)) => {
+                    generate(&app, args, true).await.map(|_| ())
+                }
                 Command::Letters(args) => generate(&app, args, false).await.map(|_| ()),
                 Command::Codes(CodesCommand::Verify { code }) => verify(&app, code).await,
                 Command::Secret | Command::CheckConfig | Command::Demo(_) => Ok(()),
@@ -98,15 +117,23 @@ async fn serve(app: App) -> Result<(), Failure> {
 }
 
 async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
-    let opts = ImportOptions { school_name: args.school_name.clone() };
+    let opts = ImportOptions {
+        school_name: args.school_name.clone(),
+    };
     match import::run(app, &args.files, &opts).await {
         Ok(report) => {
             print!("{report}");
             println!("Import terminé.");
             Ok(())
         }
-        Err(ImportRunError::Refused(e)) => Err(Failure::new(REFUSED, format!("import refusé, rien n'a été écrit.\n{e}"))),
-        Err(ImportRunError::Store(e)) => Err(Failure::new(UNAVAILABLE, format!("import interrompu, rien n'a été écrit : {e}"))),
+        Err(ImportRunError::Refused(e)) => Err(Failure::new(
+            REFUSED,
+            format!("import refusé, rien n'a été écrit.\n{e}"),
+        )),
+        Err(ImportRunError::Store(e)) => Err(Failure::new(
+            UNAVAILABLE,
+            format!("import interrompu, rien n'a été écrit : {e}"),
+        )),
     }
 }
 
@@ -118,10 +145,24 @@ fn print_codes(g: &GeneratedCodes) {
     if !g.guardians.is_empty() {
         println!("\nCodes Activation Responsable :");
         for l in &g.guardians {
-            let email = l.email.as_deref().map(|e| format!(" <{e}>")).unwrap_or_default();
-            println!("  {} {} {}{email}", l.civility.as_deref().unwrap_or(""), l.first_name, l.last_name);
+            let email = l
+                .email
+                .as_deref()
+                .map(|e| format!(" <{e}>"))
+                .unwrap_or_default();
+            println!(
+                "  {} {} {}{email}",
+                l.civility.as_deref().unwrap_or(""),
+                l.first_name,
+                l.last_name
+            );
             for c in &l.children {
-                println!("    {:<16} né(e) le {}  {}", c.first_name, fr_date(c.birth_date), c.code);
+                println!(
+                    "    {:<16} né(e) le {}  {}",
+                    c.first_name,
+                    fr_date(c.birth_date),
+                    c.code
+                );
             }
         }
     }
@@ -129,12 +170,21 @@ fn print_codes(g: &GeneratedCodes) {
         println!("\nCodes Activation Élève :");
         for p in &g.pupils {
             let c = &p.child;
-            println!("  {:<28} né(e) le {}  {}", format!("{} {}", c.first_name, c.last_name), fr_date(c.birth_date), c.code);
+            println!(
+                "  {:<28} né(e) le {}  {}",
+                format!("{} {}", c.first_name, c.last_name),
+                fr_date(c.birth_date),
+                c.code
+            );
         }
     }
 }
 
-async fn generate(app: &App, args: &LettersArgs, show_codes: bool) -> Result<GeneratedCodes, Failure> {
+async fn generate(
+    app: &App,
+    args: &LettersArgs,
+    show_codes: bool,
+) -> Result<GeneratedCodes, Failure> {
     let uai = Uai::parse(&args.uai).map_err(|e| Failure::new(REFUSED, e.to_string()))?;
     let mut written: Vec<PathBuf> = Vec::new();
     let result = codes::generate(app, &uai, args.regenerate, |g| {
@@ -144,22 +194,37 @@ async fn generate(app: &App, args: &LettersArgs, show_codes: bool) -> Result<Gen
     .await;
     let g = match result {
         Ok(g) => g,
-        Err(e @ (CodesError::UnknownSchool(_) | CodesError::Delivery(_))) => return Err(Failure::new(REFUSED, e.to_string())),
+        Err(e @ (CodesError::UnknownSchool(_) | CodesError::Delivery(_))) => {
+            return Err(Failure::new(REFUSED, e.to_string()));
+        }
         Err(e @ CodesError::Store(_)) => return Err(Failure::new(UNAVAILABLE, e.to_string())),
     };
-    println!("Établissement {} ({}) : codes valables jusqu'au {}.", g.school.uai, g.school.name, fr_date(g.valid_until));
+    println!(
+        "Établissement {} ({}) : codes valables jusqu'au {}.",
+        g.school.uai,
+        g.school.name,
+        fr_date(g.valid_until)
+    );
     if args.regenerate {
         println!("{} ancien(s) code(s) révoqué(s).", g.revoked);
     }
     let car: usize = g.guardians.iter().map(|l| l.children.len()).sum();
-    println!("{car} Code(s) Activation Responsable pour {} responsable(s), {} Code(s) Activation Élève.", g.guardians.len(), g.pupils.len());
+    println!(
+        "{car} Code(s) Activation Responsable pour {} responsable(s), {} Code(s) Activation Élève.",
+        g.guardians.len(),
+        g.pupils.len()
+    );
     if show_codes {
         print_codes(&g);
     }
     if written.is_empty() {
-        println!("Aucun nouveau code : chaque responsable légal et chaque élève a déjà un code valide (--regenerate pour les remplacer).");
+        println!(
+            "Aucun nouveau code : chaque responsable légal et chaque élève a déjà un code valide (--regenerate pour les remplacer)."
+        );
     } else {
-        println!("\nCourriers écrits (à imprimer puis supprimer : ils contiennent les codes en clair) :");
+        println!(
+            "\nCourriers écrits (à imprimer puis supprimer : ils contiennent les codes en clair) :"
+        );
         for p in &written {
             println!("  {}", p.display());
         }
@@ -168,8 +233,11 @@ async fn generate(app: &App, args: &LettersArgs, show_codes: bool) -> Result<Gen
 }
 
 async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
-    let code = ActivationCode::parse(typed).map_err(|e| Failure::new(REFUSED, format!("code illisible : {e}")))?;
-    let report = codes::verify(app, &code).await.map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
+    let code = ActivationCode::parse(typed)
+        .map_err(|e| Failure::new(REFUSED, format!("code illisible : {e}")))?;
+    let report = codes::verify(app, &code)
+        .await
+        .map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
     let Some(r) = report else {
         return Err(Failure::new(REFUSED, "code inconnu"));
     };
@@ -188,24 +256,40 @@ async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
     if let Some(g) = r.guardian {
         println!("responsable : {g}");
     }
-    println!("état : {state} (valable jusqu'au {})", fr_date(r.expires_at.date()));
-    if r.state == CodeState::Valid { Ok(()) } else { Err(Failure::new(REFUSED, format!("code {state}"))) }
+    println!(
+        "état : {state} (valable jusqu'au {})",
+        fr_date(r.expires_at.date())
+    );
+    if r.state == CodeState::Valid {
+        Ok(())
+    } else {
+        Err(Failure::new(REFUSED, format!("code {state}")))
+    }
 }
 
 const SAMPLE_PUPILS: &[u8] = include_bytes!("../../../samples/siecle/ElevesSansAdresses.xml");
-const SAMPLE_GUARDIANS: &[u8] = include_bytes!("../../../samples/siecle/ResponsablesAvecAdresses.xml");
+const SAMPLE_GUARDIANS: &[u8] =
+    include_bytes!("../../../samples/siecle/ResponsablesAvecAdresses.xml");
 
 async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let mut base = Config::default();
     base.server.data_dir = PathBuf::from("data/demo");
-    base.server.listen = args.listen.parse().map_err(|e| Failure::new(2, format!("--listen {}: {e}", args.listen)))?;
+    base.server.listen = args
+        .listen
+        .parse()
+        .map_err(|e| Failure::new(2, format!("--listen {}: {e}", args.listen)))?;
     let url = format!("http://{}/", base.server.listen);
     if let Ok(u) = url::Url::parse(&url) {
         base.server.public_url = u.clone();
         base.branding.portal_url = u;
     }
-    let config = Config::load(&ConfigSource { file: None, default_file: false, env: true, base: Some(base) })
-        .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))?;
+    let config = Config::load(&ConfigSource {
+        file: None,
+        default_file: false,
+        env: true,
+        base: Some(base),
+    })
+    .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))?;
     init_logs(config.server.log_format, "info");
     let dir = config.server.data_dir.clone();
     for f in ["sesame.db", "sesame.db-wal", "sesame.db-shm"] {
@@ -214,12 +298,23 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let samples = dir.join("samples");
     write_samples(&samples).map_err(|e| Failure::new(1, format!("{}: {e}", samples.display())))?;
     let app = App::init(config).await?;
-    let files = vec![samples.join("ElevesSansAdresses.xml"), samples.join("ResponsablesAvecAdresses.xml")];
-    let opts = ImportOptions { school_name: Some("Collège des Exemples".into()) };
-    let report = import::run(&app, &files, &opts).await.map_err(|e| Failure::new(1, e.to_string()))?;
+    let files = vec![
+        samples.join("ElevesSansAdresses.xml"),
+        samples.join("ResponsablesAvecAdresses.xml"),
+    ];
+    let opts = ImportOptions {
+        school_name: Some("Collège des Exemples".into()),
+    };
+    let report = import::run(&app, &files, &opts)
+        .await
+        .map_err(|e| Failure::new(1, e.to_string()))?;
     println!("=== Sésame — démonstration ===\n");
     print!("{report}");
-    let args = LettersArgs { uai: "0999001W".into(), regenerate: true, out: dir.join("lettres") };
+    let args = LettersArgs {
+        uai: "0999001W".into(),
+        regenerate: true,
+        out: dir.join("lettres"),
+    };
     generate(&app, &args, true).await?;
     println!("\nOuvrez {url} dans un navigateur.");
     println!("Santé : {url}healthz — disponibilité : {url}readyz");

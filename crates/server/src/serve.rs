@@ -34,11 +34,14 @@ pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> 
     let grace = Duration::from_secs(app.config.server.shutdown_grace_secs);
     let router = sesame_web::router(app);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = tx.send(());
-        });
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = tx.send(());
+    });
     let drain_deadline = async move {
         if rx.await.is_ok() {
             tokio::time::sleep(grace).await;

@@ -63,12 +63,20 @@ impl App {
     }
 
     /// Like [`App::init`], with a given clock.
-    pub async fn init_with_clock(mut config: Config, clock: Arc<dyn Clock>) -> Result<Self, InitError> {
+    pub async fn init_with_clock(
+        mut config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, InitError> {
         if config.server.mode == Mode::Development {
             config
                 .secrets
                 .fill_for_development(&config.server.data_dir)
-                .map_err(|e| InitError::Secrets(format!("{}: {e}", config.server.data_dir.join("secrets").display())))?;
+                .map_err(|e| {
+                    InitError::Secrets(format!(
+                        "{}: {e}",
+                        config.server.data_dir.join("secrets").display()
+                    ))
+                })?;
         }
         let secret = |s: &Option<crate::config::SecretKey>, name: &str| {
             s.as_ref()
@@ -93,7 +101,13 @@ impl App {
                 Duration::from_millis(config.redis.timeout_ms),
             )?
         };
-        Ok(Self { config, db, store, clock, keys })
+        Ok(Self {
+            config,
+            db,
+            store,
+            clock,
+            keys,
+        })
     }
 
     /// Asks the database and the ephemeral store whether they answer.

@@ -108,8 +108,14 @@ pub async fn generate(
     let today = now.date();
     let expires_at = now + Duration::days(i64::from(app.config.codes.validity_days));
     let txn = app.db.conn().begin().await?;
-    let school = school_data::find_school(&txn, uai).await?.ok_or_else(|| CodesError::UnknownSchool(uai.clone()))?;
-    let revoked = if regenerate { repo::revoke_unused(&txn, school.id, now).await? } else { 0 };
+    let school = school_data::find_school(&txn, uai)
+        .await?
+        .ok_or_else(|| CodesError::UnknownSchool(uai.clone()))?;
+    let revoked = if regenerate {
+        repo::revoke_unused(&txn, school.id, now).await?
+    } else {
+        0
+    };
     let pairs = repo::guardian_pairs_without_code(&txn, school.id, today, now).await?;
     let pupils = repo::pupils_without_code(&txn, school.id, today, now).await?;
 
@@ -117,7 +123,13 @@ pub async fn generate(
     let mut rows = Vec::with_capacity(pairs.len() + pupils.len());
     let mut issue = |kind: CodeKind, pupil_id: i32, guardian_id: Option<i32>| {
         let code = ActivationCode::generate(&mut rng);
-        rows.push(NewCode { kind, pupil_id, guardian_id, hmac: app.keys.code_hmac(&code), expires_at });
+        rows.push(NewCode {
+            kind,
+            pupil_id,
+            guardian_id,
+            hmac: app.keys.code_hmac(&code),
+            expires_at,
+        });
         code.display()
     };
     let mut guardians: Vec<GuardianLetter> = Vec::new();
@@ -221,7 +233,9 @@ pub async fn verify(app: &App, typed: &ActivationCode) -> Result<Option<CodeRepo
         kind: CodeKind::from_db(&info.kind).unwrap_or(CodeKind::Responsable),
         uai: info.uai,
         pupil: format!("{} {}", info.pupil_first_name, info.pupil_last_name),
-        guardian: info.guardian_first_name.map(|f| format!("{f} {}", info.guardian_last_name.unwrap_or_default())),
+        guardian: info
+            .guardian_first_name
+            .map(|f| format!("{f} {}", info.guardian_last_name.unwrap_or_default())),
         state,
         expires_at: info.expires_at,
     }))

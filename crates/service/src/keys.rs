@@ -28,7 +28,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hmac_hex(key: &[u8], data: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(data);
     hex(&mac.finalize().into_bytes())
 }
@@ -36,7 +37,10 @@ fn hmac_hex(key: &[u8], data: &[u8]) -> String {
 impl Keys {
     /// Keys from raw secrets.
     pub fn new(code_hmac: &[u8], token_hmac: &[u8]) -> Self {
-        Self { code_hmac: code_hmac.to_vec(), token_hmac: token_hmac.to_vec() }
+        Self {
+            code_hmac: code_hmac.to_vec(),
+            token_hmac: token_hmac.to_vec(),
+        }
     }
 
     /// HMAC-SHA256 of an activation code, hex: the only form stored.

@@ -44,7 +44,10 @@ struct PageWriter {
 
 impl PageWriter {
     fn new() -> Self {
-        Self { content: Content::new(), y: PAGE_H - MARGIN }
+        Self {
+            content: Content::new(),
+            y: PAGE_H - MARGIN,
+        }
     }
 
     fn at(&mut self, font: Name<'_>, size: f32, x: f32, y: f32, text: &str) {
@@ -107,11 +110,20 @@ struct Letter<'a> {
     children: Vec<&'a ChildCode>,
 }
 
-fn render_page(config: &Config, codes: &GeneratedCodes, audience: Audience, letter: &Letter<'_>) -> Vec<u8> {
+fn render_page(
+    config: &Config,
+    codes: &GeneratedCodes,
+    audience: Audience,
+    letter: &Letter<'_>,
+) -> Vec<u8> {
     let b = &config.branding;
     let mut w = PageWriter::new();
     w.line(BOLD, 14.0, &b.academie);
-    w.line(REGULAR, 10.0, &format!("{} (UAI {})", codes.school.name, codes.school.uai));
+    w.line(
+        REGULAR,
+        10.0,
+        &format!("{} (UAI {})", codes.school.name, codes.school.uai),
+    );
     // Recipient block, right-hand side, window-envelope position.
     let mut y = PAGE_H - 150.0;
     for l in &letter.recipient {
@@ -119,13 +131,25 @@ fn render_page(config: &Config, codes: &GeneratedCodes, audience: Audience, lett
         y -= 14.0;
     }
     w.y = PAGE_H - 260.0;
-    w.line(REGULAR, 10.0, &format!("Le {}", fr_date(codes.generated_on)));
+    w.line(
+        REGULAR,
+        10.0,
+        &format!("Le {}", fr_date(codes.generated_on)),
+    );
     w.gap(6.0);
     let (code_name, profile, box_title) = match audience {
-        Audience::Guardians => ("Code Activation Responsable", "Parent", "Vous êtes un Parent"),
+        Audience::Guardians => (
+            "Code Activation Responsable",
+            "Parent",
+            "Vous êtes un Parent",
+        ),
         Audience::Pupils => ("Code Activation Élève", "Élève", "Vous êtes un Élève"),
     };
-    w.line(BOLD, 11.0, "Objet : création de votre compte pour les télé-services");
+    w.line(
+        BOLD,
+        11.0,
+        "Objet : création de votre compte pour les télé-services",
+    );
     w.gap(6.0);
     w.line(REGULAR, 10.5, letter.salutation);
     w.gap(2.0);
@@ -194,15 +218,29 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
             .iter()
             .map(|g| {
                 let mut recipient = vec![
-                    [g.civility.as_deref().unwrap_or(""), &g.first_name, &g.last_name]
-                        .iter()
-                        .filter(|s| !s.is_empty())
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    [
+                        g.civility.as_deref().unwrap_or(""),
+                        &g.first_name,
+                        &g.last_name,
+                    ]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 ];
-                recipient.extend(g.address.as_deref().unwrap_or("").lines().map(str::to_owned));
-                Letter { recipient, salutation: salutation(g.civility.as_deref()), children: g.children.iter().collect() }
+                recipient.extend(
+                    g.address
+                        .as_deref()
+                        .unwrap_or("")
+                        .lines()
+                        .map(str::to_owned),
+                );
+                Letter {
+                    recipient,
+                    salutation: salutation(g.civility.as_deref()),
+                    children: g.children.iter().collect(),
+                }
             })
             .collect(),
         Audience::Pupils => codes
@@ -231,9 +269,15 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
     };
     let pages: Vec<(Ref, Ref)> = letters.iter().map(|_| (alloc(), alloc())).collect();
     pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids(pages.iter().map(|p| p.0)).count(pages.len() as i32);
-    pdf.type1_font(regular).base_font(Name(b"Helvetica")).encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold).base_font(Name(b"Helvetica-Bold")).encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.pages(tree)
+        .kids(pages.iter().map(|p| p.0))
+        .count(pages.len() as i32);
+    pdf.type1_font(regular)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+    pdf.type1_font(bold)
+        .base_font(Name(b"Helvetica-Bold"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
     for (letter, (page_id, content_id)) in letters.iter().zip(&pages) {
         let mut page = pdf.page(*page_id);
         page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
@@ -257,27 +301,70 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
 pub fn csv(codes: &GeneratedCodes, audience: Audience) -> Result<Vec<u8>, String> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut w = ::csv::WriterBuilder::new().delimiter(b';').from_writer(&mut out);
+        let mut w = ::csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
         let valid = fr_date(codes.valid_until);
         let err = |e: ::csv::Error| e.to_string();
         match audience {
             Audience::Guardians => {
-                w.write_record(["civilite", "nom", "prenom", "email", "adresse", "enfant_prenom", "enfant_nom", "enfant_date_naissance", "classe", "code_activation", "valable_jusqu_au"]).map_err(err)?;
+                w.write_record([
+                    "civilite",
+                    "nom",
+                    "prenom",
+                    "email",
+                    "adresse",
+                    "enfant_prenom",
+                    "enfant_nom",
+                    "enfant_date_naissance",
+                    "classe",
+                    "code_activation",
+                    "valable_jusqu_au",
+                ])
+                .map_err(err)?;
                 for g in &codes.guardians {
                     for c in &g.children {
                         let addr = g.address.as_deref().unwrap_or("").replace('\n', " / ");
                         w.write_record([
-                            g.civility.as_deref().unwrap_or(""), &g.last_name, &g.first_name, g.email.as_deref().unwrap_or(""), &addr,
-                            &c.first_name, &c.last_name, &fr_date(c.birth_date), c.class.as_deref().unwrap_or(""), &c.code, &valid,
-                        ]).map_err(err)?;
+                            g.civility.as_deref().unwrap_or(""),
+                            &g.last_name,
+                            &g.first_name,
+                            g.email.as_deref().unwrap_or(""),
+                            &addr,
+                            &c.first_name,
+                            &c.last_name,
+                            &fr_date(c.birth_date),
+                            c.class.as_deref().unwrap_or(""),
+                            &c.code,
+                            &valid,
+                        ])
+                        .map_err(err)?;
                     }
                 }
             }
             Audience::Pupils => {
-                w.write_record(["eleve_id", "nom", "prenom", "date_naissance", "classe", "code_activation", "valable_jusqu_au"]).map_err(err)?;
+                w.write_record([
+                    "eleve_id",
+                    "nom",
+                    "prenom",
+                    "date_naissance",
+                    "classe",
+                    "code_activation",
+                    "valable_jusqu_au",
+                ])
+                .map_err(err)?;
                 for p in &codes.pupils {
                     let c = &p.child;
-                    w.write_record([&p.external_id, &c.last_name, &c.first_name, &fr_date(c.birth_date), c.class.as_deref().unwrap_or(""), &c.code, &valid]).map_err(err)?;
+                    w.write_record([
+                        &p.external_id,
+                        &c.last_name,
+                        &c.first_name,
+                        &fr_date(c.birth_date),
+                        c.class.as_deref().unwrap_or(""),
+                        &c.code,
+                        &valid,
+                    ])
+                    .map_err(err)?;
                 }
             }
         }
@@ -297,11 +384,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Writes the PDF and CSV files of both audiences into `dir` (created when
 /// missing, files readable by their owner only); returns the paths written.
-pub fn write_all(config: &Config, codes: &GeneratedCodes, dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn write_all(
+    config: &Config,
+    codes: &GeneratedCodes,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut written = Vec::new();
     for (audience, stem, count) in [
-        (Audience::Guardians, "lettres-responsables", codes.guardians.len()),
+        (
+            Audience::Guardians,
+            "lettres-responsables",
+            codes.guardians.len(),
+        ),
         (Audience::Pupils, "lettres-eleves", codes.pupils.len()),
     ] {
         if count == 0 {
@@ -309,9 +404,11 @@ pub fn write_all(config: &Config, codes: &GeneratedCodes, dir: &Path) -> Result<
         }
         let base = dir.join(format!("{stem}-{}", codes.school.uai));
         let pdf_path = base.with_extension("pdf");
-        write_private(&pdf_path, &pdf(config, codes, audience)).map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+        write_private(&pdf_path, &pdf(config, codes, audience))
+            .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
         let csv_path = base.with_extension("csv");
-        write_private(&csv_path, &csv(codes, audience)?).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        write_private(&csv_path, &csv(codes, audience)?)
+            .map_err(|e| format!("{}: {e}", csv_path.display()))?;
         written.push(pdf_path);
         written.push(csv_path);
     }

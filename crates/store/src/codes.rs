@@ -109,11 +109,7 @@ fn current_pupil(today: Date) -> Cond {
         .add(Expr::col((pupil::Entity, pupil::Column::LeftOn)).gt(today))
 }
 
-fn valid_code_exists(
-    kind: CodeKind,
-    with_guardian: bool,
-    now: OffsetDateTime,
-) -> SelectStatement {
+fn valid_code_exists(kind: CodeKind, with_guardian: bool, now: OffsetDateTime) -> SelectStatement {
     let c = Alias::new("c");
     let mut q = Query::select();
     q.expr(Expr::val(1))
@@ -166,22 +162,34 @@ pub async fn guardian_pairs_without_code(
 ) -> Result<Vec<GuardianPair>, DbErr> {
     let gp = guardian_pupil::Entity;
     let q = Query::select()
-        .expr_as(Expr::col((guardian::Entity, guardian::Column::Id)), "guardian_id")
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::Id)),
+            "guardian_id",
+        )
         .expr_as(Expr::col((pupil::Entity, pupil::Column::Id)), "pupil_id")
         .expr_as(
             Expr::col((guardian::Entity, guardian::Column::ExternalId)),
             "guardian_external_id",
         )
         .column((guardian::Entity, guardian::Column::Civility))
-        .expr_as(Expr::col((guardian::Entity, guardian::Column::LastName)), "guardian_last_name")
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::LastName)),
+            "guardian_last_name",
+        )
         .expr_as(
             Expr::col((guardian::Entity, guardian::Column::FirstName)),
             "guardian_first_name",
         )
         .column((guardian::Entity, guardian::Column::Email))
         .column((guardian::Entity, guardian::Column::Address))
-        .expr_as(Expr::col((pupil::Entity, pupil::Column::FirstName)), "pupil_first_name")
-        .expr_as(Expr::col((pupil::Entity, pupil::Column::LastName)), "pupil_last_name")
+        .expr_as(
+            Expr::col((pupil::Entity, pupil::Column::FirstName)),
+            "pupil_first_name",
+        )
+        .expr_as(
+            Expr::col((pupil::Entity, pupil::Column::LastName)),
+            "pupil_last_name",
+        )
         .column((pupil::Entity, pupil::Column::ClassCode))
         .column((pupil::Entity, pupil::Column::BirthDate))
         .from(gp)
@@ -197,15 +205,26 @@ pub async fn guardian_pairs_without_code(
         )
         .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
         .and_where(
-            Expr::col((gp, guardian_pupil::Column::Level))
-                .eq(ResponsibilityLevel::Legal.as_i16()),
+            Expr::col((gp, guardian_pupil::Column::Level)).eq(ResponsibilityLevel::Legal.as_i16()),
         )
         .cond_where(current_pupil(today))
         .and_where(Expr::exists(valid_code_exists(CodeKind::Responsable, true, now)).not())
-        .order_by((guardian::Entity, guardian::Column::LastName), sea_orm::Order::Asc)
-        .order_by((guardian::Entity, guardian::Column::FirstName), sea_orm::Order::Asc)
-        .order_by((guardian::Entity, guardian::Column::Id), sea_orm::Order::Asc)
-        .order_by((pupil::Entity, pupil::Column::BirthDate), sea_orm::Order::Asc)
+        .order_by(
+            (guardian::Entity, guardian::Column::LastName),
+            sea_orm::Order::Asc,
+        )
+        .order_by(
+            (guardian::Entity, guardian::Column::FirstName),
+            sea_orm::Order::Asc,
+        )
+        .order_by(
+            (guardian::Entity, guardian::Column::Id),
+            sea_orm::Order::Asc,
+        )
+        .order_by(
+            (pupil::Entity, pupil::Column::BirthDate),
+            sea_orm::Order::Asc,
+        )
         .order_by((pupil::Entity, pupil::Column::Id), sea_orm::Order::Asc)
         .to_owned();
     GuardianPair::find_by_statement(db.get_database_backend().build(&q))
@@ -231,9 +250,18 @@ pub async fn pupils_without_code(
         .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
         .cond_where(current_pupil(today))
         .and_where(Expr::exists(valid_code_exists(CodeKind::Eleve, false, now)).not())
-        .order_by((pupil::Entity, pupil::Column::ClassCode), sea_orm::Order::Asc)
-        .order_by((pupil::Entity, pupil::Column::LastName), sea_orm::Order::Asc)
-        .order_by((pupil::Entity, pupil::Column::FirstName), sea_orm::Order::Asc)
+        .order_by(
+            (pupil::Entity, pupil::Column::ClassCode),
+            sea_orm::Order::Asc,
+        )
+        .order_by(
+            (pupil::Entity, pupil::Column::LastName),
+            sea_orm::Order::Asc,
+        )
+        .order_by(
+            (pupil::Entity, pupil::Column::FirstName),
+            sea_orm::Order::Asc,
+        )
         .to_owned();
     PupilNeed::find_by_statement(db.get_database_backend().build(&q))
         .all(db)
@@ -276,14 +304,23 @@ pub async fn find_by_hmac(
         .column((c, activation_code::Column::Kind))
         .column((school::Entity, school::Column::Uai))
         .column((c, activation_code::Column::PupilId))
-        .expr_as(Expr::col((pupil::Entity, pupil::Column::FirstName)), "pupil_first_name")
-        .expr_as(Expr::col((pupil::Entity, pupil::Column::LastName)), "pupil_last_name")
+        .expr_as(
+            Expr::col((pupil::Entity, pupil::Column::FirstName)),
+            "pupil_first_name",
+        )
+        .expr_as(
+            Expr::col((pupil::Entity, pupil::Column::LastName)),
+            "pupil_last_name",
+        )
         .column((c, activation_code::Column::GuardianId))
         .expr_as(
             Expr::col((guardian::Entity, guardian::Column::FirstName)),
             "guardian_first_name",
         )
-        .expr_as(Expr::col((guardian::Entity, guardian::Column::LastName)), "guardian_last_name")
+        .expr_as(
+            Expr::col((guardian::Entity, guardian::Column::LastName)),
+            "guardian_last_name",
+        )
         .column((c, activation_code::Column::ExpiresAt))
         .column((c, activation_code::Column::RevokedAt))
         .column((c, activation_code::Column::UsedByAccountId))
@@ -291,7 +328,8 @@ pub async fn find_by_hmac(
         .from(c)
         .inner_join(
             pupil::Entity,
-            Expr::col((pupil::Entity, pupil::Column::Id)).equals((c, activation_code::Column::PupilId)),
+            Expr::col((pupil::Entity, pupil::Column::Id))
+                .equals((c, activation_code::Column::PupilId)),
         )
         .inner_join(
             school::Entity,

@@ -130,7 +130,10 @@ impl EphemeralStore {
             Self::Memory(m) => Ok(m.get(key, false)),
             Self::Redis(r) => {
                 let mut c = r.conn.clone();
-                Ok(redis::cmd("GET").arg(r.key(key)).query_async(&mut c).await?)
+                Ok(redis::cmd("GET")
+                    .arg(r.key(key))
+                    .query_async(&mut c)
+                    .await?)
             }
         }
     }

@@ -27,15 +27,28 @@ impl IntoResponse for WebError {
         match self {
             WebError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
-                page(StatusCode::INTERNAL_SERVER_ERROR, "Erreur", "Une erreur est survenue. Veuillez réessayer dans quelques instants.")
+                page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erreur",
+                    "Une erreur est survenue. Veuillez réessayer dans quelques instants.",
+                )
             }
             WebError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "dependency unavailable");
-                let mut r = page(StatusCode::SERVICE_UNAVAILABLE, "Service momentanément indisponible", "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.");
-                r.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("5"));
+                let mut r = page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service momentanément indisponible",
+                    "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
+                );
+                r.headers_mut()
+                    .insert("retry-after", axum::http::HeaderValue::from_static("5"));
                 r
             }
-            WebError::NotFound => page(StatusCode::NOT_FOUND, "Page introuvable", "La page demandée n'existe pas."),
+            WebError::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "Page introuvable",
+                "La page demandée n'existe pas.",
+            ),
         }
     }
 }

@@ -40,6 +40,11 @@ async fn readyz(State(app): State<AppState>) -> Response {
     if r.ready() {
         body.into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")], body).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "5")],
+            body,
+        )
+            .into_response()
     }
 }

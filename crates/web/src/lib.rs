@@ -5,8 +5,8 @@
 //! function, render); no SQL, no business rule here.
 
 mod error;
-mod health;
 mod headers;
+mod health;
 
 pub use error::WebError;
 

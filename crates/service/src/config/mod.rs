@@ -270,7 +270,8 @@ impl Config {
                 )));
             }
             Some(f) => Some(f.clone()),
-            None => Some(PathBuf::from("config/sesame.toml")).filter(|p| source.default_file && p.is_file()),
+            None => Some(PathBuf::from("config/sesame.toml"))
+                .filter(|p| source.default_file && p.is_file()),
         };
         if let Some(f) = &file {
             figment = figment.merge(Toml::file_exact(f));
@@ -283,7 +284,14 @@ impl Config {
             match figment.find_metadata(key) {
                 Some(m) => match &m.source {
                     Some(figment::Source::File(p)) => p.display().to_string(),
-                    Some(other) => other.to_string(),
+                    Some(figment::Source::Code(_)) => "defaults".into(),
+                    _ if m.name.contains("environment") => {
+                        format!(
+                            "environment variable SESAME__{}",
+                            key.replace('.', "__").to_uppercase()
+                        )
+                    }
+                    Some(other) => format!("{} {other}", m.name),
                     None => m.name.to_string(),
                 },
                 None => "defaults".into(),
@@ -330,13 +338,19 @@ impl Config {
             }
         }
         if self.redis.timeout_ms == 0 || self.redis.timeout_ms > 10_000 {
-            return Err(err("redis.timeout_ms", "must be between 1 and 10000".into()));
+            return Err(err(
+                "redis.timeout_ms",
+                "must be between 1 and 10000".into(),
+            ));
         }
         if self.database.max_connections == 0 {
             return Err(err("database.max_connections", "must be at least 1".into()));
         }
         if !(1..=730).contains(&self.codes.validity_days) {
-            return Err(err("codes.validity_days", "must be between 1 and 730 days".into()));
+            return Err(err(
+                "codes.validity_days",
+                "must be between 1 and 730 days".into(),
+            ));
         }
         for (key, u) in [
             ("server.public_url", &self.server.public_url),
@@ -350,17 +364,31 @@ impl Config {
             return Err(err("branding.academie", "must not be empty".into()));
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.trim().is_empty() {
-            return Err(err("mail.smtp.host", "required when mail.transport = \"smtp\"".into()));
+            return Err(ConfigError::at(
+                &origin("mail.transport"),
+                "mail.smtp.host",
+                "required when mail.transport = \"smtp\"",
+            ));
         }
         if self.mail.from.contains(['\r', '\n']) || !self.mail.from.contains('@') {
-            return Err(err("mail.from", "expected one address such as \"Sésame <no-reply@example.org>\"".into()));
+            return Err(err(
+                "mail.from",
+                "expected one address such as \"Sésame <no-reply@example.org>\"".into(),
+            ));
         }
-        self.mail.smtp.password =
-            secrets::resolve_file(self.mail.smtp.password.take(), &self.mail.smtp.password_file, "mail.smtp.password", origin)?;
+        self.mail.smtp.password = secrets::resolve_file(
+            self.mail.smtp.password.take(),
+            &self.mail.smtp.password_file,
+            "mail.smtp.password",
+            origin,
+        )?;
         self.secrets.resolve_files(origin)?;
         if self.server.mode == Mode::Production {
             if self.server.public_url.scheme() != "https" {
-                return Err(err("server.public_url", "must be https in production mode".into()));
+                return Err(err(
+                    "server.public_url",
+                    "must be https in production mode".into(),
+                ));
             }
             self.secrets.check_production(origin)?;
         }
@@ -373,9 +401,17 @@ impl Config {
         shown.database.url = mask_url(&shown.database.url);
         shown.redis.url = mask_url(&shown.redis.url);
         let mut out = toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# {e}\n"));
-        out.push_str(&format!("\n# {} registered service(s)\n", self.services.len()));
+        out.push_str(&format!(
+            "\n# {} registered service(s)\n",
+            self.services.len()
+        ));
         for s in &self.services {
-            out.push_str(&format!("#   {} ({:?}) from {}\n", s.id, s.protocol, s.file.display()));
+            out.push_str(&format!(
+                "#   {} ({:?}) from {}\n",
+                s.id,
+                s.protocol,
+                s.file.display()
+            ));
         }
         out
     }
@@ -404,6 +440,12 @@ fn describe(e: &figment::Error) -> ConfigError {
         let origin = match &e.metadata {
             Some(m) => match &m.source {
                 Some(figment::Source::File(p)) => p.display().to_string(),
+                _ if m.name.contains("environment") && !key.is_empty() => {
+                    format!(
+                        "environment variable SESAME__{}",
+                        key.replace('.', "__").to_uppercase()
+                    )
+                }
                 Some(other) => other.to_string(),
                 None => m.name.to_string(),
             },
@@ -411,7 +453,11 @@ fn describe(e: &figment::Error) -> ConfigError {
         };
         let reason = match &e.kind {
             figment::error::Kind::UnknownField(f, _) => {
-                let full = if key.is_empty() { f.clone() } else { format!("{key}.{f}") };
+                let full = if key.is_empty() {
+                    f.clone()
+                } else {
+                    format!("{key}.{f}")
+                };
                 lines.push(format!("{origin}: key `{full}`: unknown key"));
                 continue;
             }

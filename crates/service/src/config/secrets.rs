@@ -81,21 +81,42 @@ pub(super) fn resolve_file(
         ));
     }
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::at(&origin(&file_key), &file_key, format!("cannot read {}: {e}", path.display()))
+        ConfigError::at(
+            &origin(&file_key),
+            &file_key,
+            format!("cannot read {}: {e}", path.display()),
+        )
     })?;
-    Ok(Some(SecretKey::new(text.trim_end_matches(['\n', '\r']).to_owned())))
+    Ok(Some(SecretKey::new(
+        text.trim_end_matches(['\n', '\r']).to_owned(),
+    )))
 }
 
 impl Secrets {
     fn slots(&mut self) -> [(&'static str, &mut Option<SecretKey>, &Option<PathBuf>); 3] {
         [
-            ("secrets.code_hmac_key", &mut self.code_hmac_key, &self.code_hmac_key_file),
-            ("secrets.cookie_key", &mut self.cookie_key, &self.cookie_key_file),
-            ("secrets.token_hmac_key", &mut self.token_hmac_key, &self.token_hmac_key_file),
+            (
+                "secrets.code_hmac_key",
+                &mut self.code_hmac_key,
+                &self.code_hmac_key_file,
+            ),
+            (
+                "secrets.cookie_key",
+                &mut self.cookie_key,
+                &self.cookie_key_file,
+            ),
+            (
+                "secrets.token_hmac_key",
+                &mut self.token_hmac_key,
+                &self.token_hmac_key_file,
+            ),
         ]
     }
 
-    pub(super) fn resolve_files(&mut self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+    pub(super) fn resolve_files(
+        &mut self,
+        origin: &dyn Fn(&str) -> String,
+    ) -> Result<(), ConfigError> {
         for (key, value, file) in self.slots() {
             *value = resolve_file(value.take(), file, key, origin)?;
         }
@@ -104,21 +125,42 @@ impl Secrets {
 
     /// Security: in production every key must be given, long, not a sample
     /// value, and used for one purpose only (SES-12).
-    pub(super) fn check_production(&mut self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+    pub(super) fn check_production(
+        &mut self,
+        origin: &dyn Fn(&str) -> String,
+    ) -> Result<(), ConfigError> {
         let mut seen: Vec<(&str, String)> = Vec::new();
         for (key, value, _) in self.slots() {
             let Some(v) = value else {
-                return Err(ConfigError::at(&origin(key), key, "missing: production mode needs every secret key (generate one with `sesame secret`)"));
+                return Err(ConfigError::at(
+                    &origin(key),
+                    key,
+                    "missing: production mode needs every secret key (generate one with `sesame secret`)",
+                ));
             };
             let v = v.expose();
             if v.len() < MIN_KEY_LEN {
-                return Err(ConfigError::at(&origin(key), key, format!("too short: at least {MIN_KEY_LEN} bytes are needed (generate one with `sesame secret`)")));
+                return Err(ConfigError::at(
+                    &origin(key),
+                    key,
+                    format!(
+                        "too short: at least {MIN_KEY_LEN} bytes are needed (generate one with `sesame secret`)"
+                    ),
+                ));
             }
             if looks_like_sample(v) {
-                return Err(ConfigError::at(&origin(key), key, "this is a sample value: generate a real key with `sesame secret`"));
+                return Err(ConfigError::at(
+                    &origin(key),
+                    key,
+                    "this is a sample value: generate a real key with `sesame secret`",
+                ));
             }
             if let Some((other, _)) = seen.iter().find(|(_, s)| s == v) {
-                return Err(ConfigError::at(&origin(key), key, format!("the same key is used for `{other}`: use one key per purpose")));
+                return Err(ConfigError::at(
+                    &origin(key),
+                    key,
+                    format!("the same key is used for `{other}`: use one key per purpose"),
+                ));
             }
             seen.push((key, v.to_owned()));
         }
@@ -153,10 +195,14 @@ impl Secrets {
 
 fn looks_like_sample(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
-    ["change", "sample", "example", "exemple", "secret", "xxxxxxxx", "demo", "test"]
-        .iter()
-        .any(|w| l.contains(w))
-        || v.chars().all(|c| Some(c) == v.chars().next())
+    [
+        "change", "sample", "example", "exemple", "secret", "xxxxxxxx", "demo", "test",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || v.chars()
+            .next()
+            .is_some_and(|first| v.chars().all(|c| c == first))
 }
 
 /// A new random key: 32 bytes from the OS generator, base64url.

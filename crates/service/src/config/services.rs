@@ -81,7 +81,14 @@ pub struct ServiceDef {
 
 /// Attributes a service may be given.
 pub const RELEASABLE: &[&str] = &[
-    "identifiant", "profile", "first_name", "last_name", "email", "uai", "classes", "children",
+    "identifiant",
+    "profile",
+    "first_name",
+    "last_name",
+    "email",
+    "uai",
+    "classes",
+    "children",
 ];
 
 /// Reads every `*.toml` of `dir` (a missing folder means no services).
@@ -89,7 +96,12 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(ConfigError(format!("{}: cannot read the services folder: {e}", dir.display()))),
+        Err(e) => {
+            return Err(ConfigError(format!(
+                "{}: cannot read the services folder: {e}",
+                dir.display()
+            )));
+        }
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -106,16 +118,28 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
             ConfigError(format!("{}: {}", file.display(), e.to_string().trim_end()))
         })?;
         def.file = file.clone();
-        let at = |key: &str, reason: String| ConfigError::at(&file.display().to_string(), key, reason);
-        if def.id.is_empty() || !def.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        let at =
+            |key: &str, reason: String| ConfigError::at(&file.display().to_string(), key, reason);
+        if def.id.is_empty()
+            || !def
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(at("id", "use letters, digits, '-' and '_' only".into()));
         }
         if !ids.insert(def.id.clone()) {
-            return Err(at("id", format!("service id {:?} is already used by another file", def.id)));
+            return Err(at(
+                "id",
+                format!("service id {:?} is already used by another file", def.id),
+            ));
         }
         for attr in def.attributes.keys() {
             if !RELEASABLE.contains(&attr.as_str()) {
-                return Err(at(&format!("attributes.{attr}"), format!("unknown attribute; known: {}", RELEASABLE.join(", "))));
+                return Err(at(
+                    &format!("attributes.{attr}"),
+                    format!("unknown attribute; known: {}", RELEASABLE.join(", ")),
+                ));
             }
         }
         match def.protocol {
@@ -124,27 +148,45 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                     return Err(at("cas", "a CAS service needs a [cas] section".into()));
                 };
                 if cas.service_urls.is_empty() && cas.service_patterns.is_empty() {
-                    return Err(at("cas.service_urls", "give at least one service URL or pattern".into()));
+                    return Err(at(
+                        "cas.service_urls",
+                        "give at least one service URL or pattern".into(),
+                    ));
                 }
                 for p in &cas.service_patterns {
                     if !p.starts_with('^') || !p.ends_with('$') {
-                        return Err(at("cas.service_patterns", format!("{p:?} must be anchored with ^ and $")));
+                        return Err(at(
+                            "cas.service_patterns",
+                            format!("{p:?} must be anchored with ^ and $"),
+                        ));
                     }
                 }
             }
             Protocol::Oidc => {
                 let Some(oidc) = &def.oidc else {
-                    return Err(at("oidc", "an OpenID Connect client needs an [oidc] section".into()));
+                    return Err(at(
+                        "oidc",
+                        "an OpenID Connect client needs an [oidc] section".into(),
+                    ));
                 };
                 if !client_ids.insert(oidc.client_id.clone()) {
-                    return Err(at("oidc.client_id", format!("client_id {:?} is already used", oidc.client_id)));
+                    return Err(at(
+                        "oidc.client_id",
+                        format!("client_id {:?} is already used", oidc.client_id),
+                    ));
                 }
                 if oidc.redirect_uris.is_empty() {
-                    return Err(at("oidc.redirect_uris", "give at least one redirect URI".into()));
+                    return Err(at(
+                        "oidc.redirect_uris",
+                        "give at least one redirect URI".into(),
+                    ));
                 }
                 for u in &oidc.redirect_uris {
                     if u.fragment().is_some() {
-                        return Err(at("oidc.redirect_uris", format!("{u} must not have a fragment")));
+                        return Err(at(
+                            "oidc.redirect_uris",
+                            format!("{u} must not have a fragment"),
+                        ));
                     }
                 }
             }

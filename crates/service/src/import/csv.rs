@@ -9,14 +9,34 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The columns of a pupils file.
 pub const PUPIL_COLUMNS: &[&str] = &[
-    "uai", "eleve_id", "nom", "prenom", "autres_prenoms", "date_naissance", "classe", "ine",
-    "date_sortie", "etablissement",
+    "uai",
+    "eleve_id",
+    "nom",
+    "prenom",
+    "autres_prenoms",
+    "date_naissance",
+    "classe",
+    "ine",
+    "date_sortie",
+    "etablissement",
 ];
 /// The columns of a guardians file.
 pub const GUARDIAN_COLUMNS: &[&str] = &[
-    "uai", "personne_id", "civilite", "nom", "prenom", "email", "adresse", "eleve_id", "niveau",
-    "code_parente", "etablissement",
+    "uai",
+    "personne_id",
+    "civilite",
+    "nom",
+    "prenom",
+    "email",
+    "adresse",
+    "eleve_id",
+    "niveau",
+    "code_parente",
+    "etablissement",
 ];
+
+/// Guardians of one school being read: the persons, their ids, their links.
+type GuardiansOfSchool = (Uai, Vec<GuardianRecord>, HashSet<String>, Vec<LinkRecord>);
 
 /// A CSV export, split per school.
 pub struct CsvExport {
@@ -34,7 +54,11 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
     };
     let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() { b';' } else { b',' };
+    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
@@ -48,10 +72,22 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
         .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let is_guardians = col("personne_id").is_some();
-    let known = if is_guardians { GUARDIAN_COLUMNS } else { PUPIL_COLUMNS };
+    let known = if is_guardians {
+        GUARDIAN_COLUMNS
+    } else {
+        PUPIL_COLUMNS
+    };
     for h in &header {
         if !known.contains(&h.as_str()) {
-            return Err(ImportError::at(source, 1, format!("colonne « {h} »"), format!("colonne inconnue ; colonnes possibles : {}", known.join(", "))));
+            return Err(ImportError::at(
+                source,
+                1,
+                format!("colonne « {h} »"),
+                format!(
+                    "colonne inconnue ; colonnes possibles : {}",
+                    known.join(", ")
+                ),
+            ));
         }
     }
     let required: &[&str] = if is_guardians {
@@ -61,25 +97,48 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
     };
     for r in required {
         if col(r).is_none() {
-            return Err(ImportError::at(source, 1, "en-tête", format!("colonne obligatoire « {r} » absente")));
+            return Err(ImportError::at(
+                source,
+                1,
+                "en-tête",
+                format!("colonne obligatoire « {r} » absente"),
+            ));
         }
     }
 
     let mut names = HashMap::new();
     let mut pupils: BTreeMap<String, (Uai, Vec<PupilRecord>, HashSet<String>)> = BTreeMap::new();
-    let mut guardians: BTreeMap<String, (Uai, Vec<GuardianRecord>, HashSet<String>, Vec<LinkRecord>)> = BTreeMap::new();
+    let mut guardians: BTreeMap<String, GuardiansOfSchool> = BTreeMap::new();
     for (i, row) in rdr.records().enumerate() {
         let line = i as u64 + 2;
-        let row = row.map_err(|e| ImportError::at(source, line, "ligne", format!("illisible : {e}")))?;
-        let get = |name: &str| col(name).and_then(|c| row.get(c)).map(str::trim).filter(|s| !s.is_empty());
-        let need = |name: &str| get(name).ok_or_else(|| ImportError::at(source, line, format!("colonne « {name} »"), "valeur obligatoire vide"));
+        let row =
+            row.map_err(|e| ImportError::at(source, line, "ligne", format!("illisible : {e}")))?;
+        let get = |name: &str| {
+            col(name)
+                .and_then(|c| row.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let need = |name: &str| {
+            get(name).ok_or_else(|| {
+                ImportError::at(
+                    source,
+                    line,
+                    format!("colonne « {name} »"),
+                    "valeur obligatoire vide",
+                )
+            })
+        };
         let uai_text = need("uai")?;
-        let uai = Uai::parse(uai_text).map_err(|e| ImportError::at(source, line, "colonne « uai »", e.to_string()))?;
+        let uai = Uai::parse(uai_text)
+            .map_err(|e| ImportError::at(source, line, "colonne « uai »", e.to_string()))?;
         if let Some(n) = get("etablissement") {
             names.insert(uai.to_string(), n.to_owned());
         }
         if is_guardians {
-            let entry = guardians.entry(uai.to_string()).or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new(), Vec::new()));
+            let entry = guardians
+                .entry(uai.to_string())
+                .or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new(), Vec::new()));
             let pid = need("personne_id")?.to_owned();
             if entry.2.insert(pid.clone()) {
                 entry.1.push(GuardianRecord {
@@ -96,7 +155,14 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
                 .parse::<i16>()
                 .ok()
                 .and_then(ResponsibilityLevel::from_i16)
-                .ok_or_else(|| ImportError::at(source, line, "colonne « niveau »", format!("« {level_text} » inconnu (attendu 1, 2 ou 3)")))?;
+                .ok_or_else(|| {
+                    ImportError::at(
+                        source,
+                        line,
+                        "colonne « niveau »",
+                        format!("« {level_text} » inconnu (attendu 1, 2 ou 3)"),
+                    )
+                })?;
             entry.3.push(LinkRecord {
                 guardian_id: pid,
                 pupil_id: need("eleve_id")?.to_owned(),
@@ -104,14 +170,25 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
                 relationship: get("code_parente").and_then(|c| c.parse().ok()),
             });
         } else {
-            let entry = pupils.entry(uai.to_string()).or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new()));
+            let entry = pupils
+                .entry(uai.to_string())
+                .or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new()));
             let id = need("eleve_id")?.to_owned();
             if !entry.2.insert(id.clone()) {
-                return Err(ImportError::at(source, line, "colonne « eleve_id »", format!("{id} en double dans le fichier")));
+                return Err(ImportError::at(
+                    source,
+                    line,
+                    "colonne « eleve_id »",
+                    format!("{id} en double dans le fichier"),
+                ));
             }
             let date = |name: &str| -> Result<Option<time::Date>, ImportError> {
                 get(name)
-                    .map(|d| parse_date(d).map_err(|r| ImportError::at(source, line, format!("colonne « {name} »"), r)))
+                    .map(|d| {
+                        parse_date(d).map_err(|r| {
+                            ImportError::at(source, line, format!("colonne « {name} »"), r)
+                        })
+                    })
                     .transpose()
             };
             entry.1.push(PupilRecord {
@@ -120,7 +197,14 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
                 last_name: need("nom")?.to_owned(),
                 first_name: need("prenom")?.to_owned(),
                 other_first_names: get("autres_prenoms").map(str::to_owned),
-                birth_date: date("date_naissance")?.ok_or_else(|| ImportError::at(source, line, "colonne « date_naissance »", "valeur obligatoire vide"))?,
+                birth_date: date("date_naissance")?.ok_or_else(|| {
+                    ImportError::at(
+                        source,
+                        line,
+                        "colonne « date_naissance »",
+                        "valeur obligatoire vide",
+                    )
+                })?,
                 class: get("classe").map(str::to_owned),
                 left_on: date("date_sortie")?,
             });
@@ -129,12 +213,22 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
     let exports = if is_guardians {
         guardians
             .into_values()
-            .map(|(uai, guardians, _, links)| SiecleExport::Guardians { uai, stamp: None, guardians, links, warnings: Vec::new() })
+            .map(|(uai, guardians, _, links)| SiecleExport::Guardians {
+                uai,
+                stamp: None,
+                guardians,
+                links,
+                warnings: Vec::new(),
+            })
             .collect()
     } else {
         pupils
             .into_values()
-            .map(|(uai, pupils, _)| SiecleExport::Pupils { uai, stamp: None, pupils })
+            .map(|(uai, pupils, _)| SiecleExport::Pupils {
+                uai,
+                stamp: None,
+                pupils,
+            })
             .collect()
     };
     Ok(CsvExport { exports, names })

@@ -27,7 +27,12 @@ impl ImportError {
     }
 
     /// An error at a line and element.
-    pub fn at(source: &str, line: u64, element: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn at(
+        source: &str,
+        line: u64,
+        element: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         Self {
             source: source.to_owned(),
             line: Some(line),
@@ -56,7 +61,8 @@ impl std::error::Error for ImportError {}
 pub fn parse_date(s: &str) -> Result<time::Date, String> {
     let bad = || format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)");
     let mut parts = s.trim().split('/');
-    let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(d), Some(m), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };

@@ -70,8 +70,17 @@ pub struct ImportReport {
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn line(f: &mut std::fmt::Formatter<'_>, what: &str, c: &Counts, ignored: &str) -> std::fmt::Result {
-            write!(f, "  {what} : {} créé(s), {} mis à jour, {} inchangé(s), {} parti(s)", c.created, c.updated, c.unchanged, c.left)?;
+        fn line(
+            f: &mut std::fmt::Formatter<'_>,
+            what: &str,
+            c: &Counts,
+            ignored: &str,
+        ) -> std::fmt::Result {
+            write!(
+                f,
+                "  {what} : {} créé(s), {} mis à jour, {} inchangé(s), {} parti(s)",
+                c.created, c.updated, c.unchanged, c.left
+            )?;
             if c.ignored > 0 {
                 write!(f, ", {} ignoré(s) ({ignored})", c.ignored)?;
             }
@@ -82,8 +91,18 @@ impl std::fmt::Display for ImportReport {
             match &r.outcome {
                 FileOutcome::Pupils(c) => line(f, "élèves", c, "")?,
                 FileOutcome::Guardians(g) => {
-                    line(f, "responsables", &g.guardians, "sans lien avec un élève de l'établissement")?;
-                    line(f, "liens responsable-élève", &g.links, "élève ou personne inconnus")?;
+                    line(
+                        f,
+                        "responsables",
+                        &g.guardians,
+                        "sans lien avec un élève de l'établissement",
+                    )?;
+                    line(
+                        f,
+                        "liens responsable-élève",
+                        &g.links,
+                        "élève ou personne inconnus",
+                    )?;
                 }
             }
             for w in &r.warnings {
@@ -107,20 +126,29 @@ fn parse_all(paths: &[PathBuf]) -> Result<Vec<Parsed>, ImportError> {
             match kind {
                 source::Kind::Xml => {
                     let export = siecle::parse(reader, label)?;
-                    out.push(Parsed { source: label.to_owned(), export, school_name: None });
+                    out.push(Parsed {
+                        source: label.to_owned(),
+                        export,
+                        school_name: None,
+                    });
                 }
                 source::Kind::Csv => {
                     let mut bytes = Vec::new();
-                    reader
-                        .read_to_end(&mut bytes)
-                        .map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+                    reader.read_to_end(&mut bytes).map_err(|e| {
+                        ImportError::file(label, format!("lecture impossible : {e}"))
+                    })?;
                     let parsed = csv::parse(&bytes, label)?;
                     for export in parsed.exports {
                         let uai = match &export {
-                            SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => uai.to_string(),
+                            SiecleExport::Pupils { uai, .. }
+                            | SiecleExport::Guardians { uai, .. } => uai.to_string(),
                         };
                         let school_name = parsed.names.get(&uai).cloned();
-                        out.push(Parsed { source: label.to_owned(), export, school_name });
+                        out.push(Parsed {
+                            source: label.to_owned(),
+                            export,
+                            school_name,
+                        });
                     }
                 }
             }
@@ -134,7 +162,11 @@ fn parse_all(paths: &[PathBuf]) -> Result<Vec<Parsed>, ImportError> {
 
 /// Imports `paths` in one transaction: either every file is applied, or
 /// (on the first refused file or database error) nothing is written.
-pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, ImportRunError> {
+pub async fn run(
+    app: &App,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportRunError> {
     let parsed = tokio::task::block_in_place(|| parse_all(paths))?;
     let now = app.clock.now();
     let today = now.date();
@@ -149,7 +181,11 @@ pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<I
         let name = opts.school_name.as_deref().or(p.school_name.as_deref());
         let school = school_data::ensure_school(&txn, &uai, name, now).await?;
         if let Some(stamp) = &stamp {
-            let last = if is_pupils { &school.last_pupils_export } else { &school.last_guardians_export };
+            let last = if is_pupils {
+                &school.last_pupils_export
+            } else {
+                &school.last_guardians_export
+            };
             let last = stamps.get(&(uai.to_string(), is_pupils)).or(last.as_ref());
             if let Some(last) = last
                 && stamp < last
@@ -162,14 +198,27 @@ pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<I
             }
         }
         let (outcome, warnings) = match &p.export {
-            SiecleExport::Pupils { pupils, .. } => {
-                (FileOutcome::Pupils(school_data::apply_pupils(&txn, &school, pupils, today, now).await?), Vec::new())
-            }
-            SiecleExport::Guardians { guardians, links, warnings, .. } => {
-                let counts = school_data::apply_guardians(&txn, &school, guardians, links, now).await?;
+            SiecleExport::Pupils { pupils, .. } => (
+                FileOutcome::Pupils(
+                    school_data::apply_pupils(&txn, &school, pupils, today, now).await?,
+                ),
+                Vec::new(),
+            ),
+            SiecleExport::Guardians {
+                guardians,
+                links,
+                warnings,
+                ..
+            } => {
+                let counts =
+                    school_data::apply_guardians(&txn, &school, guardians, links, now).await?;
                 let mut w = warnings.clone();
-                if counts.links.ignored > 0 && counts.links.created + counts.links.unchanged + counts.links.updated == 0 {
-                    w.push(format!("aucun élève connu pour {uai} : importez d'abord le fichier des élèves"));
+                if counts.links.ignored > 0
+                    && counts.links.created + counts.links.unchanged + counts.links.updated == 0
+                {
+                    w.push(format!(
+                        "aucun élève connu pour {uai} : importez d'abord le fichier des élèves"
+                    ));
                 }
                 (FileOutcome::Guardians(counts), w)
             }
@@ -178,7 +227,12 @@ pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<I
             school_data::set_export_stamp(&txn, &school, is_pupils, &stamp).await?;
             stamps.insert((uai.to_string(), is_pupils), stamp);
         }
-        report.files.push(FileReport { source: p.source, uai: uai.to_string(), outcome, warnings });
+        report.files.push(FileReport {
+            source: p.source,
+            uai: uai.to_string(),
+            outcome,
+            warnings,
+        });
     }
     txn.commit().await?;
     Ok(report)

@@ -73,7 +73,10 @@ type Fields = HashMap<String, String>;
 
 /// Parses a SIECLE export.
 pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportError> {
-    let counter = LineCounter { inner: DecodingReader::new(input), lines: 0 };
+    let counter = LineCounter {
+        inner: DecodingReader::new(input),
+        lines: 0,
+    };
     let mut reader = Reader::from_reader(counter);
     let mut p = Parser::new(source);
     let mut buf = Vec::with_capacity(1024);
@@ -81,17 +84,24 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
     loop {
         let line = reader.get_ref().lines + 1;
         p.line = line;
-        let ev = reader.read_event_into(&mut buf).map_err(|e| {
-            ImportError::at(source, line, p.path(), format!("XML mal formé : {e}"))
-        })?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| ImportError::at(source, line, p.path(), format!("XML mal formé : {e}")))?;
         let was_first = std::mem::replace(&mut first, false);
         match ev {
             Event::Decl(d) if was_first => {
                 // The declaration names the encoding (ISO-8859-15 for SIECLE).
                 if let Some(Ok(name)) = d.encoding() {
-                    let enc = encoding_rs::Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
-                        ImportError::at(source, line, "déclaration XML", format!("encodage « {name} » non pris en charge"))
-                    })?;
+                    let enc = encoding_rs::Encoding::for_label(name.trim().as_bytes()).ok_or_else(
+                        || {
+                            ImportError::at(
+                                source,
+                                line,
+                                "déclaration XML",
+                                format!("encodage « {name} » non pris en charge"),
+                            )
+                        },
+                    )?;
                     if enc.is_ascii_compatible() {
                         reader.get_mut().inner.set_encoding(enc);
                     }
@@ -104,9 +114,16 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                     let a = a.map_err(|err| {
                         ImportError::at(source, line, &name, format!("attribut mal formé : {err}"))
                     })?;
-                    let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| {
-                        ImportError::at(source, line, &name, format!("attribut mal formé : {err}"))
-                    })?;
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|err| {
+                            ImportError::at(
+                                source,
+                                line,
+                                &name,
+                                format!("attribut mal formé : {err}"),
+                            )
+                        })?;
                     attrs.insert(a.key.as_ref().to_owned(), v.into_owned());
                 }
                 p.start(name, attrs)?;
@@ -129,11 +146,26 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                 match resolved {
                     Some(s) => p.text.push_str(&s),
                     None => {
-                        return Err(ImportError::at(source, line, p.path(), format!("entité inconnue &{};", &*r)));
+                        return Err(ImportError::at(
+                            source,
+                            line,
+                            p.path(),
+                            format!("entité inconnue &{};", &*r),
+                        ));
                     }
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                if let Some(open) = p.stack.last() {
+                    return Err(ImportError::at(
+                        source,
+                        line,
+                        format!("élément {open}"),
+                        "fichier tronqué : élément non fermé",
+                    ));
+                }
+                break;
+            }
             _ => {}
         }
         buf.clear();
@@ -171,7 +203,10 @@ struct Parser<'s> {
 }
 
 fn non_empty(f: &Fields, k: &str) -> Option<String> {
-    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
+    f.get(k)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 impl<'s> Parser<'s> {
@@ -223,8 +258,10 @@ impl<'s> Parser<'s> {
                 }
             };
         }
-        if matches!(name.as_str(), "ELEVE" | "STRUCTURES_ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE")
-            && self.stack.len() == 3
+        if matches!(
+            name.as_str(),
+            "ELEVE" | "STRUCTURES_ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE"
+        ) && self.stack.len() == 3
         {
             self.record_attrs = attrs;
             self.record.clear();
@@ -248,7 +285,11 @@ impl<'s> Parser<'s> {
             (2, "PARAMETRES", "UAJ") => self.uai = Some(text.trim().to_owned()),
             (2, "PARAMETRES", "HORODATAGE") => self.stamp = Some(text.trim().to_owned()),
             (2, "PARAMETRES", "DATE_EXPORT") => self.export_date = Some(text.trim().to_owned()),
-            (4, "ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE" | "STRUCTURES_ELEVE", field) => {
+            (
+                4,
+                "ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE" | "STRUCTURES_ELEVE",
+                field,
+            ) => {
                 self.record.insert(field.to_owned(), text);
             }
             (5, "STRUCTURE", field) => {
@@ -259,7 +300,8 @@ impl<'s> Parser<'s> {
         match (depth, name.as_str()) {
             (3, "ELEVE") if self.root == Root::Pupils => self.finish_pupil()?,
             (4, "STRUCTURE") if self.root == Root::Pupils => {
-                let is_division = self.structure.get("TYPE_STRUCTURE").map(|s| s.trim()) == Some("D");
+                let is_division =
+                    self.structure.get("TYPE_STRUCTURE").map(|s| s.trim()) == Some("D");
                 if let (true, Some(code), Some(id)) = (
                     is_division,
                     non_empty(&self.structure, "CODE_STRUCTURE"),
@@ -294,14 +336,20 @@ impl<'s> Parser<'s> {
             .or_else(|| non_empty(f, "NOM_DE_FAMILLE"))
             .or_else(|| non_empty(f, "NOM"))
             .ok_or_else(|| self.err(&el, "NOM_DE_FAMILLE manquant ou vide"))?;
-        let first_name = non_empty(f, "PRENOM").ok_or_else(|| self.err(&el, "PRENOM manquant ou vide"))?;
-        let birth = non_empty(f, "DATE_NAISS").ok_or_else(|| self.err(&el, "DATE_NAISS manquant ou vide"))?;
-        let birth_date = parse_date(&birth).map_err(|r| self.err(&el, format!("DATE_NAISS {r}")))?;
+        let first_name =
+            non_empty(f, "PRENOM").ok_or_else(|| self.err(&el, "PRENOM manquant ou vide"))?;
+        let birth = non_empty(f, "DATE_NAISS")
+            .ok_or_else(|| self.err(&el, "DATE_NAISS manquant ou vide"))?;
+        let birth_date =
+            parse_date(&birth).map_err(|r| self.err(&el, format!("DATE_NAISS {r}")))?;
         let left_on = match non_empty(f, "DATE_SORTIE") {
             Some(d) => Some(parse_date(&d).map_err(|r| self.err(&el, format!("DATE_SORTIE {r}")))?),
             None => None,
         };
-        let others: Vec<String> = ["PRENOM2", "PRENOM3"].iter().filter_map(|k| non_empty(f, k)).collect();
+        let others: Vec<String> = ["PRENOM2", "PRENOM3"]
+            .iter()
+            .filter_map(|k| non_empty(f, k))
+            .collect();
         self.pupils.push(PupilRecord {
             external_id: id,
             ine: non_empty(f, "ID_NATIONAL").or_else(|| non_empty(f, "INE_RNIE")),
@@ -326,8 +374,10 @@ impl<'s> Parser<'s> {
             .or_else(|| non_empty(f, "NOM_DE_FAMILLE"))
             .or_else(|| non_empty(f, "NOM"))
             .ok_or_else(|| self.err(&el, "NOM_DE_FAMILLE manquant ou vide"))?;
-        let first_name = non_empty(f, "PRENOM").ok_or_else(|| self.err(&el, "PRENOM manquant ou vide"))?;
-        let email = non_empty(f, "MEL").filter(|m| m.contains('@') && !m.contains(char::is_whitespace));
+        let first_name =
+            non_empty(f, "PRENOM").ok_or_else(|| self.err(&el, "PRENOM manquant ou vide"))?;
+        let email =
+            non_empty(f, "MEL").filter(|m| m.contains('@') && !m.contains(char::is_whitespace));
         let record = GuardianRecord {
             external_id: id,
             civility: non_empty(f, "LC_CIVILITE"),
@@ -356,34 +406,66 @@ impl<'s> Parser<'s> {
             n.parse::<i16>()
                 .ok()
                 .and_then(ResponsibilityLevel::from_i16)
-                .ok_or_else(|| self.err(&el, format!("NIVEAU_RESPONSABILITE « {n} » inconnu (attendu 1, 2 ou 3)")))?
+                .ok_or_else(|| {
+                    self.err(
+                        &el,
+                        format!("NIVEAU_RESPONSABILITE « {n} » inconnu (attendu 1, 2 ou 3)"),
+                    )
+                })?
         } else if let Some(n) = non_empty(f, "RESP_LEGAL") {
             match n.as_str() {
                 "1" | "2" => ResponsibilityLevel::Legal,
                 "0" => ResponsibilityLevel::Contact,
-                _ => return Err(self.err(&el, format!("RESP_LEGAL « {n} » inconnu (attendu 0, 1 ou 2)"))),
+                _ => {
+                    return Err(self.err(
+                        &el,
+                        format!("RESP_LEGAL « {n} » inconnu (attendu 0, 1 ou 2)"),
+                    ));
+                }
             }
         } else {
             return Err(self.err(&el, "ni NIVEAU_RESPONSABILITE ni RESP_LEGAL"));
         };
         let relationship = non_empty(f, "CODE_PARENTE").and_then(|c| c.parse().ok());
-        self.links.push(LinkRecord { guardian_id, pupil_id, level, relationship });
+        self.links.push(LinkRecord {
+            guardian_id,
+            pupil_id,
+            level,
+            relationship,
+        });
         Ok(())
     }
 
     fn finish_address(&mut self) {
-        let Some(id) = self.record_attrs.get("ADRESSE_ID").map(|s| s.trim().to_owned()) else {
+        let Some(id) = self
+            .record_attrs
+            .get("ADRESSE_ID")
+            .map(|s| s.trim().to_owned())
+        else {
             return;
         };
         let f = &self.record;
-        let mut lines: Vec<String> = ["LIGNE1_ADRESSE", "LIGNE2_ADRESSE", "LIGNE3_ADRESSE", "LIGNE4_ADRESSE"]
-            .iter()
-            .filter_map(|k| non_empty(f, k))
-            .collect();
-        match (non_empty(f, "CODE_POSTAL"), non_empty(f, "LIBELLE_POSTAL"), non_empty(f, "COMMUNE_ETRANGERE")) {
+        let mut lines: Vec<String> = [
+            "LIGNE1_ADRESSE",
+            "LIGNE2_ADRESSE",
+            "LIGNE3_ADRESSE",
+            "LIGNE4_ADRESSE",
+        ]
+        .iter()
+        .filter_map(|k| non_empty(f, k))
+        .collect();
+        match (
+            non_empty(f, "CODE_POSTAL"),
+            non_empty(f, "LIBELLE_POSTAL"),
+            non_empty(f, "COMMUNE_ETRANGERE"),
+        ) {
             (_, _, Some(foreign)) => lines.push(foreign),
             (cp, town, None) => {
-                let l = [cp, town].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                let l = [cp, town]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if !l.is_empty() {
                     lines.push(l);
                 }
@@ -399,17 +481,28 @@ impl<'s> Parser<'s> {
 
     fn finish(mut self) -> Result<SiecleExport, ImportError> {
         if self.root == Root::Unknown {
-            return Err(ImportError::file(self.source, "fichier vide ou sans élément racine"));
+            return Err(ImportError::file(
+                self.source,
+                "fichier vide ou sans élément racine",
+            ));
         }
-        let raw = self.uai.take().ok_or_else(|| ImportError::file(self.source, "PARAMETRES/UAJ manquant"))?;
-        let uai = Uai::parse(&raw).map_err(|e| ImportError::file(self.source, format!("PARAMETRES/UAJ : {e}")))?;
+        let raw = self
+            .uai
+            .take()
+            .ok_or_else(|| ImportError::file(self.source, "PARAMETRES/UAJ manquant"))?;
+        let uai = Uai::parse(&raw)
+            .map_err(|e| ImportError::file(self.source, format!("PARAMETRES/UAJ : {e}")))?;
         let stamp = normalize_stamp(self.stamp.as_deref(), self.export_date.as_deref());
         if self.root == Root::Pupils {
             let mut pupils = std::mem::take(&mut self.pupils);
             for p in &mut pupils {
                 p.class = self.classes.remove(&p.external_id);
-                if p.class.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("inactifs")) && p.left_on.is_none() {
-                    p.left_on = stamp.as_deref().and_then(|s| stamp_date(s));
+                if p.class
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("inactifs"))
+                    && p.left_on.is_none()
+                {
+                    p.left_on = stamp.as_deref().and_then(stamp_date);
                 }
             }
             return Ok(SiecleExport::Pupils { uai, stamp, pupils });
@@ -418,7 +511,9 @@ impl<'s> Parser<'s> {
         let guardians = std::mem::take(&mut self.guardians)
             .into_iter()
             .map(|(mut g, addr)| {
-                g.address = addr.and_then(|a| addresses.get(&a).cloned()).filter(|a| !a.is_empty());
+                g.address = addr
+                    .and_then(|a| addresses.get(&a).cloned())
+                    .filter(|a| !a.is_empty());
                 g
             })
             .collect();
@@ -432,7 +527,13 @@ impl<'s> Parser<'s> {
             .map(|(p, n)| format!("l'élève {p} a {n} représentants légaux"))
             .collect();
         warnings.sort();
-        Ok(SiecleExport::Guardians { uai, stamp, guardians, links: self.links, warnings })
+        Ok(SiecleExport::Guardians {
+            uai,
+            stamp,
+            guardians,
+            links: self.links,
+            warnings,
+        })
     }
 }
 
@@ -443,10 +544,18 @@ fn normalize_stamp(horodatage: Option<&str>, date_export: Option<&str>) -> Optio
             let mut it = h.split_whitespace();
             (it.next()?, it.next().unwrap_or("00:00:00").to_owned())
         }
-        None => (date_export.filter(|s| !s.is_empty())?, "00:00:00".to_owned()),
+        None => (
+            date_export.filter(|s| !s.is_empty())?,
+            "00:00:00".to_owned(),
+        ),
     };
     let d = parse_date(date).ok()?;
-    Some(format!("{:04}-{:02}-{:02} {time}", d.year(), u8::from(d.month()), d.day()))
+    Some(format!(
+        "{:04}-{:02}-{:02} {time}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
 }
 
 fn stamp_date(stamp: &str) -> Option<time::Date> {

@@ -1,0 +1,98 @@
+//! The command line itself: help, exit codes, migrations.
+
+use crate::support::TestEnv;
+
+#[test]
+fn help_explains_every_subcommand() {
+    let env = TestEnv::new();
+    let out = env.sesame(&["--help"]).ok();
+    for cmd in [
+        "serve",
+        "demo",
+        "migrate",
+        "check-config",
+        "import",
+        "codes",
+        "letters",
+        "secret",
+    ] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(cmd)),
+            "{cmd} missing from:\n{out}"
+        );
+    }
+    let out = env.sesame(&["codes", "generate", "--help"]).ok();
+    assert!(out.contains("only time they can be shown"), "{out}");
+    let out = env.sesame(&["letters", "--help"]).ok();
+    assert!(
+        out.contains("shown only by the run that creates them"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_usage_exits_with_2() {
+    let env = TestEnv::new();
+    let err = env.sesame(&["frobnicate"]).fails_with(2);
+    assert!(err.contains("frobnicate"), "{err}");
+    let err = env.sesame(&["import"]).fails_with(2);
+    assert!(err.contains("FILES"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_creates_the_schema_and_is_idempotent() {
+    let env = TestEnv::new();
+    let out = env.sesame(&["migrate"]).ok();
+    assert!(out.contains("Migrations à jour"), "{out}");
+    env.sesame(&["migrate"]).ok();
+    for table in [
+        "schools",
+        "pupils",
+        "guardians",
+        "guardian_pupils",
+        "activation_codes",
+        "accounts",
+        "account_guardians",
+        "account_pupils",
+        "mail_outbox",
+        "audit_events",
+    ] {
+        assert_eq!(
+            env.count(&format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "{table}"
+        );
+    }
+    if !env.is_postgres() {
+        let rows = env.rows("PRAGMA journal_mode").await;
+        assert_eq!(rows[0][0].as_deref(), Some("wal"));
+    }
+}
+
+#[test]
+fn a_database_that_does_not_answer_exits_with_5() {
+    let env = TestEnv::new();
+    let port = crate::support::free_port();
+    let err = env
+        .sesame_with(
+            &["migrate"],
+            &[
+                (
+                    "SESAME__DATABASE__URL",
+                    &format!("postgres://postgres@127.0.0.1:{port}/none"),
+                ),
+                ("SESAME__DATABASE__CONNECT_TIMEOUT_SECS", "2"),
+            ],
+        )
+        .fails_with(5);
+    assert!(err.contains("database"), "{err}");
+}
+
+#[test]
+fn secret_prints_a_fresh_key_each_time() {
+    let env = TestEnv::new();
+    let a = env.sesame(&["secret"]).ok();
+    let b = env.sesame(&["secret"]).ok();
+    assert_ne!(a, b);
+    assert_eq!(a.trim().len(), 43);
+}

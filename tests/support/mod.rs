@@ -1,0 +1,345 @@
+//! Test harness: a fresh database per test (an SQLite file, or a new
+//! PostgreSQL database), a Redis key prefix per test, the `sesame` binary run
+//! as a child process, and the server spawned in-process on a free port.
+
+#![allow(dead_code)]
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub mod samples;
+
+/// The sample school's UAI.
+pub const UAI: &str = "0999001W";
+
+/// One test's world: a working directory, a database and a store prefix.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pg_name: Option<String>,
+}
+
+fn random_name() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!(
+        "{:x}{:x}{}",
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// Runs a future on a fresh runtime on another thread (usable from sync
+/// code, inside or outside a runtime).
+pub fn block_on<F: std::future::Future + Send + 'static>(f: F) -> F::Output
+where
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    })
+    .join()
+    .expect("thread")
+}
+
+impl TestEnv {
+    /// A new, empty world.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = format!("sesame_t_{}", random_name());
+        let (database_url, pg_name) = match std::env::var("SESAME_TEST_DATABASE_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let admin2 = admin.clone();
+                let n = name.clone();
+                block_on(async move {
+                    let db = Database::connect(&admin2)
+                        .await
+                        .expect("connect to PostgreSQL");
+                    db.execute_unprepared(&format!("CREATE DATABASE {n}"))
+                        .await
+                        .expect("create database");
+                });
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin);
+                (format!("{base}/{name}"), Some(name.clone()))
+            }
+            _ => (
+                format!("sqlite://{}", dir.path().join("data/sesame.db").display()),
+                None,
+            ),
+        };
+        let redis_url = std::env::var("SESAME_TEST_REDIS_URL")
+            .ok()
+            .filter(|s| !s.is_empty());
+        Self {
+            dir,
+            database_url,
+            redis_url,
+            redis_prefix: format!("t:{name}:"),
+            pg_name,
+        }
+    }
+
+    /// Whether this run uses PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.pg_name.is_some()
+    }
+
+    /// The working directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file in the working directory and returns its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    /// A `sesame` command with this world's database and store.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sesame"));
+        c.current_dir(self.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("SESAME") {
+                c.env_remove(k);
+            }
+        }
+        c.env("SESAME__SERVER__DATA_DIR", self.path().join("data"));
+        c.env("SESAME__DATABASE__URL", &self.database_url);
+        if let Some(r) = &self.redis_url {
+            c.env("SESAME__REDIS__URL", r);
+            c.env("SESAME__REDIS__KEY_PREFIX", &self.redis_prefix);
+        }
+        c.env("RUST_LOG", "warn");
+        c
+    }
+
+    /// Runs `sesame ARGS`.
+    pub fn sesame(&self, args: &[&str]) -> Run {
+        self.sesame_with(args, &[])
+    }
+
+    /// Runs `sesame ARGS` with extra environment variables.
+    pub fn sesame_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut c = self.command();
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        Run(c.output().expect("run sesame"))
+    }
+
+    /// Imports the two sample files.
+    pub fn import_samples(&self) -> Run {
+        let p = self.write("in/ElevesSansAdresses.xml", samples::PUPILS);
+        let g = self.write("in/ResponsablesAvecAdresses.xml", samples::GUARDIANS);
+        let r = self.sesame(&[
+            "import",
+            p.to_str().expect("utf8"),
+            g.to_str().expect("utf8"),
+        ]);
+        r.ok();
+        r
+    }
+
+    /// Opens the database, to check what was stored.
+    pub async fn db(&self) -> DatabaseConnection {
+        Database::connect(&self.database_url)
+            .await
+            .expect("connect")
+    }
+
+    /// Runs a query returning one integer.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = self.db().await;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("one row");
+        let n: i64 = row.try_get_by_index(0).expect("integer");
+        db.close().await.ok();
+        n
+    }
+
+    /// Runs a query returning rows of text columns.
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let db = self.db().await;
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query");
+        let out = rows
+            .iter()
+            .map(|r| {
+                (0..)
+                    .map_while(|i| r.try_get_by_index::<Option<String>>(i).ok())
+                    .collect()
+            })
+            .collect();
+        db.close().await.ok();
+        out
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if let (Some(name), Ok(admin)) = (
+            self.pg_name.clone(),
+            std::env::var("SESAME_TEST_DATABASE_URL"),
+        ) {
+            block_on(async move {
+                if let Ok(db) = Database::connect(&admin).await {
+                    let _ = db
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        }
+    }
+}
+
+/// The outcome of a `sesame` run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> String {
+        assert_eq!(
+            self.code(),
+            0,
+            "sesame failed.\nstdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stdout()
+    }
+    /// Asserts the exit code and returns stderr.
+    #[track_caller]
+    pub fn fails_with(&self, code: i32) -> String {
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected exit code.\nstdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stderr()
+    }
+}
+
+/// Activation codes printed by `sesame codes generate`.
+pub fn printed_codes(stdout: &str) -> Vec<String> {
+    stdout
+        .split_whitespace()
+        .filter(|w| w.len() == 15 && w.as_bytes()[4] == b'-' && w.as_bytes()[9] == b'-')
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A server running in this process, on a free port.
+pub struct TestServer {
+    pub url: String,
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl TestServer {
+    /// Starts the server on `env`'s database and store; `tweak` may change
+    /// the configuration first.
+    pub async fn spawn(env: &TestEnv, tweak: impl FnOnce(&mut sesame_service::Config)) -> Self {
+        let mut base = sesame_service::Config::default();
+        base.server.data_dir = env.path().join("data");
+        base.database.url = env.database_url.clone();
+        if let Some(r) = &env.redis_url {
+            base.redis.url = r.clone();
+            base.redis.key_prefix = env.redis_prefix.clone();
+        }
+        base.server.services_dir = env.path().join("services");
+        tweak(&mut base);
+        let config = sesame_service::Config::load(&sesame_service::ConfigSource {
+            file: None,
+            default_file: false,
+            env: false,
+            base: Some(base),
+        })
+        .expect("config");
+        let app = sesame_service::App::init(config).await.expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = sesame_web::router(std::sync::Arc::new(app));
+        let handle = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            url: format!("http://{addr}"),
+            client,
+            handle,
+        }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
