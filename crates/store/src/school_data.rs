@@ -9,11 +9,12 @@ use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
+    Set, StreamTrait,
 };
 use sesame_domain::{
     GuardianRecord, LinkRecord, PupilRecord, ResponsibilityLevel, Uai, normalize_first_name,
 };
+use futures_util::TryStreamExt;
 use std::collections::{HashMap, HashSet};
 use time::{Date, OffsetDateTime};
 
@@ -128,42 +129,30 @@ pub async fn set_export_stamp(
 /// marked as having left on `today`, and their unused activation codes are
 /// revoked.
 pub async fn apply_pupils(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     records: &[PupilRecord],
     today: Date,
     now: OffsetDateTime,
 ) -> Result<Counts, DbErr> {
     let now = ts(now);
-    let mut existing: HashMap<String, pupil::Model> = pupil::Entity::find()
-        .filter(pupil::Column::SchoolId.eq(school.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.external_id.clone(), p))
-        .collect();
+    let mut existing: HashMap<String, pupil::Model> = HashMap::new();
+    {
+        let mut rows = pupil::Entity::find()
+            .filter(pupil::Column::SchoolId.eq(school.id))
+            .stream(db)
+            .await?;
+        while let Some(p) = rows.try_next().await? {
+            existing.insert(p.external_id.clone(), p);
+        }
+    }
     let mut counts = Counts::default();
     let mut inserts = Vec::new();
     let mut departed = Vec::new();
     for r in records {
-        let key = normalize_first_name(&r.first_name);
         let Some(old) = existing.remove(&r.external_id) else {
             counts.created += 1;
-            inserts.push(pupil::ActiveModel {
-                school_id: Set(school.id),
-                external_id: Set(r.external_id.clone()),
-                ine: Set(r.ine.clone()),
-                last_name: Set(r.last_name.clone()),
-                first_name: Set(r.first_name.clone()),
-                other_first_names: Set(r.other_first_names.clone()),
-                first_name_key: Set(key),
-                birth_date: Set(r.birth_date),
-                class_code: Set(r.class.clone()),
-                left_on: Set(r.left_on),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            });
+            inserts.push(r);
             continue;
         };
         let same = old.ine == r.ine
@@ -185,6 +174,7 @@ pub async fn apply_pupils(
             counts.updated += 1;
         }
         let mut am: pupil::ActiveModel = old.into();
+        let key = normalize_first_name(&r.first_name);
         am.ine = Set(r.ine.clone());
         am.last_name = Set(r.last_name.clone());
         am.first_name = Set(r.first_name.clone());
@@ -197,7 +187,22 @@ pub async fn apply_pupils(
         am.update(db).await?;
     }
     for chunk in inserts.chunks(CHUNK) {
-        pupil::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        let rows = chunk.iter().map(|r| pupil::ActiveModel {
+            school_id: Set(school.id),
+            external_id: Set(r.external_id.clone()),
+            ine: Set(r.ine.clone()),
+            last_name: Set(r.last_name.clone()),
+            first_name: Set(r.first_name.clone()),
+            other_first_names: Set(r.other_first_names.clone()),
+            first_name_key: Set(normalize_first_name(&r.first_name)),
+            birth_date: Set(r.birth_date),
+            class_code: Set(r.class.clone()),
+            left_on: Set(r.left_on),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        pupil::Entity::insert_many(rows).exec(db).await?;
     }
     // Pupils missing from a full snapshot have left the school.
     let gone: Vec<i32> = existing
@@ -231,7 +236,7 @@ pub async fn apply_pupils(
 /// pupils are already stored. Persons with no link to a known pupil are not
 /// stored; links that vanished are removed and their unused codes revoked.
 pub async fn apply_guardians(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     guardians: &[GuardianRecord],
     links: &[LinkRecord],
@@ -263,13 +268,16 @@ pub async fn apply_guardians(
     let linked: HashSet<&str> = wanted_links.keys().map(|(g, _)| *g).collect();
 
     // Persons.
-    let mut existing: HashMap<String, guardian::Model> = guardian::Entity::find()
-        .filter(guardian::Column::SchoolId.eq(school.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.external_id.clone(), g))
-        .collect();
+    let mut existing: HashMap<String, guardian::Model> = HashMap::new();
+    {
+        let mut rows = guardian::Entity::find()
+            .filter(guardian::Column::SchoolId.eq(school.id))
+            .stream(db)
+            .await?;
+        while let Some(g) = rows.try_next().await? {
+            existing.insert(g.external_id.clone(), g);
+        }
+    }
     let mut inserts = Vec::new();
     for r in guardians {
         let Some(old) = existing.remove(&r.external_id) else {
@@ -278,18 +286,7 @@ pub async fn apply_guardians(
                 continue;
             }
             out.guardians.created += 1;
-            inserts.push(guardian::ActiveModel {
-                school_id: Set(school.id),
-                external_id: Set(r.external_id.clone()),
-                civility: Set(r.civility.clone()),
-                last_name: Set(r.last_name.clone()),
-                first_name: Set(r.first_name.clone()),
-                email: Set(r.email.clone()),
-                address: Set(r.address.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            });
+            inserts.push(r);
             continue;
         };
         let same = old.civility == r.civility
@@ -313,10 +310,22 @@ pub async fn apply_guardians(
     }
     out.guardians.left = existing.len() as u64;
     for chunk in inserts.chunks(CHUNK) {
-        guardian::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
+        let rows = chunk.iter().map(|r| guardian::ActiveModel {
+            school_id: Set(school.id),
+            external_id: Set(r.external_id.clone()),
+            civility: Set(r.civility.clone()),
+            last_name: Set(r.last_name.clone()),
+            first_name: Set(r.first_name.clone()),
+            email: Set(r.email.clone()),
+            address: Set(r.address.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        guardian::Entity::insert_many(rows).exec(db).await?;
     }
+    drop(inserts);
+    drop(existing);
     let guardian_ids: HashMap<String, i32> = guardian::Entity::find()
         .select_only()
         .columns([guardian::Column::ExternalId, guardian::Column::Id])
@@ -333,13 +342,16 @@ pub async fn apply_guardians(
         .from(guardian::Entity)
         .and_where(guardian::Column::SchoolId.eq(school.id))
         .to_owned();
-    let mut stored: HashMap<(i32, i32), guardian_pupil::Model> = guardian_pupil::Entity::find()
-        .filter(guardian_pupil::Column::GuardianId.in_subquery(school_guardians))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| ((l.guardian_id, l.pupil_id), l))
-        .collect();
+    let mut stored: HashMap<(i32, i32), guardian_pupil::Model> = HashMap::new();
+    {
+        let mut rows = guardian_pupil::Entity::find()
+            .filter(guardian_pupil::Column::GuardianId.in_subquery(school_guardians))
+            .stream(db)
+            .await?;
+        while let Some(l) = rows.try_next().await? {
+            stored.insert((l.guardian_id, l.pupil_id), l);
+        }
+    }
     let mut link_inserts = Vec::new();
     let mut revoke_pairs = Vec::new();
     for ((gext, pid), l) in &wanted_links {
@@ -351,14 +363,7 @@ pub async fn apply_guardians(
         match stored.remove(&(gid, *pid)) {
             None => {
                 out.links.created += 1;
-                link_inserts.push(guardian_pupil::ActiveModel {
-                    guardian_id: Set(gid),
-                    pupil_id: Set(*pid),
-                    level: Set(level),
-                    relationship: Set(l.relationship),
-                    created_at: Set(now),
-                    ..Default::default()
-                });
+                link_inserts.push((gid, *pid, level, l.relationship));
             }
             Some(old) if old.level == level && old.relationship == l.relationship => {
                 out.links.unchanged += 1;
@@ -376,9 +381,15 @@ pub async fn apply_guardians(
         }
     }
     for chunk in link_inserts.chunks(CHUNK) {
-        guardian_pupil::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
+        let rows = chunk.iter().map(|&(gid, pid, level, relationship)| guardian_pupil::ActiveModel {
+            guardian_id: Set(gid),
+            pupil_id: Set(pid),
+            level: Set(level),
+            relationship: Set(relationship),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        guardian_pupil::Entity::insert_many(rows).exec(db).await?;
     }
     out.links.left = stored.len() as u64;
     let removed: Vec<i32> = stored.values().map(|l| l.id).collect();

@@ -113,127 +113,131 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
-struct Parsed {
-    source: String,
-    export: SiecleExport,
-    school_name: Option<String>,
+/// Which pass reads a file: pupils first, so that links find their pupils.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Pupils,
+    Guardians,
 }
 
-fn parse_all(paths: &[PathBuf]) -> Result<Vec<Parsed>, ImportError> {
-    let mut out = Vec::new();
-    for path in paths {
-        source::for_each_input(path, &mut |label, kind, reader| {
-            match kind {
-                source::Kind::Xml => {
-                    let export = siecle::parse(reader, label)?;
-                    out.push(Parsed {
-                        source: label.to_owned(),
-                        export,
-                        school_name: None,
-                    });
-                }
-                source::Kind::Csv => {
-                    let mut bytes = Vec::new();
-                    reader.read_to_end(&mut bytes).map_err(|e| {
-                        ImportError::file(label, format!("lecture impossible : {e}"))
-                    })?;
-                    let parsed = csv::parse(&bytes, label)?;
-                    for export in parsed.exports {
-                        let uai = match &export {
-                            SiecleExport::Pupils { uai, .. }
-                            | SiecleExport::Guardians { uai, .. } => uai.to_string(),
-                        };
-                        let school_name = parsed.names.get(&uai).cloned();
-                        out.push(Parsed {
-                            source: label.to_owned(),
-                            export,
-                            school_name,
-                        });
-                    }
-                }
-            }
-            Ok(())
-        })?;
+/// Tells from a file's first bytes which pass it belongs to. Files that are
+/// neither are read in the first pass, where parsing refuses them.
+fn pass_of(kind: source::Kind, head: &[u8]) -> Pass {
+    let head = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    let guardians = match kind {
+        source::Kind::Xml => head.contains("<BEE_RESPONSABLES"),
+        source::Kind::Csv => head.lines().next().is_some_and(|l| l.to_ascii_lowercase().contains("personne_id")),
+    };
+    if guardians { Pass::Guardians } else { Pass::Pupils }
+}
+
+fn parse_one(label: &str, kind: source::Kind, reader: &mut dyn std::io::BufRead) -> Result<Vec<(SiecleExport, Option<String>)>, ImportError> {
+    match kind {
+        source::Kind::Xml => Ok(vec![(siecle::parse(reader, label)?, None)]),
+        source::Kind::Csv => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+            let parsed = csv::parse(&bytes, label)?;
+            Ok(parsed
+                .exports
+                .into_iter()
+                .map(|export| {
+                    let uai = match &export {
+                        SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => uai.to_string(),
+                    };
+                    let name = parsed.names.get(&uai).cloned();
+                    (export, name)
+                })
+                .collect())
+        }
     }
-    // Pupils first, so that links find their pupils.
-    out.sort_by_key(|p| matches!(p.export, SiecleExport::Guardians { .. }));
-    Ok(out)
 }
 
-/// Imports `paths` in one transaction: either every file is applied, or
-/// (on the first refused file or database error) nothing is written.
-pub async fn run(
-    app: &App,
-    paths: &[PathBuf],
-    opts: &ImportOptions,
-) -> Result<ImportReport, ImportRunError> {
-    let parsed = tokio::task::block_in_place(|| parse_all(paths))?;
-    let now = app.clock.now();
-    let today = now.date();
+/// Imports `paths` in one transaction: either every file is applied, or (on
+/// the first refused file or database error) nothing is written. Files are
+/// read and applied one at a time, so memory holds one file's records.
+pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, ImportRunError> {
     let txn = app.db.conn().begin().await?;
-    let mut report = ImportReport::default();
-    let mut stamps: HashMap<(String, bool), String> = HashMap::new();
-    for p in parsed {
-        let (uai, stamp, is_pupils) = match &p.export {
-            SiecleExport::Pupils { uai, stamp, .. } => (uai.clone(), stamp.clone(), true),
-            SiecleExport::Guardians { uai, stamp, .. } => (uai.clone(), stamp.clone(), false),
-        };
-        let name = opts.school_name.as_deref().or(p.school_name.as_deref());
-        let school = school_data::ensure_school(&txn, &uai, name, now).await?;
-        if let Some(stamp) = &stamp {
-            let last = if is_pupils {
-                &school.last_pupils_export
-            } else {
-                &school.last_guardians_export
-            };
-            let last = stamps.get(&(uai.to_string(), is_pupils)).or(last.as_ref());
-            if let Some(last) = last
-                && stamp < last
-            {
-                return Err(ImportError::file(
-                    &p.source,
-                    format!("cet export ({stamp}) est plus ancien que le dernier importé pour {uai} ({last}) : refusé pour ne pas revenir en arrière"),
-                )
-                .into());
+    let handle = tokio::runtime::Handle::current();
+    let report = tokio::task::block_in_place(|| -> Result<ImportReport, ImportRunError> {
+        let mut report = ImportReport::default();
+        let mut stamps: HashMap<(String, bool), String> = HashMap::new();
+        let mut failure: Option<ImportRunError> = None;
+        for pass in [Pass::Pupils, Pass::Guardians] {
+            for path in paths {
+                source::for_each_input(path, &mut |label, kind, reader| {
+                    let head = reader.fill_buf().map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+                    if pass_of(kind, head) != pass {
+                        return Ok(());
+                    }
+                    for (export, name) in parse_one(label, kind, reader)? {
+                        let name = opts.school_name.as_deref().or(name.as_deref());
+                        let applied = handle.block_on(apply(app, &txn, label, export, name, &mut stamps));
+                        match applied {
+                            Ok(r) => report.files.push(r),
+                            Err(ImportRunError::Refused(e)) => return Err(e),
+                            Err(e) => {
+                                // Stop at once; the caller sees the store error.
+                                failure = Some(e);
+                                return Err(ImportError::file(label, "base de données indisponible"));
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+                .map_err(|e| failure.take().unwrap_or(ImportRunError::Refused(e)))?;
             }
         }
-        let (outcome, warnings) = match &p.export {
-            SiecleExport::Pupils { pupils, .. } => (
-                FileOutcome::Pupils(
-                    school_data::apply_pupils(&txn, &school, pupils, today, now).await?,
-                ),
-                Vec::new(),
-            ),
-            SiecleExport::Guardians {
-                guardians,
-                links,
-                warnings,
-                ..
-            } => {
-                let counts =
-                    school_data::apply_guardians(&txn, &school, guardians, links, now).await?;
-                let mut w = warnings.clone();
-                if counts.links.ignored > 0
-                    && counts.links.created + counts.links.unchanged + counts.links.updated == 0
-                {
-                    w.push(format!(
-                        "aucun élève connu pour {uai} : importez d'abord le fichier des élèves"
-                    ));
-                }
-                (FileOutcome::Guardians(counts), w)
-            }
-        };
-        if let Some(stamp) = stamp {
-            school_data::set_export_stamp(&txn, &school, is_pupils, &stamp).await?;
-            stamps.insert((uai.to_string(), is_pupils), stamp);
-        }
-        report.files.push(FileReport {
-            source: p.source,
-            uai: uai.to_string(),
-            outcome,
-            warnings,
-        });
-    }
+        Ok(report)
+    })?;
     txn.commit().await?;
     Ok(report)
+}
+
+async fn apply(
+    app: &App,
+    txn: &sesame_store::DatabaseTransaction,
+    label: &str,
+    export: SiecleExport,
+    name: Option<&str>,
+    stamps: &mut HashMap<(String, bool), String>,
+) -> Result<FileReport, ImportRunError> {
+    let now = app.clock.now();
+    let today = now.date();
+    let (uai, stamp, is_pupils) = match &export {
+        SiecleExport::Pupils { uai, stamp, .. } => (uai.clone(), stamp.clone(), true),
+        SiecleExport::Guardians { uai, stamp, .. } => (uai.clone(), stamp.clone(), false),
+    };
+    let school = school_data::ensure_school(txn, &uai, name, now).await?;
+    if let Some(stamp) = &stamp {
+        let last = if is_pupils { &school.last_pupils_export } else { &school.last_guardians_export };
+        let last = stamps.get(&(uai.to_string(), is_pupils)).or(last.as_ref());
+        if let Some(last) = last
+            && stamp < last
+        {
+            return Err(ImportError::file(
+                label,
+                format!("cet export ({stamp}) est plus ancien que le dernier importé pour {uai} ({last}) : refusé pour ne pas revenir en arrière"),
+            )
+            .into());
+        }
+    }
+    let (outcome, warnings) = match &export {
+        SiecleExport::Pupils { pupils, .. } => {
+            (FileOutcome::Pupils(school_data::apply_pupils(txn, &school, pupils, today, now).await?), Vec::new())
+        }
+        SiecleExport::Guardians { guardians, links, warnings, .. } => {
+            let counts = school_data::apply_guardians(txn, &school, guardians, links, now).await?;
+            let mut w = warnings.clone();
+            if counts.links.ignored > 0 && counts.links.created + counts.links.unchanged + counts.links.updated == 0 {
+                w.push(format!("aucun élève connu pour {uai} : importez d'abord le fichier des élèves"));
+            }
+            (FileOutcome::Guardians(counts), w)
+        }
+    };
+    if let Some(stamp) = stamp {
+        school_data::set_export_stamp(txn, &school, is_pupils, &stamp).await?;
+        stamps.insert((uai.to_string(), is_pupils), stamp);
+    }
+    Ok(FileReport { source: label.to_owned(), uai: uai.to_string(), outcome, warnings })
 }
