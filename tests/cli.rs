@@ -96,3 +96,36 @@ fn secret_prints_a_fresh_key_each_time() {
     assert_ne!(a, b);
     assert_eq!(a.trim().len(), 43);
 }
+
+#[test]
+fn demo_imports_the_sample_prints_codes_and_serves() {
+    let env = TestEnv::new();
+    let port = crate::support::free_port();
+    let mut child = env
+        .command()
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let url = format!("http://127.0.0.1:{port}/readyz");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut ready = false;
+    while std::time::Instant::now() < deadline {
+        let u = url.clone();
+        let status = crate::support::block_on(async move { reqwest::get(&u).await.map(|r| r.status().as_u16()).unwrap_or(0) });
+        if status == 200 {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(ready, "demo did not become ready:\n{stdout}");
+    assert!(stdout.contains("élèves : 7 créé(s)"), "{stdout}");
+    assert_eq!(crate::support::printed_codes(&stdout).len(), 16, "{stdout}");
+    assert!(stdout.contains(&format!("http://127.0.0.1:{port}/")), "{stdout}");
+    assert!(env.path().join("data/lettres/lettres-responsables-0999001W.pdf").exists());
+}
