@@ -12,11 +12,43 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const FIRST: &[&str] = &["Camille", "Léa", "Noé", "Chloé", "Inès", "Jean-Baptiste", "Zoé", "Lucas", "Hélène", "Élodie", "François", "Maëlys"];
-const LAST: &[&str] = &["MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU", "SACRÉ-CŒUR", "LEFÈVRE"];
+const FIRST: &[&str] = &[
+    "Camille",
+    "Léa",
+    "Noé",
+    "Chloé",
+    "Inès",
+    "Jean-Baptiste",
+    "Zoé",
+    "Lucas",
+    "Hélène",
+    "Élodie",
+    "François",
+    "Maëlys",
+];
+const LAST: &[&str] = &[
+    "MARTIN",
+    "BERNARD",
+    "DUBOIS",
+    "THOMAS",
+    "ROBERT",
+    "RICHARD",
+    "PETIT",
+    "DURAND",
+    "LEROY",
+    "MOREAU",
+    "SACRÉ-CŒUR",
+    "LEFÈVRE",
+];
 
 fn latin9(s: &str) -> Vec<u8> {
-    s.chars().map(|c| match c { 'Œ' => 0xBC, 'œ' => 0xBD, c => u8::try_from(u32::from(c)).unwrap_or(b'?') }).collect()
+    s.chars()
+        .map(|c| match c {
+            'Œ' => 0xBC,
+            'œ' => 0xBD,
+            c => u8::try_from(u32::from(c)).unwrap_or(b'?'),
+        })
+        .collect()
 }
 
 fn generate(dir: &Path, pupils: usize) -> std::io::Result<(usize, usize)> {
@@ -41,13 +73,23 @@ fn generate(dir: &Path, pupils: usize) -> std::io::Result<(usize, usize)> {
     }
     w.write_all(b"    </ELEVES>\n    <STRUCTURES>\n")?;
     for i in 0..pupils {
-        write!(w, "      <STRUCTURES_ELEVE ELEVE_ID=\"{}\">\n        <STRUCTURE>\n          <CODE_STRUCTURE>{}{}</CODE_STRUCTURE>\n          <TYPE_STRUCTURE>D</TYPE_STRUCTURE>\n        </STRUCTURE>\n      </STRUCTURES_ELEVE>\n", 1_000_000 + i, 6 - (i % 4), ["A", "B", "C"][i % 3])?;
+        write!(
+            w,
+            "      <STRUCTURES_ELEVE ELEVE_ID=\"{}\">\n        <STRUCTURE>\n          <CODE_STRUCTURE>{}{}</CODE_STRUCTURE>\n          <TYPE_STRUCTURE>D</TYPE_STRUCTURE>\n        </STRUCTURE>\n      </STRUCTURES_ELEVE>\n",
+            1_000_000 + i,
+            6 - (i % 4),
+            ["A", "B", "C"][i % 3]
+        )?;
     }
     w.write_all(b"    </STRUCTURES>\n  </DONNEES>\n</BEE_ELEVES>\n")?;
     w.flush()?;
 
-    let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("ResponsablesAvecAdresses.xml"))?);
-    let head = format!("<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?>\n<BEE_RESPONSABLES VERSION=\"2.1\">\n  <PARAMETRES>\n    <UAJ>{uai}</UAJ>\n    <HORODATAGE>01/09/2026 08:01:00</HORODATAGE>\n  </PARAMETRES>\n  <DONNEES>\n    <PERSONNES>\n");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(
+        dir.join("ResponsablesAvecAdresses.xml"),
+    )?);
+    let head = format!(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?>\n<BEE_RESPONSABLES VERSION=\"2.1\">\n  <PARAMETRES>\n    <UAJ>{uai}</UAJ>\n    <HORODATAGE>01/09/2026 08:01:00</HORODATAGE>\n  </PARAMETRES>\n  <DONNEES>\n    <PERSONNES>\n"
+    );
     w.write_all(head.as_bytes())?;
     let guardians = families * 2;
     for g in 0..guardians {
@@ -69,12 +111,22 @@ fn generate(dir: &Path, pupils: usize) -> std::io::Result<(usize, usize)> {
         for g in [2 * f, 2 * f + 1] {
             links += 1;
             let level = if g % 20 == 19 { 2 } else { 1 };
-            write!(w, "      <RESPONSABLE_ELEVE>\n        <ELEVE_ID>{}</ELEVE_ID>\n        <PERSONNE_ID>{}</PERSONNE_ID>\n        <NIVEAU_RESPONSABILITE>{level}</NIVEAU_RESPONSABILITE>\n        <CODE_PARENTE>{}</CODE_PARENTE>\n      </RESPONSABLE_ELEVE>\n", 1_000_000 + i, 5_000_000 + g, if g % 2 == 0 { 10 } else { 20 })?;
+            write!(
+                w,
+                "      <RESPONSABLE_ELEVE>\n        <ELEVE_ID>{}</ELEVE_ID>\n        <PERSONNE_ID>{}</PERSONNE_ID>\n        <NIVEAU_RESPONSABILITE>{level}</NIVEAU_RESPONSABILITE>\n        <CODE_PARENTE>{}</CODE_PARENTE>\n      </RESPONSABLE_ELEVE>\n",
+                1_000_000 + i,
+                5_000_000 + g,
+                if g % 2 == 0 { 10 } else { 20 }
+            )?;
         }
     }
     w.write_all(b"    </RESPONSABLES>\n    <ADRESSES>\n")?;
     for f in 0..families {
-        let a = format!("      <ADRESSE ADRESSE_ID=\"{}\">\n        <LIGNE1_ADRESSE>{} RUE DU SACRÉ-CŒUR</LIGNE1_ADRESSE>\n        <CODE_POSTAL>69007</CODE_POSTAL>\n        <LIBELLE_POSTAL>LYON</LIBELLE_POSTAL>\n        <CODE_PAYS>100</CODE_PAYS>\n      </ADRESSE>\n", 9_000_000 + f, 1 + f % 200);
+        let a = format!(
+            "      <ADRESSE ADRESSE_ID=\"{}\">\n        <LIGNE1_ADRESSE>{} RUE DU SACRÉ-CŒUR</LIGNE1_ADRESSE>\n        <CODE_POSTAL>69007</CODE_POSTAL>\n        <LIBELLE_POSTAL>LYON</LIBELLE_POSTAL>\n        <CODE_PAYS>100</CODE_PAYS>\n      </ADRESSE>\n",
+            9_000_000 + f,
+            1 + f % 200
+        );
         w.write_all(&latin9(&a))?;
     }
     w.write_all(b"    </ADRESSES>\n  </DONNEES>\n</BEE_RESPONSABLES>\n")?;
@@ -89,7 +141,11 @@ fn timed_import(dir: &Path, db_url: &str) -> (Duration, u64, String) {
         .current_dir(dir)
         .env("SESAME__DATABASE__URL", db_url)
         .env("SESAME__SERVER__DATA_DIR", dir.join("data"))
-        .args(["import", "ElevesSansAdresses.xml", "ResponsablesAvecAdresses.xml"])
+        .args([
+            "import",
+            "ElevesSansAdresses.xml",
+            "ResponsablesAvecAdresses.xml",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn sesame");
@@ -99,7 +155,11 @@ fn timed_import(dir: &Path, db_url: &str) -> (Duration, u64, String) {
         if let Ok(s) = std::fs::read_to_string(&status_path)
             && let Some(line) = s.lines().find(|l| l.starts_with("VmHWM:"))
         {
-            let kib: u64 = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+            let kib: u64 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
             peak_kib = peak_kib.max(kib);
         }
         if child.try_wait().expect("wait").is_some() {
@@ -110,11 +170,19 @@ fn timed_import(dir: &Path, db_url: &str) -> (Duration, u64, String) {
     let elapsed = started.elapsed();
     let out = child.wait_with_output().expect("output");
     assert!(out.status.success(), "import failed");
-    (elapsed, peak_kib / 1024, String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        elapsed,
+        peak_kib / 1024,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 fn run_pg_sql(admin: &str, sql: &str) -> bool {
-    Command::new("psql").args([admin, "-tAc", sql]).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("psql")
+        .args([admin, "-tAc", sql])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 fn main() {
@@ -122,22 +190,36 @@ fn main() {
         println!("import: bench");
         return;
     }
-    let pupils: usize = std::env::var("SESAME_BENCH_PUPILS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let pupils: usize = std::env::var("SESAME_BENCH_PUPILS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let t = Instant::now();
     let (guardians, links) = generate(dir.path(), pupils).expect("generate");
-    let size = |n: &str| std::fs::metadata(dir.path().join(n)).map(|m| m.len() / (1 << 20)).unwrap_or(0);
+    let size = |n: &str| {
+        std::fs::metadata(dir.path().join(n))
+            .map(|m| m.len() / (1 << 20))
+            .unwrap_or(0)
+    };
     println!(
         "generated {pupils} pupils ({} MiB), {guardians} guardians and {links} links ({} MiB) in {:.1?}",
         size("ElevesSansAdresses.xml"),
         size("ResponsablesAvecAdresses.xml"),
         t.elapsed()
     );
-    let mut targets = vec![("SQLite", format!("sqlite://{}", dir.path().join("data/bench.db").display()))];
-    let admin = std::env::var("SESAME_BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite://{}", dir.path().join("data/bench.db").display()),
+    )];
+    let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let pg_db = format!("sesame_bench_{}", std::process::id());
     if run_pg_sql(&admin, &format!("CREATE DATABASE {pg_db}")) {
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or_default();
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or_default();
         targets.push(("PostgreSQL", format!("{base}/{pg_db}")));
     } else {
         println!("PostgreSQL not reachable at {admin}: skipped");
@@ -146,13 +228,19 @@ fn main() {
     for (name, url) in &targets {
         for pass in ["first import", "re-import (no change)"] {
             let (elapsed, mib, out) = timed_import(dir.path(), url);
-            println!("| {name} | {pass} | {:.2} s | {mib} MiB |", elapsed.as_secs_f64());
+            println!(
+                "| {name} | {pass} | {:.2} s | {mib} MiB |",
+                elapsed.as_secs_f64()
+            );
             if std::env::var("SESAME_BENCH_VERBOSE").is_ok() {
                 print!("{out}");
             }
         }
     }
     if targets.len() > 1 {
-        run_pg_sql(&admin, &format!("DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"));
+        run_pg_sql(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"),
+        );
     }
 }

@@ -113,19 +113,33 @@ fn demo_imports_the_sample_prints_codes_and_serves() {
     let mut ready = false;
     while std::time::Instant::now() < deadline {
         let u = url.clone();
-        let status = crate::support::block_on(async move { reqwest::get(&u).await.map(|r| r.status().as_u16()).unwrap_or(0) });
+        let status = crate::support::block_on(async move {
+            reqwest::get(&u)
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
         if status == 200 {
             ready = true;
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(ready, "demo did not become ready:\n{stdout}");
     assert!(stdout.contains("élèves : 7 créé(s)"), "{stdout}");
     assert_eq!(crate::support::printed_codes(&stdout).len(), 16, "{stdout}");
-    assert!(stdout.contains(&format!("http://127.0.0.1:{port}/")), "{stdout}");
-    assert!(env.path().join("data/lettres/lettres-responsables-0999001W.pdf").exists());
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/")),
+        "{stdout}"
+    );
+    assert!(
+        env.path()
+            .join("data/lettres/lettres-responsables-0999001W.pdf")
+            .exists()
+    );
 }

@@ -6,6 +6,7 @@
 //! They run inside the caller's transaction.
 
 use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
+use futures_util::TryStreamExt;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -14,7 +15,6 @@ use sea_orm::{
 use sesame_domain::{
     GuardianRecord, LinkRecord, PupilRecord, ResponsibilityLevel, Uai, normalize_first_name,
 };
-use futures_util::TryStreamExt;
 use std::collections::{HashMap, HashSet};
 use time::{Date, OffsetDateTime};
 
@@ -381,14 +381,17 @@ pub async fn apply_guardians(
         }
     }
     for chunk in link_inserts.chunks(CHUNK) {
-        let rows = chunk.iter().map(|&(gid, pid, level, relationship)| guardian_pupil::ActiveModel {
-            guardian_id: Set(gid),
-            pupil_id: Set(pid),
-            level: Set(level),
-            relationship: Set(relationship),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        let rows =
+            chunk.iter().map(
+                |&(gid, pid, level, relationship)| guardian_pupil::ActiveModel {
+                    guardian_id: Set(gid),
+                    pupil_id: Set(pid),
+                    level: Set(level),
+                    relationship: Set(relationship),
+                    created_at: Set(now),
+                    ..Default::default()
+                },
+            );
         guardian_pupil::Entity::insert_many(rows).exec(db).await?;
     }
     out.links.left = stored.len() as u64;

@@ -10,7 +10,11 @@ fn stores() -> Vec<EphemeralStore> {
     if let Ok(url) = std::env::var("SESAME_TEST_REDIS_URL")
         && !url.is_empty()
     {
-        let prefix = format!("t:store:{}:{:?}:", std::process::id(), std::time::Instant::now());
+        let prefix = format!(
+            "t:store:{}:{:?}:",
+            std::process::id(),
+            std::time::Instant::now()
+        );
         v.push(EphemeralStore::redis(&url, &prefix, Duration::from_secs(2)).expect("redis"));
     }
     v
@@ -19,12 +23,24 @@ fn stores() -> Vec<EphemeralStore> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_value_is_taken_exactly_once_under_concurrency() {
     for store in stores() {
-        assert!(store.put_if_absent("ST-1", b"alice", Duration::from_secs(10)).await.expect("put"));
-        assert!(!store.put_if_absent("ST-1", b"mallory", Duration::from_secs(10)).await.expect("put"));
+        assert!(
+            store
+                .put_if_absent("ST-1", b"alice", Duration::from_secs(10))
+                .await
+                .expect("put")
+        );
+        assert!(
+            !store
+                .put_if_absent("ST-1", b"mallory", Duration::from_secs(10))
+                .await
+                .expect("put")
+        );
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let s = store.clone();
-            tasks.push(tokio::spawn(async move { s.take("ST-1").await.expect("take") }));
+            tasks.push(tokio::spawn(
+                async move { s.take("ST-1").await.expect("take") },
+            ));
         }
         let mut winners = Vec::new();
         for t in tasks {
@@ -41,11 +57,27 @@ async fn a_value_is_taken_exactly_once_under_concurrency() {
 async fn counters_count_and_expire() {
     for store in stores() {
         for i in 1..=5 {
-            assert_eq!(store.incr("fail:x", Duration::from_millis(300)).await.expect("incr"), i);
+            assert_eq!(
+                store
+                    .incr("fail:x", Duration::from_millis(300))
+                    .await
+                    .expect("incr"),
+                i
+            );
         }
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(store.incr("fail:x", Duration::from_millis(300)).await.expect("incr"), 1, "{store:?}");
-        store.put("v", b"1", Duration::from_millis(100)).await.expect("put");
+        assert_eq!(
+            store
+                .incr("fail:x", Duration::from_millis(300))
+                .await
+                .expect("incr"),
+            1,
+            "{store:?}"
+        );
+        store
+            .put("v", b"1", Duration::from_millis(100))
+            .await
+            .expect("put");
         assert_eq!(store.get("v").await.expect("get"), Some(b"1".to_vec()));
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(store.get("v").await.expect("get"), None, "{store:?}");
@@ -54,11 +86,29 @@ async fn counters_count_and_expire() {
 
 #[tokio::test]
 async fn an_unreachable_redis_fails_fast_instead_of_falling_back() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let store = EphemeralStore::redis(&format!("redis://127.0.0.1:{port}/"), "x:", Duration::from_millis(300)).expect("client");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let store = EphemeralStore::redis(
+        &format!("redis://127.0.0.1:{port}/"),
+        "x:",
+        Duration::from_millis(300),
+    )
+    .expect("client");
     let started = std::time::Instant::now();
     assert!(store.ping().await.is_err());
-    assert!(store.put_if_absent("k", b"v", Duration::from_secs(1)).await.is_err());
+    assert!(
+        store
+            .put_if_absent("k", b"v", Duration::from_secs(1))
+            .await
+            .is_err()
+    );
     assert!(store.take("k").await.is_err());
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }

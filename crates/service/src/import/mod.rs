@@ -126,24 +126,39 @@ fn pass_of(kind: source::Kind, head: &[u8]) -> Pass {
     let head = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
     let guardians = match kind {
         source::Kind::Xml => head.contains("<BEE_RESPONSABLES"),
-        source::Kind::Csv => head.lines().next().is_some_and(|l| l.to_ascii_lowercase().contains("personne_id")),
+        source::Kind::Csv => head
+            .lines()
+            .next()
+            .is_some_and(|l| l.to_ascii_lowercase().contains("personne_id")),
     };
-    if guardians { Pass::Guardians } else { Pass::Pupils }
+    if guardians {
+        Pass::Guardians
+    } else {
+        Pass::Pupils
+    }
 }
 
-fn parse_one(label: &str, kind: source::Kind, reader: &mut dyn std::io::BufRead) -> Result<Vec<(SiecleExport, Option<String>)>, ImportError> {
+fn parse_one(
+    label: &str,
+    kind: source::Kind,
+    reader: &mut dyn std::io::BufRead,
+) -> Result<Vec<(SiecleExport, Option<String>)>, ImportError> {
     match kind {
         source::Kind::Xml => Ok(vec![(siecle::parse(reader, label)?, None)]),
         source::Kind::Csv => {
             let mut bytes = Vec::new();
-            reader.read_to_end(&mut bytes).map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
             let parsed = csv::parse(&bytes, label)?;
             Ok(parsed
                 .exports
                 .into_iter()
                 .map(|export| {
                     let uai = match &export {
-                        SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => uai.to_string(),
+                        SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => {
+                            uai.to_string()
+                        }
                     };
                     let name = parsed.names.get(&uai).cloned();
                     (export, name)
@@ -156,7 +171,11 @@ fn parse_one(label: &str, kind: source::Kind, reader: &mut dyn std::io::BufRead)
 /// Imports `paths` in one transaction: either every file is applied, or (on
 /// the first refused file or database error) nothing is written. Files are
 /// read and applied one at a time, so memory holds one file's records.
-pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, ImportRunError> {
+pub async fn run(
+    app: &App,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportRunError> {
     let txn = app.db.conn().begin().await?;
     let handle = tokio::runtime::Handle::current();
     let report = tokio::task::block_in_place(|| -> Result<ImportReport, ImportRunError> {
@@ -166,20 +185,26 @@ pub async fn run(app: &App, paths: &[PathBuf], opts: &ImportOptions) -> Result<I
         for pass in [Pass::Pupils, Pass::Guardians] {
             for path in paths {
                 source::for_each_input(path, &mut |label, kind, reader| {
-                    let head = reader.fill_buf().map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
+                    let head = reader.fill_buf().map_err(|e| {
+                        ImportError::file(label, format!("lecture impossible : {e}"))
+                    })?;
                     if pass_of(kind, head) != pass {
                         return Ok(());
                     }
                     for (export, name) in parse_one(label, kind, reader)? {
                         let name = opts.school_name.as_deref().or(name.as_deref());
-                        let applied = handle.block_on(apply(app, &txn, label, export, name, &mut stamps));
+                        let applied =
+                            handle.block_on(apply(app, &txn, label, export, name, &mut stamps));
                         match applied {
                             Ok(r) => report.files.push(r),
                             Err(ImportRunError::Refused(e)) => return Err(e),
                             Err(e) => {
                                 // Stop at once; the caller sees the store error.
                                 failure = Some(e);
-                                return Err(ImportError::file(label, "base de données indisponible"));
+                                return Err(ImportError::file(
+                                    label,
+                                    "base de données indisponible",
+                                ));
                             }
                         }
                     }
@@ -210,7 +235,11 @@ async fn apply(
     };
     let school = school_data::ensure_school(txn, &uai, name, now).await?;
     if let Some(stamp) = &stamp {
-        let last = if is_pupils { &school.last_pupils_export } else { &school.last_guardians_export };
+        let last = if is_pupils {
+            &school.last_pupils_export
+        } else {
+            &school.last_guardians_export
+        };
         let last = stamps.get(&(uai.to_string(), is_pupils)).or(last.as_ref());
         if let Some(last) = last
             && stamp < last
@@ -223,14 +252,24 @@ async fn apply(
         }
     }
     let (outcome, warnings) = match &export {
-        SiecleExport::Pupils { pupils, .. } => {
-            (FileOutcome::Pupils(school_data::apply_pupils(txn, &school, pupils, today, now).await?), Vec::new())
-        }
-        SiecleExport::Guardians { guardians, links, warnings, .. } => {
+        SiecleExport::Pupils { pupils, .. } => (
+            FileOutcome::Pupils(school_data::apply_pupils(txn, &school, pupils, today, now).await?),
+            Vec::new(),
+        ),
+        SiecleExport::Guardians {
+            guardians,
+            links,
+            warnings,
+            ..
+        } => {
             let counts = school_data::apply_guardians(txn, &school, guardians, links, now).await?;
             let mut w = warnings.clone();
-            if counts.links.ignored > 0 && counts.links.created + counts.links.unchanged + counts.links.updated == 0 {
-                w.push(format!("aucun élève connu pour {uai} : importez d'abord le fichier des élèves"));
+            if counts.links.ignored > 0
+                && counts.links.created + counts.links.unchanged + counts.links.updated == 0
+            {
+                w.push(format!(
+                    "aucun élève connu pour {uai} : importez d'abord le fichier des élèves"
+                ));
             }
             (FileOutcome::Guardians(counts), w)
         }
@@ -239,5 +278,10 @@ async fn apply(
         school_data::set_export_stamp(txn, &school, is_pupils, &stamp).await?;
         stamps.insert((uai.to_string(), is_pupils), stamp);
     }
-    Ok(FileReport { source: label.to_owned(), uai: uai.to_string(), outcome, warnings })
+    Ok(FileReport {
+        source: label.to_owned(),
+        uai: uai.to_string(),
+        outcome,
+        warnings,
+    })
 }
