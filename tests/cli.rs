@@ -101,7 +101,7 @@ fn secret_prints_a_fresh_key_each_time() {
 fn demo_imports_the_sample_prints_codes_and_serves() {
     let env = TestEnv::new();
     let port = crate::support::free_port();
-    let mut child = env
+    let child = env
         .command()
         .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::piped())
