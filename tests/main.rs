@@ -10,4 +10,5 @@ mod cli;
 mod codes;
 mod config;
 mod import;
+mod pages;
 mod server;

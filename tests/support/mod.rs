@@ -297,6 +297,8 @@ impl TestServer {
             base.redis.key_prefix = env.redis_prefix.clone();
         }
         base.server.services_dir = env.path().join("services");
+        base.server.public_url = "http://localhost/".parse().expect("url");
+        base.server.allow_insecure_http = true;
         tweak(&mut base);
         let config = sesame_service::Config::load(&sesame_service::ConfigSource {
             file: None,
@@ -312,17 +314,28 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         let router = sesame_web::router(std::sync::Arc::new(app));
         let handle = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let client = Self::browser();
         Self {
             url: format!("http://{addr}"),
             client,
             handle,
         }
+    }
+
+    /// A new browser: its own cookie jar, redirects not followed.
+    pub fn browser() -> reqwest::Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar)
+            .build()
+            .expect("client")
     }
 
     /// GET a path.
@@ -342,4 +355,14 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
+}
+
+/// The CSRF token of the first form in a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("a form with a CSRF token");
+    html[start..].split('"').next().expect("token").to_owned()
 }

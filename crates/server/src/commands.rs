@@ -281,6 +281,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let url = format!("http://{}/", base.server.listen);
     if let Ok(u) = url::Url::parse(&url) {
         base.server.public_url = u.clone();
+        base.server.allow_insecure_http = true;
         base.branding.portal_url = u;
     }
     let config = Config::load(&ConfigSource {

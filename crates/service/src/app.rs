@@ -36,6 +36,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Keyed hashes.
     pub keys: Keys,
+    /// Password hashing.
+    pub hasher: crate::password::Hasher,
+    /// Password policy.
+    pub policy: crate::password::Policy,
 }
 
 /// What `/readyz` reports.
@@ -101,12 +105,33 @@ impl App {
                 Duration::from_millis(config.redis.timeout_ms),
             )?
         };
+        let p = &config.password;
+        let hasher = crate::password::Hasher::new(
+            p.argon2_memory_kib,
+            p.argon2_iterations,
+            p.argon2_parallelism,
+            p.max_concurrent_hashes,
+        )
+        .map_err(InitError::Secrets)?;
+        let extra = if p.blocklist_file.as_os_str().is_empty() {
+            String::new()
+        } else {
+            std::fs::read_to_string(&p.blocklist_file).map_err(|e| {
+                InitError::Secrets(format!(
+                    "password.blocklist_file {}: {e}",
+                    p.blocklist_file.display()
+                ))
+            })?
+        };
+        let policy = crate::password::Policy::new(p.min_length, &extra);
         Ok(Self {
             config,
             db,
             store,
             clock,
             keys,
+            hasher,
+            policy,
         })
     }
 

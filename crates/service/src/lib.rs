@@ -10,6 +10,11 @@ pub mod config;
 pub mod import;
 pub mod keys;
 pub mod letters;
+pub mod login;
+pub mod mail;
+pub mod password;
+pub mod session;
+pub mod signup;
 
 pub use app::{App, InitError, Readiness};
 pub use config::{Config, ConfigError, ConfigSource};

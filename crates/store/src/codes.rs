@@ -347,3 +347,11 @@ pub async fn find_by_hmac(
         .one(db)
         .await
 }
+
+/// The pupil a code opens.
+pub async fn pupil_for_code(
+    db: &impl ConnectionTrait,
+    pupil_id: i32,
+) -> Result<Option<pupil::Model>, DbErr> {
+    pupil::Entity::find_by_id(pupil_id).one(db).await
+}

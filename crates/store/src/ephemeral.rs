@@ -19,6 +19,13 @@ use std::time::{Duration, Instant};
 #[error("{0}")]
 pub struct EphemeralError(String);
 
+impl EphemeralError {
+    /// An error from a message.
+    pub fn from_text(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+}
+
 impl From<redis::RedisError> for EphemeralError {
     fn from(e: redis::RedisError) -> Self {
         Self(format!("redis: {e}"))

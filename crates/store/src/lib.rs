@@ -9,6 +9,7 @@
 //! Architecture invariant: this crate knows nothing of HTTP or of the
 //! configuration file; it is given URLs and options.
 
+pub mod accounts;
 pub mod codes;
 pub mod db;
 pub mod entity;

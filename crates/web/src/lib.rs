@@ -4,9 +4,12 @@
 //! Architecture invariant: handlers are thin (extract, call one service
 //! function, render); no SQL, no business rule here.
 
+mod cookies;
+mod csrf;
 mod error;
 mod headers;
 mod health;
+mod pages;
 
 pub use error::WebError;
 
@@ -39,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
     let state = AppState(app);
     Router::new()
         .merge(health::routes())
+        .merge(pages::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

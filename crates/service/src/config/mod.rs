@@ -68,6 +68,77 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// Seconds granted to in-flight requests on SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Development switch: when `public_url` is plain http, cookies are sent
+    /// without `Secure` and without the `__Host-` prefix. Refused in production.
+    pub allow_insecure_http: bool,
+}
+
+/// `[password]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordConfig {
+    /// Minimum length in characters (letters AND digits are always required).
+    pub min_length: usize,
+    /// Extra blocklist file (one password per line), added to the shipped list.
+    pub blocklist_file: PathBuf,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations.
+    pub argon2_iterations: u32,
+    /// argon2id parallelism.
+    pub argon2_parallelism: u32,
+    /// Hashes computed at once per node (memory = cost × this).
+    pub max_concurrent_hashes: usize,
+}
+
+/// `[session]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Minutes without activity after which the SSO session ends.
+    pub idle_minutes: u64,
+    /// Hours after login after which the SSO session ends anyway.
+    pub absolute_hours: u64,
+}
+
+/// `[throttle]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    /// Consecutive failures on one identifiant after which each attempt waits (1, 2, 4… minutes).
+    pub account_delay_after: i64,
+    /// Consecutive failures on one identifiant that block password login for 24 h.
+    pub account_block_after: i64,
+    /// Failed logins per minute from one IP address before 429.
+    pub ip_failures_per_minute: i64,
+}
+
+/// Where a profile authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileSource {
+    /// Sésame's own accounts.
+    Local,
+    /// An upstream OpenID Connect provider (configured in a later version).
+    Upstream,
+    /// Not offered.
+    Disabled,
+}
+
+/// `[profiles]`: the source of each of the five profiles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesConfig {
+    /// Élève.
+    pub eleve: ProfileSource,
+    /// Parent.
+    pub parent: ProfileSource,
+    /// Personnel de l'Éducation nationale.
+    pub personnel_education: ProfileSource,
+    /// Personnel de collectivité territoriale.
+    pub personnel_collectivite: ProfileSource,
+    /// Invité.
+    pub invite: ProfileSource,
 }
 
 /// `[database]`.
@@ -187,6 +258,14 @@ pub struct Config {
     pub branding: BrandingConfig,
     /// `[codes]`.
     pub codes: CodesConfig,
+    /// `[password]`.
+    pub password: PasswordConfig,
+    /// `[session]`.
+    pub session: SessionConfig,
+    /// `[throttle]`.
+    pub throttle: ThrottleConfig,
+    /// `[profiles]`.
+    pub profiles: ProfilesConfig,
     /// `[secrets]`.
     pub secrets: Secrets,
     /// The registered services, read from `server.services_dir`.
@@ -206,6 +285,7 @@ impl Default for Config {
                 services_dir: PathBuf::from("config/services"),
                 log_format: LogFormat::Human,
                 shutdown_grace_secs: 20,
+                allow_insecure_http: false,
             },
             database: DatabaseConfig {
                 url: String::new(),
@@ -237,6 +317,30 @@ impl Default for Config {
                 help: "adressez-vous au secrétariat de l'établissement".into(),
             },
             codes: CodesConfig { validity_days: 92 },
+            password: PasswordConfig {
+                min_length: 8,
+                blocklist_file: PathBuf::new(),
+                argon2_memory_kib: 19 * 1024,
+                argon2_iterations: 2,
+                argon2_parallelism: 1,
+                max_concurrent_hashes: 4,
+            },
+            session: SessionConfig {
+                idle_minutes: 120,
+                absolute_hours: 8,
+            },
+            throttle: ThrottleConfig {
+                account_delay_after: 5,
+                account_block_after: 10,
+                ip_failures_per_minute: 20,
+            },
+            profiles: ProfilesConfig {
+                eleve: ProfileSource::Local,
+                parent: ProfileSource::Local,
+                personnel_education: ProfileSource::Disabled,
+                personnel_collectivite: ProfileSource::Disabled,
+                invite: ProfileSource::Disabled,
+            },
             secrets: Secrets::default(),
             services: Vec::new(),
         }
@@ -383,7 +487,40 @@ impl Config {
             origin,
         )?;
         self.secrets.resolve_files(origin)?;
+        if !(8..=64).contains(&self.password.min_length) {
+            return Err(err(
+                "password.min_length",
+                "must be between 8 and 64".into(),
+            ));
+        }
+        if self.password.argon2_memory_kib < 8 * 1024
+            || self.password.argon2_iterations == 0
+            || self.password.argon2_parallelism == 0
+        {
+            return Err(err(
+                "password.argon2_memory_kib",
+                "argon2id needs at least 8192 KiB, 1 iteration and parallelism 1".into(),
+            ));
+        }
+        if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {
+            return Err(err(
+                "session.idle_minutes",
+                "session lifetimes must be positive".into(),
+            ));
+        }
         if self.server.mode == Mode::Production {
+            if self.server.allow_insecure_http {
+                return Err(err(
+                    "server.allow_insecure_http",
+                    "not allowed in production mode".into(),
+                ));
+            }
+            if self.password.argon2_memory_kib < 19 * 1024 || self.password.argon2_iterations < 2 {
+                return Err(err(
+                    "password.argon2_memory_kib",
+                    "production needs argon2id m ≥ 19456 KiB and t ≥ 2".into(),
+                ));
+            }
             if self.server.public_url.scheme() != "https" {
                 return Err(err(
                     "server.public_url",

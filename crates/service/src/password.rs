@@ -1,0 +1,271 @@
+//! Passwords: the policy (seed rule: 8 characters with letters AND digits,
+//! plus a blocklist and context words, SECURITY.md §1.1) and argon2id
+//! hashing, run off the async threads behind a semaphore.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sesame_domain::normalize_first_name;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest password accepted, in code points (ASVS 6.2.9).
+pub const MAX_CHARS: usize = 128;
+/// Longest password accepted, in bytes, checked before anything else.
+pub const MAX_BYTES: usize = 512;
+
+const SHIPPED_BLOCKLIST: &str = include_str!("../data/common-passwords.txt");
+
+/// Why a new password is refused; the text is shown beside the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    /// Shorter than the minimum.
+    #[error("Le mot de passe doit compter au moins {0} caractères.")]
+    TooShort(usize),
+    /// Longer than the maximum.
+    #[error("Le mot de passe ne doit pas dépasser 128 caractères.")]
+    TooLong,
+    /// Needs both letters and digits.
+    #[error("Le mot de passe doit contenir des lettres ET des chiffres.")]
+    LettersAndDigits,
+    /// A common password, a sequence or a repetition.
+    #[error("Ce mot de passe est trop courant ou trop simple : choisissez-en un autre.")]
+    Common,
+    /// Contains the identifiant, a name or a birth date.
+    #[error(
+        "Ce mot de passe est trop proche de vos données personnelles (identifiant, prénom, date de naissance…)."
+    )]
+    Personal,
+}
+
+/// The password policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    min_chars: usize,
+    blocklist: Arc<HashSet<String>>,
+}
+
+fn fold(s: &str) -> String {
+    let leet: String = normalize_first_name(s)
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '@' => 'a',
+            '$' => 's',
+            c => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    leet
+}
+
+fn is_sequence_or_repeat(p: &str) -> bool {
+    let chars: Vec<char> = p.to_lowercase().chars().collect();
+    if chars.len() < 2 {
+        return true;
+    }
+    let all_same = chars.iter().all(|c| *c == chars[0]);
+    let step = |d: i64| chars.windows(2).all(|w| (w[1] as i64 - w[0] as i64) == d);
+    // "abcd1234": two runs of sequences.
+    let runs = chars
+        .windows(2)
+        .filter(|w| (w[1] as i64 - w[0] as i64).abs() != 1)
+        .count();
+    all_same || step(1) || step(-1) || runs <= 1
+}
+
+impl Policy {
+    /// A policy with the given minimum length and the shipped blocklist,
+    /// extended with `extra` entries.
+    pub fn new(min_chars: usize, extra: &str) -> Self {
+        let blocklist = SHIPPED_BLOCKLIST
+            .lines()
+            .chain(extra.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(fold)
+            .collect();
+        Self {
+            min_chars,
+            blocklist: Arc::new(blocklist),
+        }
+    }
+
+    /// Checks a new password against the policy; `context` holds the words
+    /// it must not contain (identifiant, names, birth dates as `jjmmaaaa`).
+    pub fn check(&self, password: &str, context: &[String]) -> Result<(), PasswordProblem> {
+        if password.len() > MAX_BYTES {
+            return Err(PasswordProblem::TooLong);
+        }
+        let n = password.chars().count();
+        if n > MAX_CHARS {
+            return Err(PasswordProblem::TooLong);
+        }
+        if n < self.min_chars {
+            return Err(PasswordProblem::TooShort(self.min_chars));
+        }
+        if !password.chars().any(char::is_alphabetic)
+            || !password.chars().any(|c| c.is_ascii_digit())
+        {
+            return Err(PasswordProblem::LettersAndDigits);
+        }
+        let folded = fold(password);
+        let keyboard = [
+            "azerty",
+            "qwerty",
+            "qsdfgh",
+            "wxcvbn",
+            "asdfgh",
+            "zxcvbn",
+            "educonnect",
+            "education",
+            "ecole",
+            "motdepasse",
+            "password",
+        ];
+        if self.blocklist.contains(&folded)
+            || keyboard.iter().any(|k| folded.contains(k))
+            || is_sequence_or_repeat(password)
+        {
+            return Err(PasswordProblem::Common);
+        }
+        for word in context {
+            let w = fold(word);
+            if w.chars().count() >= 3 && folded.contains(&w) {
+                return Err(PasswordProblem::Personal);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// argon2id hashing with bounded concurrency (memory = m_cost × permits).
+#[derive(Clone)]
+pub struct Hasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    dummy: Arc<String>,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Hasher(m={}, t={}, p={})",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        )
+    }
+}
+
+/// Normalises a password before hashing (NFKC, SECURITY.md §1.1), so that
+/// "é" typed precomposed or decomposed verifies the same.
+fn normalized(password: &str) -> String {
+    password.nfkc().collect()
+}
+
+impl Hasher {
+    /// A hasher with argon2id parameters (memory in KiB, iterations,
+    /// parallelism) and a bound on concurrent hashes.
+    pub fn new(
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        max_concurrent: usize,
+    ) -> Result<Self, String> {
+        let params =
+            Params::new(memory_kib, iterations, parallelism, None).map_err(|e| e.to_string())?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let dummy = argon
+            .hash_password(b"dummy password for unknown identifiants")
+            .map_err(|e| e.to_string())?
+            .to_string();
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy: Arc::new(dummy),
+        })
+    }
+
+    fn argon(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// Hashes a password into a PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let argon = self.argon();
+        let pw = normalized(password);
+        tokio::task::spawn_blocking(move || {
+            argon
+                .hash_password(pw.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    /// Verifies a password against a PHC string; with `None`, verifies
+    /// against a dummy hash so that unknown identifiants cost the same time.
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
+        let known = phc.is_some();
+        let phc = phc.map_or_else(|| self.dummy.as_str().to_owned(), str::to_owned);
+        let argon = self.argon();
+        let pw = normalized(password);
+        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
+            Ok(h) => argon.verify_password(pw.as_bytes(), &h).is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .unwrap_or(false);
+        known && ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // AUTH-01 (seed policy part).
+    #[test]
+    fn the_seed_policy_with_blocklist_and_context() {
+        let p = Policy::new(8, "");
+        assert_eq!(p.check("Kq7mWz4p", &[]), Ok(()));
+        assert_eq!(p.check("kq7mwz4!", &[]), Ok(()));
+        assert_eq!(p.check("Kq7mWz4", &[]), Err(PasswordProblem::TooShort(8)));
+        assert_eq!(
+            p.check("qzmtrwpkvbn", &[]),
+            Err(PasswordProblem::LettersAndDigits)
+        );
+        assert_eq!(p.check("Abcdefg1", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("abcd1234", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("Azerty123", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("Educonnect2026", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("M0tdepasse9", &[]), Err(PasswordProblem::Common));
+        let ctx = vec![
+            "camille.martin".to_owned(),
+            "Camille".to_owned(),
+            "16062013".to_owned(),
+        ];
+        assert_eq!(
+            p.check("Camille2013x", &ctx),
+            Err(PasswordProblem::Personal)
+        );
+        assert_eq!(p.check("xk16062013", &ctx), Err(PasswordProblem::Personal));
+        assert_eq!(
+            p.check(&"a1".repeat(65), &[]),
+            Err(PasswordProblem::TooLong)
+        );
+    }
+}

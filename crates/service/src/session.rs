@@ -1,0 +1,75 @@
+//! The SSO session: a server-side record in the shared ephemeral store,
+//! reached by an opaque 256-bit token (the cookie). The store key is a keyed
+//! hash of the token, so a copy of the store does not yield cookies.
+
+use crate::app::App;
+use base64::Engine;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sesame_store::EphemeralError;
+use std::time::Duration;
+
+/// What a session holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Session {
+    /// The account.
+    pub account_id: i32,
+    /// Its identifiant, for display.
+    pub identifiant: String,
+    /// `responsable` or `eleve`.
+    pub kind: String,
+    /// The profile chosen at login.
+    pub profile: String,
+    /// Login time, unix seconds.
+    pub auth_time: i64,
+}
+
+/// A new random token (cookie value).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn key(app: &App, token: &str) -> String {
+    format!("sess:{}", app.keys.token_hmac(token))
+}
+
+fn idle(app: &App) -> Duration {
+    Duration::from_secs(app.config.session.idle_minutes * 60)
+}
+
+/// Opens a session; returns its token. A new token at every login.
+pub async fn open(app: &App, session: &Session) -> Result<String, EphemeralError> {
+    let token = new_token();
+    let value = serde_json::to_vec(session).unwrap_or_default();
+    app.store.put(&key(app, &token), &value, idle(app)).await?;
+    Ok(token)
+}
+
+/// Finds the session of a token, enforcing the absolute lifetime and
+/// extending the idle one.
+pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralError> {
+    if token.len() != 43 {
+        return Ok(None);
+    }
+    let k = key(app, token);
+    let Some(bytes) = app.store.get(&k).await? else {
+        return Ok(None);
+    };
+    let Ok(s) = serde_json::from_slice::<Session>(&bytes) else {
+        return Ok(None);
+    };
+    let age = app.clock.now().unix_timestamp() - s.auth_time;
+    if age > i64::try_from(app.config.session.absolute_hours * 3600).unwrap_or(i64::MAX) {
+        app.store.delete(&k).await?;
+        return Ok(None);
+    }
+    app.store.put(&k, &bytes, idle(app)).await?;
+    Ok(Some(s))
+}
+
+/// Ends a session.
+pub async fn close(app: &App, token: &str) -> Result<(), EphemeralError> {
+    app.store.delete(&key(app, token)).await
+}

@@ -1,0 +1,200 @@
+//! Accounts, their links, and the rows written with them (outbox, audit).
+
+use crate::entity::{account, account_pupil, activation_code, audit_event, mail_outbox};
+use crate::school_data::ts;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use time::OffsetDateTime;
+
+/// An account as stored.
+pub type Account = account::Model;
+
+/// Finds an account by its normalised identifiant.
+pub async fn find_by_identifiant(
+    db: &impl ConnectionTrait,
+    identifiant: &str,
+) -> Result<Option<Account>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::Identifiant.eq(identifiant))
+        .one(db)
+        .await
+}
+
+/// Finds an account by id.
+pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>, DbErr> {
+    account::Entity::find_by_id(id).one(db).await
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Normalised (lower-case) identifiant.
+    pub identifiant: String,
+    /// As typed.
+    pub identifiant_display: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// `pending`, `active` or `locked`.
+    pub state: &'static str,
+    /// `responsable` or `eleve`.
+    pub kind: &'static str,
+    /// Joint parent account.
+    pub joint: bool,
+}
+
+/// Inserts an account; returns it.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    a: NewAccount,
+    now: OffsetDateTime,
+) -> Result<Account, DbErr> {
+    let now = ts(now);
+    account::ActiveModel {
+        identifiant: Set(a.identifiant),
+        identifiant_display: Set(a.identifiant_display),
+        password_hash: Set(a.password_hash),
+        email: Set(a.email),
+        state: Set(a.state.to_owned()),
+        kind: Set(a.kind.to_owned()),
+        joint: Set(a.joint),
+        must_change_password: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        confirmed_at: Set((a.state == "active").then_some(now)),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Links an account to a pupil.
+pub async fn link_pupil(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    pupil_id: i32,
+) -> Result<(), DbErr> {
+    account_pupil::ActiveModel {
+        account_id: Set(account_id),
+        pupil_id: Set(pupil_id),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// Records a successful login.
+pub async fn touch_login(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::LastLoginAt, Expr::value(ts(now)))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Marks a code as used by an account, only if it is still free; answers
+/// whether it was (so that two concurrent sign-ups cannot both use it).
+pub async fn claim_code(
+    db: &impl ConnectionTrait,
+    code_id: i32,
+    account_id: i32,
+) -> Result<bool, DbErr> {
+    let r = activation_code::Entity::update_many()
+        .col_expr(
+            activation_code::Column::UsedByAccountId,
+            Expr::value(account_id),
+        )
+        .filter(activation_code::Column::Id.eq(code_id))
+        .filter(activation_code::Column::UsedByAccountId.is_null())
+        .filter(activation_code::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Counts a failed attempt against a code and revokes it at `limit`
+/// failures; answers whether it is now revoked.
+pub async fn code_failure(
+    db: &impl ConnectionTrait,
+    code_id: i32,
+    limit: i32,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    activation_code::Entity::update_many()
+        .col_expr(
+            activation_code::Column::FailedAttempts,
+            Expr::col(activation_code::Column::FailedAttempts).add(1),
+        )
+        .filter(activation_code::Column::Id.eq(code_id))
+        .exec(db)
+        .await?;
+    let r = activation_code::Entity::update_many()
+        .col_expr(activation_code::Column::RevokedAt, Expr::value(ts(now)))
+        .filter(activation_code::Column::Id.eq(code_id))
+        .filter(activation_code::Column::FailedAttempts.gte(limit))
+        .filter(activation_code::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Queues a mail in the outbox (in the caller's transaction).
+pub async fn enqueue_mail(
+    db: &impl ConnectionTrait,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let now = ts(now);
+    mail_outbox::ActiveModel {
+        recipient: Set(to.to_owned()),
+        subject: Set(subject.to_owned()),
+        text_body: Set(text.to_owned()),
+        html_body: Set(html.to_owned()),
+        state: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// Records an audit event; `actor` and `ip` must already be pseudonymised.
+pub async fn audit(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    account_id: Option<i32>,
+    actor: Option<&str>,
+    ip: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(ts(now)),
+        kind: Set(kind.to_owned()),
+        account_id: Set(account_id),
+        actor: Set(actor.map(str::to_owned)),
+        ip: Set(ip.map(str::to_owned)),
+        detail: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

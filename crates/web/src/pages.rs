@@ -1,0 +1,475 @@
+//! The public pages: profile choice, login, pupil account creation, home,
+//! logout (seed guide §1.1–1.3).
+
+use crate::{AppState, WebError, cookies, csrf};
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use sesame_service::config::ProfileSource;
+use sesame_service::login::{self, LoginOutcome};
+use sesame_service::session::{self, Session};
+use sesame_service::signup::{self, FieldErrors, PupilForm, SignupError};
+use std::net::SocketAddr;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/profil", get(show_profiles).post(choose_profile))
+        .route("/connexion", get(show_login).post(submit_login))
+        .route(
+            "/premiere-visite/eleve",
+            get(show_pupil_signup).post(submit_pupil_signup),
+        )
+        .route("/premiere-visite/parent", get(show_parent_signup))
+        .route("/deconnexion", axum::routing::post(logout))
+        .route("/static/sesame.css", get(stylesheet))
+}
+
+/// The five profiles of the seed, with their config key.
+const PROFILES: [(&str, &str); 5] = [
+    ("eleve", "Élève"),
+    ("parent", "Parent"),
+    ("personnel_education", "Personnel de l'Éducation nationale"),
+    (
+        "personnel_collectivite",
+        "Personnel de collectivité territoriale",
+    ),
+    ("invite", "Invité"),
+];
+
+fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
+    let p = &app.config.profiles;
+    Some(match profile {
+        "eleve" => p.eleve,
+        "parent" => p.parent,
+        "personnel_education" => p.personnel_education,
+        "personnel_collectivite" => p.personnel_collectivite,
+        "invite" => p.invite,
+        _ => return None,
+    })
+}
+
+fn label(profile: &str) -> &'static str {
+    PROFILES
+        .iter()
+        .find(|(k, _)| *k == profile)
+        .map_or("", |(_, l)| l)
+}
+
+fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+    t.render()
+        .map(Html)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+fn unavailable(e: impl std::fmt::Display) -> WebError {
+    WebError::Unavailable(e.to_string())
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/sesame.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    academie: &'a str,
+    title: &'a str,
+    text: &'a str,
+    link: &'a str,
+    link_text: &'a str,
+}
+
+fn message(
+    app: &AppState,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    link: &str,
+    link_text: &str,
+) -> Result<Response, WebError> {
+    let page = MessagePage {
+        academie: &app.config.branding.academie,
+        title,
+        text,
+        link,
+        link_text,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn current_session(
+    app: &AppState,
+    jar: &CookieJar,
+) -> Result<Option<(String, Session)>, WebError> {
+    let Some(token) = jar
+        .get(&cookies::name(app, cookies::SESSION))
+        .map(|c| c.value().to_owned())
+    else {
+        return Ok(None);
+    };
+    Ok(session::find(app, &token)
+        .await
+        .map_err(unavailable)?
+        .map(|s| (token, s)))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    academie: &'a str,
+    identifiant: &'a str,
+    profile_label: &'a str,
+    csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage<'a> {
+    academie: &'a str,
+    csrf: String,
+    profiles: Vec<(&'static str, &'static str)>,
+}
+
+/// `/`: the home page when logged in; otherwise the remembered profile's
+/// login page, or the profile choice.
+async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+    if let Some((_, s)) = current_session(&app, &jar).await? {
+        let (jar, csrf) = csrf::issue(&app, jar).await?;
+        let page = HomePage {
+            academie: &app.config.branding.academie,
+            identifiant: &s.identifiant,
+            profile_label: label(&s.profile),
+            csrf,
+        };
+        return Ok((jar, render(&page)?).into_response());
+    }
+    if let Some(p) = jar
+        .get(&cookies::name(&app, cookies::PROFILE))
+        .map(|c| c.value().to_owned())
+        && source(&app, &p).is_some()
+    {
+        return Ok(Redirect::to(&format!("/connexion?profil={p}")).into_response());
+    }
+    show_profiles(State(app), jar).await
+}
+
+/// `/profil`: the profile choice ("Changer de profil" leads here).
+async fn show_profiles(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let profiles = PROFILES
+        .iter()
+        .copied()
+        .filter(|(k, _)| source(&app, k) != Some(ProfileSource::Disabled))
+        .collect();
+    let page = ProfilePage {
+        academie: &app.config.branding.academie,
+        csrf,
+        profiles,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profil: String,
+    memoriser: Option<String>,
+}
+
+fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::FORBIDDEN,
+        "Formulaire expiré",
+        "Ce formulaire a expiré ou a déjà été envoyé. Veuillez recommencer.",
+        "/",
+        "Recommencer",
+    )
+}
+
+async fn choose_profile(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<ProfileForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if source(&app, &f.profil).is_none() {
+        return show_profiles(State(app), jar).await;
+    }
+    let jar = if f.memoriser.is_some() {
+        jar.add(cookies::build(
+            &app,
+            cookies::PROFILE,
+            f.profil.clone(),
+            Some(365 * 24 * 3600),
+        ))
+    } else {
+        jar.add(cookies::removal(&app, cookies::PROFILE))
+    };
+    Ok((
+        jar,
+        Redirect::to(&format!("/connexion?profil={}", f.profil)),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    profile: &'a str,
+    profile_label: &'a str,
+    identifiant: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    profil: Option<String>,
+}
+
+/// One message for every failure (AUTH-04).
+const LOGIN_FAILED: &str = "Identifiant ou mot de passe incorrect.";
+
+async fn login_page(
+    app: &AppState,
+    jar: CookieJar,
+    profile: &str,
+    identifiant: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    match source(app, profile) {
+        None => return Ok(Redirect::to("/profil").into_response()),
+        Some(ProfileSource::Local) => {}
+        Some(_) => {
+            return message(
+                app,
+                StatusCode::OK,
+                "Profil non disponible",
+                "La connexion avec ce profil n'est pas encore configurée pour cette académie.",
+                "/profil",
+                "Changer de profil",
+            );
+        }
+    }
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = LoginPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        profile,
+        profile_label: label(profile),
+        identifiant,
+        error,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+async fn show_login(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, WebError> {
+    let profile = q.profil.unwrap_or_default();
+    login_page(&app, jar, &profile, "", None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profil: String,
+    #[serde(default)]
+    identifiant: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn submit_login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if source(&app, &f.profil) != Some(ProfileSource::Local) {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    let outcome = login::login(
+        &app,
+        &f.identifiant,
+        &f.password,
+        &peer.ip().to_string(),
+        &f.profil,
+    )
+    .await
+    .map_err(unavailable)?;
+    match outcome {
+        LoginOutcome::Success(s) => {
+            // A new session id at every login; the old one, if any, ends.
+            if let Some((old, _)) = current_session(&app, &jar).await? {
+                session::close(&app, &old).await.map_err(unavailable)?;
+            }
+            let token = session::open(&app, &s).await.map_err(unavailable)?;
+            let jar = jar.add(cookies::build(&app, cookies::SESSION, token, None));
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        LoginOutcome::Pending => login_page(&app, jar, &f.profil, &f.identifiant, Some("Votre compte est en attente de confirmation : cliquez sur le lien du courriel reçu à la création du compte."), StatusCode::OK).await,
+        LoginOutcome::Failed => login_page(&app, jar, &f.profil, &f.identifiant, Some(LOGIN_FAILED), StatusCode::OK).await,
+        LoginOutcome::IpThrottled(secs) => {
+            let mut r = message(&app, StatusCode::TOO_MANY_REQUESTS, "Trop de tentatives", "Trop de tentatives de connexion depuis votre réseau. Veuillez réessayer dans quelques minutes.", "/", "Retour")?;
+            if let Ok(v) = secs.to_string().parse() {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(r)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signup_pupil.html")]
+struct PupilSignupPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    form: PupilForm,
+    errors: &'a FieldErrors,
+}
+
+async fn pupil_page(
+    app: &AppState,
+    jar: CookieJar,
+    mut form: PupilForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    form.password.clear();
+    form.password2.clear();
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = PupilSignupPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        form,
+        errors,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+async fn show_pupil_signup(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    if app.config.profiles.eleve != ProfileSource::Local {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    pupil_page(
+        &app,
+        jar,
+        PupilForm::default(),
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PupilSubmission {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: PupilForm,
+}
+
+async fn submit_pupil_signup(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(s): Form<PupilSubmission>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &s.csrf).await? {
+        return csrf_refused(&app);
+    }
+    match signup::create_pupil_account(&app, &s.form, &peer.ip().to_string()).await {
+        Ok(_) => message(
+            &app,
+            StatusCode::OK,
+            "Ton compte est créé",
+            "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
+            "/connexion?profil=eleve",
+            "Se connecter",
+        ),
+        Err(SignupError::Invalid(errors)) => {
+            pupil_page(&app, jar, s.form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(SignupError::Throttled) => message(
+            &app,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives",
+            "Trop de tentatives de création de compte depuis votre réseau. Veuillez réessayer dans une heure.",
+            "/",
+            "Retour",
+        ),
+        Err(SignupError::Store(e)) => Err(unavailable(e)),
+    }
+}
+
+async fn show_parent_signup(State(app): State<AppState>) -> Result<Response, WebError> {
+    message(
+        &app,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Création de compte parent",
+        "La création de compte parent n'est pas encore ouverte sur ce service. Rapprochez-vous de l'établissement.",
+        "/profil",
+        "Changer de profil",
+    )
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<LogoutForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if let Some((token, _)) = current_session(&app, &jar).await? {
+        session::close(&app, &token).await.map_err(unavailable)?;
+    }
+    let jar = jar.add(cookies::removal(&app, cookies::SESSION));
+    let r = message(
+        &app,
+        StatusCode::OK,
+        "Vous êtes déconnecté",
+        "Vous êtes déconnecté de tous les télé-services.",
+        "/",
+        "Se connecter à nouveau",
+    )?;
+    Ok((jar, r).into_response())
+}
