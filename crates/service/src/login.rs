@@ -47,13 +47,7 @@ pub async fn login(
 ) -> Result<LoginOutcome, StoreError> {
     let t = &app.config.throttle;
     let ip_key = format!("thr:ip:{}", pseudonym(app, ip));
-    let ip_failures = app
-        .store
-        .get(&ip_key)
-        .await?
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
+    let ip_failures = app.store.count(&ip_key).await?;
     if ip_failures >= t.ip_failures_per_minute {
         tracing::warn!(ip = %pseudonym(app, ip), "login throttled for this address");
         return Ok(LoginOutcome::IpThrottled(60));

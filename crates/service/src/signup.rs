@@ -149,13 +149,7 @@ fn check_credentials(
 /// Creates a pupil account from the form; returns the account id.
 pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<i32, SignupError> {
     let ip_key = format!("thr:act:ip:{}", app.keys.token_hmac(ip));
-    let ip_failures = app
-        .store
-        .get(&ip_key)
-        .await?
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
+    let ip_failures = app.store.count(&ip_key).await?;
     if ip_failures >= IP_FAILURES_PER_HOUR {
         return Err(SignupError::Throttled);
     }

@@ -165,6 +165,16 @@ impl EphemeralStore {
         self.take(key).await.map(|_| ())
     }
 
+    /// Reads the counter under `key` (0 when absent).
+    pub async fn count(&self, key: &str) -> Result<i64, EphemeralError> {
+        Ok(self
+            .get(key)
+            .await?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0))
+    }
+
     /// Adds one to the counter under `key` and returns the new count. The
     /// counter expires `ttl` after its first increment.
     pub async fn incr(&self, key: &str, ttl: Duration) -> Result<i64, EphemeralError> {

@@ -3,9 +3,11 @@
 //! read from `*_file` paths. A bad value stops startup with the file (or
 //! variable), the key and the reason.
 
+mod auth;
 mod secrets;
 mod services;
 
+pub use auth::{PasswordConfig, ProfileSource, ProfilesConfig, SessionConfig, ThrottleConfig};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
 pub use services::{CasService, OidcClient, Protocol, ServiceDef};
 
@@ -71,74 +73,6 @@ pub struct ServerConfig {
     /// Development switch: when `public_url` is plain http, cookies are sent
     /// without `Secure` and without the `__Host-` prefix. Refused in production.
     pub allow_insecure_http: bool,
-}
-
-/// `[password]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordConfig {
-    /// Minimum length in characters (letters AND digits are always required).
-    pub min_length: usize,
-    /// Extra blocklist file (one password per line), added to the shipped list.
-    pub blocklist_file: PathBuf,
-    /// argon2id memory cost in KiB.
-    pub argon2_memory_kib: u32,
-    /// argon2id iterations.
-    pub argon2_iterations: u32,
-    /// argon2id parallelism.
-    pub argon2_parallelism: u32,
-    /// Hashes computed at once per node (memory = cost × this).
-    pub max_concurrent_hashes: usize,
-}
-
-/// `[session]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionConfig {
-    /// Minutes without activity after which the SSO session ends.
-    pub idle_minutes: u64,
-    /// Hours after login after which the SSO session ends anyway.
-    pub absolute_hours: u64,
-}
-
-/// `[throttle]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThrottleConfig {
-    /// Consecutive failures on one identifiant after which each attempt waits (1, 2, 4… minutes).
-    pub account_delay_after: i64,
-    /// Consecutive failures on one identifiant that block password login for 24 h.
-    pub account_block_after: i64,
-    /// Failed logins per minute from one IP address before 429.
-    pub ip_failures_per_minute: i64,
-}
-
-/// Where a profile authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProfileSource {
-    /// Sésame's own accounts.
-    Local,
-    /// An upstream OpenID Connect provider (configured in a later version).
-    Upstream,
-    /// Not offered.
-    Disabled,
-}
-
-/// `[profiles]`: the source of each of the five profiles.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfilesConfig {
-    /// Élève.
-    pub eleve: ProfileSource,
-    /// Parent.
-    pub parent: ProfileSource,
-    /// Personnel de l'Éducation nationale.
-    pub personnel_education: ProfileSource,
-    /// Personnel de collectivité territoriale.
-    pub personnel_collectivite: ProfileSource,
-    /// Invité.
-    pub invite: ProfileSource,
 }
 
 /// `[database]`.
