@@ -11,4 +11,5 @@ mod codes;
 mod config;
 mod import;
 mod pages;
+mod parents;
 mod server;

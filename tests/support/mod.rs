@@ -289,6 +289,15 @@ impl TestServer {
     /// Starts the server on `env`'s database and store; `tweak` may change
     /// the configuration first.
     pub async fn spawn(env: &TestEnv, tweak: impl FnOnce(&mut sesame_service::Config)) -> Self {
+        Self::spawn_with_clock(env, std::sync::Arc::new(sesame_domain::SystemClock), tweak).await
+    }
+
+    /// Like [`TestServer::spawn`], with a clock the test moves.
+    pub async fn spawn_with_clock(
+        env: &TestEnv,
+        clock: std::sync::Arc<dyn sesame_domain::Clock>,
+        tweak: impl FnOnce(&mut sesame_service::Config),
+    ) -> Self {
         let mut base = sesame_service::Config::default();
         base.server.data_dir = env.path().join("data");
         base.database.url = env.database_url.clone();
@@ -307,7 +316,9 @@ impl TestServer {
             base: Some(base),
         })
         .expect("config");
-        let app = sesame_service::App::init(config).await.expect("app");
+        let app = sesame_service::App::init_with_clock(config, clock)
+            .await
+            .expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -365,4 +376,131 @@ pub fn csrf_of(html: &str) -> String {
         .map(|i| i + marker.len())
         .expect("a form with a CSRF token");
     html[start..].split('"').next().expect("token").to_owned()
+}
+
+/// The unsent mails of the outbox as (recipient, subject, text body), oldest first.
+pub async fn outbox(env: &TestEnv) -> Vec<(String, String, String)> {
+    env.rows("SELECT recipient, subject, text_body FROM mail_outbox ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| {
+            let mut it = r.into_iter().map(Option::unwrap_or_default);
+            (
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+                it.next().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The path and query of the first link to `path` in a text (a mail).
+pub fn link_in(text: &str, path: &str) -> String {
+    let start = text
+        .find(&format!("{path}?code="))
+        .unwrap_or_else(|| panic!("a {path} link in {text}"));
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    rest[..end].to_owned()
+}
+
+/// Decodes a quoted-printable body (soft line breaks and `=XX`).
+pub fn decode_qp(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() {
+            if let Some(v) = joined
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A real SMTP server for the tests: it speaks the protocol over TCP on
+/// loopback and keeps every message it accepts.
+pub struct SmtpServer {
+    pub port: u16,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl SmtpServer {
+    /// Starts the server on a free port.
+    pub async fn start() -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind smtp");
+        let port = listener.local_addr().expect("addr").port();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        let handle = tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 test.local ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(d) = data.as_mut() {
+                            if line == "." {
+                                store.lock().expect("lock").push(std::mem::take(d));
+                                data = None;
+                                let _ = w.write_all(b"250 2.0.0 queued\r\n").await;
+                            } else {
+                                d.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                d.push_str("\r\n");
+                            }
+                            continue;
+                        }
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" => b"250-test.local\r\n250 8BITMIME\r\n",
+                            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = w.write_all(b"221 2.0.0 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"502 5.5.2 unknown\r\n",
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            received,
+            handle,
+        }
+    }
+
+    /// The messages received so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.received.lock().expect("lock").clone()
+    }
 }

@@ -48,6 +48,45 @@ pub enum Command {
     Letters(LettersArgs),
     /// Print a new random secret key (32 bytes, base64url) for [secrets].
     Secret,
+    /// The mail outbox: list queued, failed or abandoned mails, put them
+    /// back in the queue, or run one delivery round now.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Accounts: delete now the parent accounts not confirmed within their
+    /// week (the server also does it periodically), freeing their codes.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+/// `sesame mail`.
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List mails, newest first (recipient, subject, state, attempts, last error).
+    List {
+        /// Only this state: pending, sent, failed or abandoned.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Put failed or abandoned mails back in the queue (one by id, or all).
+    Retry {
+        /// The mail's id (from `sesame mail list`).
+        id: Option<i32>,
+        /// Every failed or abandoned mail.
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+    /// Run one delivery round now and print how many mails left.
+    Send,
+}
+
+/// `sesame accounts`.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Delete the parent accounts whose week to confirm is over.
+    Purge,
 }
 
 /// `sesame demo`.

@@ -17,7 +17,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -25,9 +25,9 @@ impl Failure {
     }
 }
 
-const BAD_CONFIG: u8 = 3;
-const REFUSED: u8 = 4;
-const UNAVAILABLE: u8 = 5;
+pub(crate) const BAD_CONFIG: u8 = 3;
+pub(crate) const REFUSED: u8 = 4;
+pub(crate) const UNAVAILABLE: u8 = 5;
 
 impl From<InitError> for Failure {
     fn from(e: InitError) -> Self {
@@ -99,6 +99,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 Command::Letters(args) => generate(&app, args, false).await.map(|_| ()),
                 Command::Codes(CodesCommand::Verify { code }) => verify(&app, code).await,
+                Command::Mail(c) => crate::admin::mail(&app, c).await,
+                Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Secret | Command::CheckConfig | Command::Demo(_) => Ok(()),
             }
         }
@@ -111,9 +113,17 @@ async fn serve(app: App) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::new(1, format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(%addr, public_url = %app.config.server.public_url, "Sésame is listening");
-    crate::serve::serve(Arc::new(app), listener)
+    let mailer = sesame_service::mailer::Mailer::new(&app.config)
+        .map_err(|e| Failure::new(BAD_CONFIG, e))?;
+    let app = Arc::new(app);
+    let worker = tokio::spawn(sesame_service::mailer::run(app.clone(), mailer));
+    let purge = tokio::spawn(sesame_service::mailer::run_purge(app.clone()));
+    let r = crate::serve::serve(app, listener)
         .await
-        .map_err(|e| Failure::new(1, format!("server error: {e}")))
+        .map_err(|e| Failure::new(1, format!("server error: {e}")));
+    worker.abort();
+    purge.abort();
+    r
 }
 
 async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
@@ -319,6 +329,10 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     generate(&app, &args, true).await?;
     println!("\nOuvrez {url} dans un navigateur.");
     println!("Santé : {url}healthz — disponibilité : {url}readyz");
+    println!(
+        "Courriels (confirmation de compte…) : fichiers .eml dans {}",
+        sesame_service::mailer::outbox_dir(&app.config).display()
+    );
     println!("Arrêt : Ctrl-C.\n");
     serve(app).await
 }

@@ -4,6 +4,7 @@
 //! refused (import file, UAI, code); 5 database or store unavailable; 1 any
 //! other failure.
 
+mod admin;
 mod cli;
 mod commands;
 mod serve;

@@ -123,7 +123,10 @@ impl App {
                 ))
             })?
         };
-        let policy = crate::password::Policy::new(p.min_length, &extra);
+        let mut policy = crate::password::Policy::new(p.min_length, &extra);
+        if p.policy == crate::config::PasswordPolicyKind::Cnil {
+            policy = policy.cnil();
+        }
         Ok(Self {
             config,
             db,

@@ -4,14 +4,17 @@
 //! Architecture invariant: no HTTP types here; the web crate calls these
 //! functions and renders their results.
 
+pub mod account;
 pub mod app;
 pub mod codes;
 pub mod config;
+pub mod confirm;
 pub mod import;
 pub mod keys;
 pub mod letters;
 pub mod login;
 pub mod mail;
+pub mod mailer;
 pub mod password;
 pub mod session;
 pub mod signup;

@@ -1,13 +1,15 @@
 //! Password login with throttling (SECURITY.md §1.2): per identifiant, a
 //! counter updated atomically *before* the hash is computed, delays from the
-//! 5th consecutive failure (1, 2, 4… minutes) and a 24 h block at the 10th;
+//! 5th consecutive failure (1, 2, 4… minutes) and a 24 h block at the 10th
+//! with an unlock link mailed to the holder;
 //! per IP address, 429 beyond a rate of failures. Every refusal looks the
 //! same to the client (AUTH-04).
 
 use crate::app::App;
 use crate::session::Session;
-use sesame_store::accounts;
-use sesame_store::{EphemeralError, StoreError};
+use sesame_store::outbox::{self, NewMail};
+use sesame_store::tokens::{self, purpose};
+use sesame_store::{StoreError, TransactionTrait, accounts};
 use std::time::Duration;
 
 /// How a login ended.
@@ -15,8 +17,8 @@ use std::time::Duration;
 pub enum LoginOutcome {
     /// Authenticated.
     Success(Session),
-    /// Right password, but the account awaits email confirmation.
-    Pending,
+    /// Right password, but the account (this id) awaits email confirmation.
+    Pending(i32),
     /// Anything else: unknown identifiant, wrong password, delayed, blocked.
     Failed,
     /// Too many failures from this address: answer 429 with Retry-After.
@@ -37,6 +39,43 @@ fn pseudonym(app: &App, s: &str) -> String {
     app.keys.token_hmac(&format!("pseudonym:{s}"))[..16].to_owned()
 }
 
+/// The store keys of an identifiant's throttle: its failure counter and its
+/// delay or block mark.
+fn throttle_keys(app: &App, normalized: &str) -> (String, String) {
+    let who = pseudonym(app, normalized);
+    (format!("thr:acct:{who}"), format!("thr:lock:{who}"))
+}
+
+/// A delay or block, until a time of the application's clock (so that the
+/// schedule can be tested with a fixed clock); the store's own expiry only
+/// collects old marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Delay(i64),
+    Block(i64),
+}
+
+impl Mark {
+    fn parse(v: &[u8]) -> Option<Self> {
+        let s = std::str::from_utf8(v).ok()?;
+        let (kind, until) = s.split_once(':')?;
+        let until = until.parse().ok()?;
+        match kind {
+            "delay" => Some(Self::Delay(until)),
+            "block" => Some(Self::Block(until)),
+            _ => None,
+        }
+    }
+
+    fn until(self) -> i64 {
+        match self {
+            Self::Delay(u) | Self::Block(u) => u,
+        }
+    }
+}
+
+const DAY: i64 = 24 * 3600;
+
 /// Tries a login.
 pub async fn login(
     app: &App,
@@ -56,15 +95,32 @@ pub async fn login(
     let id = normalize_identifiant(identifiant)
         .unwrap_or_else(|| format!("invalid:{}", identifiant.trim().to_lowercase()));
     let who = pseudonym(app, &id);
-    let count_key = format!("thr:acct:{who}");
-    let lock_key = format!("thr:lock:{who}");
+    let (count_key, lock_key) = throttle_keys(app, &id);
+    let now = app.clock.now();
+    let now_s = now.unix_timestamp();
+    let mut mark = app
+        .store
+        .get(&lock_key)
+        .await?
+        .as_deref()
+        .and_then(Mark::parse);
+    if let Some(Mark::Block(until)) = mark
+        && until <= now_s
+    {
+        // The 24 hours are over: the account starts afresh.
+        app.store.delete(&lock_key).await?;
+        app.store.delete(&count_key).await?;
+        mark = None;
+    }
     // Security: the counter moves before the password is checked, so that
     // parallel guesses cannot exceed the limit.
     let n = app
         .store
-        .incr(&count_key, Duration::from_secs(24 * 3600))
+        .incr(&count_key, Duration::from_secs(DAY as u64))
         .await?;
-    let locked = app.store.get(&lock_key).await?.is_some() || n > t.account_block_after;
+    let active = mark.filter(|m| m.until() > now_s);
+    let blocked = matches!(active, Some(Mark::Block(_))) || n > t.account_block_after;
+    let locked = active.is_some() || blocked;
     let account = if locked {
         None
     } else {
@@ -74,12 +130,12 @@ pub async fn login(
         .hasher
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await;
-    let now = app.clock.now();
     match account {
         Some(a) if ok && !locked => {
             app.store.delete(&count_key).await?;
+            app.store.delete(&lock_key).await?;
             if a.state == "pending" {
-                return Ok(LoginOutcome::Pending);
+                return Ok(LoginOutcome::Pending(a.id));
             }
             if a.state != "active" {
                 return Ok(LoginOutcome::Failed);
@@ -104,8 +160,10 @@ pub async fn login(
             }))
         }
         _ => {
-            if !locked {
-                fail(app, &lock_key, n).await?;
+            // An attempt during a delay counts but does not extend it; the
+            // block falls at the limit whatever the state.
+            if !blocked && (!locked || n >= t.account_block_after) {
+                fail(app, &id, &lock_key, n, now).await?;
             }
             app.store.incr(&ip_key, Duration::from_secs(60)).await?;
             accounts::audit(
@@ -123,19 +181,104 @@ pub async fn login(
     }
 }
 
-async fn fail(app: &App, lock_key: &str, n: i64) -> Result<(), EphemeralError> {
+async fn fail(
+    app: &App,
+    id: &str,
+    lock_key: &str,
+    n: i64,
+    now: time::OffsetDateTime,
+) -> Result<(), StoreError> {
     let t = &app.config.throttle;
+    let now_s = now.unix_timestamp();
     if n >= t.account_block_after {
-        tracing::warn!("account blocked after repeated failures");
+        tracing::warn!(actor = %pseudonym(app, id), "account blocked after repeated failures");
+        let v = format!("block:{}", now_s + DAY);
         app.store
-            .put(lock_key, b"block", Duration::from_secs(24 * 3600))
-            .await
+            .put(lock_key, v.as_bytes(), Duration::from_secs(DAY as u64))
+            .await?;
+        if n == t.account_block_after {
+            notify_block(app, id, now).await?;
+        }
+        Ok(())
     } else if n >= t.account_delay_after {
-        let minutes = 1u64 << (n - t.account_delay_after).clamp(0, 10);
+        let secs = 60i64 << (n - t.account_delay_after).clamp(0, 10);
+        let v = format!("delay:{}", now_s + secs);
         app.store
-            .put(lock_key, b"delay", Duration::from_secs(60 * minutes))
+            .put(
+                lock_key,
+                v.as_bytes(),
+                Duration::from_secs(secs as u64 + 60),
+            )
             .await
+            .map_err(Into::into)
     } else {
         Ok(())
     }
+}
+
+/// At the first block, mails the holder (if the identifiant is an account
+/// with an address) a one-hour unlock link.
+async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<(), StoreError> {
+    let conn = app.db.conn();
+    let Some(a) = accounts::find_by_identifiant(conn, id).await? else {
+        return Ok(());
+    };
+    let Some(email) = a.email.clone() else {
+        return Ok(());
+    };
+    let token = crate::session::new_token();
+    let txn = conn.begin().await?;
+    tokens::issue(
+        &txn,
+        a.id,
+        purpose::UNLOCK,
+        &app.keys.token_hmac(&token),
+        now,
+        now + time::Duration::hours(1),
+    )
+    .await?;
+    let mail = crate::mail::account_blocked(&app.config, &a.identifiant_display, &token);
+    outbox::enqueue(
+        &txn,
+        NewMail {
+            account_id: Some(a.id),
+            to: &email,
+            subject: &mail.subject,
+            text: &mail.text,
+            html: &mail.html,
+        },
+        now,
+    )
+    .await?;
+    accounts::audit(&txn, "account_blocked", Some(a.id), None, None, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether an unlock link is usable (GET shows a button; only POST uses it).
+pub async fn unlock_link_valid(app: &App, token: &str) -> Result<bool, StoreError> {
+    let t = tokens::find(app.db.conn(), purpose::UNLOCK, &app.keys.token_hmac(token)).await?;
+    Ok(t.is_some_and(|t| t.used_at.is_none() && t.expires_at > app.clock.now()))
+}
+
+/// Uses an unlock link: password login works again at once for its account.
+/// Answers whether the link was valid.
+pub async fn unlock(app: &App, token: &str) -> Result<bool, StoreError> {
+    let conn = app.db.conn();
+    let Some(t) = tokens::find(conn, purpose::UNLOCK, &app.keys.token_hmac(token)).await? else {
+        return Ok(false);
+    };
+    let now = app.clock.now();
+    if !tokens::spend(conn, t.id, now).await? {
+        return Ok(false);
+    }
+    let Some(a) = accounts::find(conn, t.account_id).await? else {
+        return Ok(false);
+    };
+    let (count_key, lock_key) = throttle_keys(app, &a.identifiant);
+    app.store.delete(&lock_key).await?;
+    app.store.delete(&count_key).await?;
+    accounts::audit(conn, "account_unlocked", Some(a.id), None, None, now).await?;
+    tracing::info!(account.id = a.id, "account unlocked by mailed link");
+    Ok(true)
 }

@@ -1,8 +1,19 @@
 //! Mail contents: every mail has a subject, a plain-text part and an HTML
-//! part in French, with the académie's name and absolute links built from
-//! the configured public URL only.
+//! part in French, with the académie's name, no remote images, and absolute
+//! links built from the configured public URL only (never from a request).
 
 use crate::config::Config;
+
+/// A mail's contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contents {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -11,19 +22,116 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The notice sent when a pupil account is created.
-pub fn pupil_account_created(config: &Config, identifiant: &str) -> (String, String, String) {
+/// An absolute link under the public URL: `path` plus an optional `code`
+/// query parameter.
+pub fn link(config: &Config, path: &str, code: Option<&str>) -> String {
+    let mut url = config
+        .server
+        .public_url
+        .join(path)
+        .unwrap_or_else(|_| config.server.public_url.clone());
+    if let Some(c) = code {
+        url.query_pairs_mut().append_pair("code", c);
+    }
+    url.to_string()
+}
+
+/// A mail of paragraphs, with an optional call to action (label, URL).
+fn compose(
+    config: &Config,
+    subject: &str,
+    paragraphs: &[String],
+    action: Option<(&str, &str)>,
+) -> Contents {
     let academie = &config.branding.academie;
-    let url = config.server.public_url.as_str();
-    let subject = format!("{academie} : votre compte a été créé");
-    let text = format!(
-        "Bonjour,\n\nTon compte pour les télé-services de l'{academie} a été créé.\nTon identifiant : {identifiant}\n\nPour te connecter : {url}\n\nSi tu n'es pas à l'origine de cette création, préviens le secrétariat de ton établissement.\n"
+    let mut text = String::from("Bonjour,\n\n");
+    let mut html = String::from(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;color:#161616\"><p>Bonjour,</p>",
     );
-    let html = format!(
-        "<!doctype html><html lang=\"fr\"><body><p>Bonjour,</p><p>Ton compte pour les télé-services de l'{a} a été créé.<br>Ton identifiant : <strong>{i}</strong></p><p>Pour te connecter : <a href=\"{u}\">{u}</a></p><p>Si tu n'es pas à l'origine de cette création, préviens le secrétariat de ton établissement.</p></body></html>",
-        a = escape(academie),
-        i = escape(identifiant),
-        u = escape(url)
+    for (i, p) in paragraphs.iter().enumerate() {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(p)));
+        if i == 0
+            && let Some((label, url)) = action
+        {
+            text.push_str(&format!("{label} :\n{url}\n\n"));
+            html.push_str(&format!(
+                "<p><a href=\"{u}\" style=\"display:inline-block;padding:.6em 1.2em;background:#000091;color:#fff;text-decoration:none\">{l}</a></p><p style=\"font-size:small\">Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur : {u}</p>",
+                u = escape(url),
+                l = escape(label)
+            ));
+        }
+    }
+    let signature = format!("Les télé-services de l'{academie}");
+    text.push_str(&format!(
+        "{signature}\n\nCe courriel est envoyé automatiquement : merci de ne pas y répondre."
+    ));
+    html.push_str(&format!(
+        "<p>{}</p><p style=\"font-size:small;color:#666\">Ce courriel est envoyé automatiquement : merci de ne pas y répondre.</p></body></html>",
+        escape(&signature)
+    ));
+    Contents {
+        subject: format!("{academie} : {subject}"),
+        text,
+        html,
+    }
+}
+
+/// The notice sent when a pupil account is created.
+pub fn pupil_account_created(config: &Config, identifiant: &str) -> Contents {
+    let url = link(config, "", None);
+    compose(
+        config,
+        "ton compte a été créé",
+        &[
+            format!("Ton compte pour les télé-services a été créé. Ton identifiant : {identifiant}"),
+            "Si tu n'es pas à l'origine de cette création, préviens le secrétariat de ton établissement.".into(),
+        ],
+        Some(("Pour te connecter", &url)),
+    )
+}
+
+/// The confirmation mail of a parent account: a link valid until `deadline`.
+pub fn parent_confirmation(
+    config: &Config,
+    identifiant: &str,
+    token: &str,
+    deadline: time::OffsetDateTime,
+) -> Contents {
+    let url = link(config, "confirmation", Some(token));
+    let date = format!(
+        "{:02}/{:02}/{}",
+        deadline.day(),
+        u8::from(deadline.month()),
+        deadline.year()
     );
-    (subject, text, html)
+    compose(
+        config,
+        "confirmez la création de votre compte",
+        &[
+            format!(
+                "Votre compte pour les télé-services a été créé avec l'identifiant {identifiant}. Pour l'activer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer mon compte » avant le {date}."
+            ),
+            "Au-delà de ce délai d'une semaine, le compte est automatiquement supprimé : il faudra le créer à nouveau, avec les mêmes codes d'activation.".into(),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : le compte sera supprimé.".into(),
+        ],
+        Some(("Confirmer mon compte", &url)),
+    )
+}
+
+/// Sent at the first block of password login, with a one-hour unlock link.
+pub fn account_blocked(config: &Config, identifiant: &str, token: &str) -> Contents {
+    let url = link(config, "deblocage", Some(token));
+    compose(
+        config,
+        "connexion bloquée après plusieurs échecs",
+        &[
+            format!(
+                "Après plusieurs mots de passe erronés, la connexion au compte {identifiant} est bloquée pour 24 heures. Si c'est vous, vous pouvez la débloquer tout de suite avec le lien ci-dessous (valable une heure)."
+            ),
+            "Si ce n'est pas vous, quelqu'un a essayé de deviner votre mot de passe : il n'a pas pu se connecter. Choisissez un mot de passe que vous n'utilisez nulle part ailleurs.".into(),
+        ],
+        Some(("Débloquer mon compte", &url)),
+    )
 }

@@ -30,6 +30,11 @@ pub enum PasswordProblem {
     /// Needs both letters and digits.
     #[error("Le mot de passe doit contenir des lettres ET des chiffres.")]
     LettersAndDigits,
+    /// Too weak for the CNIL rule.
+    #[error(
+        "Le mot de passe est trop faible : mêlez au moins 3 types de caractères (minuscules, majuscules, chiffres, caractères spéciaux), ou allongez-le."
+    )]
+    Weak,
     /// A common password, a sequence or a repetition.
     #[error("Ce mot de passe est trop courant ou trop simple : choisissez-en un autre.")]
     Common,
@@ -44,6 +49,7 @@ pub enum PasswordProblem {
 #[derive(Debug, Clone)]
 pub struct Policy {
     min_chars: usize,
+    cnil: bool,
     blocklist: Arc<HashSet<String>>,
 }
 
@@ -80,6 +86,24 @@ fn is_sequence_or_repeat(p: &str) -> bool {
     all_same || step(1) || step(-1) || runs <= 1
 }
 
+/// CNIL 2022-100 case 2: at least 3 of the 4 classes (lower, upper,
+/// digit, other), or a class entropy L·log2(N) of 50 bits or more.
+fn cnil_strong(p: &str) -> bool {
+    let classes = [
+        (p.chars().any(char::is_lowercase), 26.0),
+        (p.chars().any(char::is_uppercase), 26.0),
+        (p.chars().any(|c| c.is_ascii_digit()), 10.0),
+        (
+            p.chars()
+                .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit()),
+            37.0,
+        ),
+    ];
+    let present = classes.iter().filter(|(on, _)| *on).count();
+    let n: f64 = classes.iter().filter(|(on, _)| *on).map(|(_, n)| n).sum();
+    present >= 3 || (p.chars().count() as f64) * n.log2() >= 50.0
+}
+
 impl Policy {
     /// A policy with the given minimum length and the shipped blocklist,
     /// extended with `extra` entries.
@@ -93,8 +117,15 @@ impl Policy {
             .collect();
         Self {
             min_chars,
+            cnil: false,
             blocklist: Arc::new(blocklist),
         }
+    }
+
+    /// The same policy with the CNIL strength gate (SECURITY.md §1.1) in
+    /// place of the seed's "letters AND digits".
+    pub fn cnil(self) -> Self {
+        Self { cnil: true, ..self }
     }
 
     /// Checks a new password against the policy; `context` holds the words
@@ -110,7 +141,11 @@ impl Policy {
         if n < self.min_chars {
             return Err(PasswordProblem::TooShort(self.min_chars));
         }
-        if !password.chars().any(char::is_alphabetic)
+        if self.cnil {
+            if !cnil_strong(password) {
+                return Err(PasswordProblem::Weak);
+            }
+        } else if !password.chars().any(char::is_alphabetic)
             || !password.chars().any(|c| c.is_ascii_digit())
         {
             return Err(PasswordProblem::LettersAndDigits);
@@ -236,6 +271,21 @@ impl Hasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // AUTH-01: the CNIL strength gate, with the catalogue's passwords.
+    #[test]
+    fn the_cnil_policy_accepts_three_classes_or_fifty_bits() {
+        let p = Policy::new(8, "").cnil();
+        for ok in ["Kq7mWz4p", "qzmtrwpkvbn", "4829103746592038", "kq7mwz4!"] {
+            assert_eq!(p.check(ok, &[]), Ok(()), "{ok}");
+        }
+        assert_eq!(p.check("qzmtrwpkvb", &[]), Err(PasswordProblem::Weak));
+        assert_eq!(p.check("482910374659203", &[]), Err(PasswordProblem::Weak));
+        assert_eq!(p.check("Abcdefg1", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("motdepasse", &[]), Err(PasswordProblem::Weak));
+        assert_eq!(p.check("Azerty123", &[]), Err(PasswordProblem::Common));
+        assert_eq!(p.check("Educonnect2026", &[]), Err(PasswordProblem::Common));
+    }
 
     // AUTH-01 (seed policy part).
     #[test]

@@ -1,6 +1,9 @@
 //! Accounts, their links, and the rows written with them (outbox, audit).
 
-use crate::entity::{account, account_pupil, activation_code, audit_event, mail_outbox};
+use crate::entity::{
+    account, account_guardian, account_pupil, account_token, activation_code, audit_event,
+    mail_outbox,
+};
 use crate::school_data::ts;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -147,35 +150,6 @@ pub async fn code_failure(
     Ok(r.rows_affected == 1)
 }
 
-/// Queues a mail in the outbox (in the caller's transaction).
-pub async fn enqueue_mail(
-    db: &impl ConnectionTrait,
-    to: &str,
-    subject: &str,
-    text: &str,
-    html: &str,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let now = ts(now);
-    mail_outbox::ActiveModel {
-        recipient: Set(to.to_owned()),
-        subject: Set(subject.to_owned()),
-        text_body: Set(text.to_owned()),
-        html_body: Set(html.to_owned()),
-        state: Set("pending".into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map(|_| ())
-}
-
 /// Records an audit event; `actor` and `ip` must already be pseudonymised.
 pub async fn audit(
     db: &impl ConnectionTrait,
@@ -197,4 +171,117 @@ pub async fn audit(
     .insert(db)
     .await
     .map(|_| ())
+}
+
+/// Links an account to a guardian record (a parent account's own, or the
+/// other holder's for a joint account).
+pub async fn link_guardian(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    guardian_id: i32,
+) -> Result<(), DbErr> {
+    account_guardian::ActiveModel {
+        account_id: Set(account_id),
+        guardian_id: Set(guardian_id),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// Turns a pending account active; answers whether it was pending.
+pub async fn activate(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let now = ts(now);
+    let r = account::Entity::update_many()
+        .col_expr(account::Column::State, Expr::value("active"))
+        .col_expr(account::Column::ConfirmedAt, Expr::value(now))
+        .col_expr(account::Column::UpdatedAt, Expr::value(now))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::State.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Pending accounts created before `cutoff`: their week to confirm is over.
+pub async fn expired_pending(
+    db: &impl ConnectionTrait,
+    cutoff: OffsetDateTime,
+) -> Result<Vec<i32>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::State.eq("pending"))
+        .filter(account::Column::CreatedAt.lt(ts(cutoff)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Deletes an account that was never confirmed, with its links, tokens and
+/// unsent mail, and frees its activation codes (SECURITY.md ACT-08).
+pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    activation_code::Entity::update_many()
+        .col_expr(
+            activation_code::Column::UsedByAccountId,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(activation_code::Column::UsedByAccountId.eq(id))
+        .exec(db)
+        .await?;
+    account_pupil::Entity::delete_many()
+        .filter(account_pupil::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    account_guardian::Entity::delete_many()
+        .filter(account_guardian::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    account_token::Entity::delete_many()
+        .filter(account_token::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    mail_outbox::Entity::delete_many()
+        .filter(mail_outbox::Column::AccountId.eq(id))
+        .exec(db)
+        .await?;
+    account::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+/// The pupils linked to an account, with their school: (first name, last
+/// name, school name).
+pub async fn children(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    use crate::entity::{pupil, school};
+    let links = account_pupil::Entity::find()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(links.len());
+    for l in links {
+        if let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? {
+            let school = school::Entity::find_by_id(p.school_id)
+                .one(db)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default();
+            out.push((p.first_name, p.last_name, school));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether an insert failed on a unique constraint (an identifiant taken by
+/// a concurrent sign-up between check and insert).
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

@@ -14,11 +14,13 @@ pub mod codes;
 pub mod db;
 pub mod entity;
 pub mod ephemeral;
+pub mod outbox;
 pub mod school_data;
+pub mod tokens;
 
 pub use db::{Database, DbKind};
 pub use ephemeral::{EphemeralError, EphemeralStore};
-pub use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
 /// A storage failure: the database or the ephemeral store did not answer as
 /// expected. Its text is for logs, never for a browser.

@@ -9,7 +9,9 @@ mod csrf;
 mod error;
 mod headers;
 mod health;
+mod links;
 mod pages;
+mod signup;
 
 pub use error::WebError;
 
@@ -43,6 +45,8 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(pages::routes())
+        .merge(signup::routes())
+        .merge(links::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -1,5 +1,5 @@
-//! The public pages: profile choice, login, pupil account creation, home,
-//! logout (seed guide §1.1–1.3).
+//! The public pages: profile choice, login, home, logout (seed guide
+//! §1.1–1.3), and the helpers the other page modules share.
 
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
@@ -12,9 +12,9 @@ use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sesame_service::config::ProfileSource;
+use sesame_service::confirm;
 use sesame_service::login::{self, LoginOutcome};
 use sesame_service::session::{self, Session};
-use sesame_service::signup::{self, FieldErrors, PupilForm, SignupError};
 use std::net::SocketAddr;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -22,11 +22,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/profil", get(show_profiles).post(choose_profile))
         .route("/connexion", get(show_login).post(submit_login))
-        .route(
-            "/premiere-visite/eleve",
-            get(show_pupil_signup).post(submit_pupil_signup),
-        )
-        .route("/premiere-visite/parent", get(show_parent_signup))
         .route("/deconnexion", axum::routing::post(logout))
         .route("/static/sesame.css", get(stylesheet))
 }
@@ -43,7 +38,7 @@ const PROFILES: [(&str, &str); 5] = [
     ("invite", "Invité"),
 ];
 
-fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
+pub(crate) fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
     let p = &app.config.profiles;
     Some(match profile {
         "eleve" => p.eleve,
@@ -55,20 +50,20 @@ fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
     })
 }
 
-fn label(profile: &str) -> &'static str {
+pub(crate) fn label(profile: &str) -> &'static str {
     PROFILES
         .iter()
         .find(|(k, _)| *k == profile)
         .map_or("", |(_, l)| l)
 }
 
-fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render()
         .map(Html)
         .map_err(|e| WebError::Internal(e.to_string()))
 }
 
-fn unavailable(e: impl std::fmt::Display) -> WebError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> WebError {
     WebError::Unavailable(e.to_string())
 }
 
@@ -85,7 +80,7 @@ async fn stylesheet() -> Response {
 
 #[derive(Template)]
 #[template(path = "message.html")]
-struct MessagePage<'a> {
+pub(crate) struct MessagePage<'a> {
     academie: &'a str,
     title: &'a str,
     text: &'a str,
@@ -93,7 +88,7 @@ struct MessagePage<'a> {
     link_text: &'a str,
 }
 
-fn message(
+pub(crate) fn message(
     app: &AppState,
     status: StatusCode,
     title: &str,
@@ -111,7 +106,7 @@ fn message(
     Ok((status, render(&page)?).into_response())
 }
 
-async fn current_session(
+pub(crate) async fn current_session(
     app: &AppState,
     jar: &CookieJar,
 ) -> Result<Option<(String, Session)>, WebError> {
@@ -133,6 +128,7 @@ struct HomePage<'a> {
     academie: &'a str,
     identifiant: &'a str,
     profile_label: &'a str,
+    children: Vec<sesame_service::account::Child>,
     csrf: String,
 }
 
@@ -148,11 +144,15 @@ struct ProfilePage<'a> {
 /// login page, or the profile choice.
 async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
     if let Some((_, s)) = current_session(&app, &jar).await? {
+        let children = sesame_service::account::children(&app, s.account_id)
+            .await
+            .map_err(unavailable)?;
         let (jar, csrf) = csrf::issue(&app, jar).await?;
         let page = HomePage {
             academie: &app.config.branding.academie,
             identifiant: &s.identifiant,
             profile_label: label(&s.profile),
+            children,
             csrf,
         };
         return Ok((jar, render(&page)?).into_response());
@@ -192,7 +192,7 @@ struct ProfileForm {
     memoriser: Option<String>,
 }
 
-fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
+pub(crate) fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::FORBIDDEN,
@@ -240,12 +240,16 @@ struct LoginPage<'a> {
     profile_label: &'a str,
     identifiant: &'a str,
     error: Option<&'a str>,
+    resend: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct LoginQuery {
     profil: Option<String>,
 }
+
+/// Said when the password is right but the account awaits confirmation.
+const PENDING: &str = "Votre compte est en attente de confirmation : ouvrez le lien du courriel reçu à sa création (pensez à regarder dans les indésirables).";
 
 /// One message for every failure (AUTH-04).
 const LOGIN_FAILED: &str = "Identifiant ou mot de passe incorrect.";
@@ -256,6 +260,18 @@ async fn login_page(
     profile: &str,
     identifiant: &str,
     error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    login_page_with(app, jar, profile, identifiant, error, None, status).await
+}
+
+async fn login_page_with(
+    app: &AppState,
+    jar: CookieJar,
+    profile: &str,
+    identifiant: &str,
+    error: Option<&str>,
+    resend: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     match source(app, profile) {
@@ -280,6 +296,7 @@ async fn login_page(
         profile_label: label(profile),
         identifiant,
         error,
+        resend,
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -336,113 +353,47 @@ async fn submit_login(
             let jar = jar.add(cookies::build(&app, cookies::SESSION, token, None));
             Ok((jar, Redirect::to("/")).into_response())
         }
-        LoginOutcome::Pending => login_page(&app, jar, &f.profil, &f.identifiant, Some("Votre compte est en attente de confirmation : cliquez sur le lien du courriel reçu à la création du compte."), StatusCode::OK).await,
-        LoginOutcome::Failed => login_page(&app, jar, &f.profil, &f.identifiant, Some(LOGIN_FAILED), StatusCode::OK).await,
+        LoginOutcome::Pending(id) => {
+            let ticket = confirm::resend_ticket(&app, id)
+                .await
+                .map_err(unavailable)?;
+            login_page_with(
+                &app,
+                jar,
+                &f.profil,
+                &f.identifiant,
+                Some(PENDING),
+                Some(ticket),
+                StatusCode::OK,
+            )
+            .await
+        }
+        LoginOutcome::Failed => {
+            login_page(
+                &app,
+                jar,
+                &f.profil,
+                &f.identifiant,
+                Some(LOGIN_FAILED),
+                StatusCode::OK,
+            )
+            .await
+        }
         LoginOutcome::IpThrottled(secs) => {
-            let mut r = message(&app, StatusCode::TOO_MANY_REQUESTS, "Trop de tentatives", "Trop de tentatives de connexion depuis votre réseau. Veuillez réessayer dans quelques minutes.", "/", "Retour")?;
+            let mut r = message(
+                &app,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de tentatives",
+                "Trop de tentatives de connexion depuis votre réseau. Veuillez réessayer dans quelques minutes.",
+                "/",
+                "Retour",
+            )?;
             if let Ok(v) = secs.to_string().parse() {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
             Ok(r)
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "signup_pupil.html")]
-struct PupilSignupPage<'a> {
-    academie: &'a str,
-    csrf: String,
-    form: PupilForm,
-    errors: &'a FieldErrors,
-}
-
-async fn pupil_page(
-    app: &AppState,
-    jar: CookieJar,
-    mut form: PupilForm,
-    errors: &FieldErrors,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    form.password.clear();
-    form.password2.clear();
-    let (jar, csrf) = csrf::issue(app, jar).await?;
-    let page = PupilSignupPage {
-        academie: &app.config.branding.academie,
-        csrf,
-        form,
-        errors,
-    };
-    Ok((status, jar, render(&page)?).into_response())
-}
-
-async fn show_pupil_signup(
-    State(app): State<AppState>,
-    jar: CookieJar,
-) -> Result<Response, WebError> {
-    if app.config.profiles.eleve != ProfileSource::Local {
-        return Ok(Redirect::to("/profil").into_response());
-    }
-    pupil_page(
-        &app,
-        jar,
-        PupilForm::default(),
-        &FieldErrors::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-struct PupilSubmission {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    form: PupilForm,
-}
-
-async fn submit_pupil_signup(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    Form(s): Form<PupilSubmission>,
-) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &s.csrf).await? {
-        return csrf_refused(&app);
-    }
-    match signup::create_pupil_account(&app, &s.form, &peer.ip().to_string()).await {
-        Ok(_) => message(
-            &app,
-            StatusCode::OK,
-            "Ton compte est créé",
-            "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
-            "/connexion?profil=eleve",
-            "Se connecter",
-        ),
-        Err(SignupError::Invalid(errors)) => {
-            pupil_page(&app, jar, s.form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(SignupError::Throttled) => message(
-            &app,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Trop de tentatives",
-            "Trop de tentatives de création de compte depuis votre réseau. Veuillez réessayer dans une heure.",
-            "/",
-            "Retour",
-        ),
-        Err(SignupError::Store(e)) => Err(unavailable(e)),
-    }
-}
-
-async fn show_parent_signup(State(app): State<AppState>) -> Result<Response, WebError> {
-    message(
-        &app,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Création de compte parent",
-        "La création de compte parent n'est pas encore ouverte sur ce service. Rapprochez-vous de l'établissement.",
-        "/profil",
-        "Changer de profil",
-    )
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,5 @@
-//! `[password]`, `[session]`, `[throttle]` and `[profiles]`: how people log in.
+//! `[password]`, `[session]`, `[throttle]`, `[profiles]` and `[accounts]`:
+//! how people log in and how their accounts live.
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -7,7 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordConfig {
-    /// Minimum length in characters (letters AND digits are always required).
+    /// `seed` (the guide's rule: letters AND digits) or `cnil` (CNIL
+    /// 2022-100 case 2: three character classes, or 50 bits of class entropy).
+    pub policy: PasswordPolicyKind,
+    /// Minimum length in characters.
     pub min_length: usize,
     /// Extra blocklist file (one password per line), added to the shipped list.
     pub blocklist_file: PathBuf,
@@ -69,4 +73,25 @@ pub struct ProfilesConfig {
     pub personnel_collectivite: ProfileSource,
     /// Invité.
     pub invite: ProfileSource,
+}
+
+/// Which strength rule passwords follow (the blocklist and context words
+/// apply to both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordPolicyKind {
+    /// The seed's rule: `min_length` characters with letters AND digits.
+    Seed,
+    /// SECURITY.md §1.1: at least 3 of the 4 classes, or L·log2(N) ≥ 50.
+    Cnil,
+}
+
+/// `[accounts]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Days a parent has to confirm a new account before it is deleted.
+    pub confirmation_days: u32,
+    /// Minutes between two runs of the purge of unconfirmed accounts.
+    pub purge_interval_minutes: u64,
 }

@@ -7,7 +7,10 @@ mod auth;
 mod secrets;
 mod services;
 
-pub use auth::{PasswordConfig, ProfileSource, ProfilesConfig, SessionConfig, ThrottleConfig};
+pub use auth::{
+    AccountsConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
+    SessionConfig, ThrottleConfig,
+};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
 pub use services::{CasService, OidcClient, Protocol, ServiceDef};
 
@@ -152,6 +155,12 @@ pub struct MailConfig {
     pub from: String,
     /// SMTP settings, when `transport = "smtp"`.
     pub smtp: SmtpConfig,
+    /// Seconds between two looks at the outbox.
+    pub poll_seconds: u64,
+    /// Seconds one delivery attempt may take before it is abandoned and retried.
+    pub send_timeout_secs: u64,
+    /// Hours after which a mail still not delivered is marked abandoned.
+    pub retry_budget_hours: u64,
 }
 
 /// `[branding]`.
@@ -200,6 +209,8 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// `[profiles]`.
     pub profiles: ProfilesConfig,
+    /// `[accounts]`.
+    pub accounts: AccountsConfig,
     /// `[secrets]`.
     pub secrets: Secrets,
     /// The registered services, read from `server.services_dir`.
@@ -243,6 +254,9 @@ impl Default for Config {
                     password: None,
                     password_file: None,
                 },
+                poll_seconds: 5,
+                send_timeout_secs: 30,
+                retry_budget_hours: 24,
             },
             branding: BrandingConfig {
                 academie: "Académie de démonstration".into(),
@@ -252,6 +266,7 @@ impl Default for Config {
             },
             codes: CodesConfig { validity_days: 92 },
             password: PasswordConfig {
+                policy: PasswordPolicyKind::Seed,
                 min_length: 8,
                 blocklist_file: PathBuf::new(),
                 argon2_memory_kib: 19 * 1024,
@@ -274,6 +289,10 @@ impl Default for Config {
                 personnel_education: ProfileSource::Disabled,
                 personnel_collectivite: ProfileSource::Disabled,
                 invite: ProfileSource::Disabled,
+            },
+            accounts: AccountsConfig {
+                confirmation_days: 7,
+                purge_interval_minutes: 10,
             },
             secrets: Secrets::default(),
             services: Vec::new(),
@@ -434,6 +453,21 @@ impl Config {
             return Err(err(
                 "password.argon2_memory_kib",
                 "argon2id needs at least 8192 KiB, 1 iteration and parallelism 1".into(),
+            ));
+        }
+        if !(1..=30).contains(&self.accounts.confirmation_days) {
+            return Err(err(
+                "accounts.confirmation_days",
+                "must be between 1 and 30 days".into(),
+            ));
+        }
+        if self.mail.poll_seconds == 0
+            || !(1..=300).contains(&self.mail.send_timeout_secs)
+            || self.mail.retry_budget_hours == 0
+        {
+            return Err(err(
+                "mail.poll_seconds",
+                "mail.poll_seconds and mail.retry_budget_hours must be positive, mail.send_timeout_secs between 1 and 300".into(),
             ));
         }
         if self.session.idle_minutes == 0 || self.session.absolute_hours == 0 {

@@ -19,6 +19,7 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub sent_at: Option<TimeDateTimeWithTimeZone>,
+    pub account_id: Option<i32>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

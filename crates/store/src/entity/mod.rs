@@ -5,6 +5,7 @@
 pub mod account;
 pub mod account_guardian;
 pub mod account_pupil;
+pub mod account_token;
 pub mod activation_code;
 pub mod audit_event;
 pub mod guardian;

@@ -1,0 +1,97 @@
+//! Administration commands on the running data: the mail outbox and the
+//! purge of unconfirmed accounts.
+
+use crate::cli::{AccountsCommand, MailCommand};
+use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
+use sesame_service::App;
+use sesame_service::mailer::{self, Mailer};
+use sesame_store::outbox::{self, state};
+
+fn unavailable(e: impl std::fmt::Display) -> Failure {
+    Failure::new(UNAVAILABLE, e.to_string())
+}
+
+/// Masks an address for listings: `c***@exemple.fr`.
+fn mask(addr: &str) -> String {
+    match addr.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// `sesame mail …`.
+pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
+    let conn = app.db.conn();
+    match c {
+        MailCommand::List { state: s, limit } => {
+            if let Some(s) = s
+                && ![state::PENDING, state::SENT, state::FAILED, state::ABANDONED]
+                    .contains(&s.as_str())
+            {
+                return Err(Failure::new(
+                    REFUSED,
+                    format!("--state {s}: expected pending, sent, failed or abandoned"),
+                ));
+            }
+            let mails = outbox::list(conn, s.as_deref(), *limit)
+                .await
+                .map_err(unavailable)?;
+            println!("id\tétat\tessais\tcréé le\tdestinataire\tobjet\tdernière erreur");
+            for m in &mails {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    m.id,
+                    m.state,
+                    m.attempts,
+                    m.created_at,
+                    mask(&m.recipient),
+                    m.subject,
+                    m.last_error.as_deref().unwrap_or("")
+                );
+            }
+            println!("{} courriel(s).", mails.len());
+            Ok(())
+        }
+        MailCommand::Retry { id, all } => {
+            if id.is_none() && !all {
+                return Err(Failure::new(
+                    REFUSED,
+                    "give a mail id (sesame mail list --state failed) or --all",
+                ));
+            }
+            let n = outbox::retry(conn, *id, app.clock.now())
+                .await
+                .map_err(unavailable)?;
+            println!("{n} courriel(s) remis en file d'attente.");
+            if n == 0 && id.is_some() {
+                return Err(Failure::new(
+                    REFUSED,
+                    "no failed or abandoned mail has this id",
+                ));
+            }
+            Ok(())
+        }
+        MailCommand::Send => {
+            let m = Mailer::new(&app.config).map_err(|e| Failure::new(BAD_CONFIG, e))?;
+            let n = mailer::run_once(app, &m).await.map_err(unavailable)?;
+            println!("{n} courriel(s) envoyé(s).");
+            Ok(())
+        }
+    }
+}
+
+/// `sesame accounts …`.
+pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
+    match c {
+        AccountsCommand::Purge => {
+            let n = sesame_service::confirm::purge_expired(app)
+                .await
+                .map_err(unavailable)?;
+            println!("{n} compte(s) non confirmé(s) supprimé(s).");
+            Ok(())
+        }
+    }
+}

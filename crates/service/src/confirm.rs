@@ -1,0 +1,195 @@
+//! Email confirmation of parent accounts (seed guide §1.2.2): a link valid
+//! one week (a keyed hash at rest, single use), "renvoyer le courriel", and
+//! the purge of accounts never confirmed, which frees their codes.
+
+use crate::app::App;
+use crate::session::new_token;
+use sesame_store::outbox::{self, NewMail};
+use sesame_store::tokens::{self, purpose};
+use sesame_store::{ConnectionTrait, DbErr, StoreError, TransactionTrait, accounts};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Confirmation-mail resends allowed per account and hour.
+pub const RESENDS_PER_HOUR: i64 = 3;
+
+/// The end of an account's week to confirm.
+pub fn deadline(app: &App, created_at: OffsetDateTime) -> OffsetDateTime {
+    created_at + time::Duration::days(i64::from(app.config.accounts.confirmation_days))
+}
+
+/// Issues a confirmation link for a pending account created at `created_at`
+/// and queues its mail, in the caller's transaction. A new link supersedes
+/// the previous one; the deadline stays the account's.
+pub(crate) async fn issue(
+    db: &impl ConnectionTrait,
+    app: &App,
+    account_id: i32,
+    identifiant: &str,
+    email: &str,
+    created_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let token = new_token();
+    let until = deadline(app, created_at);
+    tokens::issue(
+        db,
+        account_id,
+        purpose::CONFIRM,
+        &app.keys.token_hmac(&token),
+        now,
+        until,
+    )
+    .await?;
+    let mail = crate::mail::parent_confirmation(&app.config, identifiant, &token, until);
+    outbox::enqueue(
+        db,
+        NewMail {
+            account_id: Some(account_id),
+            to: email,
+            subject: &mail.subject,
+            text: &mail.text,
+            html: &mail.html,
+        },
+        now,
+    )
+    .await
+}
+
+/// What a confirmation link is worth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// Usable; holds the account's identifiant for display.
+    Valid(String),
+    /// Its week is over (the account is, or will be, deleted).
+    Expired,
+    /// Already used, superseded, or unknown.
+    Invalid,
+}
+
+async fn state_of(
+    app: &App,
+    token: &str,
+) -> Result<(LinkState, Option<i32>, Option<i32>), StoreError> {
+    let conn = app.db.conn();
+    let Some(t) = tokens::find(conn, purpose::CONFIRM, &app.keys.token_hmac(token)).await? else {
+        return Ok((LinkState::Invalid, None, None));
+    };
+    let account = accounts::find(conn, t.account_id).await?;
+    let now = app.clock.now();
+    Ok(match account {
+        Some(a) if a.state == "pending" && t.used_at.is_none() && t.expires_at > now => (
+            LinkState::Valid(a.identifiant_display),
+            Some(t.id),
+            Some(a.id),
+        ),
+        Some(a) if a.state == "pending" && t.used_at.is_none() => (LinkState::Expired, None, None),
+        _ if t.expires_at <= now => (LinkState::Expired, None, None),
+        _ => (LinkState::Invalid, None, None),
+    })
+}
+
+/// Tells what a link is worth, without using it (GET: mail scanners that
+/// follow links must not confirm accounts).
+pub async fn check(app: &App, token: &str) -> Result<LinkState, StoreError> {
+    Ok(state_of(app, token).await?.0)
+}
+
+/// Uses a link: the account becomes active. Answers the link's state before
+/// use; `Valid` means the account is now confirmed.
+pub async fn confirm(app: &App, token: &str) -> Result<LinkState, StoreError> {
+    let (state, Some(token_id), Some(account_id)) = state_of(app, token).await? else {
+        return Ok(state_of(app, token).await?.0);
+    };
+    let now = app.clock.now();
+    let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+    if !tokens::spend(&txn, token_id, now).await?
+        || !accounts::activate(&txn, account_id, now).await?
+    {
+        txn.rollback().await.map_err(StoreError::Db)?;
+        return Ok(LinkState::Invalid);
+    }
+    accounts::audit(&txn, "account_confirmed", Some(account_id), None, None, now).await?;
+    txn.commit().await.map_err(StoreError::Db)?;
+    tracing::info!(account.id = account_id, "account confirmed");
+    Ok(state)
+}
+
+fn resend_key(app: &App, ticket: &str) -> String {
+    format!("resend:{}", app.keys.token_hmac(ticket))
+}
+
+/// A short-lived ticket allowing "renvoyer le courriel" for a pending
+/// account whose password was just given (so that nobody else can make
+/// Sésame mail its holder).
+pub async fn resend_ticket(app: &App, account_id: i32) -> Result<String, StoreError> {
+    let ticket = new_token();
+    app.store
+        .put(
+            &resend_key(app, &ticket),
+            account_id.to_string().as_bytes(),
+            Duration::from_secs(30 * 60),
+        )
+        .await?;
+    Ok(ticket)
+}
+
+/// Sends the confirmation mail again with a new link; answers whether it
+/// did (unknown ticket, confirmed or expired account, or more than
+/// [`RESENDS_PER_HOUR`] resends: no).
+pub async fn resend(app: &App, ticket: &str) -> Result<bool, StoreError> {
+    let Some(id) = app
+        .store
+        .take(&resend_key(app, ticket))
+        .await?
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.parse::<i32>().ok())
+    else {
+        return Ok(false);
+    };
+    let now = app.clock.now();
+    let Some(a) = accounts::find(app.db.conn(), id).await? else {
+        return Ok(false);
+    };
+    if a.state != "pending" || deadline(app, a.created_at) <= now {
+        return Ok(false);
+    }
+    let n = app
+        .store
+        .incr(&format!("thr:resend:{id}"), Duration::from_secs(3600))
+        .await?;
+    if n > RESENDS_PER_HOUR {
+        return Ok(false);
+    }
+    let email = a.email.clone().unwrap_or_default();
+    let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+    issue(
+        &txn,
+        app,
+        a.id,
+        &a.identifiant_display,
+        &email,
+        a.created_at,
+        now,
+    )
+    .await?;
+    accounts::audit(&txn, "confirmation_resent", Some(a.id), None, None, now).await?;
+    txn.commit().await.map_err(StoreError::Db)?;
+    Ok(true)
+}
+
+/// Deletes the parent accounts not confirmed within their week and frees
+/// their codes; returns how many. Each account goes in its own transaction.
+pub async fn purge_expired(app: &App) -> Result<usize, StoreError> {
+    let now = app.clock.now();
+    let cutoff = now - time::Duration::days(i64::from(app.config.accounts.confirmation_days));
+    let ids = accounts::expired_pending(app.db.conn(), cutoff).await?;
+    for &id in &ids {
+        let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+        accounts::purge(&txn, id).await?;
+        accounts::audit(&txn, "account_purged", Some(id), None, None, now).await?;
+        txn.commit().await.map_err(StoreError::Db)?;
+        tracing::info!(account.id = id, "unconfirmed account purged");
+    }
+    Ok(ids.len())
+}

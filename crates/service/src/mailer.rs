@@ -1,0 +1,220 @@
+//! The mail worker: claims due rows of the outbox with a lease, sends them
+//! through lettre (`.eml` files in the outbox folder by default, SMTP by
+//! configuration), and records the outcome: sent; a temporary failure is
+//! retried with exponential backoff (1, 2, 4… minutes, capped at 30) until
+//! the retry budget runs out (abandoned); a permanent refusal (5xx) is
+//! marked failed at once. Failures never reach the request that queued the
+//! mail.
+
+use crate::app::App;
+use crate::config::{Config, MailTransport, SmtpTls};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sesame_store::StoreError;
+use sesame_store::outbox::{self, Mail, state};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Mails claimed per round.
+const BATCH: u64 = 20;
+
+enum Transport {
+    File(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// A configured sender.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.transport {
+            Transport::File(_, dir) => write!(f, "Mailer(outbox {})", dir.display()),
+            Transport::Smtp(_) => f.write_str("Mailer(smtp)"),
+        }
+    }
+}
+
+/// Why one delivery failed.
+#[derive(Debug)]
+pub struct SendError {
+    /// The server refused for good (5xx, bad address): do not retry.
+    pub permanent: bool,
+    /// What happened, for the administrator.
+    pub text: String,
+}
+
+/// The folder the outbox transport writes to.
+pub fn outbox_dir(config: &Config) -> PathBuf {
+    if config.mail.outbox_dir.as_os_str().is_empty() {
+        config.server.data_dir.join("outbox")
+    } else {
+        config.mail.outbox_dir.clone()
+    }
+}
+
+impl Mailer {
+    /// Builds the configured transport.
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let from: Mailbox = config
+            .mail
+            .from
+            .parse()
+            .map_err(|e| format!("mail.from: {e}"))?;
+        let timeout = Duration::from_secs(config.mail.send_timeout_secs);
+        let transport = match config.mail.transport {
+            MailTransport::Outbox => {
+                let dir = outbox_dir(config);
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("mail outbox folder {}: {e}", dir.display()))?;
+                Transport::File(AsyncFileTransport::new(&dir), dir)
+            }
+            MailTransport::Smtp => {
+                let s = &config.mail.smtp;
+                let builder = match s.tls {
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host),
+                    SmtpTls::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                    }
+                    SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                        s.host.clone(),
+                    )),
+                }
+                .map_err(|e| format!("mail.smtp.host: {e}"))?;
+                let mut builder = builder.port(s.port).timeout(Some(timeout));
+                if !s.username.is_empty() {
+                    let password = s.password.as_ref().map(|p| p.expose().to_owned());
+                    builder = builder.credentials(Credentials::new(
+                        s.username.clone(),
+                        password.unwrap_or_default(),
+                    ));
+                }
+                Transport::Smtp(builder.build())
+            }
+        };
+        Ok(Self {
+            transport,
+            from,
+            timeout,
+        })
+    }
+
+    fn message(&self, m: &Mail) -> Result<Message, SendError> {
+        let permanent = |e: &dyn std::fmt::Display| SendError {
+            permanent: true,
+            text: e.to_string(),
+        };
+        // Addresses are parsed, never pasted into headers: CR/LF cannot
+        // smuggle a header in (MAIL-07); the subject is encoded by lettre.
+        let to: Mailbox = m.recipient.parse().map_err(|e| permanent(&e))?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.replace(['\r', '\n'], " "))
+            .multipart(MultiPart::alternative_plain_html(
+                m.text_body.clone(),
+                m.html_body.clone(),
+            ))
+            .map_err(|e| permanent(&e))
+    }
+
+    /// Sends one mail.
+    pub async fn send(&self, m: &Mail) -> Result<(), SendError> {
+        let msg = self.message(m)?;
+        let sent = tokio::time::timeout(self.timeout, async {
+            match &self.transport {
+                Transport::File(t, _) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
+                    permanent: false,
+                    text: e.to_string(),
+                }),
+                Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
+                    permanent: e.is_permanent(),
+                    text: e.to_string(),
+                }),
+            }
+        })
+        .await;
+        sent.unwrap_or_else(|_| {
+            Err(SendError {
+                permanent: false,
+                text: "timed out".into(),
+            })
+        })
+    }
+}
+
+fn backoff(attempts: i32) -> time::Duration {
+    let minutes = 1i64 << (attempts - 1).clamp(0, 5);
+    time::Duration::minutes(minutes.min(30))
+}
+
+/// One round: claims due mails, sends them, records the outcomes; returns
+/// how many were sent.
+pub async fn run_once(app: &App, mailer: &Mailer) -> Result<usize, StoreError> {
+    let now = app.clock.now();
+    let lease = time::Duration::seconds(mailer.timeout.as_secs() as i64 * 2 + 30);
+    let claimed = outbox::claim_due(app.db.conn(), now, lease, BATCH).await?;
+    let budget = time::Duration::hours(app.config.mail.retry_budget_hours as i64);
+    let mut sent = 0;
+    for m in claimed {
+        match mailer.send(&m).await {
+            Ok(()) => {
+                outbox::mark_sent(app.db.conn(), m.id, app.clock.now()).await?;
+                tracing::info!(mail.id = m.id, attempts = m.attempts, "mail sent");
+                sent += 1;
+            }
+            Err(e) => {
+                let now = app.clock.now();
+                let next = if e.permanent {
+                    Err(state::FAILED)
+                } else if now + backoff(m.attempts) > m.created_at + budget {
+                    Err(state::ABANDONED)
+                } else {
+                    Ok(now + backoff(m.attempts))
+                };
+                match next {
+                    Ok(_) => {
+                        tracing::warn!(mail.id = m.id, attempts = m.attempts, error = %e.text, "mail not sent, will retry")
+                    }
+                    Err(s) => {
+                        tracing::error!(mail.id = m.id, attempts = m.attempts, error = %e.text, state = s, "mail given up")
+                    }
+                }
+                outbox::mark_attempt_failed(app.db.conn(), m.id, &e.text, next).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Runs the worker until the task is dropped: a round every
+/// `mail.poll_seconds` (at once again when a round was full).
+pub async fn run(app: Arc<App>, mailer: Mailer) {
+    let pause = Duration::from_secs(app.config.mail.poll_seconds);
+    loop {
+        match run_once(&app, &mailer).await {
+            Ok(n) if n as u64 >= BATCH => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail worker round failed"),
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Runs the purge of unconfirmed accounts every
+/// `accounts.purge_interval_minutes` until the task is dropped.
+pub async fn run_purge(app: Arc<App>) {
+    let pause = Duration::from_secs(app.config.accounts.purge_interval_minutes * 60);
+    loop {
+        if let Err(e) = crate::confirm::purge_expired(&app).await {
+            tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+        }
+        tokio::time::sleep(pause).await;
+    }
+}

@@ -1,0 +1,293 @@
+//! Account creation on first visit (seed guide §1.2): pupil accounts with a
+//! Code Activation Élève, parent accounts (personal or joint) with one Code
+//! Activation Responsable per child.
+//!
+//! Nothing is written until every field is valid; then the account, its
+//! links, the codes' consumption, the mail and the audit event are written
+//! in one transaction.
+
+pub mod parent;
+mod pupil;
+
+pub use parent::{ChildRow, ParentForm, create_parent_account};
+pub use pupil::{PupilForm, create_pupil_account};
+
+use crate::app::App;
+use crate::import::parse_date;
+use crate::login::normalize_identifiant;
+use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
+use sesame_store::codes::{self, CodeInfo};
+use sesame_store::entity::pupil::Model as Pupil;
+use sesame_store::{StoreError, accounts};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Failed code attempts after which a code is revoked (SECURITY.md ACT-03).
+pub const CODE_FAILURE_LIMIT: i32 = 5;
+/// Failed activations per hour from one address before refusing (ACT-04).
+pub const IP_FAILURES_PER_HOUR: i64 = 10;
+
+/// Error messages by field name, shown beside each field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// No errors.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a field's message.
+    pub fn insert(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.insert(field.into(), message.into());
+    }
+
+    /// A field's message.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Whether the form is valid.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every (field, message).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// Why an account was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    /// Some fields are wrong.
+    #[error("invalid form")]
+    Invalid(FieldErrors),
+    /// Too many failed attempts from this address.
+    #[error("throttled")]
+    Throttled,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sesame_store::DbErr> for SignupError {
+    fn from(e: sesame_store::DbErr) -> Self {
+        Self::Store(StoreError::Db(e))
+    }
+}
+
+impl From<sesame_store::EphemeralError> for SignupError {
+    fn from(e: sesame_store::EphemeralError) -> Self {
+        Self::Store(StoreError::Ephemeral(e))
+    }
+}
+
+/// Message for a child who could not be identified: never says which field.
+pub const NOT_IDENTIFIED: &str = "Nous n'avons pas pu identifier l'élève avec ces informations. Vérifiez le prénom, la date de naissance et le code figurant sur le courrier.";
+
+/// The identifiant, password and email fields every sign-up asks for.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Credentials {
+    /// Chosen identifiant.
+    #[serde(default)]
+    pub identifiant: String,
+    /// Password.
+    #[serde(default)]
+    pub password: String,
+    /// Password again.
+    #[serde(default)]
+    pub password2: String,
+    /// Email.
+    #[serde(default)]
+    pub email: String,
+    /// Email again.
+    #[serde(default)]
+    pub email2: String,
+}
+
+impl Credentials {
+    /// Forgets the passwords (a form shown again never holds them).
+    pub fn clear_passwords(&mut self) {
+        self.password.clear();
+        self.password2.clear();
+    }
+}
+
+pub(crate) fn parse_birth(s: &str) -> Option<time::Date> {
+    let s = s.trim();
+    if let Ok(d) = parse_date(s) {
+        return Some(d);
+    }
+    time::Date::parse(
+        s,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+/// `ddmmyyyy` and `yyyy` of a birth date: context words for the password.
+fn date_words(d: time::Date) -> [String; 2] {
+    [
+        format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()),
+        format!("{:04}", d.year()),
+    ]
+}
+
+pub(crate) fn valid_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && s.len() <= 254
+        && !s.contains(|c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
+}
+
+/// Checks the identifiant, password and email fields; returns the
+/// normalised identifiant when it is well formed.
+fn check_credentials(
+    app: &App,
+    f: &Credentials,
+    context: &[String],
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let id = normalize_identifiant(&f.identifiant);
+    if id.is_none() {
+        errors.insert("identifiant", "L'identifiant doit compter 3 à 64 caractères : lettres sans accent, chiffres, « . », « - » ou « _ ».");
+    }
+    let mut ctx = context.to_vec();
+    ctx.push(f.identifiant.clone());
+    if let Some((local, _)) = f.email.split_once('@') {
+        ctx.push(local.to_owned());
+    }
+    if let Err(p) = app.policy.check(&f.password, &ctx) {
+        errors.insert("password", p.to_string());
+    } else if f.password != f.password2 {
+        errors.insert(
+            "password2",
+            "Les deux mots de passe ne sont pas identiques.",
+        );
+    }
+    if !valid_email(&f.email) {
+        errors.insert(
+            "email",
+            "Indiquez une adresse électronique valide (ex. prenom.nom@exemple.fr).",
+        );
+    } else if f.email.trim() != f.email2.trim() {
+        errors.insert(
+            "email2",
+            "Les deux adresses électroniques ne sont pas identiques.",
+        );
+    }
+    id
+}
+
+/// The address-level throttle key for activation failures.
+fn ip_key(app: &App, ip: &str) -> String {
+    format!("thr:act:ip:{}", app.keys.token_hmac(ip))
+}
+
+async fn ip_throttled(app: &App, ip: &str) -> Result<bool, SignupError> {
+    Ok(app.store.count(&ip_key(app, ip)).await? >= IP_FAILURES_PER_HOUR)
+}
+
+/// A code that opened its pupil.
+#[derive(Debug, Clone)]
+struct Matched {
+    info: CodeInfo,
+    pupil: Pupil,
+}
+
+/// Looks a code up and checks it against the typed first name and birth
+/// date. A failure is counted against the code (revoked at the 5th) and
+/// against the address, and answers `None` whatever went wrong (ACT-02).
+async fn match_code(
+    app: &App,
+    code: &ActivationCode,
+    kind: CodeKind,
+    prenom: &str,
+    birth: time::Date,
+    ip: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Matched>, SignupError> {
+    let conn = app.db.conn();
+    let info = codes::find_by_hmac(conn, &app.keys.code_hmac(code)).await?;
+    let pupil = match &info {
+        Some(i) if i.kind == kind.as_str() && i.revoked_at.is_none() && i.expires_at > now => {
+            codes::pupil_for_code(conn, i.pupil_id).await?
+        }
+        _ => None,
+    };
+    let ok = pupil.as_ref().is_some_and(|p| {
+        p.first_name_key == normalize_first_name(prenom)
+            && p.birth_date == birth
+            && p.left_on.is_none_or(|d| d > now.date())
+    });
+    match (info, pupil) {
+        (Some(info), Some(pupil)) if ok => Ok(Some(Matched { info, pupil })),
+        (info, _) => {
+            if let Some(i) = info
+                && accounts::code_failure(conn, i.id, CODE_FAILURE_LIMIT, now).await?
+            {
+                tracing::warn!(
+                    code.id = i.id,
+                    "activation code revoked after repeated failures"
+                );
+            }
+            app.store
+                .incr(&ip_key(app, ip), Duration::from_secs(3600))
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Whether a code may be used by a new account. A code held by an active
+/// account, or by a pending one still within its week, is not; a code held
+/// by a pending account whose week is over is (that account is purged in
+/// the creating transaction). Returns the account to purge, or the message.
+async fn code_holder(
+    app: &App,
+    info: &CodeInfo,
+    now: OffsetDateTime,
+) -> Result<Result<Option<i32>, &'static str>, SignupError> {
+    let Some(holder) = info.used_by_account_id else {
+        return Ok(Ok(None));
+    };
+    let account = accounts::find(app.db.conn(), holder).await?;
+    Ok(match account {
+        Some(a) if a.state == "pending" && crate::confirm::deadline(app, a.created_at) <= now => {
+            Ok(Some(a.id))
+        }
+        Some(a) if a.state == "pending" => Err(
+            "Ce code d'activation a déjà servi à créer un compte qui attend sa confirmation : ouvrez le lien du courriel reçu, ou attendez une semaine pour recommencer.",
+        ),
+        _ => Err(
+            "Ce code d'activation a déjà servi à créer un compte. Connectez-vous avec votre identifiant, ou utilisez « identifiant oublié ? ».",
+        ),
+    })
+}
+
+async fn hash_password(app: &App, password: &str) -> Result<String, SignupError> {
+    app.hasher.hash(password).await.map_err(|e| {
+        SignupError::Store(StoreError::Ephemeral(
+            sesame_store::EphemeralError::from_text(e),
+        ))
+    })
+}
+
+async fn identifiant_taken(app: &App, id: &str) -> Result<bool, SignupError> {
+    Ok(accounts::find_by_identifiant(app.db.conn(), id)
+        .await?
+        .is_some())
+}
+
+const IDENTIFIANT_TAKEN: &str = "Cet identifiant est déjà utilisé : choisissez-en un autre.";

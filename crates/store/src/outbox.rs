@@ -1,0 +1,197 @@
+//! The mail outbox: mails are rows written in the transaction of the change
+//! that causes them; workers claim due rows with a lease (a compare-and-set
+//! on `lease_until`, so two nodes never hold the same row), send, then mark
+//! them sent, retried later, failed or abandoned.
+
+use crate::entity::mail_outbox;
+use crate::school_data::ts;
+use sea_orm::sea_query::{Cond, Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use time::{Duration, OffsetDateTime};
+
+/// A queued mail.
+pub type Mail = mail_outbox::Model;
+
+/// States of a row.
+pub mod state {
+    /// Waiting to be sent (or to be retried).
+    pub const PENDING: &str = "pending";
+    /// Accepted by the transport.
+    pub const SENT: &str = "sent";
+    /// Refused for good by the server (5xx).
+    pub const FAILED: &str = "failed";
+    /// Still not sent when the retry budget ran out.
+    pub const ABANDONED: &str = "abandoned";
+}
+
+/// A mail to queue.
+#[derive(Debug, Clone)]
+pub struct NewMail<'a> {
+    /// The account it is about, if any (purged with it).
+    pub account_id: Option<i32>,
+    /// Recipient address.
+    pub to: &'a str,
+    /// Subject.
+    pub subject: &'a str,
+    /// Plain-text part.
+    pub text: &'a str,
+    /// HTML part.
+    pub html: &'a str,
+}
+
+/// Queues a mail (in the caller's transaction).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    m: NewMail<'_>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let now = ts(now);
+    mail_outbox::ActiveModel {
+        recipient: Set(m.to.to_owned()),
+        subject: Set(m.subject.to_owned()),
+        text_body: Set(m.text.to_owned()),
+        html_body: Set(m.html.to_owned()),
+        state: Set(state::PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        account_id: Set(m.account_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// Claims up to `limit` due mails for `lease`; returns the claimed rows.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<Mail>, DbErr> {
+    let now = ts(now);
+    let free = Cond::any()
+        .add(mail_outbox::Column::LeaseUntil.is_null())
+        .add(mail_outbox::Column::LeaseUntil.lt(now));
+    let due = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::State.eq(state::PENDING))
+        .filter(mail_outbox::Column::NextAttemptAt.lte(now))
+        .filter(free.clone())
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for m in due {
+        // The row is ours only if nobody leased it since we read it.
+        let r = mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::LeaseUntil, Expr::value(now + lease))
+            .col_expr(mail_outbox::Column::Attempts, Expr::value(m.attempts + 1))
+            .filter(mail_outbox::Column::Id.eq(m.id))
+            .filter(mail_outbox::Column::State.eq(state::PENDING))
+            .filter(mail_outbox::Column::Attempts.eq(m.attempts))
+            .filter(free.clone())
+            .exec(db)
+            .await?;
+        if r.rows_affected == 1 {
+            claimed.push(Mail {
+                attempts: m.attempts + 1,
+                lease_until: Some(now + lease),
+                ..m
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+/// Marks a mail sent.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::State, Expr::value(state::SENT))
+        .col_expr(mail_outbox::Column::SentAt, Expr::value(ts(now)))
+        .col_expr(
+            mail_outbox::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .col_expr(
+            mail_outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(mail_outbox::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Records a failed attempt: `next` is when to retry, or `None` to give up
+/// with `final_state` (failed or abandoned).
+pub async fn mark_attempt_failed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    error: &str,
+    next: Result<OffsetDateTime, &'static str>,
+) -> Result<(), DbErr> {
+    let mut q = mail_outbox::Entity::update_many()
+        .col_expr(
+            mail_outbox::Column::LastError,
+            Expr::value(error.to_owned()),
+        )
+        .col_expr(
+            mail_outbox::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        );
+    q = match next {
+        Ok(at) => q.col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(ts(at))),
+        Err(final_state) => q.col_expr(mail_outbox::Column::State, Expr::value(final_state)),
+    };
+    q.filter(mail_outbox::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Every mail in a state (all when `None`), newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    in_state: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Mail>, DbErr> {
+    let mut q = mail_outbox::Entity::find();
+    if let Some(s) = in_state {
+        q = q.filter(mail_outbox::Column::State.eq(s));
+    }
+    q.order_by_desc(mail_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Puts failed or abandoned mails back in the queue, due now; returns how
+/// many (`id` = one mail, `None` = all of them).
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    id: Option<i32>,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let mut q = mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::State, Expr::value(state::PENDING))
+        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(ts(now)))
+        .col_expr(mail_outbox::Column::Attempts, Expr::value(0))
+        .col_expr(mail_outbox::Column::CreatedAt, Expr::value(ts(now)))
+        .filter(mail_outbox::Column::State.is_in([state::FAILED, state::ABANDONED]));
+    if let Some(id) = id {
+        q = q.filter(mail_outbox::Column::Id.eq(id));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}

@@ -1,0 +1,218 @@
+//! The links mailed to account holders: account confirmation (seed guide
+//! §1.2.2), "renvoyer le courriel", and unlocking after repeated failures.
+//! A GET only shows a button; the POST uses the link, so that mail scanners
+//! which follow links do not consume them.
+
+use crate::pages::{csrf_refused, message, render, unavailable};
+use crate::{AppState, WebError, csrf};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use sesame_service::confirm::{self, LinkState};
+use sesame_service::login;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/confirmation",
+            get(show_confirmation).post(confirm_account),
+        )
+        .route("/confirmation/renvoyer", post(resend))
+        .route("/deblocage", get(show_unlock).post(unlock))
+}
+
+#[derive(Template)]
+#[template(path = "link.html")]
+struct LinkPage<'a> {
+    academie: &'a str,
+    title: &'a str,
+    text: &'a str,
+    action: &'a str,
+    code: &'a str,
+    button: &'a str,
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn expired(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::GONE,
+        "Lien expiré",
+        "Ce lien de confirmation a expiré : le délai d'une semaine est dépassé et le compte a été (ou va être) supprimé. Vous pouvez créer à nouveau votre compte avec les mêmes codes d'activation.",
+        "/premiere-visite/parent",
+        "Créer mon compte",
+    )
+}
+
+fn invalid(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::NOT_FOUND,
+        "Lien non valable",
+        "Ce lien n'est pas valable : il a déjà servi, ou un courriel plus récent l'a remplacé. Si votre compte est déjà confirmé, connectez-vous.",
+        "/",
+        "Se connecter",
+    )
+}
+
+async fn show_confirmation(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, WebError> {
+    match confirm::check(&app, &q.code).await.map_err(unavailable)? {
+        LinkState::Valid(identifiant) => {
+            let (jar, csrf) = csrf::issue(&app, jar).await?;
+            let text = format!(
+                "Pour activer le compte « {identifiant} », cliquez sur le bouton ci-dessous."
+            );
+            let page = LinkPage {
+                academie: &app.config.branding.academie,
+                title: "Confirmation de votre compte",
+                text: &text,
+                action: "/confirmation",
+                code: &q.code,
+                button: "Confirmer mon compte",
+                csrf,
+            };
+            Ok((jar, render(&page)?).into_response())
+        }
+        LinkState::Expired => expired(&app),
+        LinkState::Invalid => invalid(&app),
+    }
+}
+
+async fn confirm_account(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    match confirm::confirm(&app, &f.code).await.map_err(unavailable)? {
+        LinkState::Valid(_) => message(
+            &app,
+            StatusCode::OK,
+            "Votre compte est confirmé",
+            "Votre compte est activé. Vous pouvez maintenant vous connecter avec votre identifiant et votre mot de passe.",
+            "/connexion?profil=parent",
+            "Se connecter",
+        ),
+        LinkState::Expired => expired(&app),
+        LinkState::Invalid => invalid(&app),
+    }
+}
+
+#[derive(Deserialize)]
+struct ResendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    jeton: String,
+}
+
+async fn resend(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<ResendForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if confirm::resend(&app, &f.jeton).await.map_err(unavailable)? {
+        message(
+            &app,
+            StatusCode::OK,
+            "Courriel renvoyé",
+            "Un nouveau courriel de confirmation vient d'être envoyé à l'adresse indiquée à la création du compte. Seul le lien de ce dernier courriel est valable.",
+            "/connexion?profil=parent",
+            "Retour à la connexion",
+        )
+    } else {
+        message(
+            &app,
+            StatusCode::OK,
+            "Courriel non renvoyé",
+            "Le courriel n'a pas pu être renvoyé : la demande a expiré ou a été faite trop souvent. Connectez-vous à nouveau pour recommencer, ou réessayez dans une heure.",
+            "/connexion?profil=parent",
+            "Retour à la connexion",
+        )
+    }
+}
+
+async fn show_unlock(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, WebError> {
+    if !login::unlock_link_valid(&app, &q.code)
+        .await
+        .map_err(unavailable)?
+    {
+        return unlock_invalid(&app);
+    }
+    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let page = LinkPage {
+        academie: &app.config.branding.academie,
+        title: "Débloquer votre compte",
+        text: "La connexion à votre compte a été bloquée après plusieurs mots de passe erronés. Cliquez sur le bouton pour la débloquer tout de suite.",
+        action: "/deblocage",
+        code: &q.code,
+        button: "Débloquer mon compte",
+        csrf,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+fn unlock_invalid(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::NOT_FOUND,
+        "Lien non valable",
+        "Ce lien de déblocage n'est pas valable : il a déjà servi ou a expiré (il vaut une heure). Le blocage cesse de lui-même 24 heures après le dernier échec.",
+        "/",
+        "Retour",
+    )
+}
+
+async fn unlock(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if login::unlock(&app, &f.code).await.map_err(unavailable)? {
+        message(
+            &app,
+            StatusCode::OK,
+            "Compte débloqué",
+            "La connexion à votre compte est de nouveau possible.",
+            "/",
+            "Se connecter",
+        )
+    } else {
+        unlock_invalid(&app)
+    }
+}

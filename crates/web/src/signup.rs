@@ -1,0 +1,205 @@
+//! First visit (seed guide §1.2): the parent and pupil account creation
+//! pages. No JavaScript: "ajoutez un enfant" is a submit button that shows
+//! the form again with one more row, values kept.
+
+use crate::pages::{csrf_refused, message, render, unavailable};
+use crate::{AppState, WebError, csrf};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use sesame_service::config::ProfileSource;
+use sesame_service::signup::{self, FieldErrors, ParentForm, PupilForm, SignupError};
+use std::net::SocketAddr;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/premiere-visite/eleve",
+            get(show_pupil_signup).post(submit_pupil_signup),
+        )
+        .route(
+            "/premiere-visite/parent",
+            get(show_parent_signup).post(submit_parent_signup),
+        )
+}
+
+fn throttled(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Trop de tentatives",
+        "Trop de tentatives de création de compte depuis votre réseau. Veuillez réessayer dans une heure.",
+        "/",
+        "Retour",
+    )
+}
+
+#[derive(Template)]
+#[template(path = "signup_pupil.html")]
+struct PupilSignupPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    form: PupilForm,
+    errors: &'a FieldErrors,
+}
+
+async fn pupil_page(
+    app: &AppState,
+    jar: CookieJar,
+    mut form: PupilForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    form.credentials.clear_passwords();
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = PupilSignupPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        form,
+        errors,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+async fn show_pupil_signup(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    if app.config.profiles.eleve != ProfileSource::Local {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    pupil_page(
+        &app,
+        jar,
+        PupilForm::default(),
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct PupilSubmission {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: PupilForm,
+}
+
+async fn submit_pupil_signup(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(s): Form<PupilSubmission>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &s.csrf).await? {
+        return csrf_refused(&app);
+    }
+    if app.config.profiles.eleve != ProfileSource::Local {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    match signup::create_pupil_account(&app, &s.form, &peer.ip().to_string()).await {
+        Ok(_) => message(
+            &app,
+            StatusCode::OK,
+            "Ton compte est créé",
+            "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
+            "/connexion?profil=eleve",
+            "Se connecter",
+        ),
+        Err(SignupError::Invalid(errors)) => {
+            pupil_page(&app, jar, s.form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(SignupError::Throttled) => throttled(&app),
+        Err(SignupError::Store(e)) => Err(unavailable(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signup_parent.html")]
+struct ParentSignupPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    form: ParentForm,
+    errors: &'a FieldErrors,
+    can_add: bool,
+}
+
+async fn parent_page(
+    app: &AppState,
+    jar: CookieJar,
+    mut form: ParentForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    form.credentials.clear_passwords();
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = ParentSignupPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        can_add: form.rows.len() < signup::parent::MAX_ROWS,
+        form,
+        errors,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ParentQuery {
+    compte: Option<String>,
+}
+
+async fn show_parent_signup(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<ParentQuery>,
+) -> Result<Response, WebError> {
+    if app.config.profiles.parent != ProfileSource::Local {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    let form = ParentForm::new(q.compte.as_deref() == Some("joint"));
+    parent_page(&app, jar, form, &FieldErrors::new(), StatusCode::OK).await
+}
+
+async fn submit_parent_signup(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if !csrf::check(&app, &jar, field("csrf").unwrap_or_default()).await? {
+        return csrf_refused(&app);
+    }
+    if app.config.profiles.parent != ProfileSource::Local {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    let mut form = ParentForm::from_pairs(&pairs);
+    if field("action") == Some("ajouter") {
+        form.add_row();
+        return parent_page(&app, jar, form, &FieldErrors::new(), StatusCode::OK).await;
+    }
+    match signup::create_parent_account(&app, &form, &peer.ip().to_string()).await {
+        Ok(_) => message(
+            &app,
+            StatusCode::OK,
+            "Votre compte est créé : confirmez-le",
+            &format!(
+                "Un courriel de confirmation vient d'être envoyé à {}. Il contient un lien à ouvrir dans un délai d'une semaine pour activer votre compte ; au-delà, le compte est automatiquement supprimé.",
+                form.credentials.email.trim()
+            ),
+            "/connexion?profil=parent",
+            "Aller à la page de connexion",
+        ),
+        Err(SignupError::Invalid(errors)) => {
+            parent_page(&app, jar, form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(SignupError::Throttled) => throttled(&app),
+        Err(SignupError::Store(e)) => Err(unavailable(e)),
+    }
+}

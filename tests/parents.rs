@@ -1,0 +1,699 @@
+//! Parent accounts through HTTP, as a browser: personal and joint creation
+//! with the children table, the matching rules, the pending state, the
+//! confirmation link (GET then POST), "renvoyer le courriel", expiry and
+//! purge, and the confirmation mail over a real SMTP conversation.
+
+use crate::support::{SmtpServer, TestEnv, TestServer, UAI, csrf_of, decode_qp, link_in, outbox};
+use reqwest::Client;
+use sesame_domain::FixedClock;
+use std::sync::Arc;
+
+const OTHER_UAI: &str = "0350001L";
+
+async fn page(c: &Client, url: &str) -> (u16, String) {
+    let r = c.get(url).send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn post(c: &Client, url: &str, form: &[(String, String)]) -> (u16, String, String) {
+    let r = c.post(url).form(form).send().await.expect("post");
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    (status, location, r.text().await.expect("body"))
+}
+
+/// (guardian "Prénom NOM", child first name, code) as `codes generate` prints them.
+fn guardian_codes(out: &str) -> Vec<(String, String, String)> {
+    let mut result = Vec::new();
+    let mut guardian = String::new();
+    let section = out
+        .split("Codes Activation Responsable :")
+        .nth(1)
+        .and_then(|s| s.split("Codes Activation Élève").next())
+        .unwrap_or_default();
+    for line in section.lines() {
+        if line.starts_with("    ") {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            result.push((
+                guardian.clone(),
+                words[0].to_owned(),
+                words.last().expect("code").to_string(),
+            ));
+        } else if line.starts_with("  ") {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            guardian = format!("{} {}", words[1], words[2]);
+        }
+    }
+    result
+}
+
+fn code_of(codes: &[(String, String, String)], guardian: &str, child: &str) -> String {
+    codes
+        .iter()
+        .find(|(g, c, _)| g == guardian && c == child)
+        .map(|(_, _, code)| code.clone())
+        .unwrap_or_else(|| panic!("no code for {guardian} / {child} in {codes:?}"))
+}
+
+/// The sample school (the MARTIN family: Olivier and Sophie, legal
+/// guardians of Jean-Baptiste and Camille) with its codes.
+fn martin_family(env: &TestEnv) -> Vec<(String, String, String)> {
+    env.import_samples();
+    guardian_codes(
+        &env.sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
+            .ok(),
+    )
+}
+
+struct Signup<'a> {
+    joint: bool,
+    /// (prénom, né(e) le, vous, autre)
+    rows: Vec<[&'a str; 4]>,
+    identifiant: &'a str,
+    password: &'a str,
+    email: &'a str,
+}
+
+impl Signup<'_> {
+    fn form(&self, csrf: &str, action: &str) -> Vec<(String, String)> {
+        let mut f = vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("action".into(), action.into()),
+            (
+                "compte".into(),
+                if self.joint { "joint" } else { "personnel" }.into(),
+            ),
+            ("lignes".into(), self.rows.len().max(3).to_string()),
+            ("identifiant".into(), self.identifiant.into()),
+            ("password".into(), self.password.into()),
+            ("password2".into(), self.password.into()),
+            ("email".into(), self.email.into()),
+            ("email2".into(), self.email.into()),
+        ];
+        for (i, r) in self.rows.iter().enumerate() {
+            for (name, v) in ["prenom", "naissance", "code", "autre"].iter().zip(r) {
+                f.push((format!("{name}_{i}"), (*v).to_owned()));
+            }
+        }
+        f
+    }
+}
+
+/// Posts a parent sign-up from a fresh form page; answers (status, body).
+async fn sign_up(s: &TestServer, form: &Signup<'_>) -> (u16, String) {
+    let url = format!("{}/premiere-visite/parent", s.url);
+    let (_, html) = page(&s.client, &url).await;
+    let (status, _, body) = post(&s.client, &url, &form.form(&csrf_of(&html), "creer")).await;
+    (status, body)
+}
+
+async fn login(s: &TestServer, c: &Client, id: &str, pw: &str) -> (u16, String, String) {
+    let url = format!("{}/connexion", s.url);
+    let (_, html) = page(c, &format!("{url}?profil=parent")).await;
+    let form = [
+        ("csrf", csrf_of(&html)),
+        ("profil", "parent".into()),
+        ("identifiant", id.into()),
+        ("password", pw.into()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v));
+    post(c, &url, &form).await
+}
+
+/// GET a mailed link (shows a button), then POST its form.
+async fn follow_link(s: &TestServer, link: &str) -> (u16, String) {
+    let (status, html) = page(&s.client, &format!("{}{link}", s.url)).await;
+    assert_eq!(status, 200, "{html}");
+    let code = link.split("code=").nth(1).expect("code");
+    let action = link.split('?').next().expect("path");
+    let form =
+        [("csrf", csrf_of(&html)), ("code", code.to_owned())].map(|(k, v)| (k.to_owned(), v));
+    let (status, _, body) = post(&s.client, &format!("{}{action}", s.url), &form).await;
+    (status, body)
+}
+
+fn confirmation_links(mails: &[(String, String, String)]) -> Vec<String> {
+    mails
+        .iter()
+        .filter(|(_, subject, _)| subject.contains("confirmez"))
+        .map(|(_, _, text)| link_in(text, "/confirmation"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parent_creates_a_personal_account_for_four_children_confirms_it_and_logs_in() {
+    let env = TestEnv::new();
+    // One mother, four children in two schools (SIECLE keeps one guardian
+    // record per school), and a father for the first child.
+    let pupils = format!(
+        "uai;eleve_id;nom;prenom;date_naissance;etablissement\n\
+         {UAI};E1;DUPONT;Zoé;14/03/2015;Collège Victor Hugo\n\
+         {UAI};E2;DUPONT;Jean-Marie;02/09/2012;Collège Victor Hugo\n\
+         {UAI};E3;DUPONT;Léon;21/12/2013;Collège Victor Hugo\n\
+         {OTHER_UAI};F1;DUPONT;Inès;07/07/2009;Lycée Chateaubriand\n"
+    );
+    let guardians = format!(
+        "uai;personne_id;civilite;nom;prenom;email;eleve_id;niveau\n\
+         {UAI};P1;MME;DUPONT;Anaïs;anais@example.org;E1;1\n\
+         {UAI};P1;MME;DUPONT;Anaïs;anais@example.org;E2;1\n\
+         {UAI};P1;MME;DUPONT;Anaïs;anais@example.org;E3;1\n\
+         {UAI};P2;M.;DUPONT;Hervé;;E1;1\n\
+         {OTHER_UAI};Q1;MME;DUPONT;Anaïs;anais@example.org;F1;1\n"
+    );
+    let p = env.write("in/eleves.csv", pupils);
+    let g = env.write("in/responsables.csv", guardians);
+    env.sesame(&[
+        "import",
+        p.to_str().expect("utf8"),
+        g.to_str().expect("utf8"),
+    ])
+    .ok();
+    let mut codes = guardian_codes(
+        &env.sesame(&["codes", "generate", "--uai", UAI, "--out", "l1"])
+            .ok(),
+    );
+    codes.extend(guardian_codes(
+        &env.sesame(&["codes", "generate", "--uai", OTHER_UAI, "--out", "l2"])
+            .ok(),
+    ));
+    let anais = |child: &str| code_of(&codes, "Anaïs DUPONT", child);
+    let (zoe, jm, leon, ines) = (
+        anais("Zoé"),
+        anais("Jean-Marie"),
+        anais("Léon"),
+        anais("Inès"),
+    );
+
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let url = format!("{}/premiere-visite/parent", s.url);
+    let (status, html) = page(&s.client, &url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Créer un compte personnel") && html.contains("Créer un compte joint"));
+    assert!(
+        html.contains("name=\"prenom_2\"") && !html.contains("name=\"prenom_3\""),
+        "three rows"
+    );
+    assert!(html.contains("ajoutez un enfant"));
+
+    // Four children: "ajoutez un enfant" shows a fourth row, values kept.
+    let jm_typed = jm.to_lowercase().replace('-', " ");
+    let mut form = Signup {
+        joint: false,
+        rows: vec![
+            ["zoe", "14/03/2015", &zoe, ""],
+            ["jean marie", "02/09/2012", &jm_typed, ""],
+            ["LÉON", "21/12/2013", &leon, ""],
+        ],
+        identifiant: "anais.dupont",
+        password: "Tournesol42",
+        email: "anais@example.org",
+    };
+    let (status, _, html) = post(&s.client, &url, &form.form(&csrf_of(&html), "ajouter")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"prenom_3\""), "a fourth row");
+    assert!(html.contains("value=\"jean marie\"") && html.contains("value=\"anais.dupont\""));
+    assert!(
+        !html.contains("Tournesol42"),
+        "passwords are never sent back"
+    );
+    form.rows.push(["Inès", "07/07/2009", &ines, ""]);
+    let (status, _, body) = post(&s.client, &url, &form.form(&csrf_of(&html), "creer")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("Votre compte est créé : confirmez-le"),
+        "{body}"
+    );
+
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts WHERE state = 'pending' AND kind = 'responsable' AND joint = false").await, 1);
+    assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 4);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM account_guardians").await,
+        2,
+        "Anaïs's records in both schools"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM activation_codes WHERE used_by_account_id IS NOT NULL")
+            .await,
+        4
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM account_tokens WHERE purpose = 'confirm'")
+            .await,
+        1
+    );
+
+    // Until confirmed, login says so and offers to resend the mail.
+    let (status, _, html) = login(&s, &s.client, "Anais.Dupont", "Tournesol42").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("en attente de confirmation") && html.contains("Renvoyer le courriel"),
+        "{html}"
+    );
+    let ticket = html
+        .split("name=\"jeton\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("resend ticket");
+    let form =
+        [("csrf", csrf_of(&html)), ("jeton", ticket.to_owned())].map(|(k, v)| (k.to_owned(), v));
+    let (status, _, body) = post(
+        &s.client,
+        &format!("{}/confirmation/renvoyer", s.url),
+        &form,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Courriel renvoyé"), "{body}");
+
+    let mails = outbox(&env).await;
+    let links = confirmation_links(&mails);
+    assert_eq!(links.len(), 2, "{mails:?}");
+    assert!(mails.iter().all(|(to, _, _)| to == "anais@example.org"));
+    assert!(
+        mails[0].2.contains("http://localhost/confirmation?code="),
+        "absolute link from public_url"
+    );
+    // The first link was superseded by the second.
+    let (status, html) = page(&s.client, &format!("{}{}", s.url, links[0])).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Lien non valable"));
+    // GET shows a button and confirms nothing; POST confirms.
+    let (status, html) = page(&s.client, &format!("{}{}", s.url, links[1])).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Confirmer mon compte") && html.contains("anais.dupont"));
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE state = 'pending'")
+            .await,
+        1
+    );
+    let (status, body) = follow_link(&s, &links[1]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Votre compte est confirmé"), "{body}");
+    assert_eq!(
+        env.count(
+            "SELECT COUNT(*) FROM accounts WHERE state = 'active' AND confirmed_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    let (status, _) = page(&s.client, &format!("{}{}", s.url, links[1])).await;
+    assert_eq!(status, 404, "single use");
+
+    // First login: the home page lists the four children and their schools.
+    let (status, location, _) = login(&s, &s.client, "anais.dupont", "Tournesol42").await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+    let (_, home) = page(&s.client, &format!("{}/", s.url)).await;
+    for name in [
+        "Zoé DUPONT",
+        "Jean-Marie DUPONT",
+        "Léon DUPONT",
+        "Inès DUPONT",
+        "Lycée Chateaubriand",
+    ] {
+        assert!(home.contains(name), "{name} in {home}");
+    }
+
+    // The default transport writes the mails as .eml files in the outbox folder.
+    let out = env.sesame(&["mail", "send"]).ok();
+    assert!(out.contains("2 courriel(s) envoyé(s)."), "{out}");
+    let eml = std::fs::read_dir(env.path().join("data/outbox"))
+        .expect("outbox folder")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        })
+        .count();
+    assert_eq!(eml, 2);
+    let list = env.sesame(&["mail", "list", "--state", "sent"]).ok();
+    assert!(
+        list.contains("a***@example.org") && !list.contains("anais@"),
+        "{list}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_joint_account_takes_the_other_guardians_codes_and_holds_them() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let c = |g: &str, child: &str| code_of(&codes, g, child);
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let (_, html) = page(
+        &s.client,
+        &format!("{}/premiere-visite/parent?compte=joint", s.url),
+    )
+    .await;
+    assert!(html.contains("Autre responsable (facultatif)"), "{html}");
+    let (jb_o, jb_s) = (
+        c("Olivier MARTIN", "Jean-Baptiste"),
+        c("Sophie MARTIN", "Jean-Baptiste"),
+    );
+    let (ca_o, ca_s) = (
+        c("Olivier MARTIN", "Camille"),
+        c("Sophie MARTIN", "Camille"),
+    );
+    let joint = Signup {
+        joint: true,
+        rows: vec![
+            ["Jean-Baptiste", "03/02/2011", &jb_o, &jb_s],
+            ["Camille", "16/06/2013", &ca_o, ""],
+        ],
+        identifiant: "famille.martin",
+        password: "Hirondelle7",
+        email: "olivier.martin@example.org",
+    };
+    let (status, body) = sign_up(&s, &joint).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE joint = true")
+            .await,
+        1
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM account_guardians").await, 2);
+    assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 2);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM activation_codes WHERE used_by_account_id IS NOT NULL")
+            .await,
+        3
+    );
+
+    // Sophie's code held by the pending joint account is refused, clearly.
+    let mine = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb_s, ""]],
+        identifiant: "sophie.martin",
+        password: "Hirondelle7",
+        email: "sophie.martin@example.org",
+    };
+    let (status, body) = sign_up(&s, &mine).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("attend sa confirmation"), "{body}");
+    // Her code for Camille, not used by the joint account, still works.
+    let camille = Signup {
+        rows: vec![["Camille", "16/06/2013", &ca_s, ""]],
+        ..mine
+    };
+    let (status, body) = sign_up(&s, &camille).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+// ACT-02, and the form's rules: nothing is created while anything is wrong.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_parent_form_error_is_shown_beside_its_row_and_nothing_is_created() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let c = |g: &str, child: &str| code_of(&codes, g, child);
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let (jb_o, ca_s) = (
+        c("Olivier MARTIN", "Jean-Baptiste"),
+        c("Sophie MARTIN", "Camille"),
+    );
+    let cases: Vec<(bool, Vec<[String; 4]>, &str)> = vec![
+        (false, vec![], "Indiquez au moins un enfant"),
+        (
+            false,
+            vec![[
+                "Jean-Baptiste".into(),
+                "3 février".into(),
+                jb_o.clone(),
+                String::new(),
+            ]],
+            "Ligne 1 : indiquez la date de naissance",
+        ),
+        (
+            false,
+            vec![[
+                "Jean-Baptiste".into(),
+                "03/02/2011".into(),
+                "ABC".into(),
+                String::new(),
+            ]],
+            "Ligne 1 : votre code d&#39;activation est mal saisi",
+        ),
+        (
+            false,
+            vec![[
+                "Camille".into(),
+                "03/02/2011".into(),
+                jb_o.clone(),
+                String::new(),
+            ]],
+            "Nous n&#39;avons pas pu identifier",
+        ),
+        (
+            false,
+            vec![[
+                "Jean-Baptiste".into(),
+                "04/02/2011".into(),
+                jb_o.clone(),
+                String::new(),
+            ]],
+            "Nous n&#39;avons pas pu identifier",
+        ),
+        (
+            false,
+            vec![[
+                "Jean-Baptiste".into(),
+                "03/02/2011".into(),
+                "AAAA-BBBB-CCCC1".into(),
+                String::new(),
+            ]],
+            "Nous n&#39;avons pas pu identifier",
+        ),
+        (
+            false,
+            vec![
+                [
+                    "Jean-Baptiste".into(),
+                    "03/02/2011".into(),
+                    jb_o.clone(),
+                    String::new(),
+                ],
+                [
+                    "Camille".into(),
+                    "16/06/2013".into(),
+                    ca_s.clone(),
+                    String::new(),
+                ],
+            ],
+            "plusieurs personnes",
+        ),
+        (
+            true,
+            vec![[
+                "Jean-Baptiste".into(),
+                "03/02/2011".into(),
+                jb_o.clone(),
+                String::new(),
+            ]],
+            "Pour un compte joint, indiquez aussi",
+        ),
+        (
+            true,
+            vec![[
+                "Jean-Baptiste".into(),
+                "03/02/2011".into(),
+                jb_o.clone(),
+                ca_s.clone(),
+            ]],
+            "Nous n&#39;avons pas pu identifier",
+        ),
+    ];
+    let mut not_identified = Vec::new();
+    for (joint, rows, expected) in &cases {
+        let rows: Vec<[&str; 4]> = rows
+            .iter()
+            .map(|r| [r[0].as_str(), r[1].as_str(), r[2].as_str(), r[3].as_str()])
+            .collect();
+        let form = Signup {
+            joint: *joint,
+            rows,
+            identifiant: "o.martin",
+            password: "Hirondelle7",
+            email: "olivier.martin@example.org",
+        };
+        let (status, body) = sign_up(&s, &form).await;
+        assert_eq!(status, 422, "{expected}: {body}");
+        assert!(body.contains(expected), "{expected}: {body}");
+        assert!(body.contains("value=\"o.martin\""), "values kept");
+        assert!(!body.contains("Hirondelle7"), "never the password");
+        if expected.contains("identifier") {
+            let start = body.find("Nous n&#39;avons").expect("message");
+            not_identified.push(body[start..start + 200].to_owned());
+        }
+    }
+    // Wrong name, wrong date and unknown code: the same words (ACT-02).
+    assert!(
+        not_identified.windows(2).all(|w| w[0] == w[1]),
+        "{not_identified:?}"
+    );
+
+    // Credentials are checked with the children: a password made of a child's name.
+    let form = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb_o, ""]],
+        identifiant: "o.martin",
+        password: "Baptiste2011",
+        email: "olivier.martin@example.org",
+    };
+    let (status, body) = sign_up(&s, &form).await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("trop proche de vos données personnelles"),
+        "{body}"
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+    assert_eq!(env.count("SELECT COUNT(*) FROM mail_outbox").await, 0);
+}
+
+// ACT-06 (link side), ACT-08
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unconfirmed_account_expires_after_a_week_and_its_codes_work_again() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let jb_o = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
+    let form = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb_o, ""]],
+        identifiant: "olivier.m",
+        password: "Hirondelle7",
+        email: "olivier.martin@example.org",
+    };
+    assert_eq!(sign_up(&s, &form).await.0, 200);
+    let link = confirmation_links(&outbox(&env).await).remove(0);
+
+    clock.advance(time::Duration::days(7) + time::Duration::seconds(1));
+    let (status, html) = page(&s.client, &format!("{}{link}", s.url)).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("Lien expiré"), "{html}");
+    // The same codes create the account again; the old one is purged.
+    let again = Signup {
+        identifiant: "olivier.m2",
+        ..form
+    };
+    let (status, body) = sign_up(&s, &again).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE identifiant = 'olivier.m2'")
+            .await,
+        1
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_purged'")
+            .await,
+        1
+    );
+    assert_eq!(
+        confirmation_links(&outbox(&env).await).len(),
+        1,
+        "the old mail went with its account"
+    );
+
+    // The periodic purge (here its command) on an account created 8 days ago.
+    let sophie = code_of(&codes, "Sophie MARTIN", "Camille");
+    let old = Arc::new(FixedClock::new(
+        time::OffsetDateTime::now_utc() - time::Duration::days(8),
+    ));
+    let past = TestServer::spawn_with_clock(&env, old, |_| {}).await;
+    let form = Signup {
+        joint: false,
+        rows: vec![["Camille", "16/06/2013", &sophie, ""]],
+        identifiant: "sophie.m",
+        password: "Hirondelle7",
+        email: "sophie.martin@example.org",
+    };
+    assert_eq!(sign_up(&past, &form).await.0, 200);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM activation_codes WHERE used_by_account_id IS NOT NULL")
+            .await,
+        2
+    );
+    let out = env.sesame(&["accounts", "purge"]).ok();
+    assert!(
+        out.contains("1 compte(s) non confirmé(s) supprimé(s)."),
+        "{out}"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE identifiant = 'sophie.m'")
+            .await,
+        0
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM activation_codes WHERE used_by_account_id IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM account_pupils").await,
+        1,
+        "no orphan child link"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'sophie.martin@example.org'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_confirmation_mail_goes_through_a_real_smtp_conversation() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let ca_o = code_of(&codes, "Olivier MARTIN", "Camille");
+    let smtp = SmtpServer::start().await;
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let form = Signup {
+        joint: false,
+        rows: vec![["Camille", "16/06/2013", &ca_o, ""]],
+        identifiant: "olivier.martin",
+        password: "Hirondelle7",
+        email: "olivier.martin@example.org",
+    };
+    assert_eq!(sign_up(&s, &form).await.0, 200);
+
+    let port = smtp.port.to_string();
+    let env2 = std::sync::Arc::new(env);
+    let e = env2.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        e.sesame_with(
+            &["mail", "send"],
+            &[
+                ("SESAME__MAIL__TRANSPORT", "smtp"),
+                ("SESAME__MAIL__SMTP__HOST", "127.0.0.1"),
+                ("SESAME__MAIL__SMTP__PORT", &port),
+                ("SESAME__MAIL__SMTP__TLS", "none"),
+            ],
+        )
+        .ok()
+    })
+    .await
+    .expect("join");
+    assert!(out.contains("1 courriel(s) envoyé(s)."), "{out}");
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let raw = &messages[0];
+    assert!(raw.contains("To: olivier.martin@example.org"), "{raw}");
+    assert!(
+        raw.contains("multipart/alternative") && raw.contains("text/html"),
+        "{raw}"
+    );
+    let text = decode_qp(raw);
+    let link = link_in(&text, "/confirmation");
+    assert_eq!(
+        env2.count("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")
+            .await,
+        1
+    );
+
+    let (status, body) = follow_link(&s, &link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Votre compte est confirmé"), "{body}");
+    let (status, location, _) = login(&s, &s.client, "olivier.martin", "Hirondelle7").await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+}
