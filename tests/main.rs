@@ -13,3 +13,4 @@ mod import;
 mod pages;
 mod parents;
 mod server;
+mod throttle;

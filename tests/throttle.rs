@@ -1,0 +1,244 @@
+//! Login throttling through HTTP with a clock the test moves (SECURITY.md
+//! §1.2): delays from the 5th failure, the block at the 10th with its
+//! unlock mail, the end of the block after 24 hours, and the per-address
+//! limit.
+
+use crate::support::{TestEnv, TestServer, UAI, csrf_of, link_in, outbox};
+use sesame_domain::FixedClock;
+use std::sync::Arc;
+
+const PASSWORD: &str = "Kq7mWz4p";
+
+/// A pupil account `camille.martin` (active at once) on a server whose
+/// clock the test moves.
+async fn pupil_account(env: &TestEnv, clock: Arc<FixedClock>, ip_limit: i64) -> TestServer {
+    env.import_samples();
+    let out = env
+        .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
+        .ok();
+    let code = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("Camille MARTIN"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("Camille's pupil code")
+        .to_owned();
+    let s = TestServer::spawn_with_clock(env, clock, |c| {
+        c.throttle.ip_failures_per_minute = ip_limit;
+    })
+    .await;
+    let url = format!("{}/premiere-visite/eleve", s.url);
+    let html = s
+        .get("/premiere-visite/eleve")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let r = s
+        .client
+        .post(&url)
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("prenom", "Camille"),
+            ("naissance", "16/06/2013"),
+            ("code", &code),
+            ("identifiant", "camille.martin"),
+            ("password", PASSWORD),
+            ("password2", PASSWORD),
+            ("email", "camille@example.org"),
+            ("email2", "camille@example.org"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    s
+}
+
+/// One login attempt; answers the status (303 = logged in).
+async fn attempt(s: &TestServer, id: &str, pw: &str) -> u16 {
+    let c = TestServer::browser();
+    let html = c
+        .get(format!("{}/connexion?profil=eleve", s.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let r = c
+        .post(format!("{}/connexion", s.url))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", id),
+            ("password", pw),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    if status == 200 {
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains("Identifiant ou mot de passe incorrect."),
+            "{body}"
+        );
+    }
+    status
+}
+
+/// Ten consecutive failures, each after the previous delay has passed.
+async fn ten_failures(s: &TestServer, clock: &FixedClock) {
+    for n in 1..=10 {
+        assert_eq!(attempt(s, "camille.martin", "Mauvais123").await, 200);
+        if (5..10).contains(&n) {
+            clock.advance(time::Duration::seconds((60 << (n - 5)) + 1));
+        }
+    }
+}
+
+async fn unlock_mails(env: &TestEnv) -> Vec<String> {
+    outbox(env)
+        .await
+        .into_iter()
+        .filter(|(_, subject, _)| subject.contains("bloquée"))
+        .map(|(to, _, text)| {
+            assert_eq!(to, "camille@example.org");
+            link_in(&text, "/deblocage")
+        })
+        .collect()
+}
+
+// AUTH-05, AUTH-08 (the victim's side)
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schedule_delays_from_the_fifth_failure_and_blocks_at_the_tenth_until_unlock_or_a_day()
+{
+    let env = TestEnv::new();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let s = pupil_account(&env, clock.clone(), 1000).await;
+
+    for _ in 1..=4 {
+        assert_eq!(attempt(&s, "camille.martin", "Mauvais123").await, 200);
+    }
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        303,
+        "no delay before the 5th failure"
+    );
+    for _ in 1..=5 {
+        assert_eq!(attempt(&s, "camille.martin", "Mauvais123").await, 200);
+    }
+    // Fifth failure: for one minute even the right password fails, generically.
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 200);
+    clock.advance(time::Duration::seconds(61));
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        303,
+        "after the delay, and the counter resets"
+    );
+
+    ten_failures(&s, &clock).await;
+    let links = unlock_mails(&env).await;
+    assert_eq!(links.len(), 1, "the block mails an unlock link once");
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        200,
+        "blocked"
+    );
+    clock.advance(time::Duration::hours(1) - time::Duration::minutes(1));
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        200,
+        "still blocked"
+    );
+    assert_eq!(
+        unlock_mails(&env).await.len(),
+        1,
+        "no new mail while blocked"
+    );
+
+    // The unlock link: GET shows a button, POST unlocks at once.
+    let link = &links[0];
+    let html = s.get(link).await.text().await.expect("body");
+    assert!(html.contains("Débloquer mon compte"), "{html}");
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        200,
+        "a GET unlocks nothing"
+    );
+    let html = s.get(link).await.text().await.expect("body");
+    let code = link.split("code=").nth(1).expect("code");
+    let r = s
+        .client
+        .post(format!("{}/deblocage", s.url))
+        .form(&[("csrf", csrf_of(&html).as_str()), ("code", code)])
+        .send()
+        .await
+        .expect("post");
+    assert!(r.text().await.expect("body").contains("Compte débloqué"));
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 303);
+    assert_eq!(s.get(link).await.status(), 404, "single use");
+
+    // Blocked again: without the link, 24 hours end the block.
+    ten_failures(&s, &clock).await;
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 200);
+    clock.advance(time::Duration::hours(23));
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 200);
+    clock.advance(time::Duration::hours(1) + time::Duration::seconds(1));
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 303);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_blocked'")
+            .await,
+        2
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_unlocked'")
+            .await,
+        1
+    );
+}
+
+// AUTH-09 (the limit part): beyond the per-address limit, 429 and no work.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_address_spraying_identifiants_gets_429_with_retry_after() {
+    let env = TestEnv::new();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let s = pupil_account(&env, clock, 3).await;
+    for id in ["alice.a", "bruno.b", "chloe.c"] {
+        assert_eq!(attempt(&s, id, "Mauvais123").await, 200);
+    }
+    let c = TestServer::browser();
+    let html = c
+        .get(format!("{}/connexion?profil=eleve", s.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let r = c
+        .post(format!("{}/connexion", s.url))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", "camille.martin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 429);
+    assert_eq!(
+        r.headers()
+            .get("retry-after")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("60")
+    );
+    assert!(r.text().await.expect("body").contains("Trop de tentatives"));
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind LIKE 'login_%'")
+            .await,
+        3,
+        "the refused attempt was not even evaluated"
+    );
+}
