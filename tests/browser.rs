@@ -1,0 +1,253 @@
+//! The whole parent journey in a real browser: Debian's headless Chromium
+//! driven through chromedriver (WebDriver), from the profile screen to the
+//! first login, with a screenshot of each page under
+//! `target/screenshots/parent-journey/`.
+
+use crate::support::{TestEnv, TestServer, UAI, link_in, outbox};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start() -> Self {
+        let port = crate::support::free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver) must be installed: .ci/run installs it");
+        Self {
+            child,
+            port,
+            _profile: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    async fn connect(&self) -> Client {
+        let profile = self._profile.path().display().to_string();
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--no-first-run", "--disable-dev-shm-usage",
+                    format!("--user-data-dir={profile}"),
+                    "--window-size=420,1600", "--lang=fr-FR",
+                ]
+            }
+        });
+        let caps = caps.as_object().expect("object").clone();
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let mut last = None;
+        for _ in 0..50 {
+            let mut b =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            b.capabilities(caps.clone());
+            match b.connect(&url).await {
+                Ok(c) => return c,
+                Err(e) => last = Some(e.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("chromedriver did not start: {last:?}");
+    }
+}
+
+struct Shots {
+    dir: PathBuf,
+    n: u32,
+}
+
+impl Shots {
+    fn new() -> Self {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/screenshots/parent-journey");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        Self { dir, n: 0 }
+    }
+
+    async fn take(&mut self, c: &Client, name: &str) {
+        self.n += 1;
+        let png = c.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.n)), png).expect("write");
+    }
+}
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    let e = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    e.clear().await.expect("clear");
+    e.send_keys(value).await.expect("type");
+}
+
+async fn source(c: &Client) -> String {
+    c.source().await.expect("source")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() {
+    let env = TestEnv::new();
+    env.import_samples();
+    let out = env
+        .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
+        .ok();
+    // Olivier MARTIN's codes, in the order his letter prints them.
+    let olivier: Vec<String> = out
+        .split("Olivier MARTIN")
+        .nth(1)
+        .expect("Olivier's letter")
+        .lines()
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().last().expect("code").to_owned())
+        .collect();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let driver = Driver::start();
+    let c = driver.connect().await;
+    let mut shots = Shots::new();
+
+    c.goto(&format!("{}/", s.url)).await.expect("goto");
+    assert!(
+        source(&c)
+            .await
+            .contains("Vous souhaitez vous connecter avec le profil")
+    );
+    shots.take(&c, "profil").await;
+    c.find(Locator::Css("input[value=parent]"))
+        .await
+        .expect("parent")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("valider")
+        .click()
+        .await
+        .expect("click");
+    assert!(source(&c).await.contains("Profil choisi"));
+    shots.take(&c, "connexion").await;
+
+    c.find(Locator::LinkText("créez votre compte"))
+        .await
+        .expect("première visite")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        source(&c)
+            .await
+            .contains("Création de votre compte responsable")
+    );
+    shots.take(&c, "creation-compte").await;
+
+    fill(&c, "prenom_0", "jean-baptiste").await;
+    fill(&c, "naissance_0", "03/02/2011").await;
+    fill(&c, "code_0", &olivier[0].to_lowercase()).await;
+    fill(&c, "prenom_1", "Camille").await;
+    fill(&c, "naissance_1", "16/06/2013").await;
+    fill(&c, "code_1", &olivier[1]).await;
+    // "ajoutez un enfant" works without JavaScript and keeps what was typed.
+    c.find(Locator::Css("button[value=ajouter]"))
+        .await
+        .expect("ajoutez")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        c.find(Locator::Id("prenom_3")).await.is_ok(),
+        "a fourth row"
+    );
+    let kept = c
+        .find(Locator::Id("prenom_1"))
+        .await
+        .expect("row 2")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("Camille"));
+    fill(&c, "identifiant", "olivier.martin").await;
+    fill(&c, "password", "Hirondelle7").await;
+    fill(&c, "password2", "Hirondelle7").await;
+    fill(&c, "email", "olivier.martin@example.org").await;
+    fill(&c, "email2", "olivier.martin@example.org").await;
+    shots.take(&c, "formulaire-rempli").await;
+    c.find(Locator::Css("button[value=creer]:not(.defaut)"))
+        .await
+        .expect("créer")
+        .click()
+        .await
+        .expect("click");
+    let page = source(&c).await;
+    assert!(
+        page.contains("Votre compte est créé : confirmez-le"),
+        "{page}"
+    );
+    shots.take(&c, "compte-cree").await;
+
+    let link = outbox(&env)
+        .await
+        .into_iter()
+        .find(|(_, subject, _)| subject.contains("confirmez"))
+        .map(|(_, _, text)| link_in(&text, "/confirmation"))
+        .expect("confirmation mail");
+    c.goto(&format!("{}{link}", s.url)).await.expect("goto");
+    assert!(source(&c).await.contains("Confirmer mon compte"));
+    shots.take(&c, "lien-confirmation").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("confirmer")
+        .click()
+        .await
+        .expect("click");
+    assert!(source(&c).await.contains("Votre compte est confirmé"));
+    shots.take(&c, "compte-confirme").await;
+
+    c.find(Locator::LinkText("Se connecter"))
+        .await
+        .expect("lien")
+        .click()
+        .await
+        .expect("click");
+    fill(&c, "identifiant", "Olivier.Martin").await;
+    fill(&c, "password", "Hirondelle7").await;
+    shots.take(&c, "premiere-connexion").await;
+    c.find(Locator::Css(
+        "form[action='/connexion'] button[type=submit]",
+    ))
+    .await
+    .expect("se connecter")
+    .click()
+    .await
+    .expect("click");
+    let home = source(&c).await;
+    assert!(home.contains("Bonjour olivier.martin"), "{home}");
+    assert!(
+        home.contains("Camille MARTIN") && home.contains("Jean-Baptiste MARTIN"),
+        "{home}"
+    );
+    shots.take(&c, "accueil").await;
+    c.close().await.expect("close");
+    assert_eq!(std::fs::read_dir(&shots.dir).expect("dir").count(), 9);
+}
