@@ -101,8 +101,18 @@ async fn fill(c: &Client, id: &str, value: &str) {
     e.send_keys(value).await.expect("type");
 }
 
-async fn source(c: &Client) -> String {
-    c.source().await.expect("source")
+/// The page's source once it contains `marker` (a click that submits a
+/// form may return before the next page has loaded).
+async fn wait_for(c: &Client, marker: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = c.source().await.expect("source");
+        if last.contains(marker) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {marker:?}: {last}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -128,11 +138,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     let mut shots = Shots::new();
 
     c.goto(&format!("{}/", s.url)).await.expect("goto");
-    assert!(
-        source(&c)
-            .await
-            .contains("Vous souhaitez vous connecter avec le profil")
-    );
+    wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
     shots.take(&c, "profil").await;
     c.find(Locator::Css("input[value=parent]"))
         .await
@@ -146,7 +152,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
-    assert!(source(&c).await.contains("Profil choisi"));
+    wait_for(&c, "Profil choisi").await;
     shots.take(&c, "connexion").await;
 
     c.find(Locator::LinkText("créez votre compte"))
@@ -155,11 +161,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
-    assert!(
-        source(&c)
-            .await
-            .contains("Création de votre compte responsable")
-    );
+    wait_for(&c, "Création de votre compte responsable").await;
     shots.take(&c, "creation-compte").await;
 
     fill(&c, "prenom_0", "jean-baptiste").await;
@@ -175,10 +177,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
-    assert!(
-        c.find(Locator::Id("prenom_3")).await.is_ok(),
-        "a fourth row"
-    );
+    wait_for(&c, "id=\"prenom_3\"").await; // a fourth row
     let kept = c
         .find(Locator::Id("prenom_1"))
         .await
@@ -199,11 +198,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
-    let page = source(&c).await;
-    assert!(
-        page.contains("Votre compte est créé : confirmez-le"),
-        "{page}"
-    );
+    wait_for(&c, "Votre compte est créé : confirmez-le").await;
     shots.take(&c, "compte-cree").await;
 
     let link = outbox(&env)
@@ -213,7 +208,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .map(|(_, _, text)| link_in(&text, "/confirmation"))
         .expect("confirmation mail");
     c.goto(&format!("{}{link}", s.url)).await.expect("goto");
-    assert!(source(&c).await.contains("Confirmer mon compte"));
+    wait_for(&c, "Confirmer mon compte").await;
     shots.take(&c, "lien-confirmation").await;
     c.find(Locator::Css("form button[type=submit]"))
         .await
@@ -221,7 +216,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
-    assert!(source(&c).await.contains("Votre compte est confirmé"));
+    wait_for(&c, "Votre compte est confirmé").await;
     shots.take(&c, "compte-confirme").await;
 
     c.find(Locator::LinkText("Se connecter"))
@@ -230,6 +225,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .click()
         .await
         .expect("click");
+    wait_for(&c, "Profil choisi").await;
     fill(&c, "identifiant", "Olivier.Martin").await;
     fill(&c, "password", "Hirondelle7").await;
     shots.take(&c, "premiere-connexion").await;
@@ -241,8 +237,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     .click()
     .await
     .expect("click");
-    let home = source(&c).await;
-    assert!(home.contains("Bonjour olivier.martin"), "{home}");
+    let home = wait_for(&c, "Bonjour olivier.martin").await;
     assert!(
         home.contains("Camille MARTIN") && home.contains("Jean-Baptiste MARTIN"),
         "{home}"

@@ -465,3 +465,21 @@ async fn a_code_is_revoked_after_five_failed_attempts() {
     assert!(err.contains("révoqué"), "{err}");
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_academie_logo_comes_from_config_or_is_built_in() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let (_, html) = page(&s.client, &format!("{}/", s.url)).await;
+    assert!(html.contains("src=\"/logo\""), "{html}");
+    let r = s.get("/logo").await;
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.expect("body").starts_with("<svg"));
+
+    let png = b"\x89PNG\r\n\x1a\nnot really a picture".to_vec();
+    let path = env.write("logo-academie.png", &png);
+    let s = TestServer::spawn(&env, |c| c.branding.logo = path).await;
+    let r = s.get("/logo").await;
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.expect("body").to_vec(), png);
+}

@@ -697,3 +697,44 @@ async fn the_confirmation_mail_goes_through_a_real_smtp_conversation() {
     let (status, location, _) = login(&s, &s.client, "olivier.martin", "Hirondelle7").await;
     assert_eq!((status, location.as_str()), (303, "/"));
 }
+
+// ACT-07: one code, three simultaneous sign-ups: exactly one account.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_submitted_three_times_at_once_opens_exactly_one_account() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let code = code_of(&codes, "Sophie MARTIN", "Jean-Baptiste");
+    let s = Arc::new(TestServer::spawn(&env, |_| {}).await);
+    let url = format!("{}/premiere-visite/parent", s.url);
+    let mut tasks = Vec::new();
+    for i in 0..3 {
+        let c = TestServer::browser();
+        let (_, html) = page(&c, &url).await;
+        let id = format!("sophie.{i}");
+        let form = Signup {
+            joint: false,
+            rows: vec![["Jean-Baptiste", "03/02/2011", &code, ""]],
+            identifiant: &id,
+            password: "Hirondelle7",
+            email: "sophie.martin@example.org",
+        }
+        .form(&csrf_of(&html), "creer");
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move { post(&c, &url, &form).await }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let (status, _, body) = t.await.expect("join");
+        assert!(
+            status == 200
+                || body.contains("servi à créer un compte")
+                || body.contains("utilisé pour créer un autre compte"),
+            "{status}: {body}"
+        );
+        statuses.push(status);
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422, 422]);
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 1);
+}

@@ -242,3 +242,61 @@ async fn one_address_spraying_identifiants_gets_429_with_retry_after() {
         "the refused attempt was not even evaluated"
     );
 }
+
+/// A login attempt said to come, through the proxy, from `client`.
+async fn attempt_from(s: &TestServer, client: &str, id: &str) -> u16 {
+    let c = TestServer::browser();
+    let html = c
+        .get(format!("{}/connexion?profil=eleve", s.url))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    c.post(format!("{}/connexion", s.url))
+        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", id),
+            ("password", "Mauvais123"),
+        ])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+// Behind a trusted reverse proxy, each client has its own limit (schools
+// share a proxy; one spraying address must not lock the others out).
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |c| {
+        c.throttle.ip_failures_per_minute = 3;
+        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    })
+    .await;
+    for id in ["alice.a", "bruno.b", "chloe.c"] {
+        assert_eq!(attempt_from(&s, "198.51.100.1", id).await, 200);
+    }
+    assert_eq!(attempt_from(&s, "198.51.100.1", "denis.d").await, 429);
+    assert_eq!(
+        attempt_from(&s, "198.51.100.2", "denis.d").await,
+        200,
+        "another client"
+    );
+    // Without the proxy trusted, the header is ignored: all share the peer.
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |c| c.throttle.ip_failures_per_minute = 3).await;
+    for (client, id) in [
+        ("198.51.100.1", "alice.a"),
+        ("198.51.100.2", "bruno.b"),
+        ("198.51.100.3", "chloe.c"),
+    ] {
+        assert_eq!(attempt_from(&s, client, id).await, 200);
+    }
+    assert_eq!(attempt_from(&s, "198.51.100.4", "denis.d").await, 429);
+}

@@ -4,6 +4,7 @@
 //! Architecture invariant: handlers are thin (extract, call one service
 //! function, render); no SQL, no business rule here.
 
+mod client_ip;
 mod cookies;
 mod csrf;
 mod error;

@@ -1,11 +1,12 @@
 //! The public pages: profile choice, login, home, logout (seed guide
 //! §1.1–1.3), and the helpers the other page modules share.
 
+use crate::client_ip::ClientIp;
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -15,7 +16,6 @@ use sesame_service::config::ProfileSource;
 use sesame_service::confirm;
 use sesame_service::login::{self, LoginOutcome};
 use sesame_service::session::{self, Session};
-use std::net::SocketAddr;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -24,6 +24,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/connexion", get(show_login).post(submit_login))
         .route("/deconnexion", axum::routing::post(logout))
         .route("/static/sesame.css", get(stylesheet))
+        .route("/logo", get(logo))
 }
 
 /// The five profiles of the seed, with their config key.
@@ -74,6 +75,47 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/sesame.css"),
+    )
+        .into_response()
+}
+
+/// The built-in logo, when `branding.logo` is not set.
+const DEFAULT_LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\"><rect width=\"48\" height=\"48\" rx=\"6\" fill=\"#000091\"/><path d=\"M14 30c4 4 16 4 20 0M16 18h4M28 18h4\" stroke=\"#fff\" stroke-width=\"3\" fill=\"none\" stroke-linecap=\"round\"/></svg>";
+
+/// `/logo`: the académie's logo from `branding.logo` (PNG, SVG or JPEG), or
+/// the built-in one.
+async fn logo(State(app): State<AppState>) -> Response {
+    let path = &app.config.branding.logo;
+    let kind = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(e) if e == "png" => "image/png",
+        Some(e) if e == "jpg" || e == "jpeg" => "image/jpeg",
+        _ => "image/svg+xml",
+    };
+    let body = if path.as_os_str().is_empty() {
+        None
+    } else {
+        match tokio::fs::read(path).await {
+            Ok(b) => Some(b),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "branding.logo cannot be read: the built-in logo is served");
+                None
+            }
+        }
+    };
+    let (kind, body) = match body {
+        Some(b) => (kind, b),
+        None => ("image/svg+xml", DEFAULT_LOGO.as_bytes().to_vec()),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
     )
         .into_response()
 }
@@ -324,7 +366,7 @@ struct LoginForm {
 
 async fn submit_login(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -334,15 +376,9 @@ async fn submit_login(
     if source(&app, &f.profil) != Some(ProfileSource::Local) {
         return Ok(Redirect::to("/profil").into_response());
     }
-    let outcome = login::login(
-        &app,
-        &f.identifiant,
-        &f.password,
-        &peer.ip().to_string(),
-        &f.profil,
-    )
-    .await
-    .map_err(unavailable)?;
+    let outcome = login::login(&app, &f.identifiant, &f.password, &ip, &f.profil)
+        .await
+        .map_err(unavailable)?;
     match outcome {
         LoginOutcome::Success(s) => {
             // A new session id at every login; the old one, if any, ends.

@@ -2,10 +2,11 @@
 //! pages. No JavaScript: "ajoutez un enfant" is a submit button that shows
 //! the form again with one more row, values kept.
 
+use crate::client_ip::ClientIp;
 use crate::pages::{csrf_refused, message, render, unavailable};
 use crate::{AppState, WebError, csrf};
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -14,7 +15,6 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sesame_service::config::ProfileSource;
 use sesame_service::signup::{self, FieldErrors, ParentForm, PupilForm, SignupError};
-use std::net::SocketAddr;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -93,7 +93,7 @@ struct PupilSubmission {
 
 async fn submit_pupil_signup(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     Form(s): Form<PupilSubmission>,
 ) -> Result<Response, WebError> {
@@ -103,7 +103,7 @@ async fn submit_pupil_signup(
     if app.config.profiles.eleve != ProfileSource::Local {
         return Ok(Redirect::to("/profil").into_response());
     }
-    match signup::create_pupil_account(&app, &s.form, &peer.ip().to_string()).await {
+    match signup::create_pupil_account(&app, &s.form, &ip).await {
         Ok(_) => message(
             &app,
             StatusCode::OK,
@@ -168,7 +168,7 @@ async fn show_parent_signup(
 
 async fn submit_parent_signup(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
@@ -184,7 +184,7 @@ async fn submit_parent_signup(
         form.add_row();
         return parent_page(&app, jar, form, &FieldErrors::new(), StatusCode::OK).await;
     }
-    match signup::create_parent_account(&app, &form, &peer.ip().to_string()).await {
+    match signup::create_parent_account(&app, &form, &ip).await {
         Ok(_) => message(
             &app,
             StatusCode::OK,

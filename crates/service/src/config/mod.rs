@@ -76,6 +76,9 @@ pub struct ServerConfig {
     /// Development switch: when `public_url` is plain http, cookies are sent
     /// without `Secure` and without the `__Host-` prefix. Refused in production.
     pub allow_insecure_http: bool,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed; the
+    /// client address is the last one added by an untrusted hop.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `[database]`.
@@ -231,6 +234,7 @@ impl Default for Config {
                 log_format: LogFormat::Human,
                 shutdown_grace_secs: 20,
                 allow_insecure_http: false,
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseConfig {
                 url: String::new(),
