@@ -6,6 +6,7 @@
 
 mod support;
 
+mod account;
 mod browser;
 mod cli;
 mod codes;

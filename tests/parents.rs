@@ -10,12 +10,16 @@ use std::sync::Arc;
 
 const OTHER_UAI: &str = "0350001L";
 
-async fn page(c: &Client, url: &str) -> (u16, String) {
+pub(crate) async fn page(c: &Client, url: &str) -> (u16, String) {
     let r = c.get(url).send().await.expect("get");
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
-async fn post(c: &Client, url: &str, form: &[(String, String)]) -> (u16, String, String) {
+pub(crate) async fn post(
+    c: &Client,
+    url: &str,
+    form: &[(String, String)],
+) -> (u16, String, String) {
     let r = c.post(url).form(form).send().await.expect("post");
     let status = r.status().as_u16();
     let location = r
@@ -27,7 +31,7 @@ async fn post(c: &Client, url: &str, form: &[(String, String)]) -> (u16, String,
 }
 
 /// (guardian "Prénom NOM", child first name, code) as `codes generate` prints them.
-fn guardian_codes(out: &str) -> Vec<(String, String, String)> {
+pub(crate) fn guardian_codes(out: &str) -> Vec<(String, String, String)> {
     let mut result = Vec::new();
     let mut guardian = String::new();
     let section = out
@@ -51,7 +55,7 @@ fn guardian_codes(out: &str) -> Vec<(String, String, String)> {
     result
 }
 
-fn code_of(codes: &[(String, String, String)], guardian: &str, child: &str) -> String {
+pub(crate) fn code_of(codes: &[(String, String, String)], guardian: &str, child: &str) -> String {
     codes
         .iter()
         .find(|(g, c, _)| g == guardian && c == child)
@@ -61,7 +65,7 @@ fn code_of(codes: &[(String, String, String)], guardian: &str, child: &str) -> S
 
 /// The sample school (the MARTIN family: Olivier and Sophie, legal
 /// guardians of Jean-Baptiste and Camille) with its codes.
-fn martin_family(env: &TestEnv) -> Vec<(String, String, String)> {
+pub(crate) fn martin_family(env: &TestEnv) -> Vec<(String, String, String)> {
     env.import_samples();
     guardian_codes(
         &env.sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
@@ -69,17 +73,17 @@ fn martin_family(env: &TestEnv) -> Vec<(String, String, String)> {
     )
 }
 
-struct Signup<'a> {
-    joint: bool,
+pub(crate) struct Signup<'a> {
+    pub(crate) joint: bool,
     /// (prénom, né(e) le, vous, autre)
-    rows: Vec<[&'a str; 4]>,
-    identifiant: &'a str,
-    password: &'a str,
-    email: &'a str,
+    pub(crate) rows: Vec<[&'a str; 4]>,
+    pub(crate) identifiant: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) email: &'a str,
 }
 
 impl Signup<'_> {
-    fn form(&self, csrf: &str, action: &str) -> Vec<(String, String)> {
+    pub(crate) fn form(&self, csrf: &str, action: &str) -> Vec<(String, String)> {
         let mut f = vec![
             ("csrf".to_owned(), csrf.to_owned()),
             ("action".into(), action.into()),
@@ -104,14 +108,14 @@ impl Signup<'_> {
 }
 
 /// Posts a parent sign-up from a fresh form page; answers (status, body).
-async fn sign_up(s: &TestServer, form: &Signup<'_>) -> (u16, String) {
+pub(crate) async fn sign_up(s: &TestServer, form: &Signup<'_>) -> (u16, String) {
     let url = format!("{}/premiere-visite/parent", s.url);
     let (_, html) = page(&s.client, &url).await;
     let (status, _, body) = post(&s.client, &url, &form.form(&csrf_of(&html), "creer")).await;
     (status, body)
 }
 
-async fn login(s: &TestServer, c: &Client, id: &str, pw: &str) -> (u16, String, String) {
+pub(crate) async fn login(s: &TestServer, c: &Client, id: &str, pw: &str) -> (u16, String, String) {
     let url = format!("{}/connexion", s.url);
     let (_, html) = page(c, &format!("{url}?profil=parent")).await;
     let form = [
@@ -125,7 +129,7 @@ async fn login(s: &TestServer, c: &Client, id: &str, pw: &str) -> (u16, String, 
 }
 
 /// GET a mailed link (shows a button), then POST its form.
-async fn follow_link(s: &TestServer, link: &str) -> (u16, String) {
+pub(crate) async fn follow_link(s: &TestServer, link: &str) -> (u16, String) {
     let (status, html) = page(&s.client, &format!("{}{link}", s.url)).await;
     assert_eq!(status, 200, "{html}");
     let code = link.split("code=").nth(1).expect("code");
@@ -136,7 +140,7 @@ async fn follow_link(s: &TestServer, link: &str) -> (u16, String) {
     (status, body)
 }
 
-fn confirmation_links(mails: &[(String, String, String)]) -> Vec<String> {
+pub(crate) fn confirmation_links(mails: &[(String, String, String)]) -> Vec<String> {
     mails
         .iter()
         .filter(|(_, subject, _)| subject.contains("confirmez"))

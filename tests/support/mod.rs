@@ -298,24 +298,7 @@ impl TestServer {
         clock: std::sync::Arc<dyn sesame_domain::Clock>,
         tweak: impl FnOnce(&mut sesame_service::Config),
     ) -> Self {
-        let mut base = sesame_service::Config::default();
-        base.server.data_dir = env.path().join("data");
-        base.database.url = env.database_url.clone();
-        if let Some(r) = &env.redis_url {
-            base.redis.url = r.clone();
-            base.redis.key_prefix = env.redis_prefix.clone();
-        }
-        base.server.services_dir = env.path().join("services");
-        base.server.public_url = "http://localhost/".parse().expect("url");
-        base.server.allow_insecure_http = true;
-        tweak(&mut base);
-        let config = sesame_service::Config::load(&sesame_service::ConfigSource {
-            file: None,
-            default_file: false,
-            env: false,
-            base: Some(base),
-        })
-        .expect("config");
+        let config = server_config(env, tweak);
         let app = sesame_service::App::init_with_clock(config, clock)
             .await
             .expect("app");
@@ -357,6 +340,43 @@ impl TestServer {
             .await
             .expect("request")
     }
+}
+
+/// The configuration the test servers run with, after `tweak`.
+pub fn server_config(
+    env: &TestEnv,
+    tweak: impl FnOnce(&mut sesame_service::Config),
+) -> sesame_service::Config {
+    let mut base = sesame_service::Config::default();
+    base.server.data_dir = env.path().join("data");
+    base.database.url = env.database_url.clone();
+    if let Some(r) = &env.redis_url {
+        base.redis.url = r.clone();
+        base.redis.key_prefix = env.redis_prefix.clone();
+    }
+    base.server.services_dir = env.path().join("services");
+    base.server.public_url = "http://localhost/".parse().expect("url");
+    base.server.allow_insecure_http = true;
+    tweak(&mut base);
+    sesame_service::Config::load(&sesame_service::ConfigSource {
+        file: None,
+        default_file: false,
+        env: false,
+        base: Some(base),
+    })
+    .expect("config")
+}
+
+/// The application itself (as a worker node runs it), on `env`'s database
+/// and store, with a clock the test moves.
+pub async fn worker_app(
+    env: &TestEnv,
+    clock: std::sync::Arc<dyn sesame_domain::Clock>,
+    tweak: impl FnOnce(&mut sesame_service::Config),
+) -> sesame_service::App {
+    sesame_service::App::init_with_clock(server_config(env, tweak), clock)
+        .await
+        .expect("app")
 }
 
 /// A free TCP port on loopback.
@@ -428,6 +448,19 @@ pub fn decode_qp(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// How the test SMTP server treats one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smtp {
+    /// Accepts every message.
+    Accept,
+    /// Answers `421` at the greeting (a temporary failure) and closes.
+    Busy,
+    /// Refuses every recipient with `550` (a permanent failure).
+    Reject,
+    /// Accepts the connection and never says anything.
+    Stall,
+}
+
 /// A real SMTP server for the tests: it speaks the protocol over TCP on
 /// loopback and keeps every message it accepts.
 pub struct SmtpServer {
@@ -445,7 +478,14 @@ impl Drop for SmtpServer {
 impl SmtpServer {
     /// Starts the server on a free port.
     pub async fn start() -> Self {
+        Self::scripted(|_| Smtp::Accept).await
+    }
+
+    /// Starts a server that treats the `n`th connection (from 0) as
+    /// `script(n)` says.
+    pub async fn scripted(script: impl Fn(usize) -> Smtp + Send + Sync + 'static) -> Self {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let script = std::sync::Arc::new(script);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind smtp");
@@ -453,11 +493,25 @@ impl SmtpServer {
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();
         let handle = tokio::spawn(async move {
+            let mut n = 0;
             while let Ok((sock, _)) = listener.accept().await {
                 let store = store.clone();
+                let mode = script(n);
+                n += 1;
                 tokio::spawn(async move {
                     let (r, mut w) = sock.into_split();
                     let mut lines = BufReader::new(r).lines();
+                    match mode {
+                        Smtp::Stall => {
+                            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                            return;
+                        }
+                        Smtp::Busy => {
+                            let _ = w.write_all(b"421 4.3.2 busy, try later\r\n").await;
+                            return;
+                        }
+                        Smtp::Accept | Smtp::Reject => {}
+                    }
                     let _ = w.write_all(b"220 test.local ESMTP\r\n").await;
                     let mut data: Option<String> = None;
                     while let Ok(Some(line)) = lines.next_line().await {
@@ -475,6 +529,7 @@ impl SmtpServer {
                         let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" => b"250-test.local\r\n250 8BITMIME\r\n",
+                            "RCPT" if mode == Smtp::Reject => b"550 5.1.1 no such user\r\n",
                             "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
                             "DATA" => {
                                 data = Some(String::new());

@@ -16,6 +16,7 @@ pub mod login;
 pub mod mail;
 pub mod mailer;
 pub mod password;
+pub mod recovery;
 pub mod session;
 pub mod signup;
 

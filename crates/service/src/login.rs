@@ -35,7 +35,7 @@ pub fn normalize_identifiant(input: &str) -> Option<String> {
     ok.then(|| t.to_ascii_lowercase())
 }
 
-fn pseudonym(app: &App, s: &str) -> String {
+pub(crate) fn pseudonym(app: &App, s: &str) -> String {
     app.keys.token_hmac(&format!("pseudonym:{s}"))[..16].to_owned()
 }
 
@@ -76,20 +76,36 @@ impl Mark {
 
 const DAY: i64 = 24 * 3600;
 
-/// Tries a login.
-pub async fn login(
+/// What checking an identifiant and a password gave. Every pathway that
+/// takes a password (login, password change, attaching a child) goes
+/// through [`check_password`], so one throttle protects them all.
+#[derive(Debug)]
+pub(crate) enum Checked {
+    /// The account's password.
+    Password(accounts::Account),
+    /// The account's temporary password (now spent): a keyed hash of it,
+    /// which the new password must differ from.
+    Temporary(accounts::Account, String),
+    /// Anything else, throttled and audited.
+    Failed,
+    /// Too many failures from this address.
+    IpThrottled(u64),
+}
+
+/// Checks a password for an identifiant with the throttles of SECURITY.md
+/// §1.2 (counters move before any hash is computed).
+pub(crate) async fn check_password(
     app: &App,
     identifiant: &str,
     password: &str,
     ip: &str,
-    profile: &str,
-) -> Result<LoginOutcome, StoreError> {
+) -> Result<Checked, StoreError> {
     let t = &app.config.throttle;
     let ip_key = format!("thr:ip:{}", pseudonym(app, ip));
     let ip_failures = app.store.count(&ip_key).await?;
     if ip_failures >= t.ip_failures_per_minute {
         tracing::warn!(ip = %pseudonym(app, ip), "login throttled for this address");
-        return Ok(LoginOutcome::IpThrottled(60));
+        return Ok(Checked::IpThrottled(60));
     }
     // Unknown and invalid identifiants are counted too, under their text.
     let id = normalize_identifiant(identifiant)
@@ -126,38 +142,33 @@ pub async fn login(
     } else {
         accounts::find_by_identifiant(app.db.conn(), &id).await?
     };
-    let ok = app
-        .hasher
-        .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
-        .await;
+    // A typed temporary password is checked against the temporary one only:
+    // one hash per attempt whatever happens.
+    let temp = match (&account, crate::recovery::as_temporary(password)) {
+        (Some(a), Some(typed)) => {
+            tokens::latest_unused(app.db.conn(), a.id, purpose::TEMP_PASSWORD, now)
+                .await?
+                .map(|t| (t, typed))
+        }
+        _ => None,
+    };
+    let phc = match &temp {
+        Some((t, _)) => Some(t.token_hmac.as_str()),
+        None => account.as_ref().map(|a| a.password_hash.as_str()),
+    };
+    let typed = temp.as_ref().map_or(password, |(_, typed)| typed.as_str());
+    let ok = app.hasher.verify(typed, phc).await;
     match account {
         Some(a) if ok && !locked => {
             app.store.delete(&count_key).await?;
             app.store.delete(&lock_key).await?;
-            if a.state == "pending" {
-                return Ok(LoginOutcome::Pending(a.id));
+            if let Some((t, typed)) = temp {
+                if !tokens::spend(app.db.conn(), t.id, now).await? {
+                    return Ok(Checked::Failed);
+                }
+                return Ok(Checked::Temporary(a, app.keys.token_hmac(&typed)));
             }
-            if a.state != "active" {
-                return Ok(LoginOutcome::Failed);
-            }
-            accounts::touch_login(app.db.conn(), a.id, now).await?;
-            accounts::audit(
-                app.db.conn(),
-                "login_succeeded",
-                Some(a.id),
-                Some(&who),
-                Some(&pseudonym(app, ip)),
-                now,
-            )
-            .await?;
-            tracing::info!(account.id = a.id, "login succeeded");
-            Ok(LoginOutcome::Success(Session {
-                account_id: a.id,
-                identifiant: a.identifiant_display,
-                kind: a.kind,
-                profile: profile.to_owned(),
-                auth_time: now.unix_timestamp(),
-            }))
+            Ok(Checked::Password(a))
         }
         _ => {
             // An attempt during a delay counts but does not extend it; the
@@ -175,10 +186,57 @@ pub async fn login(
                 now,
             )
             .await?;
-            tracing::info!(actor = %who, locked, "login failed");
-            Ok(LoginOutcome::Failed)
+            tracing::info!(actor = %who, locked, "password check failed");
+            Ok(Checked::Failed)
         }
     }
+}
+
+/// Tries a login.
+pub async fn login(
+    app: &App,
+    identifiant: &str,
+    password: &str,
+    ip: &str,
+    profile: &str,
+) -> Result<LoginOutcome, StoreError> {
+    let (a, must_change) = match check_password(app, identifiant, password, ip).await? {
+        Checked::Password(a) => (a, None),
+        Checked::Temporary(a, temp) => (a, Some(temp)),
+        Checked::Failed => return Ok(LoginOutcome::Failed),
+        Checked::IpThrottled(secs) => return Ok(LoginOutcome::IpThrottled(secs)),
+    };
+    if a.state == "pending" {
+        return Ok(LoginOutcome::Pending(a.id));
+    }
+    if a.state != "active" {
+        return Ok(LoginOutcome::Failed);
+    }
+    let now = app.clock.now();
+    accounts::touch_login(app.db.conn(), a.id, now).await?;
+    accounts::audit(
+        app.db.conn(),
+        if must_change.is_some() {
+            "login_temporary_password"
+        } else {
+            "login_succeeded"
+        },
+        Some(a.id),
+        Some(&pseudonym(app, &a.identifiant)),
+        Some(&pseudonym(app, ip)),
+        now,
+    )
+    .await?;
+    tracing::info!(account.id = a.id, "login succeeded");
+    Ok(LoginOutcome::Success(Session {
+        account_id: a.id,
+        identifiant: a.identifiant_display,
+        kind: a.kind,
+        profile: profile.to_owned(),
+        auth_time: now.unix_timestamp(),
+        generation: 0,
+        must_change,
+    }))
 }
 
 async fn fail(

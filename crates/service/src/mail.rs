@@ -135,3 +135,109 @@ pub fn account_blocked(config: &Config, identifiant: &str, token: &str) -> Conte
         Some(("Débloquer mon compte", &url)),
     )
 }
+
+/// Lost identifiant: every identifiant bound to the address, in one mail.
+pub fn identifiants(config: &Config, identifiants: &[String]) -> Contents {
+    let url = link(config, "", None);
+    let list = identifiants.join(", ");
+    let (subject, first) = if identifiants.len() == 1 {
+        (
+            "votre identifiant",
+            format!(
+                "Vous avez demandé votre identifiant pour les télé-services. Le voici : {list}"
+            ),
+        )
+    } else {
+        (
+            "vos identifiants",
+            format!(
+                "Vous avez demandé votre identifiant pour les télé-services. Plusieurs comptes utilisent cette adresse : {list}"
+            ),
+        )
+    };
+    compose(
+        config,
+        subject,
+        &[
+            first,
+            "Votre mot de passe n'a pas changé. Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel.".into(),
+        ],
+        Some(("Pour vous connecter", &url)),
+    )
+}
+
+/// Lost password: a temporary password, valid until `until`, single use.
+pub fn temporary_password(
+    config: &Config,
+    identifiant: &str,
+    temporary: &str,
+    hours: i64,
+) -> Contents {
+    let url = link(config, "connexion", None);
+    compose(
+        config,
+        "votre mot de passe temporaire",
+        &[
+            format!(
+                "Vous avez demandé un nouveau mot de passe pour le compte {identifiant}. Voici un mot de passe temporaire, valable {hours} heures et une seule fois : {temporary}"
+            ),
+            "Connectez-vous avec votre identifiant et ce mot de passe temporaire : vous choisirez aussitôt un nouveau mot de passe. Tant que vous ne l'utilisez pas, votre mot de passe actuel reste valable.".into(),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : votre mot de passe actuel reste valable.".into(),
+        ],
+        Some(("Se connecter", &url)),
+    )
+}
+
+/// Notice that the password was changed.
+pub fn password_changed(config: &Config, identifiant: &str) -> Contents {
+    compose(
+        config,
+        "votre mot de passe a été modifié",
+        &[
+            format!("Le mot de passe du compte {identifiant} vient d'être modifié ; les autres sessions ouvertes ont été fermées."),
+            "Si vous n'êtes pas à l'origine de ce changement, utilisez tout de suite « mot de passe oublié ? » sur la page de connexion, ou prévenez l'établissement.".into(),
+        ],
+        None,
+    )
+}
+
+/// To the new address of an email change: the link that confirms it.
+pub fn email_change_confirm(config: &Config, identifiant: &str, token: &str) -> Contents {
+    let url = link(config, "compte/courriel", Some(token));
+    compose(
+        config,
+        "confirmez votre nouvelle adresse",
+        &[
+            format!("Vous avez demandé que le compte {identifiant} utilise désormais cette adresse. Pour confirmer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer cette adresse » dans les 24 heures."),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : rien ne changera.".into(),
+        ],
+        Some(("Confirmer cette adresse", &url)),
+    )
+}
+
+/// To the old address of an email change: a notice with a cancel link.
+pub fn email_change_notice(config: &Config, identifiant: &str, token: &str) -> Contents {
+    let url = link(config, "compte/courriel/annuler", Some(token));
+    compose(
+        config,
+        "changement d'adresse demandé",
+        &[
+            format!("Un changement d'adresse électronique a été demandé pour le compte {identifiant}. Cette adresse reste celle du compte tant que la nouvelle n'est pas confirmée."),
+            "Si vous n'êtes pas à l'origine de cette demande, annulez-la avec le lien ci-dessous (valable 24 heures) et changez votre mot de passe.".into(),
+        ],
+        Some(("Annuler le changement", &url)),
+    )
+}
+
+/// Notice that a child was attached to the account.
+pub fn child_attached(config: &Config, identifiant: &str, first_name: &str) -> Contents {
+    compose(
+        config,
+        "un enfant a été rattaché à votre compte",
+        &[
+            format!("L'élève {first_name} vient d'être rattaché au compte {identifiant}."),
+            "Si vous n'êtes pas à l'origine de ce rattachement, prévenez l'établissement.".into(),
+        ],
+        None,
+    )
+}

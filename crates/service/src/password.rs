@@ -170,7 +170,15 @@ impl Policy {
         {
             return Err(PasswordProblem::Common);
         }
-        for word in context {
+        // Each context word, and each of its parts of four letters or more
+        // ("olivier.martin" also forbids "olivier" and "martin").
+        let parts = context.iter().flat_map(|w| {
+            std::iter::once(w.as_str()).chain(
+                w.split(|c: char| !c.is_alphanumeric())
+                    .filter(|p| p.chars().count() >= 4),
+            )
+        });
+        for word in parts {
             let w = fold(word);
             if w.chars().count() >= 3 && folded.contains(&w) {
                 return Err(PasswordProblem::Personal);

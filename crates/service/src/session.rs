@@ -22,6 +22,15 @@ pub struct Session {
     pub profile: String,
     /// Login time, unix seconds.
     pub auth_time: i64,
+    /// The account's session generation when this session opened: ending
+    /// every session of an account (password change) moves it on.
+    #[serde(default)]
+    pub generation: i64,
+    /// Logged in with a temporary password: nothing but choosing a new
+    /// password until done (REC-04). Holds a keyed hash of the temporary
+    /// password, which the new one must differ from.
+    #[serde(default)]
+    pub must_change: Option<String>,
 }
 
 /// A new random token (cookie value).
@@ -39,10 +48,33 @@ fn idle(app: &App) -> Duration {
     Duration::from_secs(app.config.session.idle_minutes * 60)
 }
 
+fn generation_key(account_id: i32) -> String {
+    format!("sessgen:{account_id}")
+}
+
+async fn generation(app: &App, account_id: i32) -> Result<i64, EphemeralError> {
+    Ok(app
+        .store
+        .get(&generation_key(account_id))
+        .await?
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Ends every session of an account (those opened afterwards live on).
+pub async fn end_all(app: &App, account_id: i32) -> Result<(), EphemeralError> {
+    let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600 + 3600);
+    app.store.incr(&generation_key(account_id), ttl).await?;
+    Ok(())
+}
+
 /// Opens a session; returns its token. A new token at every login.
 pub async fn open(app: &App, session: &Session) -> Result<String, EphemeralError> {
     let token = new_token();
-    let value = serde_json::to_vec(session).unwrap_or_default();
+    let mut session = session.clone();
+    session.generation = generation(app, session.account_id).await?;
+    let value = serde_json::to_vec(&session).unwrap_or_default();
     app.store.put(&key(app, &token), &value, idle(app)).await?;
     Ok(token)
 }
@@ -61,12 +93,23 @@ pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralEr
         return Ok(None);
     };
     let age = app.clock.now().unix_timestamp() - s.auth_time;
-    if age > i64::try_from(app.config.session.absolute_hours * 3600).unwrap_or(i64::MAX) {
+    if age > i64::try_from(app.config.session.absolute_hours * 3600).unwrap_or(i64::MAX)
+        || s.generation != generation(app, s.account_id).await?
+    {
         app.store.delete(&k).await?;
         return Ok(None);
     }
     app.store.put(&k, &bytes, idle(app)).await?;
     Ok(Some(s))
+}
+
+/// Replaces a session's record (same token), e.g. once the forced
+/// password change is done.
+pub async fn update(app: &App, token: &str, session: &Session) -> Result<(), EphemeralError> {
+    let mut session = session.clone();
+    session.generation = generation(app, session.account_id).await?;
+    let value = serde_json::to_vec(&session).unwrap_or_default();
+    app.store.put(&key(app, token), &value, idle(app)).await
 }
 
 /// Ends a session.

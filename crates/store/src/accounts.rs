@@ -285,3 +285,86 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// Sets an account's password hash (and clears "must change").
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: i32,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash.to_owned()))
+        .col_expr(account::Column::MustChangePassword, Expr::value(false))
+        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Sets an account's email address.
+pub async fn set_email(
+    db: &impl ConnectionTrait,
+    id: i32,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::Email, Expr::value(email.to_owned()))
+        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Active accounts whose address is `email` (compared in ASCII lower case:
+/// Unicode look-alikes match nothing).
+pub async fn active_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Vec<Account>, DbErr> {
+    use sea_orm::sea_query::Func;
+    account::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(account::Column::Email)))
+                .eq(email.to_ascii_lowercase()),
+        )
+        .filter(account::Column::State.eq("active"))
+        .all(db)
+        .await
+}
+
+/// The guardian records an account is linked with: (id, last name, first name).
+pub async fn guardians(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<(i32, String, String)>, DbErr> {
+    use crate::entity::guardian;
+    let links = account_guardian::Entity::find()
+        .filter(account_guardian::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for l in links {
+        if let Some(g) = guardian::Entity::find_by_id(l.guardian_id).one(db).await? {
+            out.push((g.id, g.last_name, g.first_name));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether an account is linked to a pupil.
+pub async fn has_pupil(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    pupil_id: i32,
+) -> Result<bool, DbErr> {
+    Ok(account_pupil::Entity::find()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .filter(account_pupil::Column::PupilId.eq(pupil_id))
+        .one(db)
+        .await?
+        .is_some())
+}

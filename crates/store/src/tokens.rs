@@ -18,6 +18,12 @@ pub mod purpose {
     pub const CONFIRM: &str = "confirm";
     /// Unblocks password login after repeated failures (1 h).
     pub const UNLOCK: &str = "unlock";
+    /// A temporary password (its argon2id PHC string, not an HMAC; 24 h).
+    pub const TEMP_PASSWORD: &str = "temp_password";
+    /// Confirms a new email address (the payload); 24 h.
+    pub const EMAIL_CHANGE: &str = "email_change";
+    /// Cancels an email change, from the old address; 24 h.
+    pub const EMAIL_CANCEL: &str = "email_cancel";
 }
 
 /// Stores a token's hash, spending the account's earlier tokens of the same
@@ -27,6 +33,19 @@ pub async fn issue(
     account_id: i32,
     purpose: &str,
     hmac: &str,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    issue_with(db, account_id, purpose, hmac, None, now, expires_at).await
+}
+
+/// Like [`issue`], with a payload (the new address of an email change).
+pub async fn issue_with(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    purpose: &str,
+    hmac: &str,
+    payload: Option<&str>,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> Result<(), DbErr> {
@@ -44,6 +63,7 @@ pub async fn issue(
         created_at: Set(ts(now)),
         expires_at: Set(ts(expires_at)),
         used_at: Set(None),
+        payload: Set(payload.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)
@@ -75,4 +95,39 @@ pub async fn spend(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> R
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
+}
+
+/// The newest unused, unexpired token of a purpose for an account.
+pub async fn latest_unused(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    purpose: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Token>, DbErr> {
+    use sea_orm::QueryOrder;
+    account_token::Entity::find()
+        .filter(account_token::Column::AccountId.eq(account_id))
+        .filter(account_token::Column::Purpose.eq(purpose))
+        .filter(account_token::Column::UsedAt.is_null())
+        .filter(account_token::Column::ExpiresAt.gt(ts(now)))
+        .order_by_desc(account_token::Column::Id)
+        .one(db)
+        .await
+}
+
+/// Spends every unused token of the given purposes of an account.
+pub async fn spend_all(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    purposes: &[&str],
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(ts(now)))
+        .filter(account_token::Column::AccountId.eq(account_id))
+        .filter(account_token::Column::Purpose.is_in(purposes.iter().copied()))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
 }

@@ -4,6 +4,7 @@
 //! Architecture invariant: handlers are thin (extract, call one service
 //! function, render); no SQL, no business rule here.
 
+mod account;
 mod client_ip;
 mod cookies;
 mod csrf;
@@ -48,6 +49,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(pages::routes())
         .merge(signup::routes())
         .merge(links::routes())
+        .merge(account::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

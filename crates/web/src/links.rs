@@ -13,6 +13,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use sesame_service::account;
+use sesame_service::account::purpose;
 use sesame_service::confirm::{self, LinkState};
 use sesame_service::login;
 
@@ -24,6 +26,14 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/confirmation/renvoyer", post(resend))
         .route("/deblocage", get(show_unlock).post(unlock))
+        .route(
+            "/compte/courriel",
+            get(show_email_change).post(email_change),
+        )
+        .route(
+            "/compte/courriel/annuler",
+            get(show_email_cancel).post(email_cancel),
+        )
 }
 
 #[derive(Template)]
@@ -215,4 +225,116 @@ async fn unlock(
     } else {
         unlock_invalid(&app)
     }
+}
+
+fn email_link_invalid(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::NOT_FOUND,
+        "Lien non valable",
+        "Ce lien n'est pas valable : il a déjà servi, a été annulé, ou a expiré (il vaut 24 heures).",
+        "/",
+        "Retour",
+    )
+}
+
+async fn email_link_page(
+    app: &AppState,
+    jar: CookieJar,
+    which: &'static str,
+    code: &str,
+) -> Result<Response, WebError> {
+    if !account::email_link_valid(app, which, code)
+        .await
+        .map_err(unavailable)?
+    {
+        return email_link_invalid(app);
+    }
+    let (title, text, action, button) = if which == purpose::EMAIL_CHANGE {
+        (
+            "Confirmer votre nouvelle adresse",
+            "Cliquez sur le bouton pour que votre compte utilise désormais cette adresse électronique.",
+            "/compte/courriel",
+            "Confirmer cette adresse",
+        )
+    } else {
+        (
+            "Annuler le changement d'adresse",
+            "Cliquez sur le bouton pour annuler le changement d'adresse demandé : l'adresse actuelle restera celle du compte.",
+            "/compte/courriel/annuler",
+            "Annuler le changement",
+        )
+    };
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = LinkPage {
+        academie: &app.config.branding.academie,
+        title,
+        text,
+        action,
+        code,
+        button,
+        csrf,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+async fn use_email_link(
+    app: &AppState,
+    jar: &CookieJar,
+    which: &'static str,
+    f: &CodeForm,
+) -> Result<Response, WebError> {
+    if !csrf::check(app, jar, &f.csrf).await? {
+        return csrf_refused(app);
+    }
+    if !account::use_email_link(app, which, &f.code)
+        .await
+        .map_err(unavailable)?
+    {
+        return email_link_invalid(app);
+    }
+    let (title, text) = if which == purpose::EMAIL_CHANGE {
+        (
+            "Adresse confirmée",
+            "Votre compte utilise désormais cette adresse électronique.",
+        )
+    } else {
+        (
+            "Changement annulé",
+            "Le changement d'adresse a été annulé. Si vous n'en étiez pas à l'origine, changez votre mot de passe.",
+        )
+    };
+    message(app, StatusCode::OK, title, text, "/", "Retour à l'accueil")
+}
+
+async fn show_email_change(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, WebError> {
+    email_link_page(&app, jar, purpose::EMAIL_CHANGE, &q.code).await
+}
+
+async fn email_change(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    use_email_link(&app, &jar, purpose::EMAIL_CHANGE, &f).await
+}
+
+async fn show_email_cancel(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, WebError> {
+    email_link_page(&app, jar, purpose::EMAIL_CANCEL, &q.code).await
+}
+
+async fn email_cancel(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    use_email_link(&app, &jar, purpose::EMAIL_CANCEL, &f).await
 }

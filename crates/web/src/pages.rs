@@ -186,6 +186,9 @@ struct ProfilePage<'a> {
 /// login page, or the profile choice.
 async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
     if let Some((_, s)) = current_session(&app, &jar).await? {
+        if s.must_change.is_some() {
+            return Ok(Redirect::to("/compte/nouveau-mot-de-passe").into_response());
+        }
         let children = sesame_service::account::children(&app, s.account_id)
             .await
             .map_err(unavailable)?;
@@ -387,7 +390,12 @@ async fn submit_login(
             }
             let token = session::open(&app, &s).await.map_err(unavailable)?;
             let jar = jar.add(cookies::build(&app, cookies::SESSION, token, None));
-            Ok((jar, Redirect::to("/")).into_response())
+            let next = if s.must_change.is_some() {
+                "/compte/nouveau-mot-de-passe"
+            } else {
+                "/"
+            };
+            Ok((jar, Redirect::to(next)).into_response())
         }
         LoginOutcome::Pending(id) => {
             let ticket = confirm::resend_ticket(&app, id)

@@ -116,7 +116,7 @@ impl Credentials {
     }
 }
 
-pub(crate) fn parse_birth(s: &str) -> Option<time::Date> {
+pub fn parse_birth(s: &str) -> Option<time::Date> {
     let s = s.trim();
     if let Ok(d) = parse_date(s) {
         return Some(d);
@@ -136,7 +136,7 @@ fn date_words(d: time::Date) -> [String; 2] {
     ]
 }
 
-pub(crate) fn valid_email(s: &str) -> bool {
+pub fn valid_email(s: &str) -> bool {
     let s = s.trim();
     let Some((local, domain)) = s.split_once('@') else {
         return false;
@@ -195,21 +195,21 @@ fn ip_key(app: &App, ip: &str) -> String {
     format!("thr:act:ip:{}", app.keys.token_hmac(ip))
 }
 
-async fn ip_throttled(app: &App, ip: &str) -> Result<bool, SignupError> {
+pub(crate) async fn ip_throttled(app: &App, ip: &str) -> Result<bool, SignupError> {
     Ok(app.store.count(&ip_key(app, ip)).await? >= IP_FAILURES_PER_HOUR)
 }
 
 /// A code that opened its pupil.
 #[derive(Debug, Clone)]
-struct Matched {
-    info: CodeInfo,
-    pupil: Pupil,
+pub(crate) struct Matched {
+    pub(crate) info: CodeInfo,
+    pub(crate) pupil: Pupil,
 }
 
 /// Looks a code up and checks it against the typed first name and birth
 /// date. A failure is counted against the code (revoked at the 5th) and
 /// against the address, and answers `None` whatever went wrong (ACT-02).
-async fn match_code(
+pub(crate) async fn match_code(
     app: &App,
     code: &ActivationCode,
     kind: CodeKind,

@@ -14,6 +14,7 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub used_at: Option<TimeDateTimeWithTimeZone>,
+    pub payload: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -1,0 +1,421 @@
+//! "Gérer son compte", the forced new password after a temporary one, and
+//! the lost identifiant / lost password pages (seed guide §1.2, §1.4).
+
+use crate::client_ip::ClientIp;
+use crate::pages::{csrf_refused, current_session, message, render, unavailable};
+use crate::{AppState, WebError, cookies, csrf};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use sesame_service::account::{self, AttachForm, ChangeError, Overview};
+use sesame_service::recovery;
+use sesame_service::session::{self, Session};
+use sesame_service::signup::FieldErrors;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/compte", get(show_account))
+        .route("/compte/mot-de-passe", axum::routing::post(change_password))
+        .route("/compte/adresse", axum::routing::post(change_email))
+        .route("/compte/enfant", axum::routing::post(attach_child))
+        .route(
+            "/compte/nouveau-mot-de-passe",
+            get(show_new_password).post(new_password),
+        )
+        .route(
+            "/identifiant-oublie",
+            get(show_lost_identifiant).post(lost_identifiant),
+        )
+        .route(
+            "/mot-de-passe-oublie",
+            get(show_lost_password).post(lost_password),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    overview: Overview,
+    errors: &'a FieldErrors,
+    notice: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Done {
+    fait: Option<String>,
+}
+
+/// The logged-in session, or where to go instead (login, or the forced
+/// password change).
+async fn session_or_redirect(
+    app: &AppState,
+    jar: &CookieJar,
+    forced_ok: bool,
+) -> Result<Result<(String, Session), Response>, WebError> {
+    match current_session(app, jar).await? {
+        None => Ok(Err(Redirect::to("/").into_response())),
+        Some((_, s)) if s.must_change.is_some() && !forced_ok => Ok(Err(Redirect::to(
+            "/compte/nouveau-mot-de-passe",
+        )
+        .into_response())),
+        Some(found) => Ok(Ok(found)),
+    }
+}
+
+async fn account_page(
+    app: &AppState,
+    jar: CookieJar,
+    s: &Session,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let Some(overview) = account::overview(app, s.account_id)
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = AccountPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        overview,
+        errors,
+        notice,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+async fn show_account(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<Done>,
+) -> Result<Response, WebError> {
+    let (_, s) = match session_or_redirect(&app, &jar, false).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(r),
+    };
+    let notice = match q.fait.as_deref() {
+        Some("mot-de-passe") => {
+            Some("Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")
+        }
+        Some("adresse") => Some(
+            "Un lien de confirmation a été envoyé à la nouvelle adresse : elle remplacera l'actuelle une fois le lien ouvert.",
+        ),
+        Some("enfant") => Some("L'enfant a été rattaché à votre compte."),
+        _ => None,
+    };
+    account_page(&app, jar, &s, &FieldErrors::new(), notice, StatusCode::OK).await
+}
+
+/// Answers a refused change: the page with its errors, or 429.
+async fn refused(
+    app: &AppState,
+    jar: CookieJar,
+    s: &Session,
+    e: ChangeError,
+) -> Result<Response, WebError> {
+    match e {
+        ChangeError::Invalid(errors) => {
+            account_page(app, jar, s, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        ChangeError::Throttled => message(
+            app,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives",
+            "Trop de tentatives depuis votre réseau. Veuillez réessayer plus tard.",
+            "/compte",
+            "Retour",
+        ),
+        ChangeError::Store(e) => Err(unavailable(e)),
+    }
+}
+
+/// After a password change: this browser gets a fresh session (the others
+/// have ended).
+async fn reopen(
+    app: &AppState,
+    jar: CookieJar,
+    token: &str,
+    s: &Session,
+) -> Result<CookieJar, WebError> {
+    session::close(app, token).await.map_err(unavailable)?;
+    let new = session::open(app, s).await.map_err(unavailable)?;
+    Ok(jar.add(cookies::build(app, cookies::SESSION, new, None)))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    actuel: String,
+    #[serde(default)]
+    nouveau: String,
+    #[serde(default)]
+    nouveau2: String,
+}
+
+async fn change_password(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    let (token, s) = match session_or_redirect(&app, &jar, false).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(r),
+    };
+    match account::change_password(&app, &s, &f.actuel, &f.nouveau, &f.nouveau2, &ip).await {
+        Ok(new) => {
+            let jar = reopen(&app, jar, &token, &new).await?;
+            Ok((jar, Redirect::to("/compte?fait=mot-de-passe")).into_response())
+        }
+        Err(e) => refused(&app, jar, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    courriel: String,
+    #[serde(default)]
+    courriel2: String,
+    #[serde(default)]
+    actuel_courriel: String,
+}
+
+async fn change_email(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    let (_, s) = match session_or_redirect(&app, &jar, false).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(r),
+    };
+    match account::request_email_change(
+        &app,
+        &s,
+        &f.actuel_courriel,
+        &f.courriel,
+        &f.courriel2,
+        &ip,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/compte?fait=adresse").into_response()),
+        Err(e) => refused(&app, jar, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AttachSubmission {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: AttachForm,
+}
+
+async fn attach_child(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<AttachSubmission>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    let (_, s) = match session_or_redirect(&app, &jar, false).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(r),
+    };
+    match account::attach_child(&app, &s, &f.form, &ip).await {
+        Ok(_) => Ok(Redirect::to("/compte?fait=enfant").into_response()),
+        Err(e) => refused(&app, jar, &s, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "new_password.html")]
+struct NewPasswordPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    errors: &'a FieldErrors,
+}
+
+async fn new_password_page(
+    app: &AppState,
+    jar: CookieJar,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let page = NewPasswordPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        errors,
+    };
+    Ok((status, jar, render(&page)?).into_response())
+}
+
+async fn show_new_password(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    match session_or_redirect(&app, &jar, true).await? {
+        Ok((_, s)) if s.must_change.is_some() => {
+            new_password_page(&app, jar, &FieldErrors::new(), StatusCode::OK).await
+        }
+        Ok(_) => Ok(Redirect::to("/compte").into_response()),
+        Err(r) => Ok(r),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    nouveau: String,
+    #[serde(default)]
+    nouveau2: String,
+}
+
+async fn new_password(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    let (token, s) = match session_or_redirect(&app, &jar, true).await? {
+        Ok((t, s)) if s.must_change.is_some() => (t, s),
+        Ok(_) => return Ok(Redirect::to("/compte").into_response()),
+        Err(r) => return Ok(r),
+    };
+    match account::replace_temporary(&app, &s, &f.nouveau, &f.nouveau2).await {
+        Ok(new) => {
+            let jar = reopen(&app, jar, &token, &new).await?;
+            Ok((jar, Redirect::to("/")).into_response())
+        }
+        Err(ChangeError::Invalid(errors)) => {
+            new_password_page(&app, jar, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(ChangeError::Throttled) => Ok(StatusCode::TOO_MANY_REQUESTS.into_response()),
+        Err(ChangeError::Store(e)) => Err(unavailable(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    title: &'a str,
+    text: &'a str,
+    action: &'a str,
+    label: &'a str,
+    kind: &'a str,
+    autocomplete: &'a str,
+}
+
+async fn show_lost_identifiant(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let page = ForgotPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        title: "Identifiant oublié",
+        text: "Indiquez l'adresse électronique de votre compte : votre identifiant vous sera envoyé à cette adresse, si elle est bien rattachée à un compte. Votre mot de passe ne change pas.",
+        action: "/identifiant-oublie",
+        label: "Adresse électronique",
+        kind: "email",
+        autocomplete: "email",
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+async fn show_lost_password(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let page = ForgotPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        title: "Mot de passe oublié",
+        text: "Indiquez votre identifiant : un mot de passe temporaire vous sera envoyé par courriel à l'adresse enregistrée, avec un lien pour vous connecter et choisir un nouveau mot de passe. Votre mot de passe actuel reste valable tant que le temporaire n'a pas servi.",
+        action: "/mot-de-passe-oublie",
+        label: "Identifiant",
+        kind: "text",
+        autocomplete: "username",
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    valeur: String,
+}
+
+/// The one answer of both recovery forms, whatever was typed (REC-03).
+fn sent(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::OK,
+        "Demande enregistrée",
+        "Si ces informations correspondent à un compte, un courriel vient d'être envoyé à l'adresse enregistrée. Pensez à regarder dans les indésirables.",
+        "/",
+        "Retour à la connexion",
+    )
+}
+
+async fn lost_identifiant(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<ForgotForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    recovery::request_identifiants(app.0.clone(), f.valeur, ip);
+    sent(&app)
+}
+
+async fn lost_password(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<ForgotForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf).await? {
+        return csrf_refused(&app);
+    }
+    recovery::request_temporary_password(app.0.clone(), f.valeur, ip);
+    sent(&app)
+}

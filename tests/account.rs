@@ -1,0 +1,489 @@
+//! Account life through HTTP (seed guide §1.2, §1.4): "gérer son compte"
+//! (password, address, another child), lost identifiant, lost password with
+//! a temporary password.
+
+use crate::parents::{
+    Signup, code_of, confirmation_links, follow_link, login, martin_family, page, post, sign_up,
+};
+use crate::support::{TestEnv, TestServer, csrf_of, link_in, outbox};
+use reqwest::Client;
+use sesame_domain::FixedClock;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PASSWORD: &str = "Hirondelle7";
+
+/// Olivier MARTIN's confirmed personal account, with Jean-Baptiste only;
+/// returns the sample codes.
+async fn olivier(env: &TestEnv, s: &TestServer) -> Vec<(String, String, String)> {
+    let codes = martin_family(env);
+    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    let form = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
+        identifiant: "olivier.martin",
+        password: PASSWORD,
+        email: "olivier.martin@example.org",
+    };
+    assert_eq!(sign_up(s, &form).await.0, 200);
+    let link = confirmation_links(&outbox(env).await).remove(0);
+    assert_eq!(follow_link(s, &link).await.0, 200);
+    codes
+}
+
+/// Posts one of the account page's forms from a fresh copy of the page.
+async fn account_form(
+    s: &TestServer,
+    c: &Client,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (status, html) = page(c, &format!("{}/compte", s.url)).await;
+    assert_eq!(status, 200, "{html}");
+    let mut form = vec![("csrf".to_owned(), csrf_of(&html))];
+    form.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    post(c, &format!("{}{action}", s.url), &form).await
+}
+
+/// Posts a recovery form; answers (status, body).
+async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
+    let c = TestServer::browser();
+    let (_, html) = page(&c, &format!("{}{path}", s.url)).await;
+    let form =
+        [("csrf", csrf_of(&html)), ("valeur", value.to_owned())].map(|(k, v)| (k.to_owned(), v));
+    let (status, _, body) = post(&c, &format!("{}{path}", s.url), &form).await;
+    (status, body)
+}
+
+/// Waits for the outbox to hold `n` mails (recovery mails are queued by a
+/// background task).
+async fn wait_outbox(env: &TestEnv, n: usize) -> Vec<(String, String, String)> {
+    for _ in 0..100 {
+        let m = outbox(env).await;
+        if m.len() >= n {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox never held {n} mails: {:?}", outbox(env).await);
+}
+
+/// The temporary password in a mail.
+fn temporary_in(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace())
+        .find(|w| w.len() == 19 && w.as_bytes()[4] == b'-' && w.as_bytes()[14] == b'-')
+        .unwrap_or_else(|| panic!("a temporary password in {text}"))
+        .to_owned()
+}
+
+// REC-03, REC-05
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_identifiant_mails_every_identifiant_of_the_address_and_answers_the_same_for_all() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let codes = olivier(&env, &s).await;
+    // A second account with the same address (the family's shared mailbox).
+    let camille = code_of(&codes, "Sophie MARTIN", "Camille");
+    let form = Signup {
+        joint: false,
+        rows: vec![["Camille", "16/06/2013", &camille, ""]],
+        identifiant: "sophie.m",
+        password: PASSWORD,
+        email: "olivier.martin@example.org",
+    };
+    assert_eq!(sign_up(&s, &form).await.0, 200);
+    let link = confirmation_links(&outbox(&env).await).pop().expect("link");
+    assert_eq!(follow_link(&s, &link).await.0, 200);
+    let before = outbox(&env).await.len();
+
+    let known = recover(&s, "/identifiant-oublie", "OLIVIER.Martin@Example.org").await;
+    let unknown = recover(&s, "/identifiant-oublie", "personne@example.org").await;
+    let lookalike = recover(&s, "/identifiant-oublie", "ｏlivier.martin@example.org").await;
+    assert_eq!(known.0, 200);
+    assert_eq!(
+        known, unknown,
+        "same page whether the address is known or not"
+    );
+    assert_eq!(known, lookalike);
+    assert!(
+        known
+            .1
+            .contains("Si ces informations correspondent à un compte")
+    );
+    let mails = wait_outbox(&env, before + 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mails_after = outbox(&env).await;
+    assert_eq!(
+        mails_after.len(),
+        before + 1,
+        "one mail, for the known address only: {mails:?}"
+    );
+    let (to, subject, text) = mails_after.last().expect("mail").clone();
+    assert_eq!(
+        to, "olivier.martin@example.org",
+        "to the stored address, not the typed one"
+    );
+    assert!(subject.contains("identifiant"), "{subject}");
+    assert!(
+        text.contains("olivier.martin") && text.contains("sophie.m"),
+        "both identifiants in one mail: {text}"
+    );
+    assert!(!text.contains(PASSWORD));
+}
+
+// REC-04
+#[tokio::test(flavor = "multi_thread")]
+async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expires() {
+    let env = TestEnv::new();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
+    olivier(&env, &s).await;
+    let before = outbox(&env).await.len();
+
+    let (status, body) = recover(&s, "/mot-de-passe-oublie", "Olivier.Martin").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (status, body),
+        recover(&s, "/mot-de-passe-oublie", "personne.inconnue").await
+    );
+    let first = temporary_in(&wait_outbox(&env, before + 1).await[before].2);
+    // The current password still works.
+    let c = TestServer::browser();
+    assert_eq!(login(&s, &c, "olivier.martin", PASSWORD).await.0, 303);
+    // A second request supersedes the first.
+    recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
+    let second = temporary_in(&wait_outbox(&env, before + 2).await[before + 1].2);
+    assert_ne!(first, second);
+    assert_eq!(
+        login(&s, &TestServer::browser(), "olivier.martin", &first)
+            .await
+            .0,
+        200
+    );
+
+    // The temporary password leads straight to choosing a new one.
+    let c = TestServer::browser();
+    let (status, location, _) = login(&s, &c, "olivier.martin", &second.to_lowercase()).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/compte/nouveau-mot-de-passe")
+    );
+    let r = c.get(format!("{}/", s.url)).send().await.expect("get");
+    assert_eq!(
+        r.headers()["location"],
+        "/compte/nouveau-mot-de-passe",
+        "nothing else first"
+    );
+    let (_, html) = page(&c, &format!("{}/compte/nouveau-mot-de-passe", s.url)).await;
+    let try_new = |html: String, pw: String| {
+        let c = c.clone();
+        let url = format!("{}/compte/nouveau-mot-de-passe", s.url);
+        async move {
+            let form = [
+                ("csrf", csrf_of(&html)),
+                ("nouveau", pw.clone()),
+                ("nouveau2", pw),
+            ]
+            .map(|(k, v)| (k.to_owned(), v));
+            post(&c, &url, &form).await
+        }
+    };
+    let (status, _, html) = try_new(html, second.clone()).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("différent du mot de passe temporaire"),
+        "{html}"
+    );
+    let (status, _, html) = try_new(html, "azerty12".into()).await;
+    assert_eq!(status, 422, "the policy applies");
+    let (status, location, _) = try_new(html, "Papillon2026x".into()).await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+    let (_, home) = page(&c, &format!("{}/", s.url)).await;
+    assert!(home.contains("Bonjour olivier.martin"), "{home}");
+    // Single use; the old password is gone, the new one works.
+    assert_eq!(
+        login(&s, &TestServer::browser(), "olivier.martin", &second)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        login(&s, &TestServer::browser(), "olivier.martin", PASSWORD)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        login(
+            &s,
+            &TestServer::browser(),
+            "olivier.martin",
+            "Papillon2026x"
+        )
+        .await
+        .0,
+        303
+    );
+
+    // Expiry: after 24 h a temporary password fails and the password stands.
+    let n = outbox(&env).await.len();
+    recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
+    let third = temporary_in(&wait_outbox(&env, n + 1).await[n].2);
+    clock.advance(time::Duration::hours(24) + time::Duration::seconds(1));
+    assert_eq!(
+        login(&s, &TestServer::browser(), "olivier.martin", &third)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        login(
+            &s,
+            &TestServer::browser(),
+            "olivier.martin",
+            "Papillon2026x"
+        )
+        .await
+        .0,
+        303
+    );
+}
+
+// AUTH-13, REC-07 (sessions part)
+#[tokio::test(flavor = "multi_thread")]
+async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    olivier(&env, &s).await;
+    let (me, other) = (TestServer::browser(), TestServer::browser());
+    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(login(&s, &other, "olivier.martin", PASSWORD).await.0, 303);
+    let failures = env
+        .count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_failed'")
+        .await;
+
+    let (status, _, html) = account_form(
+        &s,
+        &me,
+        "/compte/mot-de-passe",
+        &[
+            ("actuel", "Mauvais123"),
+            ("nouveau", "Papillon2026x"),
+            ("nouveau2", "Papillon2026x"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mot de passe actuel incorrect."), "{html}");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_failed'")
+            .await,
+        failures + 1,
+        "a wrong current password counts as a login failure"
+    );
+    let (status, _, html) = account_form(
+        &s,
+        &me,
+        "/compte/mot-de-passe",
+        &[
+            ("actuel", PASSWORD),
+            ("nouveau", "olivier2026"),
+            ("nouveau2", "olivier2026"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("trop proche de vos données personnelles"),
+        "{html}"
+    );
+    let (status, location, _) = account_form(
+        &s,
+        &me,
+        "/compte/mot-de-passe",
+        &[
+            ("actuel", PASSWORD),
+            ("nouveau", "Papillon2026x"),
+            ("nouveau2", "Papillon2026x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/compte?fait=mot-de-passe")
+    );
+
+    let (status, html) = page(&me, &format!("{}{location}", s.url)).await;
+    assert_eq!(status, 200, "this browser stays logged in");
+    assert!(html.contains("Votre mot de passe a été modifié"), "{html}");
+    let r = other
+        .get(format!("{}/compte", s.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 303, "the other session ended");
+    assert_eq!(
+        login(&s, &TestServer::browser(), "olivier.martin", PASSWORD)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        login(
+            &s,
+            &TestServer::browser(),
+            "olivier.martin",
+            "Papillon2026x"
+        )
+        .await
+        .0,
+        303
+    );
+    let mails = outbox(&env).await;
+    assert!(
+        mails
+            .iter()
+            .any(|(to, subject, _)| to == "olivier.martin@example.org"
+                && subject.contains("mot de passe a été modifié"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    olivier(&env, &s).await;
+    let me = TestServer::browser();
+    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    let change = |to: &'static str| {
+        let (s, me) = (&s, me.clone());
+        async move {
+            account_form(
+                s,
+                &me,
+                "/compte/adresse",
+                &[
+                    ("courriel", to),
+                    ("courriel2", to),
+                    ("actuel_courriel", PASSWORD),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, location, _) = change("o.martin@exemple.fr").await;
+    assert_eq!((status, location.as_str()), (303, "/compte?fait=adresse"));
+    let mails = outbox(&env).await;
+    let confirm = mails
+        .iter()
+        .find(|(to, _, _)| to == "o.martin@exemple.fr")
+        .expect("to the new address");
+    let notice = mails
+        .iter()
+        .rfind(|(to, s, _)| to == "olivier.martin@example.org" && s.contains("changement"))
+        .expect("notice to the old one");
+    assert!(notice.2.contains("/compte/courriel/annuler?code="));
+    let stored = || async {
+        env.rows("SELECT email FROM accounts").await[0][0]
+            .clone()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        stored().await,
+        "olivier.martin@example.org",
+        "unchanged until confirmed"
+    );
+    let (status, body) = follow_link(&s, &link_in(&confirm.2, "/compte/courriel")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Adresse confirmée"), "{body}");
+    assert_eq!(stored().await, "o.martin@exemple.fr");
+
+    // A second change, cancelled from the (now) old address.
+    change("pirate@exemple.fr").await;
+    let mails = outbox(&env).await;
+    let notice = mails
+        .iter()
+        .rfind(|(to, _, _)| to == "o.martin@exemple.fr")
+        .expect("notice");
+    let confirm = mails
+        .iter()
+        .rfind(|(to, _, _)| to == "pirate@exemple.fr")
+        .expect("confirm");
+    let (_, body) = follow_link(&s, &link_in(&notice.2, "/compte/courriel/annuler")).await;
+    assert!(body.contains("Changement annulé"), "{body}");
+    let link = link_in(&confirm.2, "/compte/courriel");
+    assert_eq!(
+        page(&s.client, &format!("{}{link}", s.url)).await.0,
+        404,
+        "the cancelled link is dead"
+    );
+    assert_eq!(stored().await, "o.martin@exemple.fr");
+    let (status, _, html) = account_form(
+        &s,
+        &me,
+        "/compte/adresse",
+        &[
+            ("courriel", "x@exemple.fr"),
+            ("courriel2", "x@exemple.fr"),
+            ("actuel_courriel", "Mauvais123"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mot de passe actuel incorrect."));
+}
+
+// ACT-10
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parent_attaches_another_child_with_its_own_code_and_the_password() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let codes = olivier(&env, &s).await;
+    let me = TestServer::browser();
+    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    let camille_o = code_of(&codes, "Olivier MARTIN", "Camille");
+    let camille_s = code_of(&codes, "Sophie MARTIN", "Camille");
+    let attach = |code: String, pw: &'static str| {
+        let (s, me) = (&s, me.clone());
+        async move {
+            account_form(
+                s,
+                &me,
+                "/compte/enfant",
+                &[
+                    ("prenom", "camille"),
+                    ("naissance", "16/06/2013"),
+                    ("code", &code),
+                    ("actuel_enfant", pw),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, _, html) = attach(camille_o.clone(), "Mauvais123").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Mot de passe actuel incorrect."));
+    let (status, _, html) = attach(camille_s, PASSWORD).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("adressé à une autre personne"), "{html}");
+    let (status, location, _) = attach(camille_o.clone(), PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/compte?fait=enfant"));
+    let (_, html) = page(&me, &format!("{}/compte", s.url)).await;
+    assert!(
+        html.contains("Camille MARTIN") && html.contains("Jean-Baptiste MARTIN"),
+        "{html}"
+    );
+    let (status, _, _) = attach(camille_o, PASSWORD).await;
+    assert_eq!(status, 422, "the same child twice");
+    assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 2);
+    assert!(
+        outbox(&env)
+            .await
+            .iter()
+            .any(|(_, subject, _)| subject.contains("rattaché"))
+    );
+}
