@@ -350,6 +350,39 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
             .any(|(to, subject, _)| to == "olivier.martin@example.org"
                 && subject.contains("mot de passe a été modifié"))
     );
+
+    // The audit trail names events, never identifiants, addresses or passwords.
+    let all = env.sesame(&["audit"]).ok();
+    for event in [
+        "account_created",
+        "account_confirmed",
+        "login_succeeded",
+        "login_failed",
+        "password_changed",
+    ] {
+        assert!(all.contains(event), "{event} in {all}");
+    }
+    for secret in [
+        "olivier.martin",
+        "example.org",
+        PASSWORD,
+        "Papillon2026x",
+        "127.0.0.1",
+    ] {
+        assert!(!all.contains(secret), "{secret} in {all}");
+    }
+    let changed = env
+        .sesame(&[
+            "audit",
+            "--kind",
+            "password_changed",
+            "--since",
+            "01/01/2020",
+        ])
+        .ok();
+    assert!(changed.contains("1 événement(s)."), "{changed}");
+    let err = env.sesame(&["audit", "--since", "hier"]).fails_with(4);
+    assert!(err.contains("--since hier"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

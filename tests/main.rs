@@ -12,6 +12,7 @@ mod cli;
 mod codes;
 mod config;
 mod import;
+mod mail;
 mod pages;
 mod parents;
 mod server;

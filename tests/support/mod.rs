@@ -484,9 +484,17 @@ impl SmtpServer {
     /// Starts a server that treats the `n`th connection (from 0) as
     /// `script(n)` says.
     pub async fn scripted(script: impl Fn(usize) -> Smtp + Send + Sync + 'static) -> Self {
+        Self::scripted_on(0, script).await
+    }
+
+    /// Like [`SmtpServer::scripted`], on a given port (0: any free one).
+    pub async fn scripted_on(
+        port: u16,
+        script: impl Fn(usize) -> Smtp + Send + Sync + 'static,
+    ) -> Self {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let script = std::sync::Arc::new(script);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();

@@ -1,7 +1,7 @@
 //! Administration commands on the running data: the mail outbox and the
 //! purge of unconfirmed accounts.
 
-use crate::cli::{AccountsCommand, MailCommand};
+use crate::cli::{AccountsCommand, AuditArgs, MailCommand};
 use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};
@@ -94,4 +94,46 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `sesame audit …`.
+pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
+    let since = match &args.since {
+        None => None,
+        Some(s) => Some(
+            sesame_service::signup::parse_birth(s)
+                .ok_or_else(|| {
+                    Failure::new(
+                        REFUSED,
+                        format!("--since {s}: expected jj/mm/aaaa or aaaa-mm-jj"),
+                    )
+                })?
+                .midnight()
+                .assume_utc(),
+        ),
+    };
+    let events = sesame_store::accounts::audit_events(
+        app.db.conn(),
+        args.kind.as_deref(),
+        args.account,
+        since,
+        args.limit,
+    )
+    .await
+    .map_err(unavailable)?;
+    println!("date\tévénement\tcompte\tidentifiant (pseudonyme)\tIP (pseudonyme)");
+    for e in &events {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            e.at,
+            e.kind,
+            e.account_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "-".into()),
+            e.actor.as_deref().unwrap_or("-"),
+            e.ip.as_deref().unwrap_or("-")
+        );
+    }
+    println!("{} événement(s).", events.len());
+    Ok(())
 }

@@ -56,6 +56,27 @@ pub enum Command {
     /// week (the server also does it periodically), freeing their codes.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Account events (created, confirmed, purged, logins, blocks, password
+    /// and address changes, children attached), newest first. Identifiants
+    /// and addresses appear only as pseudonyms.
+    Audit(AuditArgs),
+}
+
+/// `sesame audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this kind of event (e.g. login_failed, account_created).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this account (its id).
+    #[arg(long)]
+    pub account: Option<i32>,
+    /// Only events on or after this day (jj/mm/aaaa or aaaa-mm-jj).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
 }
 
 /// `sesame mail`.

@@ -101,6 +101,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Codes(CodesCommand::Verify { code }) => verify(&app, code).await,
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
+                Command::Audit(args) => crate::admin::audit(&app, args).await,
                 Command::Secret | Command::CheckConfig | Command::Demo(_) => Ok(()),
             }
         }

@@ -368,3 +368,28 @@ pub async fn has_pupil(
         .await?
         .is_some())
 }
+
+/// Audit events, newest first, filtered by kind, account and start time.
+pub async fn audit_events(
+    db: &impl ConnectionTrait,
+    kind: Option<&str>,
+    account_id: Option<i32>,
+    since: Option<OffsetDateTime>,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = audit_event::Entity::find();
+    if let Some(k) = kind {
+        q = q.filter(audit_event::Column::Kind.eq(k));
+    }
+    if let Some(id) = account_id {
+        q = q.filter(audit_event::Column::AccountId.eq(id));
+    }
+    if let Some(t) = since {
+        q = q.filter(audit_event::Column::At.gte(ts(t)));
+    }
+    q.order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -7,8 +7,8 @@ use crate::entity::mail_outbox;
 use crate::school_data::ts;
 use sea_orm::sea_query::{Cond, Expr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -69,7 +69,9 @@ pub async fn enqueue(
     .map(|_| ())
 }
 
-/// Claims up to `limit` due mails for `lease`; returns the claimed rows.
+/// Claims up to `limit` due mails for `lease`; returns the claimed rows
+/// (attempts already counted). PostgreSQL: `FOR UPDATE SKIP LOCKED`;
+/// SQLite (one writer at a time): a compare-and-set per row.
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     now: OffsetDateTime,
@@ -77,6 +79,29 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<Mail>, DbErr> {
     let now = ts(now);
+    if db.get_database_backend() == DbBackend::Postgres {
+        // One statement: rows another node is claiming are skipped, not
+        // waited for.
+        let sql = "UPDATE mail_outbox SET lease_until = $1, attempts = attempts + 1 \
+                   WHERE id IN (SELECT id FROM mail_outbox WHERE state = $2 AND next_attempt_at <= $3 \
+                   AND (lease_until IS NULL OR lease_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                   RETURNING *";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = Mail::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [
+                (now + lease).into(),
+                state::PENDING.into(),
+                now.into(),
+                limit.into(),
+            ],
+        ))
+        .all(db)
+        .await?;
+        rows.sort_by_key(|m| m.id);
+        return Ok(rows);
+    }
     let free = Cond::any()
         .add(mail_outbox::Column::LeaseUntil.is_null())
         .add(mail_outbox::Column::LeaseUntil.lt(now));

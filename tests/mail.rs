@@ -1,0 +1,183 @@
+//! The mail worker against a real SMTP conversation that misbehaves
+//! (SECURITY.md MAIL-01…05): refused connections, 421 then 250, 550, a
+//! server that stalls, the retry budget, and two workers sharing one
+//! database. Nothing is lost; every mail is delivered once.
+
+use crate::support::{Smtp, SmtpServer, TestEnv, free_port, worker_app};
+use sesame_domain::FixedClock;
+use sesame_service::App;
+use sesame_service::mailer::{self, Mailer};
+use sesame_store::outbox::{self, NewMail};
+use std::sync::Arc;
+
+fn smtp_on(port: u16) -> impl FnOnce(&mut sesame_service::Config) {
+    move |c| {
+        c.mail.transport = sesame_service::config::MailTransport::Smtp;
+        c.mail.smtp.host = "127.0.0.1".into();
+        c.mail.smtp.port = port;
+        c.mail.smtp.tls = sesame_service::config::SmtpTls::None;
+        c.mail.send_timeout_secs = 2;
+    }
+}
+
+async fn queue(app: &App, n: usize) {
+    for i in 0..n {
+        outbox::enqueue(
+            app.db.conn(),
+            NewMail {
+                account_id: None,
+                to: "parent@example.org",
+                subject: &format!("message {i}"),
+                text: "Bonjour,\nun test.\n",
+                html: "<p>Bonjour, un test.</p>",
+            },
+            app.clock.now(),
+        )
+        .await
+        .expect("enqueue");
+    }
+}
+
+async fn states(env: &TestEnv) -> Vec<(String, String)> {
+    env.rows("SELECT state, CAST(attempts AS TEXT) FROM mail_outbox ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+// MAIL-01, MAIL-02 (temporary part)
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_then_busy_then_accepted_delivers_once_with_backoff() {
+    let env = TestEnv::new();
+    let port = free_port();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock.clone(), smtp_on(port)).await;
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    queue(&app, 1).await;
+
+    // Nobody listens: the mail waits.
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 0);
+    assert_eq!(states(&env).await, [("pending".into(), "1".into())]);
+    assert_eq!(
+        mailer::run_once(&app, &mailer).await.expect("round"),
+        0,
+        "not before its backoff"
+    );
+    assert_eq!(states(&env).await[0].1, "1");
+
+    // The server comes up, busy (421) at first, then accepting.
+    let smtp =
+        SmtpServer::scripted_on(port, |n| if n == 0 { Smtp::Busy } else { Smtp::Accept }).await;
+    clock.advance(time::Duration::seconds(61));
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 0);
+    assert_eq!(states(&env).await, [("pending".into(), "2".into())]);
+    clock.advance(time::Duration::seconds(121));
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 1);
+    assert_eq!(states(&env).await, [("sent".into(), "3".into())]);
+    assert_eq!(smtp.messages().len(), 1);
+    clock.advance(time::Duration::hours(1));
+    assert_eq!(
+        mailer::run_once(&app, &mailer).await.expect("round"),
+        0,
+        "sent once"
+    );
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+// MAIL-02 (permanent part), MAIL-03
+#[tokio::test(flavor = "multi_thread")]
+async fn a_550_fails_at_once_and_the_budget_abandons_the_rest_until_retried() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::scripted(|_| Smtp::Reject).await;
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock.clone(), smtp_on(smtp.port)).await;
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    queue(&app, 1).await;
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 0);
+    assert_eq!(states(&env).await, [("failed".into(), "1".into())]);
+    let list = env.sesame(&["mail", "list", "--state", "failed"]).ok();
+    assert!(
+        list.contains("p***@example.org") && list.contains("550"),
+        "{list}"
+    );
+
+    // Nobody listening for a day and more: abandoned, visible, retryable.
+    let dead = free_port();
+    let app = worker_app(&env, clock.clone(), smtp_on(dead)).await;
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    env.rows("DELETE FROM mail_outbox").await;
+    queue(&app, 1).await;
+    for _ in 0..60 {
+        mailer::run_once(&app, &mailer).await.expect("round");
+        clock.advance(time::Duration::minutes(31));
+    }
+    assert_eq!(states(&env).await[0].0, "abandoned");
+    let out = env.sesame(&["mail", "retry", "--all"]).ok();
+    assert!(
+        out.contains("1 courriel(s) remis en file d'attente."),
+        "{out}"
+    );
+    assert_eq!(states(&env).await, [("pending".into(), "0".into())]);
+}
+
+// MAIL-04
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalling_server_times_out_and_the_mail_waits() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::scripted(|_| Smtp::Stall).await;
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock, smtp_on(smtp.port)).await;
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    queue(&app, 1).await;
+    let started = std::time::Instant::now();
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the attempt was cut short"
+    );
+    assert_eq!(states(&env).await, [("pending".into(), "1".into())]);
+    let err = env.rows("SELECT last_error FROM mail_outbox").await;
+    assert!(
+        err[0][0].as_deref().unwrap_or("").contains("timed out"),
+        "{err:?}"
+    );
+}
+
+// MAIL-05: two nodes on one database; each mail delivered once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_on_one_database_deliver_each_mail_once() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::start().await;
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let a = Arc::new(worker_app(&env, clock.clone(), smtp_on(smtp.port)).await);
+    let b = Arc::new(worker_app(&env, clock, smtp_on(smtp.port)).await);
+    queue(&a, 60).await;
+    let node = |app: Arc<App>| {
+        tokio::spawn(async move {
+            let mailer = Mailer::new(&app.config).expect("mailer");
+            let mut sent = 0;
+            for _ in 0..20 {
+                sent += mailer::run_once(&app, &mailer).await.expect("round");
+            }
+            sent
+        })
+    };
+    let (x, y) = (node(a), node(b));
+    let (x, y) = (x.await.expect("node a"), y.await.expect("node b"));
+    assert_eq!(x + y, 60, "node a sent {x}, node b sent {y}");
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 60);
+    let mut subjects: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("Subject:")))
+        .collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 60, "no mail twice");
+}
