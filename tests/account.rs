@@ -5,7 +5,7 @@
 use crate::parents::{
     Signup, code_of, confirmation_links, follow_link, login, martin_family, page, post, sign_up,
 };
-use crate::support::{TestEnv, TestServer, csrf_of, link_in, outbox};
+use crate::support::{MailSink, TestEnv, TestServer, csrf_of, link_in};
 use reqwest::Client;
 use sesame_domain::FixedClock;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ const PASSWORD: &str = "Hirondelle7";
 
 /// Olivier MARTIN's confirmed personal account, with Jean-Baptiste only;
 /// returns the sample codes.
-async fn olivier(env: &TestEnv, s: &TestServer) -> Vec<(String, String, String)> {
+async fn olivier(env: &TestEnv, s: &TestServer, sink: &MailSink) -> Vec<(String, String, String)> {
     let codes = martin_family(env);
     let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
     let form = Signup {
@@ -26,7 +26,7 @@ async fn olivier(env: &TestEnv, s: &TestServer) -> Vec<(String, String, String)>
         email: "olivier.martin@example.org",
     };
     assert_eq!(sign_up(s, &form).await.0, 200);
-    let link = confirmation_links(&outbox(env).await).remove(0);
+    let link = confirmation_links(&sink.mails().await).remove(0);
     assert_eq!(follow_link(s, &link).await.0, 200);
     codes
 }
@@ -59,19 +59,6 @@ async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
     (status, body)
 }
 
-/// Waits for the outbox to hold `n` mails (recovery mails are queued by a
-/// background task).
-async fn wait_outbox(env: &TestEnv, n: usize) -> Vec<(String, String, String)> {
-    for _ in 0..100 {
-        let m = outbox(env).await;
-        if m.len() >= n {
-            return m;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the outbox never held {n} mails: {:?}", outbox(env).await);
-}
-
 /// The temporary password in a mail.
 fn temporary_in(text: &str) -> String {
     text.split(|c: char| c.is_whitespace())
@@ -85,7 +72,8 @@ fn temporary_in(text: &str) -> String {
 async fn lost_identifiant_mails_every_identifiant_of_the_address_and_answers_the_same_for_all() {
     let env = TestEnv::new();
     let s = TestServer::spawn(&env, |_| {}).await;
-    let codes = olivier(&env, &s).await;
+    let sink = MailSink::start(&env).await;
+    let codes = olivier(&env, &s, &sink).await;
     // A second account with the same address (the family's shared mailbox).
     let camille = code_of(&codes, "Sophie MARTIN", "Camille");
     let form = Signup {
@@ -96,9 +84,9 @@ async fn lost_identifiant_mails_every_identifiant_of_the_address_and_answers_the
         email: "olivier.martin@example.org",
     };
     assert_eq!(sign_up(&s, &form).await.0, 200);
-    let link = confirmation_links(&outbox(&env).await).pop().expect("link");
+    let link = confirmation_links(&sink.mails().await).pop().expect("link");
     assert_eq!(follow_link(&s, &link).await.0, 200);
-    let before = outbox(&env).await.len();
+    let before = sink.mails().await.len();
 
     let known = recover(&s, "/identifiant-oublie", "OLIVIER.Martin@Example.org").await;
     let unknown = recover(&s, "/identifiant-oublie", "personne@example.org").await;
@@ -114,9 +102,9 @@ async fn lost_identifiant_mails_every_identifiant_of_the_address_and_answers_the
             .1
             .contains("Si ces informations correspondent à un compte")
     );
-    let mails = wait_outbox(&env, before + 1).await;
+    let mails = sink.wait(before + 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mails_after = outbox(&env).await;
+    let mails_after = sink.mails().await;
     assert_eq!(
         mails_after.len(),
         before + 1,
@@ -141,8 +129,9 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     let env = TestEnv::new();
     let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
     let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
-    olivier(&env, &s).await;
-    let before = outbox(&env).await.len();
+    let sink = MailSink::with_clock(&env, clock.clone()).await;
+    olivier(&env, &s, &sink).await;
+    let before = sink.mails().await.len();
 
     let (status, body) = recover(&s, "/mot-de-passe-oublie", "Olivier.Martin").await;
     assert_eq!(status, 200);
@@ -150,13 +139,13 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
         (status, body),
         recover(&s, "/mot-de-passe-oublie", "personne.inconnue").await
     );
-    let first = temporary_in(&wait_outbox(&env, before + 1).await[before].2);
+    let first = temporary_in(&sink.wait(before + 1).await[before].2);
     // The current password still works.
     let c = TestServer::browser();
     assert_eq!(login(&s, &c, "olivier.martin", PASSWORD).await.0, 303);
     // A second request supersedes the first.
     recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
-    let second = temporary_in(&wait_outbox(&env, before + 2).await[before + 1].2);
+    let second = temporary_in(&sink.wait(before + 2).await[before + 1].2);
     assert_ne!(first, second);
     assert_eq!(
         login(&s, &TestServer::browser(), "olivier.martin", &first)
@@ -230,9 +219,9 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     );
 
     // Expiry: after 24 h a temporary password fails and the password stands.
-    let n = outbox(&env).await.len();
+    let n = sink.mails().await.len();
     recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
-    let third = temporary_in(&wait_outbox(&env, n + 1).await[n].2);
+    let third = temporary_in(&sink.wait(n + 1).await[n].2);
     clock.advance(time::Duration::hours(24) + time::Duration::seconds(1));
     assert_eq!(
         login(&s, &TestServer::browser(), "olivier.martin", &third)
@@ -258,7 +247,8 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
 async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
     let env = TestEnv::new();
     let s = TestServer::spawn(&env, |_| {}).await;
-    olivier(&env, &s).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
     let (me, other) = (TestServer::browser(), TestServer::browser());
     assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
     assert_eq!(login(&s, &other, "olivier.martin", PASSWORD).await.0, 303);
@@ -343,12 +333,13 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         .0,
         303
     );
-    let mails = outbox(&env).await;
+    let mails = sink.mails().await;
     assert!(
         mails
             .iter()
             .any(|(to, subject, _)| to == "olivier.martin@example.org"
-                && subject.contains("mot de passe a été modifié"))
+                && subject.contains("mot de passe a été modifié")),
+        "{mails:?}"
     );
 
     // The audit trail names events, never identifiants, addresses or passwords.
@@ -389,7 +380,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
 async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
     let env = TestEnv::new();
     let s = TestServer::spawn(&env, |_| {}).await;
-    olivier(&env, &s).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
     let me = TestServer::browser();
     assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
     let change = |to: &'static str| {
@@ -410,7 +402,7 @@ async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
     };
     let (status, location, _) = change("o.martin@exemple.fr").await;
     assert_eq!((status, location.as_str()), (303, "/compte?fait=adresse"));
-    let mails = outbox(&env).await;
+    let mails = sink.mails().await;
     let confirm = mails
         .iter()
         .find(|(to, _, _)| to == "o.martin@exemple.fr")
@@ -437,7 +429,7 @@ async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
 
     // A second change, cancelled from the (now) old address.
     change("pirate@exemple.fr").await;
-    let mails = outbox(&env).await;
+    let mails = sink.mails().await;
     let notice = mails
         .iter()
         .rfind(|(to, _, _)| to == "o.martin@exemple.fr")
@@ -475,7 +467,8 @@ async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
 async fn a_parent_attaches_another_child_with_its_own_code_and_the_password() {
     let env = TestEnv::new();
     let s = TestServer::spawn(&env, |_| {}).await;
-    let codes = olivier(&env, &s).await;
+    let sink = MailSink::start(&env).await;
+    let codes = olivier(&env, &s, &sink).await;
     let me = TestServer::browser();
     assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
     let camille_o = code_of(&codes, "Olivier MARTIN", "Camille");
@@ -514,7 +507,7 @@ async fn a_parent_attaches_another_child_with_its_own_code_and_the_password() {
     assert_eq!(status, 422, "the same child twice");
     assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 2);
     assert!(
-        outbox(&env)
+        sink.mails()
             .await
             .iter()
             .any(|(_, subject, _)| subject.contains("rattaché"))

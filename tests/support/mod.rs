@@ -566,3 +566,132 @@ impl SmtpServer {
         self.received.lock().expect("lock").clone()
     }
 }
+
+/// Decodes an RFC 2047 header value (`=?utf-8?b?…?=` or `?q?` words).
+pub fn decode_header(v: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    // Consecutive encoded words are one byte sequence (a character may be
+    // split between two of them).
+    let mut pending: Vec<u8> = Vec::new();
+    for word in v.split_whitespace() {
+        let parts: Vec<&str> = word.split('?').collect();
+        if parts.len() == 5 && parts[0] == "=" && parts[4] == "=" {
+            if pending.is_empty() && !out.is_empty() {
+                out.push(' ');
+            }
+            if parts[2].eq_ignore_ascii_case("b") {
+                pending.extend(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(parts[3])
+                        .unwrap_or_default(),
+                );
+            } else {
+                pending.extend(decode_qp(&parts[3].replace('_', " ")).into_bytes());
+            }
+        } else {
+            out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut pending)));
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out.push_str(&String::from_utf8_lossy(&pending));
+    out
+}
+
+/// (To, Subject, plain-text part) of a raw message as received by SMTP.
+pub fn parse_message(raw: &str) -> (String, String, String) {
+    use base64::Engine;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    // Unfold continuation lines.
+    let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let to = header("To");
+    let subject = decode_header(&header("Subject"));
+    let start = body
+        .find("Content-Type: text/plain")
+        .expect("a text/plain part");
+    let part = &body[start..];
+    let (part_head, rest) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+    let content = rest.split("\r\n--").next().unwrap_or_default();
+    let text = if part_head.contains("base64") {
+        let b64: String = content.split_whitespace().collect();
+        String::from_utf8_lossy(
+            &base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default(),
+        )
+        .into_owned()
+    } else if part_head.contains("quoted-printable") {
+        decode_qp(content)
+    } else {
+        content.to_owned()
+    };
+    (to, subject, text.replace("\r\n", "\n"))
+}
+
+/// A real SMTP server and a mail worker of the application sending to it:
+/// tests read mails as a mailbox receives them.
+pub struct MailSink {
+    pub smtp: SmtpServer,
+    app: sesame_service::App,
+}
+
+impl MailSink {
+    /// Starts the SMTP server and a worker on `env`'s database.
+    pub async fn start(env: &TestEnv) -> Self {
+        Self::with_clock(env, std::sync::Arc::new(sesame_domain::SystemClock)).await
+    }
+
+    /// Like [`MailSink::start`], the worker on the test's clock.
+    pub async fn with_clock(
+        env: &TestEnv,
+        clock: std::sync::Arc<dyn sesame_domain::Clock>,
+    ) -> Self {
+        let smtp = SmtpServer::start().await;
+        let port = smtp.port;
+        let app = worker_app(env, clock, |c| {
+            c.mail.transport = sesame_service::config::MailTransport::Smtp;
+            c.mail.smtp.host = "127.0.0.1".into();
+            c.mail.smtp.port = port;
+            c.mail.smtp.tls = sesame_service::config::SmtpTls::None;
+        })
+        .await;
+        Self { smtp, app }
+    }
+
+    /// Delivers what is due, then answers every message received so far as
+    /// (To, Subject, text), oldest first.
+    pub async fn mails(&self) -> Vec<(String, String, String)> {
+        let mailer = sesame_service::mailer::Mailer::new(&self.app.config).expect("mailer");
+        while sesame_service::mailer::run_once(&self.app, &mailer)
+            .await
+            .expect("worker round")
+            > 0
+        {}
+        self.smtp
+            .messages()
+            .iter()
+            .map(|m| parse_message(m))
+            .collect()
+    }
+
+    /// Waits until at least `n` messages were received.
+    pub async fn wait(&self, n: usize) -> Vec<(String, String, String)> {
+        for _ in 0..100 {
+            let m = self.mails().await;
+            if m.len() >= n {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the mailbox never held {n} mails: {:?}", self.mails().await);
+    }
+}
