@@ -8,6 +8,7 @@ mod support;
 
 mod account;
 mod browser;
+mod cas;
 mod cli;
 mod codes;
 mod config;

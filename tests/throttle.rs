@@ -7,11 +7,15 @@ use crate::support::{TestEnv, TestServer, UAI, csrf_of, link_in, outbox};
 use sesame_domain::FixedClock;
 use std::sync::Arc;
 
-const PASSWORD: &str = "Kq7mWz4p";
+pub(crate) const PASSWORD: &str = "Kq7mWz4p";
 
 /// A pupil account `camille.martin` (active at once) on a server whose
 /// clock the test moves.
-async fn pupil_account(env: &TestEnv, clock: Arc<FixedClock>, ip_limit: i64) -> TestServer {
+pub(crate) async fn pupil_account(
+    env: &TestEnv,
+    clock: Arc<FixedClock>,
+    ip_limit: i64,
+) -> TestServer {
     env.import_samples();
     let out = env
         .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])

@@ -14,6 +14,7 @@ pub mod codes;
 pub mod db;
 pub mod entity;
 pub mod ephemeral;
+pub mod identity;
 pub mod outbox;
 pub mod school_data;
 pub mod tokens;

@@ -5,6 +5,7 @@
 //! function, render); no SQL, no business rule here.
 
 mod account;
+mod cas;
 mod client_ip;
 mod cookies;
 mod csrf;
@@ -50,6 +51,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(signup::routes())
         .merge(links::routes())
         .merge(account::routes())
+        .merge(cas::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -1,6 +1,7 @@
 //! The public pages: profile choice, login, home, logout (seed guide
 //! §1.1–1.3), and the helpers the other page modules share.
 
+use crate::cas::CasContext;
 use crate::client_ip::ClientIp;
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
@@ -25,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/deconnexion", axum::routing::post(logout))
         .route("/static/sesame.css", get(stylesheet))
         .route("/logo", get(logo))
+        .route("/static/autosubmit.js", get(autosubmit))
 }
 
 /// The five profiles of the seed, with their config key.
@@ -75,6 +77,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/sesame.css"),
+    )
+        .into_response()
+}
+
+async fn autosubmit() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/autosubmit.js"),
     )
         .into_response()
 }
@@ -179,6 +192,7 @@ struct HomePage<'a> {
 struct ProfilePage<'a> {
     academie: &'a str,
     csrf: String,
+    cas: CasContext,
     profiles: Vec<(&'static str, &'static str)>,
 }
 
@@ -209,11 +223,24 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
     {
         return Ok(Redirect::to(&format!("/connexion?profil={p}")).into_response());
     }
-    show_profiles(State(app), jar).await
+    profiles_page(&app, jar, CasContext::default()).await
 }
 
 /// `/profil`: the profile choice ("Changer de profil" leads here).
-async fn show_profiles(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+async fn show_profiles(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(cas): Query<CasContext>,
+) -> Result<Response, WebError> {
+    profiles_page(&app, jar, cas).await
+}
+
+async fn profiles_page(
+    app: &AppState,
+    jar: CookieJar,
+    cas: CasContext,
+) -> Result<Response, WebError> {
+    let app = app.clone();
     let (jar, csrf) = csrf::issue(&app, jar).await?;
     let profiles = PROFILES
         .iter()
@@ -223,6 +250,7 @@ async fn show_profiles(State(app): State<AppState>, jar: CookieJar) -> Result<Re
     let page = ProfilePage {
         academie: &app.config.branding.academie,
         csrf,
+        cas,
         profiles,
     };
     Ok((jar, render(&page)?).into_response())
@@ -235,6 +263,8 @@ struct ProfileForm {
     #[serde(default)]
     profil: String,
     memoriser: Option<String>,
+    #[serde(flatten)]
+    cas: CasContext,
 }
 
 pub(crate) fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
@@ -257,7 +287,7 @@ async fn choose_profile(
         return csrf_refused(&app);
     }
     if source(&app, &f.profil).is_none() {
-        return show_profiles(State(app), jar).await;
+        return profiles_page(&app, jar, f.cas).await;
     }
     let jar = if f.memoriser.is_some() {
         jar.add(cookies::build(
@@ -271,7 +301,7 @@ async fn choose_profile(
     };
     Ok((
         jar,
-        Redirect::to(&format!("/connexion?profil={}", f.profil)),
+        Redirect::to(&format!("/connexion?profil={}{}", f.profil, f.cas.query())),
     )
         .into_response())
 }
@@ -286,11 +316,14 @@ struct LoginPage<'a> {
     identifiant: &'a str,
     error: Option<&'a str>,
     resend: Option<String>,
+    cas: &'a CasContext,
 }
 
 #[derive(Deserialize)]
 struct LoginQuery {
     profil: Option<String>,
+    #[serde(flatten)]
+    cas: CasContext,
 }
 
 /// Said when the password is right but the account awaits confirmation.
@@ -306,10 +339,13 @@ async fn login_page(
     identifiant: &str,
     error: Option<&str>,
     status: StatusCode,
+    cas: &CasContext,
 ) -> Result<Response, WebError> {
-    login_page_with(app, jar, profile, identifiant, error, None, status).await
+    login_page_with(app, jar, profile, identifiant, error, None, status, cas).await
 }
 
+// The page's eight inputs are all needed; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn login_page_with(
     app: &AppState,
     jar: CookieJar,
@@ -318,6 +354,7 @@ async fn login_page_with(
     error: Option<&str>,
     resend: Option<String>,
     status: StatusCode,
+    cas: &CasContext,
 ) -> Result<Response, WebError> {
     match source(app, profile) {
         None => return Ok(Redirect::to("/profil").into_response()),
@@ -342,6 +379,7 @@ async fn login_page_with(
         identifiant,
         error,
         resend,
+        cas,
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -352,7 +390,7 @@ async fn show_login(
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, WebError> {
     let profile = q.profil.unwrap_or_default();
-    login_page(&app, jar, &profile, "", None, StatusCode::OK).await
+    login_page(&app, jar, &profile, "", None, StatusCode::OK, &q.cas).await
 }
 
 #[derive(Deserialize)]
@@ -365,6 +403,8 @@ struct LoginForm {
     identifiant: String,
     #[serde(default)]
     password: String,
+    #[serde(flatten)]
+    cas: CasContext,
 }
 
 async fn submit_login(
@@ -390,12 +430,17 @@ async fn submit_login(
             }
             let token = session::open(&app, &s).await.map_err(unavailable)?;
             let jar = jar.add(cookies::build(&app, cookies::SESSION, token, None));
-            let next = if s.must_change.is_some() {
-                "/compte/nouveau-mot-de-passe"
-            } else {
-                "/"
-            };
-            Ok((jar, Redirect::to(next)).into_response())
+            if s.must_change.is_some() {
+                return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
+            }
+            if !f.cas.service.is_empty() {
+                // Back to the service with a ticket from this new login (303).
+                let r =
+                    crate::cas::redirect_with_ticket(&app, &s, &f.cas, true, StatusCode::SEE_OTHER)
+                        .await?;
+                return Ok((jar, r).into_response());
+            }
+            Ok((jar, Redirect::to("/")).into_response())
         }
         LoginOutcome::Pending(id) => {
             let ticket = confirm::resend_ticket(&app, id)
@@ -409,6 +454,7 @@ async fn submit_login(
                 Some(PENDING),
                 Some(ticket),
                 StatusCode::OK,
+                &f.cas,
             )
             .await
         }
@@ -420,6 +466,7 @@ async fn submit_login(
                 &f.identifiant,
                 Some(LOGIN_FAILED),
                 StatusCode::OK,
+                &f.cas,
             )
             .await
         }

@@ -12,7 +12,7 @@ pub use auth::{
     SessionConfig, ThrottleConfig,
 };
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
-pub use services::{CasService, OidcClient, Protocol, ServiceDef};
+pub use services::{CasConfig, CasService, OidcClient, Protocol, ServiceDef};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -214,6 +214,8 @@ pub struct Config {
     pub profiles: ProfilesConfig,
     /// `[accounts]`.
     pub accounts: AccountsConfig,
+    /// `[cas]`.
+    pub cas: CasConfig,
     /// `[secrets]`.
     pub secrets: Secrets,
     /// The registered services, read from `server.services_dir`.
@@ -297,6 +299,9 @@ impl Default for Config {
             accounts: AccountsConfig {
                 confirmation_days: 7,
                 purge_interval_minutes: 10,
+            },
+            cas: CasConfig {
+                service_ticket_seconds: 10,
             },
             secrets: Secrets::default(),
             services: Vec::new(),
@@ -457,6 +462,12 @@ impl Config {
             return Err(err(
                 "password.argon2_memory_kib",
                 "argon2id needs at least 8192 KiB, 1 iteration and parallelism 1".into(),
+            ));
+        }
+        if !(1..=300).contains(&self.cas.service_ticket_seconds) {
+            return Err(err(
+                "cas.service_ticket_seconds",
+                "must be between 1 and 300".into(),
             ));
         }
         if !(1..=30).contains(&self.accounts.confirmation_days) {

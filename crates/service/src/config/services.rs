@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 /// The protocol a service speaks.
+/// `[cas]`: the CAS server's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasConfig {
+    /// Seconds a service ticket may wait for its validation (Apereo: 10).
+    pub service_ticket_seconds: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
@@ -32,6 +40,16 @@ pub struct CasService {
     pub proxy_allowed: bool,
     /// Where single-logout requests are POSTed; none when absent.
     pub logout_url: Option<Url>,
+    /// `service_patterns`, compiled when the file is read.
+    #[serde(skip)]
+    pub compiled: Vec<regex::Regex>,
+}
+
+impl CasService {
+    /// The compiled service patterns.
+    pub fn compiled_patterns(&self) -> &[regex::Regex] {
+        &self.compiled
+    }
 }
 
 /// `[oidc]` of a client file.
@@ -153,6 +171,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                         "give at least one service URL or pattern".into(),
                     ));
                 }
+                let mut compiled = Vec::new();
                 for p in &cas.service_patterns {
                     if !p.starts_with('^') || !p.ends_with('$') {
                         return Err(at(
@@ -160,6 +179,27 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                             format!("{p:?} must be anchored with ^ and $"),
                         ));
                     }
+                    compiled.push(regex::Regex::new(p).map_err(|e| {
+                        at(
+                            "cas.service_patterns",
+                            format!("{p:?} is not a valid pattern: {e}"),
+                        )
+                    })?);
+                }
+                for u in &cas.service_urls {
+                    if u.scheme() != "https"
+                        && !matches!(u.host_str(), Some("localhost" | "127.0.0.1"))
+                    {
+                        return Err(at(
+                            "cas.service_urls",
+                            format!(
+                                "{u} must be https (plain http only on localhost, for development)"
+                            ),
+                        ));
+                    }
+                }
+                if let Some(c) = def.cas.as_mut() {
+                    c.compiled = compiled;
                 }
             }
             Protocol::Oidc => {

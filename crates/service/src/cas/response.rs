@@ -1,0 +1,200 @@
+//! Validation responses as the protocol writes them: CAS 1.0 text, CAS 2.0
+//! and 3.0 XML (written with quick-xml, every value escaped), JSON.
+
+use super::validate::{Failure, Success};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+/// CAS 1.0 (`/validate`): `yes\nuser\n` or `no\n\n`.
+pub fn text_v1(outcome: &Result<Success, Failure>) -> String {
+    match outcome {
+        Ok(s) => format!("yes\n{}\n", s.user.replace(['\r', '\n'], "")),
+        Err(_) => "no\n\n".into(),
+    }
+}
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The protocol attributes of CAS 3.0 §4.1.3 followed by the released ones.
+fn all_attributes(s: &Success) -> Vec<(String, Vec<String>)> {
+    let mut out = vec![
+        ("authenticationDate".to_owned(), vec![date(s.auth_time)]),
+        (
+            "isFromNewLogin".to_owned(),
+            vec![s.from_new_login.to_string()],
+        ),
+        (
+            "longTermAuthenticationRequestTokenUsed".to_owned(),
+            vec!["false".to_owned()],
+        ),
+    ];
+    out.extend(s.attributes.iter().cloned());
+    out
+}
+
+type W = Writer<Vec<u8>>;
+
+fn start(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> std::io::Result<()> {
+    let mut e = BytesStart::new(name);
+    for a in attrs {
+        e.push_attribute(*a);
+    }
+    w.write_event(Event::Start(e))
+}
+
+fn end(w: &mut W, name: &str) -> std::io::Result<()> {
+    w.write_event(Event::End(BytesEnd::new(name)))
+}
+
+fn element(w: &mut W, name: &str, text: &str) -> std::io::Result<()> {
+    start(w, name, &[])?;
+    w.write_event(Event::Text(BytesText::new(text)))?;
+    end(w, name)
+}
+
+fn write_xml(
+    w: &mut W,
+    outcome: &Result<Success, Failure>,
+    attributes: bool,
+) -> std::io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    start(
+        w,
+        "cas:serviceResponse",
+        &[("xmlns:cas", "http://www.yale.edu/tp/cas")],
+    )?;
+    match outcome {
+        Ok(s) => {
+            start(w, "cas:authenticationSuccess", &[])?;
+            element(w, "cas:user", &s.user)?;
+            if attributes {
+                start(w, "cas:attributes", &[])?;
+                for (name, values) in all_attributes(s) {
+                    // Attribute names come from the registry: only safe
+                    // XML name characters are written.
+                    let name: String = name
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                        .collect();
+                    for v in values {
+                        element(w, &format!("cas:{name}"), &v)?;
+                    }
+                }
+                end(w, "cas:attributes")?;
+            }
+            end(w, "cas:authenticationSuccess")?;
+        }
+        Err(f) => {
+            start(w, "cas:authenticationFailure", &[("code", f.code.as_str())])?;
+            w.write_event(Event::Text(BytesText::new(f.description)))?;
+            end(w, "cas:authenticationFailure")?;
+        }
+    }
+    end(w, "cas:serviceResponse")
+}
+
+/// CAS 2.0 / 3.0 XML; attributes only for the `/p3/` endpoints.
+pub fn xml(outcome: &Result<Success, Failure>, attributes: bool) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    match write_xml(&mut w, outcome, attributes) {
+        Ok(()) => String::from_utf8(w.into_inner()).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The JSON form (`format=JSON`), CAS 3.0 appendix.
+pub fn json(outcome: &Result<Success, Failure>, attributes: bool) -> String {
+    use serde_json::{Map, Value, json};
+    let body = match outcome {
+        Ok(s) => {
+            let mut success = Map::new();
+            success.insert("user".into(), Value::String(s.user.clone()));
+            if attributes {
+                let attrs: Map<String, Value> = all_attributes(s)
+                    .into_iter()
+                    .map(|(k, v)| (k, json!(v)))
+                    .collect();
+                success.insert("attributes".into(), Value::Object(attrs));
+            }
+            json!({ "serviceResponse": { "authenticationSuccess": success } })
+        }
+        Err(f) => json!({
+            "serviceResponse": {
+                "authenticationFailure": { "code": f.code.as_str(), "description": f.description }
+            }
+        }),
+    };
+    body.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads every element's text back with a strict parser (entity
+    /// references arrive as events of their own).
+    fn texts(xml: &str) -> Vec<String> {
+        let mut r = quick_xml::Reader::from_str(xml);
+        r.config_mut().check_end_names = true;
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        loop {
+            match r.read_event().expect("well-formed XML") {
+                Event::Text(t) => cur.push_str(&t.into_inner()),
+                Event::GeneralRef(e) => {
+                    let name = e.into_inner().into_owned();
+                    cur.push_str(match name.as_str() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    });
+                }
+                Event::Start(_) | Event::End(_) | Event::Eof => {
+                    if !cur.trim().is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    cur.clear();
+                    if r.buffer_position() as usize >= xml.len() {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    // CAS-06: hostile identifier and attribute values stay text.
+    #[test]
+    fn hostile_values_are_escaped_and_the_xml_stays_well_formed() {
+        let user = "a<b&\"c\"]]></cas:user><cas:user>admin";
+        let value = "</cas:attributes></cas:authenticationSuccess>";
+        let s = Success {
+            user: user.into(),
+            auth_time: 0,
+            from_new_login: true,
+            attributes: vec![("sn><evil".into(), vec![value.into()])],
+        };
+        let x = xml(&Ok(s.clone()), true);
+        let t = texts(&x);
+        assert!(t.contains(&user.to_owned()), "{x}");
+        assert!(t.contains(&value.to_owned()), "{x}");
+        assert!(
+            x.contains("<cas:snevil>"),
+            "names keep only safe characters: {x}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&json(&Ok(s), true)).expect("JSON");
+        assert_eq!(j["serviceResponse"]["authenticationSuccess"]["user"], user);
+    }
+}

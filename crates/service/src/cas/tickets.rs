@@ -1,0 +1,72 @@
+//! Service tickets: `ST-` and 48 hex digits (192 random bits), kept in the
+//! shared store under a keyed hash, with their own expiry time read from
+//! the application clock (the store's expiry only collects them).
+
+use crate::app::App;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sesame_store::EphemeralError;
+use std::time::Duration;
+
+/// Shortest and longest ticket accepted (CAS §3.7: up to 256).
+pub const TICKET_LEN: std::ops::RangeInclusive<usize> = 32..=256;
+
+/// What a service ticket stands for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ServiceTicket {
+    /// The service URL as requested at login.
+    pub service: String,
+    /// The registered service's id.
+    pub service_id: String,
+    /// The account.
+    pub account_id: i32,
+    /// The profile chosen at login.
+    pub profile: String,
+    /// Login time, unix seconds.
+    pub auth_time: i64,
+    /// Issued right after the user typed credentials (not from SSO).
+    pub from_new_login: bool,
+    /// Expiry, unix seconds of the application clock.
+    pub expires_at: i64,
+}
+
+fn key(app: &App, ticket: &str) -> String {
+    format!("cas:st:{}", app.keys.token_hmac(ticket))
+}
+
+/// Whether a ticket has the syntax of one of ours: a known prefix, 32–256
+/// characters of `[A-Za-z0-9-]` (CAS-08). Checked before any lookup.
+pub fn well_formed(ticket: &str, prefixes: &[&str]) -> bool {
+    TICKET_LEN.contains(&ticket.len())
+        && prefixes.iter().any(|p| ticket.starts_with(p))
+        && ticket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Issues a service ticket.
+pub async fn issue_service_ticket(
+    app: &App,
+    mut st: ServiceTicket,
+) -> Result<String, EphemeralError> {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let ticket = format!("ST-{hex}");
+    let ttl = app.config.cas.service_ticket_seconds;
+    st.expires_at = app.clock.now().unix_timestamp() + i64::try_from(ttl).unwrap_or(10);
+    let value = serde_json::to_vec(&st).unwrap_or_default();
+    app.store
+        .put(&key(app, &ticket), &value, Duration::from_secs(ttl + 5))
+        .await?;
+    Ok(ticket)
+}
+
+/// Takes a ticket out of the store (whatever happens next, it is spent).
+pub async fn take(app: &App, ticket: &str) -> Result<Option<ServiceTicket>, EphemeralError> {
+    Ok(app
+        .store
+        .take(&key(app, ticket))
+        .await?
+        .and_then(|v| serde_json::from_slice(&v).ok()))
+}

@@ -1,0 +1,69 @@
+//! What an account's holder is, for the attributes released to services:
+//! names, schools, classes, children.
+
+use crate::entity::{account_guardian, account_pupil, guardian, pupil, school};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+/// The facts attributes are made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// First name (the pupil's, or the guardian's).
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// UAIs of the schools concerned (the pupil's, or the children's).
+    pub uais: Vec<String>,
+    /// Classes (the pupil's, or the children's).
+    pub classes: Vec<String>,
+    /// For a parent: the children's ids in their school's export.
+    pub children: Vec<String>,
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// The identity behind an account of `kind` (`eleve` or `responsable`).
+pub async fn identity(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    kind: &str,
+) -> Result<Identity, DbErr> {
+    let mut id = Identity::default();
+    let links = account_pupil::Entity::find()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?;
+    for l in links {
+        let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? else {
+            continue;
+        };
+        if let Some(s) = school::Entity::find_by_id(p.school_id).one(db).await? {
+            push_unique(&mut id.uais, s.uai);
+        }
+        if let Some(c) = p.class_code.clone() {
+            push_unique(&mut id.classes, c);
+        }
+        if kind == "eleve" {
+            id.first_name = Some(p.first_name);
+            id.last_name = Some(p.last_name);
+        } else {
+            push_unique(&mut id.children, p.external_id);
+        }
+    }
+    if kind != "eleve"
+        && let Some(link) = account_guardian::Entity::find()
+            .filter(account_guardian::Column::AccountId.eq(account_id))
+            .one(db)
+            .await?
+        && let Some(g) = guardian::Entity::find_by_id(link.guardian_id)
+            .one(db)
+            .await?
+    {
+        id.first_name = Some(g.first_name);
+        id.last_name = Some(g.last_name);
+    }
+    Ok(id)
+}

@@ -1,0 +1,308 @@
+//! The CAS 3.0 endpoints under `/cas` (Apereo CAS Protocol 3.0): `login`,
+//! `logout`, `validate`, `serviceValidate`, `proxyValidate` and their `p3/`
+//! forms, with `format=JSON`. Parameters are read strictly: a repeated or
+//! unexpected-shape parameter is `INVALID_REQUEST`, never "first wins".
+
+use crate::pages::{current_session, message, render, unavailable};
+use crate::{AppState, WebError, cookies};
+use askama::Template;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use sesame_service::cas::{self, ServiceTicket, response, validate};
+use sesame_service::session::{self, Session};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cas/login", get(login))
+        .route("/cas/logout", get(logout))
+        .route("/cas/validate", get(validate_v1))
+        .route("/cas/serviceValidate", get(service_validate))
+        .route("/cas/proxyValidate", get(service_validate))
+        .route("/cas/p3/serviceValidate", get(p3_service_validate))
+        .route("/cas/p3/proxyValidate", get(p3_service_validate))
+}
+
+/// Where a login started by a service goes back to, carried through the
+/// profile and login pages as hidden fields.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct CasContext {
+    #[serde(default)]
+    pub(crate) service: String,
+    #[serde(default)]
+    pub(crate) renew: String,
+    #[serde(default)]
+    pub(crate) method: String,
+}
+
+impl CasContext {
+    pub(crate) fn renew(&self) -> bool {
+        flag(Some(&self.renew))
+    }
+
+    /// `&service=…&renew=true&method=POST` for a page's URL.
+    pub(crate) fn query(&self) -> String {
+        if self.service.is_empty() {
+            return String::new();
+        }
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("service", &self.service);
+        if self.renew() {
+            q.append_pair("renew", "true");
+        }
+        if self.method.eq_ignore_ascii_case("post") {
+            q.append_pair("method", "POST");
+        }
+        format!("&{}", q.finish())
+    }
+}
+
+/// A CAS boolean parameter: present, not empty, and not "false".
+fn flag(v: Option<&String>) -> bool {
+    v.is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false"))
+}
+
+/// The query's parameters; `None` when one of `names` is repeated.
+fn params(raw: Option<&str>, names: &[&str]) -> Option<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    for n in names {
+        if pairs.iter().filter(|(k, _)| k == n).count() > 1 {
+            return None;
+        }
+    }
+    Some(pairs)
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a String> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn bad_request(app: &AppState, text: &str) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::BAD_REQUEST,
+        "Demande invalide",
+        text,
+        "/",
+        "Accueil",
+    )
+}
+
+fn unknown_service(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::BAD_REQUEST,
+        "Service non autorisé",
+        "Le service qui vous a dirigé ici n'est pas enregistré auprès de ce serveur d'authentification : aucune connexion ne lui sera transmise. Vérifiez l'adresse du service, ou revenez au portail de l'établissement.",
+        "/",
+        "Accueil",
+    )
+}
+
+#[derive(Template)]
+#[template(path = "cas_post.html")]
+struct PostPage<'a> {
+    academie: &'a str,
+    service: &'a str,
+    ticket: &'a str,
+}
+
+/// Issues a service ticket for a session and sends the browser back to the
+/// service (302, or an auto-submitting form for `method=POST`).
+pub(crate) async fn redirect_with_ticket(
+    app: &AppState,
+    s: &Session,
+    ctx: &CasContext,
+    from_new_login: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let Some(def) = cas::find_service(app, &ctx.service) else {
+        return unknown_service(app);
+    };
+    let st = ServiceTicket {
+        service: ctx.service.clone(),
+        service_id: def.id.clone(),
+        account_id: s.account_id,
+        profile: s.profile.clone(),
+        auth_time: s.auth_time,
+        from_new_login,
+        expires_at: 0,
+    };
+    let ticket = cas::issue_service_ticket(app, st)
+        .await
+        .map_err(unavailable)?;
+    tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
+    if ctx.method.eq_ignore_ascii_case("post") {
+        let page = PostPage {
+            academie: &app.config.branding.academie,
+            service: &ctx.service,
+            ticket: &ticket,
+        };
+        // The form posts to the service: this page's policy allows that
+        // one origin as a form target.
+        let origin = url::Url::parse(&ctx.service)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        let csp = format!(
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
+        );
+        return Ok(([(header::CONTENT_SECURITY_POLICY, csp)], render(&page)?).into_response());
+    }
+    let location = cas::with_ticket(&ctx.service, &ticket);
+    Ok((status, [(header::LOCATION, location)]).into_response())
+}
+
+async fn login(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let Some(p) = params(raw.as_deref(), &["service", "renew", "gateway", "method"]) else {
+        return bad_request(&app, "Un paramètre est répété dans l'adresse.");
+    };
+    let ctx = CasContext {
+        service: param(&p, "service").cloned().unwrap_or_default(),
+        renew: param(&p, "renew").cloned().unwrap_or_default(),
+        method: param(&p, "method").cloned().unwrap_or_default(),
+    };
+    let renew = flag(param(&p, "renew"));
+    let gateway = flag(param(&p, "gateway"));
+    if !ctx.method.is_empty()
+        && !["get", "post"].contains(&ctx.method.to_ascii_lowercase().as_str())
+    {
+        return bad_request(&app, "Le paramètre method doit valoir GET ou POST.");
+    }
+    if param(&p, "service").is_some() && cas::find_service(&app, &ctx.service).is_none() {
+        return unknown_service(&app);
+    }
+    let session = current_session(&app, &jar).await?;
+    if ctx.service.is_empty() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    if let Some((_, s)) = &session
+        && !renew
+        && s.must_change.is_none()
+    {
+        return redirect_with_ticket(&app, s, &ctx, false, StatusCode::FOUND).await;
+    }
+    if gateway && !renew && session.is_none() {
+        return Ok((StatusCode::FOUND, [(header::LOCATION, ctx.service.clone())]).into_response());
+    }
+    // Credentials are needed: the remembered profile's login page, or the
+    // profile choice, both carrying the service.
+    let ctx = CasContext {
+        renew: if renew { "true".into() } else { String::new() },
+        ..ctx
+    };
+    let remembered = jar
+        .get(&cookies::name(&app, cookies::PROFILE))
+        .map(|c| c.value().to_owned())
+        .filter(|p| crate::pages::source(&app, p).is_some());
+    let to = match remembered {
+        Some(p) => format!("/connexion?profil={p}{}", ctx.query()),
+        None => format!("/profil?{}", ctx.query().trim_start_matches('&')),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+async fn logout(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let p = params(raw.as_deref(), &["service"]).unwrap_or_default();
+    if let Some((token, _)) = current_session(&app, &jar).await? {
+        session::close(&app, &token).await.map_err(unavailable)?;
+    }
+    let jar = jar.add(cookies::removal(&app, cookies::SESSION));
+    // Only to a registered service; the CAS 2.0 `url` parameter is ignored.
+    if let Some(service) = param(&p, "service")
+        && cas::find_service(&app, service).is_some()
+    {
+        return Ok((
+            StatusCode::FOUND,
+            jar,
+            [(header::LOCATION, service.clone())],
+        )
+            .into_response());
+    }
+    let r = message(
+        &app,
+        StatusCode::OK,
+        "Vous êtes déconnecté",
+        "Vous êtes déconnecté de tous les télé-services.",
+        "/",
+        "Se connecter à nouveau",
+    )?;
+    Ok((jar, r).into_response())
+}
+
+enum Shape {
+    V1,
+    V2,
+    V3,
+}
+
+async fn run_validation(app: &AppState, raw: Option<&str>, shape: Shape) -> Response {
+    let parsed = params(raw, &["ticket", "service", "renew", "format", "pgtUrl"]);
+    let format = parsed
+        .as_deref()
+        .and_then(|p| param(p, "format"))
+        .map(|f| f.to_ascii_uppercase());
+    let json = format.as_deref() == Some("JSON");
+    let outcome = match &parsed {
+        None => Err(validate::Failure {
+            code: validate::FailureCode::InvalidRequest,
+            description: "Un paramètre est répété.",
+        }),
+        Some(_) if format.as_deref().is_some_and(|f| f != "JSON" && f != "XML") => {
+            Err(validate::Failure {
+                code: validate::FailureCode::InvalidRequest,
+                description: "Format non pris en charge : XML ou JSON.",
+            })
+        }
+        Some(p) => {
+            let req = validate::Request {
+                ticket: param(p, "ticket").map_or("", String::as_str),
+                service: param(p, "service").map_or("", String::as_str),
+                renew: flag(param(p, "renew")),
+            };
+            cas::validate(app, req).await
+        }
+    };
+    let (body, kind) = match shape {
+        Shape::V1 => (response::text_v1(&outcome), "text/plain; charset=utf-8"),
+        _ if json => (
+            response::json(&outcome, matches!(shape, Shape::V3)),
+            "application/json",
+        ),
+        _ => (
+            response::xml(&outcome, matches!(shape, Shape::V3)),
+            "application/xml; charset=utf-8",
+        ),
+    };
+    let status = match &outcome {
+        Err(f) if f.code == validate::FailureCode::InvalidRequest && parsed.is_none() => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    (status, [(header::CONTENT_TYPE, kind)], body).into_response()
+}
+
+async fn validate_v1(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    run_validation(&app, raw.as_deref(), Shape::V1).await
+}
+
+async fn service_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    run_validation(&app, raw.as_deref(), Shape::V2).await
+}
+
+async fn p3_service_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    run_validation(&app, raw.as_deref(), Shape::V3).await
+}

@@ -1,0 +1,1 @@
+document.getElementById("retour-service")?.submit();

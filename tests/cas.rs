@@ -1,0 +1,528 @@
+//! The CAS 3.0 server through HTTP, as a browser and as a service would
+//! use it (SECURITY.md CAS-01…CAS-14).
+
+use crate::support::{TestEnv, TestServer, csrf_of};
+use crate::throttle::{PASSWORD, pupil_account};
+use reqwest::Client;
+use sesame_domain::FixedClock;
+use std::sync::Arc;
+
+const ENT: &str = "https://app.ent.fr/cas/";
+const CANTINE: &str = "https://cantine.exemple.fr/";
+
+fn register_services(env: &TestEnv) {
+    env.write(
+        "services/ent.toml",
+        r#"id = "ent"
+name = "ENT"
+protocol = "cas"
+[attributes]
+identifiant = "uid"
+last_name = "sn"
+uai = "ENTPersonStructRattach"
+classes = "ENTEleveClasses"
+[cas]
+service_urls = ["https://app.ent.fr/cas/"]
+service_patterns = ["^https://teleservices\\.ac-exemple\\.fr/[a-z]+/$"]
+"#,
+    );
+    env.write(
+        "services/cantine.toml",
+        r#"id = "cantine"
+name = "Cantine"
+protocol = "cas"
+[cas]
+service_urls = ["https://cantine.exemple.fr/"]
+"#,
+    );
+}
+
+/// A server with the two services and Camille's pupil account.
+async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
+    let env = TestEnv::new();
+    register_services(&env);
+    let s = pupil_account(&env, clock, 1000).await;
+    (env, s)
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default()
+}
+
+async fn get(c: &Client, url: &str) -> reqwest::Response {
+    c.get(url).send().await.expect("get")
+}
+
+/// Logs in through `/cas/login?service=…` with the password; answers the
+/// ticket the service receives.
+async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
+    let r = get(
+        c,
+        &format!("{}/cas/login?service={}{extra}", s.url, enc(service)),
+    )
+    .await;
+    assert_eq!(r.status(), 303, "credentials are asked");
+    let to = location(&r);
+    assert!(to.starts_with("/profil?service="), "{to}");
+    let html = get(
+        c,
+        &format!(
+            "{}/connexion?profil=eleve{}",
+            s.url,
+            &to["/profil?".len() - 1..].replacen('?', "&", 1)
+        ),
+    )
+    .await
+    .text()
+    .await
+    .expect("body");
+    assert!(
+        html.contains("name=\"service\""),
+        "the login page carries the service: {html}"
+    );
+    let mut form = vec![
+        ("csrf", csrf_of(&html)),
+        ("profil", "eleve".to_owned()),
+        ("identifiant", "camille.martin".to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("service", service.to_owned()),
+    ];
+    if extra.contains("renew") {
+        form.push(("renew", "true".to_owned()));
+    }
+    let r = c
+        .post(format!("{}/connexion", s.url))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    ticket_of(&location(&r), service)
+}
+
+fn ticket_of(location: &str, service: &str) -> String {
+    let prefix = format!("{service}?ticket=");
+    assert!(location.starts_with(&prefix), "{location}");
+    location[prefix.len()..].to_owned()
+}
+
+async fn validate(
+    s: &TestServer,
+    path: &str,
+    ticket: &str,
+    service: &str,
+    extra: &str,
+) -> (u16, String) {
+    let r = get(
+        &TestServer::browser(),
+        &format!(
+            "{}{path}?ticket={}&service={}{extra}",
+            s.url,
+            enc(ticket),
+            enc(service)
+        ),
+    )
+    .await;
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// Parses XML strictly (well-formedness), answering the text of every
+/// element by name, e.g. ("cas:user", "camille.martin").
+fn parse_xml(xml: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(xml);
+    r.config_mut().check_end_names = true;
+    let mut out = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let flush = |stack: &[String], text: &mut String, out: &mut Vec<(String, String)>| {
+        if let Some(top) = stack.last()
+            && !text.trim().is_empty()
+        {
+            out.push((top.clone(), std::mem::take(text)));
+        }
+        text.clear();
+    };
+    loop {
+        match r
+            .read_event()
+            .unwrap_or_else(|e| panic!("malformed XML ({e}): {xml}"))
+        {
+            Event::Start(e) => {
+                flush(&stack, &mut text, &mut out);
+                let name: String = AsRef::<str>::as_ref(&e.name()).to_owned();
+                for a in e.attributes() {
+                    let a = a.expect("attribute");
+                    out.push((
+                        format!("{name}@{}", AsRef::<str>::as_ref(&a.key)),
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .expect("value")
+                            .into_owned(),
+                    ));
+                }
+                stack.push(name);
+            }
+            Event::Text(t) => text.push_str(&t.into_inner()),
+            Event::GeneralRef(e) => text.push_str(match e.into_inner().as_ref() {
+                "lt" => "<",
+                "gt" => ">",
+                "amp" => "&",
+                "quot" => "\"",
+                "apos" => "'",
+                other => panic!("unexpected entity {other} in {xml}"),
+            }),
+            Event::End(_) => {
+                flush(&stack, &mut text, &mut out);
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements in {xml}");
+    out
+}
+
+fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    xml.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn now_clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()))
+}
+
+// CAS-12, CAS-13, CAS-08 (issued tickets), AUTH-15
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_gets_a_ticket_and_validates_it_in_every_shape() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    let ticket = login_for(&s, &c, ENT, "").await;
+    assert!(ticket.starts_with("ST-") && ticket.len() == 51, "{ticket}");
+    assert!(ticket[3..].bytes().all(|b| b.is_ascii_hexdigit()));
+
+    let (status, xml) = validate(&s, "/cas/p3/serviceValidate", &ticket, ENT, "").await;
+    assert_eq!(status, 200);
+    let x = parse_xml(&xml);
+    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
+    assert_eq!(value(&x, "cas:isFromNewLogin"), Some("true"));
+    assert_eq!(
+        value(&x, "cas:longTermAuthenticationRequestTokenUsed"),
+        Some("false")
+    );
+    assert!(value(&x, "cas:authenticationDate").is_some_and(|d| d.ends_with('Z')));
+    assert_eq!(value(&x, "cas:sn"), Some("MARTIN"));
+    assert_eq!(value(&x, "cas:ENTPersonStructRattach"), Some("0999001W"));
+    assert!(value(&x, "cas:uid").is_some());
+    assert!(
+        !xml.contains("16/06/2013") && !xml.contains("2013-06-16"),
+        "no birth date"
+    );
+
+    // SSO: the next service gets a ticket without credentials.
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
+    assert_eq!(r.status(), 302);
+    let t2 = ticket_of(&location(&r), CANTINE);
+    let (_, json) = validate(&s, "/cas/p3/serviceValidate", &t2, CANTINE, "&format=JSON").await;
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let ok = &v["serviceResponse"]["authenticationSuccess"];
+    assert_eq!(ok["user"], "camille.martin");
+    assert_eq!(ok["attributes"]["isFromNewLogin"][0], "false");
+    assert!(
+        ok["attributes"].get("sn").is_none(),
+        "this service is released no attributes: {json}"
+    );
+
+    // CAS 2.0 XML: no attributes; CAS 1.0 text.
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    let t3 = ticket_of(&location(&r), ENT);
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t3, ENT, "").await;
+    let x = parse_xml(&xml);
+    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
+    assert!(value(&x, "cas:sn").is_none());
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    let t4 = ticket_of(&location(&r), ENT);
+    assert_eq!(
+        validate(&s, "/cas/validate", &t4, ENT, "").await.1,
+        "yes\ncamille.martin\n"
+    );
+    assert_eq!(
+        validate(&s, "/cas/validate", &t4, ENT, "").await.1,
+        "no\n\n"
+    );
+
+    // Unsupported format and missing parameters: defined errors, not 500.
+    let (status, xml) = validate(&s, "/cas/serviceValidate", &t4, ENT, "&format=YAML").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_REQUEST")
+    );
+    let r = get(
+        &c,
+        &format!("{}/cas/serviceValidate?service={}", s.url, enc(ENT)),
+    )
+    .await;
+    let xml = r.text().await.expect("body");
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_REQUEST")
+    );
+}
+
+// CAS-01, CAS-02, CAS-07
+#[tokio::test(flavor = "multi_thread")]
+async fn unregistered_or_lookalike_services_get_no_ticket_and_no_redirect() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    let hostile = [
+        "https://evil.fr/",
+        "https://app.ent.fr.evil.fr/cas/",
+        "https://app.ent.fr@evil.fr/cas/",
+        "https://evil.fr/?https://app.ent.fr/cas/",
+        "https://app.ent.fr/cas/../evil",
+        "https://app.ent.fr/cas/%2e%2e/evil",
+        "//evil.fr",
+        "https:\\\\evil.fr",
+        "HTTPS://APP.ENT.FR/cas/",
+        "http://app.ent.fr/cas/",
+        "https://app.ent.fr/cas/\r\nLocation: https://evil.fr/",
+        "https://teleservices.ac-exemple.fr/bourses/../../evil/",
+        "https://teleservices.ac-exemple.fr.evil.fr/bourses/",
+        "<script>alert(1)</script>",
+    ];
+    let check = |c: Client, extra: &'static str| {
+        let url = s.url.clone();
+        async move {
+            for h in hostile {
+                let r = get(&c, &format!("{url}/cas/login?service={}{extra}", enc(h))).await;
+                assert_eq!(r.status(), 400, "{h}{extra}");
+                assert!(r.headers().get("location").is_none(), "{h}");
+                let body = r.text().await.expect("body");
+                assert!(body.contains("Service non autorisé"), "{body}");
+                assert!(!body.contains("<script>alert"), "escaped");
+            }
+        }
+    };
+    check(c.clone(), "").await;
+    check(c.clone(), "&gateway=true").await;
+    login_for(&s, &c, ENT, "").await;
+    check(c.clone(), "").await;
+    check(c.clone(), "&renew=true").await;
+    // The registered pattern does match what it names.
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/login?service={}",
+            s.url,
+            enc("https://teleservices.ac-exemple.fr/bourses/")
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 302);
+}
+
+// CAS-03, CAS-08, CAS-09, CAS-06 (hostile ticket)
+#[tokio::test(flavor = "multi_thread")]
+async fn tickets_are_single_use_bound_to_their_service_and_checked_for_syntax() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    let t = login_for(&s, &c, ENT, "").await;
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t, ENT, "").await;
+    assert_eq!(value(&parse_xml(&xml), "cas:user"), Some("camille.martin"));
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t, ENT, "").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_TICKET")
+    );
+
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    let t = ticket_of(&location(&r), ENT);
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t, CANTINE, "").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_SERVICE")
+    );
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t, ENT, "").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_TICKET"),
+        "dead for the right service too"
+    );
+
+    let long = format!("ST-{}", "a".repeat(300));
+    for bad in [
+        "ST-1</cas:authenticationFailure><cas:authenticationSuccess><cas:user>admin</cas:user>",
+        "ST-abc",
+        "XX-0123456789abcdef0123456789abcdef",
+        long.as_str(),
+        "ST-0123456789abcdef0123456789abcdef_x",
+    ] {
+        let (status, xml) = validate(&s, "/cas/serviceValidate", bad, ENT, "").await;
+        assert_eq!(status, 200);
+        let x = parse_xml(&xml);
+        assert_eq!(
+            value(&x, "cas:authenticationFailure@code"),
+            Some("INVALID_TICKET_SPEC"),
+            "{bad}"
+        );
+        assert!(
+            value(&x, "cas:user").is_none() && !xml.contains("admin"),
+            "{xml}"
+        );
+    }
+    // Repeated parameters: never "first wins".
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/serviceValidate?ticket=ST-a&ticket=ST-b&service={}",
+            s.url,
+            enc(ENT)
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let xml = r.text().await.expect("body");
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_REQUEST")
+    );
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/login?service={}&service={}",
+            s.url,
+            enc(ENT),
+            enc(CANTINE)
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("location").is_none());
+}
+
+// CAS-04, CAS-05
+#[tokio::test(flavor = "multi_thread")]
+async fn tickets_expire_and_renew_demands_credentials() {
+    let clock = now_clock();
+    let (_env, s) = setup(clock.clone()).await;
+    let c = TestServer::browser();
+    let t = login_for(&s, &c, ENT, "").await;
+    clock.advance(time::Duration::seconds(11));
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &t, ENT, "").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_TICKET")
+    );
+
+    // An SSO ticket fails a renew validation.
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    let sso = ticket_of(&location(&r), ENT);
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &sso, ENT, "&renew=true").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_TICKET")
+    );
+    // renew with a session asks for credentials; renew wins over gateway.
+    for extra in ["&renew=true", "&renew=true&gateway=true"] {
+        let r = get(
+            &c,
+            &format!("{}/cas/login?service={}{extra}", s.url, enc(ENT)),
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{extra}");
+        assert!(
+            location(&r).starts_with("/profil?service=") && location(&r).contains("renew=true")
+        );
+    }
+    let fresh = login_for(&s, &c, ENT, "&renew=true").await;
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &fresh, ENT, "&renew=true").await;
+    assert_eq!(value(&parse_xml(&xml), "cas:user"), Some("camille.martin"));
+    // gateway without a session: back to the service, without a ticket.
+    let r = get(
+        &TestServer::browser(),
+        &format!("{}/cas/login?service={}&gateway=true", s.url, enc(ENT)),
+    )
+    .await;
+    assert_eq!((r.status().as_u16(), location(&r)), (302, ENT.to_owned()));
+}
+
+// CAS-11 (without single logout, which comes next)
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_redirects_only_to_registered_services_and_ends_sso() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    login_for(&s, &c, ENT, "").await;
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/logout?service={}&url={}",
+            s.url,
+            enc("https://evil.fr/"),
+            enc("https://evil.fr/")
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("location").is_none());
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Vous êtes déconnecté")
+    );
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    assert_eq!(r.status(), 303, "credentials asked again after logout");
+
+    login_for(&s, &c, ENT, "").await;
+    let r = get(
+        &c,
+        &format!("{}/cas/logout?service={}", s.url, enc(CANTINE)),
+    )
+    .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (302, CANTINE.to_owned())
+    );
+}
+
+// CAS-14: one ticket validated 50 times at once succeeds once.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_ticket_validated_fifty_times_at_once_succeeds_once() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    let t = login_for(&s, &c, ENT, "").await;
+    let url = format!(
+        "{}/cas/serviceValidate?ticket={t}&service={}",
+        s.url,
+        enc(ENT)
+    );
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                get(&TestServer::browser(), &url)
+                    .await
+                    .text()
+                    .await
+                    .expect("body")
+            })
+        })
+        .collect();
+    let mut successes = 0;
+    for t in tasks {
+        let body = t.await.expect("join");
+        if body.contains("cas:authenticationSuccess") {
+            successes += 1;
+        } else {
+            assert!(body.contains("INVALID_TICKET"), "{body}");
+        }
+    }
+    assert_eq!(successes, 1);
+}
