@@ -526,3 +526,103 @@ async fn one_ticket_validated_fifty_times_at_once_succeeds_once() {
     }
     assert_eq!(successes, 1);
 }
+
+/// An HTTP endpoint that keeps the bodies POSTed to it (or, `hang`, never
+/// answers).
+async fn receiver(hang: bool) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                if hang {
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    return;
+                }
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length: ")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            keep.lock().expect("lock").push(body.to_owned());
+                            break;
+                        }
+                    }
+                }
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (port, got)
+}
+
+// CAS-11: single logout reaches the services that got a ticket, in the
+// background; a hanging service does not delay the logout page.
+#[tokio::test(flavor = "multi_thread")]
+async fn single_logout_posts_a_logout_request_to_each_service_of_the_session() {
+    let (good, received) = receiver(false).await;
+    let (bad, _) = receiver(true).await;
+    let env = TestEnv::new();
+    env.write(
+        "services/ent.toml",
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nlogout_url = \"http://127.0.0.1:{good}/slo\"\n"),
+    );
+    env.write(
+        "services/cantine.toml",
+        format!("id = \"cantine\"\nname = \"Cantine\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{CANTINE}\"]\nlogout_url = \"http://127.0.0.1:{bad}/slo\"\n"),
+    );
+    let s = pupil_account(&env, now_clock(), 1000).await;
+    let c = TestServer::browser();
+    let ticket = login_for(&s, &c, ENT, "").await;
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
+    assert_eq!(r.status(), 302);
+
+    let started = std::time::Instant::now();
+    let r = get(&c, &format!("{}/cas/logout", s.url)).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the logout page does not wait"
+    );
+    let mut body = String::new();
+    for _ in 0..60 {
+        if let Some(b) = received.lock().expect("lock").first() {
+            body = b.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let request = &form
+        .iter()
+        .find(|(k, _)| k == "logoutRequest")
+        .expect("logoutRequest")
+        .1;
+    let x = parse_xml(request);
+    assert_eq!(value(&x, "samlp:SessionIndex"), Some(ticket.as_str()));
+    assert_eq!(value(&x, "samlp:LogoutRequest@Version"), Some("2.0"));
+}

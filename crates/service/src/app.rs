@@ -71,6 +71,8 @@ impl App {
         mut config: Config,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, InitError> {
+        // One TLS crypto provider for every client (SMTP, single logout…).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         if config.server.mode == Mode::Development {
             config
                 .secrets

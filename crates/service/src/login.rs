@@ -236,6 +236,7 @@ pub async fn login(
         auth_time: now.unix_timestamp(),
         generation: 0,
         must_change,
+        sid: crate::session::new_token(),
     }))
 }
 

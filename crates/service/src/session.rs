@@ -31,6 +31,10 @@ pub struct Session {
     /// password, which the new one must differ from.
     #[serde(default)]
     pub must_change: Option<String>,
+    /// The session's public id (CAS single logout, OIDC `sid`), set when
+    /// the session opens; not the cookie, which stays secret.
+    #[serde(default)]
+    pub sid: String,
 }
 
 /// A new random token (cookie value).
@@ -74,6 +78,9 @@ pub async fn open(app: &App, session: &Session) -> Result<String, EphemeralError
     let token = new_token();
     let mut session = session.clone();
     session.generation = generation(app, session.account_id).await?;
+    if session.sid.is_empty() {
+        session.sid = new_token();
+    }
     let value = serde_json::to_vec(&session).unwrap_or_default();
     app.store.put(&key(app, &token), &value, idle(app)).await?;
     Ok(token)

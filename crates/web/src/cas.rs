@@ -136,6 +136,9 @@ pub(crate) async fn redirect_with_ticket(
     let ticket = cas::issue_service_ticket(app, st)
         .await
         .map_err(unavailable)?;
+    cas::slo::remember(app, &s.sid, &def.id, &ticket)
+        .await
+        .map_err(unavailable)?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
     if ctx.method.eq_ignore_ascii_case("post") {
         let page = PostPage {
@@ -216,8 +219,9 @@ async fn logout(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let p = params(raw.as_deref(), &["service"]).unwrap_or_default();
-    if let Some((token, _)) = current_session(&app, &jar).await? {
+    if let Some((token, s)) = current_session(&app, &jar).await? {
         session::close(&app, &token).await.map_err(unavailable)?;
+        cas::slo::single_logout(app.0.clone(), s.sid);
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     // Only to a registered service; the CAS 2.0 `url` parameter is ignored.

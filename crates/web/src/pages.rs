@@ -501,8 +501,9 @@ async fn logout(
     if !csrf::check(&app, &jar, &f.csrf).await? {
         return csrf_refused(&app);
     }
-    if let Some((token, _)) = current_session(&app, &jar).await? {
+    if let Some((token, s)) = current_session(&app, &jar).await? {
         session::close(&app, &token).await.map_err(unavailable)?;
+        sesame_service::cas::slo::single_logout(app.0.clone(), s.sid);
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     let r = message(
