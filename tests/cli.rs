@@ -114,7 +114,9 @@ fn demo_imports_the_sample_prints_codes_and_serves() {
     while std::time::Instant::now() < deadline {
         let u = url.clone();
         let status = crate::support::block_on(async move {
-            reqwest::get(&u)
+            crate::support::TestServer::browser()
+                .get(&u)
+                .send()
                 .await
                 .map(|r| r.status().as_u16())
                 .unwrap_or(0)

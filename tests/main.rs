@@ -12,6 +12,7 @@ mod cas;
 mod cli;
 mod codes;
 mod config;
+mod demo;
 mod import;
 mod mail;
 mod pages;

@@ -109,7 +109,9 @@ fn serve_starts_migrates_and_stops_cleanly_on_sigterm() {
         let ok = crate::support::block_on({
             let url = url.clone();
             async move {
-                reqwest::get(&url)
+                crate::support::TestServer::browser()
+                    .get(&url)
+                    .send()
                     .await
                     .map(|r| r.status().as_u16())
                     .unwrap_or(0)

@@ -324,6 +324,8 @@ impl TestServer {
 
     /// A new browser: its own cookie jar, redirects not followed.
     pub fn browser() -> reqwest::Client {
+        // The workspace builds reqwest without a bundled TLS provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

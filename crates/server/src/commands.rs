@@ -302,6 +302,9 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         base: Some(base),
     })
     .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))?;
+    let mut config = config;
+    let demo_service = sesame_service::config::ServiceDef::demo(&config.server.public_url);
+    config.services.push(demo_service);
     init_logs(config.server.log_format, "info");
     let dir = config.server.data_dir.clone();
     for f in ["sesame.db", "sesame.db-wal", "sesame.db-shm"] {
@@ -329,6 +332,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     };
     generate(&app, &args, true).await?;
     println!("\nOuvrez {url} dans un navigateur.");
+    println!("Télé-service de démonstration (connexion par CAS) : {url}demo/");
     println!("Santé : {url}healthz — disponibilité : {url}readyz");
     println!(
         "Courriels (confirmation de compte…) : fichiers .eml dans {}",

@@ -9,6 +9,7 @@ mod cas;
 mod client_ip;
 mod cookies;
 mod csrf;
+mod demo;
 mod error;
 mod headers;
 mod health;
@@ -52,6 +53,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(links::routes())
         .merge(account::routes())
         .merge(cas::routes())
+        .merge(demo::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

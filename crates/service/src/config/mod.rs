@@ -12,7 +12,7 @@ pub use auth::{
     SessionConfig, ThrottleConfig,
 };
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
-pub use services::{CasConfig, CasService, OidcClient, Protocol, ServiceDef};
+pub use services::{CasConfig, CasService, DEMO_SERVICE_ID, OidcClient, Protocol, ServiceDef};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};

@@ -45,6 +45,37 @@ pub struct CasService {
     pub compiled: Vec<regex::Regex>,
 }
 
+/// The id of the demonstration télé-service that `sesame demo` registers.
+pub const DEMO_SERVICE_ID: &str = "sesame-demo";
+
+impl ServiceDef {
+    /// The demonstration télé-service served by Sésame itself under
+    /// `/demo/` (`sesame demo`): a CAS client released every attribute.
+    pub fn demo(public_url: &Url) -> Self {
+        let url = public_url
+            .join("demo/")
+            .unwrap_or_else(|_| public_url.clone());
+        Self {
+            id: DEMO_SERVICE_ID.into(),
+            name: "Télé-service de démonstration".into(),
+            protocol: Protocol::Cas,
+            attributes: RELEASABLE
+                .iter()
+                .map(|a| ((*a).to_owned(), (*a).to_owned()))
+                .collect(),
+            cas: Some(CasService {
+                service_urls: vec![url],
+                service_patterns: Vec::new(),
+                proxy_allowed: false,
+                logout_url: None,
+                compiled: Vec::new(),
+            }),
+            oidc: None,
+            file: PathBuf::new(),
+        }
+    }
+}
+
 impl CasService {
     /// The compiled service patterns.
     pub fn compiled_patterns(&self) -> &[regex::Regex] {

@@ -1,0 +1,164 @@
+//! `sesame demo` end to end: the real binary, its sample school and codes,
+//! a pupil account created with a printed code, and the demonstration
+//! télé-service logging in through CAS over HTTP.
+
+use crate::support::{TestEnv, TestServer, csrf_of, free_port};
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, Instant};
+
+struct Demo(std::process::Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
+    let env = TestEnv::new();
+    let port = free_port();
+    let mut child = env
+        .command()
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
+        .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn sesame demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let _demo = Demo(child);
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            let done = line.starts_with("Arrêt");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .expect("demo output");
+    let out = lines.join("\n");
+    assert!(
+        out.contains(&format!("http://127.0.0.1:{port}/demo/")),
+        "{out}"
+    );
+    let code = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("Camille MARTIN"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("Camille's pupil code")
+        .to_owned();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = TestServer::browser();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+        != 200
+    {
+        assert!(Instant::now() < deadline, "the demo never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A pupil account, with the code the demo printed.
+    let html = c
+        .get(format!("{base}/premiere-visite/eleve"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let r = c
+        .post(format!("{base}/premiere-visite/eleve"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("prenom", "Camille"),
+            ("naissance", "16/06/2013"),
+            ("code", &code),
+            ("identifiant", "camille.martin"),
+            ("password", "Kq7mWz4p"),
+            ("password2", "Kq7mWz4p"),
+            ("email", "camille@example.org"),
+            ("email2", "camille@example.org"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+
+    // The demo service sends the browser to CAS…
+    let html = c
+        .get(format!("{base}/demo/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let login = html
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap_or_default())
+        .find(|h| h.starts_with("/cas/login"))
+        .expect("a CAS login link")
+        .replace("&amp;", "&");
+    let r = c.get(format!("{base}{login}")).send().await.expect("get");
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let service = to.split_once("service=").expect("service").1.to_owned();
+    let html = c
+        .get(format!("{base}/connexion?profil=eleve&service={service}"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let service = url::form_urlencoded::parse(format!("s={service}").as_bytes())
+        .next()
+        .expect("service")
+        .1
+        .into_owned();
+    let r = c
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", "camille.martin"),
+            ("password", "Kq7mWz4p"),
+            ("service", &service),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let back = r.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(
+        back.starts_with(&format!("{base}/demo/?ticket=ST-")),
+        "{back}"
+    );
+    // …and shows what its validation received.
+    let page = c
+        .get(&back)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Connecté : camille.martin"), "{page}");
+    assert!(
+        page.contains("cas:authenticationSuccess") && page.contains("0999001W"),
+        "{page}"
+    );
+}
