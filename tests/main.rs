@@ -9,6 +9,7 @@ mod support;
 mod account;
 mod browser;
 mod cas;
+mod cas_interop;
 mod cli;
 mod codes;
 mod config;
