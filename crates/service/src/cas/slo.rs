@@ -25,6 +25,9 @@ fn key(sid: &str) -> String {
 
 /// Seconds one logout request may take.
 pub const TIMEOUT_SECS: u64 = 5;
+/// Tickets remembered per session (the newest): a session that keeps
+/// opening services does not grow without bound.
+pub const MAX_REMEMBERED: usize = 50;
 
 /// Remembers that a session gave a ticket to a service.
 pub async fn remember(
@@ -46,6 +49,9 @@ pub async fn remember(
         service_id: service_id.to_owned(),
         ticket: ticket.to_owned(),
     });
+    if issued.len() > MAX_REMEMBERED {
+        issued.drain(..issued.len() - MAX_REMEMBERED);
+    }
     let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600);
     app.store
         .put(
