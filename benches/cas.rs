@@ -105,6 +105,7 @@ async fn run(label: &str, redis: Option<&str>) {
             auth_time: now.unix_timestamp(),
             from_new_login: false,
             expires_at: 0,
+            proxies: Vec::new(),
         },
     )
     .await
@@ -213,6 +214,7 @@ async fn run(label: &str, redis: Option<&str>) {
             auth_time: now.unix_timestamp(),
             from_new_login: false,
             expires_at: 0,
+            proxies: Vec::new(),
         };
         tickets.push(cas::issue_service_ticket(&app, st).await.expect("ticket"));
     }

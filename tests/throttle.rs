@@ -16,6 +16,16 @@ pub(crate) async fn pupil_account(
     clock: Arc<FixedClock>,
     ip_limit: i64,
 ) -> TestServer {
+    pupil_account_with(env, clock, ip_limit, |_| {}).await
+}
+
+/// Like [`pupil_account`], with another configuration change.
+pub(crate) async fn pupil_account_with(
+    env: &TestEnv,
+    clock: Arc<FixedClock>,
+    ip_limit: i64,
+    tweak: impl FnOnce(&mut sesame_service::Config),
+) -> TestServer {
     env.import_samples();
     let out = env
         .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
@@ -28,6 +38,7 @@ pub(crate) async fn pupil_account(
         .to_owned();
     let s = TestServer::spawn_with_clock(env, clock, |c| {
         c.throttle.ip_failures_per_minute = ip_limit;
+        tweak(c);
     })
     .await;
     let url = format!("{}/premiere-visite/eleve", s.url);

@@ -21,9 +21,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cas/logout", get(logout))
         .route("/cas/validate", get(validate_v1))
         .route("/cas/serviceValidate", get(service_validate))
-        .route("/cas/proxyValidate", get(service_validate))
+        .route("/cas/proxyValidate", get(proxy_validate))
         .route("/cas/p3/serviceValidate", get(p3_service_validate))
-        .route("/cas/p3/proxyValidate", get(p3_service_validate))
+        .route("/cas/p3/proxyValidate", get(p3_proxy_validate))
+        .route("/cas/proxy", get(proxy))
 }
 
 /// Where a login started by a service goes back to, carried through the
@@ -132,6 +133,7 @@ pub(crate) async fn redirect_with_ticket(
         auth_time: s.auth_time,
         from_new_login,
         expires_at: 0,
+        proxies: Vec::new(),
     };
     let ticket = cas::issue_service_ticket(app, st)
         .await
@@ -252,7 +254,12 @@ enum Shape {
     V3,
 }
 
-async fn run_validation(app: &AppState, raw: Option<&str>, shape: Shape) -> Response {
+async fn run_validation(
+    app: &AppState,
+    raw: Option<&str>,
+    shape: Shape,
+    proxy_endpoint: bool,
+) -> Response {
     let parsed = params(raw, &["ticket", "service", "renew", "format", "pgtUrl"]);
     let format = parsed
         .as_deref()
@@ -275,6 +282,10 @@ async fn run_validation(app: &AppState, raw: Option<&str>, shape: Shape) -> Resp
                 ticket: param(p, "ticket").map_or("", String::as_str),
                 service: param(p, "service").map_or("", String::as_str),
                 renew: flag(param(p, "renew")),
+                pgt_url: param(p, "pgtUrl")
+                    .map(String::as_str)
+                    .filter(|u| !u.is_empty()),
+                proxy_endpoint,
             };
             cas::validate(app, req).await
         }
@@ -300,13 +311,60 @@ async fn run_validation(app: &AppState, raw: Option<&str>, shape: Shape) -> Resp
 }
 
 async fn validate_v1(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    run_validation(&app, raw.as_deref(), Shape::V1).await
+    run_validation(&app, raw.as_deref(), Shape::V1, false).await
 }
 
 async fn service_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    run_validation(&app, raw.as_deref(), Shape::V2).await
+    run_validation(&app, raw.as_deref(), Shape::V2, false).await
+}
+
+async fn proxy_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    run_validation(&app, raw.as_deref(), Shape::V2, true).await
 }
 
 async fn p3_service_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    run_validation(&app, raw.as_deref(), Shape::V3).await
+    run_validation(&app, raw.as_deref(), Shape::V3, false).await
+}
+
+async fn p3_proxy_validate(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    run_validation(&app, raw.as_deref(), Shape::V3, true).await
+}
+
+/// `/cas/proxy?pgt=…&targetService=…`: a proxy ticket.
+async fn proxy(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let parsed = params(raw.as_deref(), &["pgt", "targetService", "format"]);
+    let json = parsed
+        .as_deref()
+        .and_then(|p| param(p, "format"))
+        .is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    let outcome = match &parsed {
+        None => Err(validate::Failure {
+            code: validate::FailureCode::InvalidRequest,
+            description: "Un paramètre est répété.",
+        }),
+        Some(p) => {
+            cas::proxy(
+                &app,
+                param(p, "pgt").map_or("", String::as_str),
+                param(p, "targetService").map_or("", String::as_str),
+            )
+            .await
+        }
+    };
+    let kind = if json {
+        "application/json"
+    } else {
+        "application/xml; charset=utf-8"
+    };
+    let status = if parsed.is_none() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, kind)],
+        response::proxy(&outcome, json),
+    )
+        .into_response()
 }

@@ -17,7 +17,7 @@ pub mod validate;
 
 pub use registry::find_service;
 pub use tickets::{ServiceTicket, issue_service_ticket, well_formed};
-pub use validate::{Failure, FailureCode, Success, validate};
+pub use validate::{Failure, FailureCode, Success, proxy, validate};
 
 /// Adds `ticket` to a service URL (`?ticket=` or `&ticket=`).
 pub fn with_ticket(service: &str, ticket: &str) -> String {

@@ -90,6 +90,16 @@ fn write_xml(
                 }
                 end(w, "cas:attributes")?;
             }
+            if let Some(iou) = &s.pgt_iou {
+                element(w, "cas:proxyGrantingTicket", iou)?;
+            }
+            if !s.proxies.is_empty() {
+                start(w, "cas:proxies", &[])?;
+                for p in &s.proxies {
+                    element(w, "cas:proxy", p)?;
+                }
+                end(w, "cas:proxies")?;
+            }
             end(w, "cas:authenticationSuccess")?;
         }
         Err(f) => {
@@ -99,6 +109,47 @@ fn write_xml(
         }
     }
     end(w, "cas:serviceResponse")
+}
+
+/// The `/proxy` answer, XML or JSON.
+pub fn proxy(outcome: &Result<String, Failure>, as_json: bool) -> String {
+    if as_json {
+        let v = match outcome {
+            Ok(pt) => {
+                serde_json::json!({ "serviceResponse": { "proxySuccess": { "proxyTicket": pt } } })
+            }
+            Err(f) => serde_json::json!({
+                "serviceResponse": { "proxyFailure": { "code": f.code.as_str(), "description": f.description } }
+            }),
+        };
+        return v.to_string();
+    }
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written = (|| -> std::io::Result<()> {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        start(
+            &mut w,
+            "cas:serviceResponse",
+            &[("xmlns:cas", "http://www.yale.edu/tp/cas")],
+        )?;
+        match outcome {
+            Ok(pt) => {
+                start(&mut w, "cas:proxySuccess", &[])?;
+                element(&mut w, "cas:proxyTicket", pt)?;
+                end(&mut w, "cas:proxySuccess")?;
+            }
+            Err(f) => {
+                start(&mut w, "cas:proxyFailure", &[("code", f.code.as_str())])?;
+                w.write_event(Event::Text(BytesText::new(f.description)))?;
+                end(&mut w, "cas:proxyFailure")?;
+            }
+        }
+        end(&mut w, "cas:serviceResponse")
+    })();
+    match written {
+        Ok(()) => String::from_utf8(w.into_inner()).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 /// CAS 2.0 / 3.0 XML; attributes only for the `/p3/` endpoints.
@@ -123,6 +174,12 @@ pub fn json(outcome: &Result<Success, Failure>, attributes: bool) -> String {
                     .map(|(k, v)| (k, json!(v)))
                     .collect();
                 success.insert("attributes".into(), Value::Object(attrs));
+            }
+            if let Some(iou) = &s.pgt_iou {
+                success.insert("proxyGrantingTicket".into(), Value::String(iou.clone()));
+            }
+            if !s.proxies.is_empty() {
+                success.insert("proxies".into(), json!(s.proxies));
             }
             json!({ "serviceResponse": { "authenticationSuccess": success } })
         }
@@ -185,6 +242,8 @@ mod tests {
             auth_time: 0,
             from_new_login: true,
             attributes: vec![("sn><evil".into(), vec![value.into()])],
+            pgt_iou: None,
+            proxies: vec!["https://p.example/cb?a=1&b=<2>".into()],
         };
         let x = xml(&Ok(s.clone()), true);
         let t = texts(&x);

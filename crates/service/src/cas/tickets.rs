@@ -28,6 +28,23 @@ pub struct ServiceTicket {
     pub from_new_login: bool,
     /// Expiry, unix seconds of the application clock.
     pub expires_at: i64,
+    /// For a proxy ticket: the proxies it went through, the nearest first.
+    #[serde(default)]
+    pub proxies: Vec<String>,
+}
+
+/// A proxy-granting ticket: a service allowed to proxy may obtain proxy
+/// tickets for other registered services in the user's name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProxyGrantingTicket {
+    /// The account.
+    pub account_id: i32,
+    /// The profile chosen at login.
+    pub profile: String,
+    /// Login time, unix seconds.
+    pub auth_time: i64,
+    /// The proxy chain, the holder's callback first.
+    pub proxies: Vec<String>,
 }
 
 fn key(app: &App, ticket: &str) -> String {
@@ -44,15 +61,61 @@ pub fn well_formed(ticket: &str, prefixes: &[&str]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// Issues a service ticket.
-pub async fn issue_service_ticket(
-    app: &App,
-    mut st: ServiceTicket,
-) -> Result<String, EphemeralError> {
+fn random_ticket(prefix: &str) -> String {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let ticket = format!("ST-{hex}");
+    format!("{prefix}{hex}")
+}
+
+/// Issues a service ticket.
+pub async fn issue_service_ticket(app: &App, st: ServiceTicket) -> Result<String, EphemeralError> {
+    issue_ticket(app, "ST-", st).await
+}
+
+fn pgt_key(app: &App, pgt: &str) -> String {
+    format!("cas:pgt:{}", app.keys.token_hmac(pgt))
+}
+
+/// Stores a proxy-granting ticket; returns (PGT, PGTIOU).
+pub async fn issue_pgt(
+    app: &App,
+    pgt: &ProxyGrantingTicket,
+) -> Result<(String, String), EphemeralError> {
+    let id = random_ticket("PGT-");
+    let iou = random_ticket("PGTIOU-");
+    let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600);
+    app.store
+        .put(
+            &pgt_key(app, &id),
+            &serde_json::to_vec(pgt).unwrap_or_default(),
+            ttl,
+        )
+        .await?;
+    Ok((id, iou))
+}
+
+/// A proxy-granting ticket, if it exists (it is not consumed).
+pub async fn find_pgt(app: &App, pgt: &str) -> Result<Option<ProxyGrantingTicket>, EphemeralError> {
+    Ok(app
+        .store
+        .get(&pgt_key(app, pgt))
+        .await?
+        .and_then(|v| serde_json::from_slice(&v).ok()))
+}
+
+/// Forgets a proxy-granting ticket (its callback failed).
+pub async fn drop_pgt(app: &App, pgt: &str) -> Result<(), EphemeralError> {
+    app.store.delete(&pgt_key(app, pgt)).await
+}
+
+/// Issues a ticket with a prefix (`ST-` or `PT-`).
+pub async fn issue_ticket(
+    app: &App,
+    prefix: &str,
+    mut st: ServiceTicket,
+) -> Result<String, EphemeralError> {
+    let ticket = random_ticket(prefix);
     let ttl = app.config.cas.service_ticket_seconds;
     st.expires_at = app.clock.now().unix_timestamp() + i64::try_from(ttl).unwrap_or(10);
     let value = serde_json::to_vec(&st).unwrap_or_default();

@@ -2,7 +2,10 @@
 //! their `/p3/` forms. The outcome is protocol-neutral; the web crate
 //! writes it as CAS 1.0 text, XML or JSON.
 
-use super::tickets::{take, well_formed};
+use super::tickets::{
+    ProxyGrantingTicket, ServiceTicket, drop_pgt, find_pgt, issue_pgt, issue_ticket, take,
+    well_formed,
+};
 use crate::app::App;
 use sesame_store::accounts;
 
@@ -15,6 +18,8 @@ pub enum FailureCode {
     InvalidTicketSpec,
     /// The service may not obtain proxy tickets.
     UnauthorizedServiceProxy,
+    /// `/proxy`: the target service is not registered.
+    UnauthorizedService,
     /// The proxy callback failed.
     InvalidProxyCallback,
     /// Unknown, used, expired, or not from a new login when `renew` was asked.
@@ -32,6 +37,7 @@ impl FailureCode {
             Self::InvalidRequest => "INVALID_REQUEST",
             Self::InvalidTicketSpec => "INVALID_TICKET_SPEC",
             Self::UnauthorizedServiceProxy => "UNAUTHORIZED_SERVICE_PROXY",
+            Self::UnauthorizedService => "UNAUTHORIZED_SERVICE",
             Self::InvalidProxyCallback => "INVALID_PROXY_CALLBACK",
             Self::InvalidTicket => "INVALID_TICKET",
             Self::InvalidService => "INVALID_SERVICE",
@@ -64,6 +70,10 @@ pub struct Success {
     pub from_new_login: bool,
     /// Released attributes, (name, values).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// The PGTIOU, when a proxy callback was asked for and succeeded.
+    pub pgt_iou: Option<String>,
+    /// For a proxy ticket: the proxies it went through, the nearest first.
+    pub proxies: Vec<String>,
 }
 
 /// What the service sent.
@@ -75,6 +85,10 @@ pub struct Request<'a> {
     pub service: &'a str,
     /// `renew=true`.
     pub renew: bool,
+    /// `pgtUrl`, the proxy callback.
+    pub pgt_url: Option<&'a str>,
+    /// `/proxyValidate` (accepts proxy tickets) rather than `/serviceValidate`.
+    pub proxy_endpoint: bool,
 }
 
 /// Validates a service ticket for a service.
@@ -85,7 +99,12 @@ pub async fn validate(app: &App, req: Request<'_>) -> Result<Success, Failure> {
             "Les paramètres ticket et service sont obligatoires.",
         ));
     }
-    if !well_formed(req.ticket, &["ST-"]) {
+    let prefixes: &[&str] = if req.proxy_endpoint {
+        &["ST-", "PT-"]
+    } else {
+        &["ST-"]
+    };
+    if !well_formed(req.ticket, prefixes) {
         return Err(fail(
             FailureCode::InvalidTicketSpec,
             "Ce ticket n'est pas un ticket de service valable.",
@@ -136,10 +155,123 @@ pub async fn validate(app: &App, req: Request<'_>) -> Result<Success, Failure> {
     let attributes = super::attributes::release(app, service, &account, &st.profile)
         .await
         .map_err(|e| internal(&e))?;
+    let proxy_allowed = service.cas.as_ref().is_some_and(|c| c.proxy_allowed);
+    let pgt_iou = match req.pgt_url {
+        // A service that may not proxy gets no PGT, whatever it asks.
+        Some(url) if proxy_allowed => Some(proxy_callback(app, url, &st).await?),
+        _ => None,
+    };
     Ok(Success {
         user: account.identifiant_display,
         auth_time: st.auth_time,
         from_new_login: st.from_new_login,
         attributes,
+        pgt_iou,
+        proxies: st.proxies,
     })
+}
+
+/// Whether a proxy callback URL may be called: https, or loopback http
+/// when `cas.allow_http_callbacks_on_loopback` is set.
+fn callback_allowed(app: &App, url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => {
+            url.host_str().is_some() && url.username().is_empty() && url.password().is_none()
+        }
+        "http" => {
+            app.config.cas.allow_http_callbacks_on_loopback
+                && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+        }
+        _ => false,
+    }
+}
+
+/// CAS §2.5.4: issues a PGT and hands it to the callback with its IOU; the
+/// callback must answer 200 (certificates verified, redirects not followed),
+/// else no PGT exists and validation fails.
+async fn proxy_callback(app: &App, pgt_url: &str, st: &ServiceTicket) -> Result<String, Failure> {
+    let bad = |why: &'static str| fail(FailureCode::InvalidProxyCallback, why);
+    let Ok(url) = url::Url::parse(pgt_url) else {
+        return Err(bad("L'adresse de rappel du proxy n'est pas valable."));
+    };
+    if !callback_allowed(app, &url) {
+        return Err(bad("L'adresse de rappel du proxy doit être en https."));
+    }
+    let mut proxies = vec![pgt_url.to_owned()];
+    proxies.extend(st.proxies.iter().cloned());
+    let pgt = ProxyGrantingTicket {
+        account_id: st.account_id,
+        profile: st.profile.clone(),
+        auth_time: st.auth_time,
+        proxies,
+    };
+    let (id, iou) = issue_pgt(app, &pgt)
+        .await
+        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
+    let mut call = url.clone();
+    call.query_pairs_mut()
+        .append_pair("pgtId", &id)
+        .append_pair("pgtIou", &iou);
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(super::slo::TIMEOUT_SECS))
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let ok = match client {
+        Ok(c) => c
+            .get(call)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == reqwest::StatusCode::OK),
+        Err(_) => false,
+    };
+    if !ok {
+        let _ = drop_pgt(app, &id).await;
+        tracing::warn!("proxy callback failed: no proxy-granting ticket");
+        return Err(bad("Le rappel du proxy a échoué."));
+    }
+    Ok(iou)
+}
+
+/// `/proxy`: a proxy ticket for `target` from a proxy-granting ticket.
+pub async fn proxy(app: &App, pgt: &str, target: &str) -> Result<String, Failure> {
+    if pgt.is_empty() || target.is_empty() {
+        return Err(fail(
+            FailureCode::InvalidRequest,
+            "Les paramètres pgt et targetService sont obligatoires.",
+        ));
+    }
+    if !well_formed(pgt, &["PGT-"]) {
+        return Err(fail(
+            FailureCode::InvalidTicketSpec,
+            "Ce ticket n'est pas un ticket d'octroi de proxy.",
+        ));
+    }
+    let Some(def) = super::find_service(app, target) else {
+        return Err(fail(
+            FailureCode::UnauthorizedService,
+            "Ce service cible n'est pas enregistré.",
+        ));
+    };
+    let found = find_pgt(app, pgt)
+        .await
+        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
+    let Some(g) = found else {
+        return Err(fail(
+            FailureCode::InvalidTicket,
+            "Ticket d'octroi de proxy inconnu ou expiré.",
+        ));
+    };
+    let st = ServiceTicket {
+        service: target.to_owned(),
+        service_id: def.id.clone(),
+        account_id: g.account_id,
+        profile: g.profile,
+        auth_time: g.auth_time,
+        from_new_login: false,
+        expires_at: 0,
+        proxies: g.proxies,
+    };
+    issue_ticket(app, "PT-", st)
+        .await
+        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))
 }

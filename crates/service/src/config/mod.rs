@@ -302,6 +302,7 @@ impl Default for Config {
             },
             cas: CasConfig {
                 service_ticket_seconds: 10,
+                allow_http_callbacks_on_loopback: false,
             },
             secrets: Secrets::default(),
             services: Vec::new(),

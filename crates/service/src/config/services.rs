@@ -14,6 +14,10 @@ use url::Url;
 pub struct CasConfig {
     /// Seconds a service ticket may wait for its validation (Apereo: 10).
     pub service_ticket_seconds: u64,
+    /// Accept `http://127.0.0.1…` / `http://localhost…` proxy callbacks
+    /// (`pgtUrl`). For tests and local development only: a proxy callback
+    /// is otherwise https with a valid certificate.
+    pub allow_http_callbacks_on_loopback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
