@@ -155,7 +155,12 @@ fn parse_xml(xml: &str) -> Vec<(String, String)> {
             .read_event()
             .unwrap_or_else(|e| panic!("malformed XML ({e}): {xml}"))
         {
-            Event::Start(e) => {
+            ev @ (Event::Start(_) | Event::Empty(_)) => {
+                let (e, empty) = match ev {
+                    Event::Start(e) => (e, false),
+                    Event::Empty(e) => (e, true),
+                    _ => unreachable!("matched above"),
+                };
                 flush(&stack, &mut text, &mut out);
                 let name: String = AsRef::<str>::as_ref(&e.name()).to_owned();
                 for a in e.attributes() {
@@ -167,7 +172,9 @@ fn parse_xml(xml: &str) -> Vec<(String, String)> {
                             .into_owned(),
                     ));
                 }
-                stack.push(name);
+                if !empty {
+                    stack.push(name);
+                }
             }
             Event::Text(t) => text.push_str(&t.into_inner()),
             Event::GeneralRef(e) => text.push_str(match e.into_inner().as_ref() {
@@ -857,4 +864,49 @@ async fn plain_http_callbacks_are_refused_by_default() {
         Some("INVALID_PROXY_CALLBACK")
     );
     assert!(calls.lock().expect("lock").is_empty());
+}
+
+// CAS 3.0 §4.2: SAML 1.1 validation.
+#[tokio::test(flavor = "multi_thread")]
+async fn saml_validate_answers_a_saml_response_once() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    let t = login_for(&s, &c, ENT, "").await;
+    let soap = |ticket: &str| {
+        format!(
+            "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Header/><SOAP-ENV:Body><samlp:Request xmlns:samlp=\"urn:oasis:names:tc:SAML:1.0:protocol\" MajorVersion=\"1\" MinorVersion=\"1\" RequestID=\"_1\" IssueInstant=\"2026-11-29T10:00:00Z\"><samlp:AssertionArtifact>{ticket}</samlp:AssertionArtifact></samlp:Request></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+        )
+    };
+    let post = |body: String| {
+        let c = c.clone();
+        let url = format!("{}/cas/samlValidate?TARGET={}", s.url, enc(ENT));
+        async move {
+            c.post(url)
+                .header("content-type", "text/xml")
+                .body(body)
+                .send()
+                .await
+                .expect("post")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let x = parse_xml(&post(soap(&t)).await);
+    assert_eq!(value(&x, "StatusCode@Value"), Some("samlp:Success"));
+    assert_eq!(value(&x, "NameIdentifier"), Some("camille.martin"));
+    assert_eq!(value(&x, "Audience"), Some(ENT));
+    assert!(
+        x.iter()
+            .any(|(k, v)| k == "Attribute@AttributeName" && v == "sn")
+    );
+    let x = parse_xml(&post(soap(&t)).await);
+    assert_eq!(
+        value(&x, "StatusCode@Value"),
+        Some("samlp:Responder"),
+        "single use"
+    );
+    let x = parse_xml(&post("<not xml".into()).await);
+    assert_eq!(value(&x, "StatusCode@Value"), Some("samlp:Responder"));
+    assert!(value(&x, "StatusMessage").is_some_and(|m| m.starts_with("INVALID_REQUEST")));
 }

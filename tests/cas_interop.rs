@@ -112,6 +112,24 @@ async fn python_cas_logs_in_validates_and_reads_single_logout() {
         serde_json::from_str(&verify(ticket.clone()).await.expect("join")).expect("JSON");
     assert!(again["user"].is_null(), "a ticket is single use: {again}");
 
+    // SAML 1.1 validation, with python-cas's own SAML client.
+    let r = c.get(&login_url).send().await.expect("get");
+    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let t2 = location
+        .split("ticket=")
+        .nth(1)
+        .expect("SSO ticket")
+        .to_owned();
+    let saml = tokio::task::spawn_blocking({
+        let server = server.clone();
+        move || python(&["saml-verify", &server, SERVICE, &t2], None)
+    })
+    .await
+    .expect("join");
+    let v: serde_json::Value = serde_json::from_str(&saml).expect("JSON");
+    assert_eq!(v["user"], "camille.martin", "{v}");
+    assert_eq!(v["attributes"]["sn"], "MARTIN", "{v}");
+
     let request =
         sesame_service::cas::slo::logout_request(&ticket, time::OffsetDateTime::now_utc());
     let slos = tokio::task::spawn_blocking({

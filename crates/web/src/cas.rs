@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cas/p3/serviceValidate", get(p3_service_validate))
         .route("/cas/p3/proxyValidate", get(p3_proxy_validate))
         .route("/cas/proxy", get(proxy))
+        .route("/cas/samlValidate", axum::routing::post(saml_validate))
 }
 
 /// Where a login started by a service goes back to, carried through the
@@ -367,4 +368,43 @@ async fn proxy(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Response
         response::proxy(&outcome, json),
     )
         .into_response()
+}
+
+/// `POST /cas/samlValidate?TARGET=…` with a SOAP body (SAML 1.1).
+async fn saml_validate(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let parsed = params(raw.as_deref(), &["TARGET"]);
+    let target = parsed
+        .as_deref()
+        .and_then(|p| param(p, "TARGET"))
+        .cloned()
+        .unwrap_or_default();
+    let outcome = match (&parsed, cas::saml::artifact(&body)) {
+        (None, _) | (_, None) => Err(validate::Failure {
+            code: validate::FailureCode::InvalidRequest,
+            description: "Requête SAML ou paramètre TARGET invalide.",
+        }),
+        (Some(_), Some(ticket)) => {
+            let req = validate::Request {
+                ticket: &ticket,
+                service: &target,
+                renew: false,
+                pgt_url: None,
+                proxy_endpoint: false,
+            };
+            cas::validate(&app, req).await
+        }
+    };
+    let issuer = app
+        .config
+        .server
+        .public_url
+        .host_str()
+        .unwrap_or("sesame")
+        .to_owned();
+    let xml = cas::saml::response(&outcome, &target, &issuer, app.clock.now());
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
 }

@@ -11,6 +11,7 @@
 pub mod attributes;
 pub mod registry;
 pub mod response;
+pub mod saml;
 pub mod slo;
 pub mod tickets;
 pub mod validate;
