@@ -203,7 +203,7 @@ async fn run(label: &str, redis: Option<&str>) {
 
     // Validations alone: tickets issued in-process beforehand, then only
     // `/cas/p3/serviceValidate` over HTTP (the figure a service sees).
-    let n = (seconds * 6000) as usize;
+    let n = (seconds * 10_000) as usize;
     let mut tickets = Vec::with_capacity(n);
     for _ in 0..n {
         let st = ServiceTicket {
