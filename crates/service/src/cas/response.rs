@@ -256,4 +256,117 @@ mod tests {
         let j: serde_json::Value = serde_json::from_str(&json(&Ok(s), true)).expect("JSON");
         assert_eq!(j["serviceResponse"]["authenticationSuccess"]["user"], user);
     }
+
+    fn sample() -> Success {
+        Success {
+            user: "camille.martin".into(),
+            auth_time: 1_764_410_400, // 2025-11-29T10:00:00Z
+            from_new_login: true,
+            attributes: vec![
+                ("sn".into(), vec!["MARTIN".into()]),
+                (
+                    "ENTPersonStructRattach".into(),
+                    vec!["0999001W".into(), "0350001L".into()],
+                ),
+            ],
+            pgt_iou: Some("PGTIOU-84678-8a9d2sfa23casd".into()),
+            proxies: vec![
+                "https://proxy2/pgtUrl".into(),
+                "https://proxy1/pgtUrl".into(),
+            ],
+        }
+    }
+
+    // Snapshots of the shapes of the CAS 3.0 specification's examples
+    // (§2.5.2, §2.6.2, appendix A for JSON).
+    #[test]
+    fn the_p3_success_has_the_shape_of_the_specification_example() {
+        let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
+<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">
+  <cas:authenticationSuccess>
+    <cas:user>camille.martin</cas:user>
+    <cas:attributes>
+      <cas:authenticationDate>2025-11-29T10:00:00Z</cas:authenticationDate>
+      <cas:isFromNewLogin>true</cas:isFromNewLogin>
+      <cas:longTermAuthenticationRequestTokenUsed>false</cas:longTermAuthenticationRequestTokenUsed>
+      <cas:sn>MARTIN</cas:sn>
+      <cas:ENTPersonStructRattach>0999001W</cas:ENTPersonStructRattach>
+      <cas:ENTPersonStructRattach>0350001L</cas:ENTPersonStructRattach>
+    </cas:attributes>
+    <cas:proxyGrantingTicket>PGTIOU-84678-8a9d2sfa23casd</cas:proxyGrantingTicket>
+    <cas:proxies>
+      <cas:proxy>https://proxy2/pgtUrl</cas:proxy>
+      <cas:proxy>https://proxy1/pgtUrl</cas:proxy>
+    </cas:proxies>
+  </cas:authenticationSuccess>
+</cas:serviceResponse>"#;
+        assert_eq!(xml(&Ok(sample()), true), expected);
+    }
+
+    #[test]
+    fn the_failure_and_the_v2_success_have_the_specification_shapes() {
+        let failure = Err(Failure {
+            code: super::super::FailureCode::InvalidTicket,
+            description: "Ticket inconnu, déjà utilisé ou expiré.",
+        });
+        assert_eq!(
+            xml(&failure, true),
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">
+  <cas:authenticationFailure code="INVALID_TICKET">Ticket inconnu, déjà utilisé ou expiré.</cas:authenticationFailure>
+</cas:serviceResponse>"#
+        );
+        let mut v2 = sample();
+        v2.pgt_iou = None;
+        v2.proxies.clear();
+        assert_eq!(
+            xml(&Ok(v2), false),
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">
+  <cas:authenticationSuccess>
+    <cas:user>camille.martin</cas:user>
+  </cas:authenticationSuccess>
+</cas:serviceResponse>"#
+        );
+        assert_eq!(text_v1(&failure), "no\n\n");
+        assert_eq!(text_v1(&Ok(sample())), "yes\ncamille.martin\n");
+    }
+
+    #[test]
+    fn the_json_forms_have_the_specification_shapes() {
+        let v: serde_json::Value = serde_json::from_str(&json(&Ok(sample()), true)).expect("JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({"serviceResponse": {"authenticationSuccess": {
+                "user": "camille.martin",
+                "attributes": {
+                    "authenticationDate": ["2025-11-29T10:00:00Z"],
+                    "isFromNewLogin": ["true"],
+                    "longTermAuthenticationRequestTokenUsed": ["false"],
+                    "sn": ["MARTIN"],
+                    "ENTPersonStructRattach": ["0999001W", "0350001L"]
+                },
+                "proxyGrantingTicket": "PGTIOU-84678-8a9d2sfa23casd",
+                "proxies": ["https://proxy2/pgtUrl", "https://proxy1/pgtUrl"]
+            }}})
+        );
+        let failure = Err(Failure {
+            code: super::super::FailureCode::InvalidTicket,
+            description: "Ticket inconnu, déjà utilisé ou expiré.",
+        });
+        let v: serde_json::Value = serde_json::from_str(&json(&failure, true)).expect("JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({"serviceResponse": {"authenticationFailure": {
+                "code": "INVALID_TICKET", "description": "Ticket inconnu, déjà utilisé ou expiré."
+            }}})
+        );
+        let pt: serde_json::Value =
+            serde_json::from_str(&proxy(&Ok("PT-1856392-b98xZrQN4p90ASrw96c8".into()), true))
+                .expect("JSON");
+        assert_eq!(
+            pt,
+            serde_json::json!({"serviceResponse": {"proxySuccess": {"proxyTicket": "PT-1856392-b98xZrQN4p90ASrw96c8"}}})
+        );
+    }
 }
