@@ -2,7 +2,7 @@
 //! a pupil account created with a printed code, and the demonstration
 //! télé-service logging in through CAS over HTTP.
 
-use crate::support::{TestEnv, TestServer, csrf_of, free_port};
+use crate::support::{TestEnv, TestServer, csrf_of, free_port, pupil_code, sign_up_camille};
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
@@ -49,12 +49,7 @@ async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
         out.contains(&format!("http://127.0.0.1:{port}/demo/")),
         "{out}"
     );
-    let code = lines
-        .iter()
-        .find(|l| l.trim_start().starts_with("Camille MARTIN"))
-        .and_then(|l| l.split_whitespace().last())
-        .expect("Camille's pupil code")
-        .to_owned();
+    let code = pupil_code(&out, "Camille MARTIN");
     let base = format!("http://127.0.0.1:{port}");
     let c = TestServer::browser();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -71,31 +66,7 @@ async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
     }
 
     // A pupil account, with the code the demo printed.
-    let html = c
-        .get(format!("{base}/premiere-visite/eleve"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    let r = c
-        .post(format!("{base}/premiere-visite/eleve"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("prenom", "Camille"),
-            ("naissance", "16/06/2013"),
-            ("code", &code),
-            ("identifiant", "camille.martin"),
-            ("password", "Kq7mWz4p"),
-            ("password2", "Kq7mWz4p"),
-            ("email", "camille@example.org"),
-            ("email2", "camille@example.org"),
-        ])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 200);
+    sign_up_camille(&c, &base, &code, "Kq7mWz4p").await;
 
     // The demo service sends the browser to CAS…
     let html = c

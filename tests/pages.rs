@@ -1,7 +1,7 @@
 //! The public pages through HTTP, as a browser: profile choice, CSRF, pupil
 //! account creation, login with throttling, session, logout.
 
-use crate::support::{TestEnv, TestServer, UAI, csrf_of};
+use crate::support::{TestEnv, TestServer, UAI, csrf_of, pupil_code};
 use reqwest::Client;
 
 async fn page(c: &Client, url: &str) -> (u16, String) {
@@ -26,15 +26,6 @@ fn set_cookies(r: &reqwest::Response) -> Vec<String> {
         .iter()
         .map(|v| v.to_str().expect("ascii").to_owned())
         .collect()
-}
-
-/// The Code Activation Élève printed for a pupil.
-fn pupil_code(stdout: &str, name: &str) -> String {
-    let line = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with(name) && l.contains("né(e) le"))
-        .expect("pupil line");
-    line.split_whitespace().last().expect("code").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

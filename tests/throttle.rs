@@ -3,7 +3,9 @@
 //! unlock mail, the end of the block after 24 hours, and the per-address
 //! limit.
 
-use crate::support::{TestEnv, TestServer, UAI, csrf_of, link_in, outbox};
+use crate::support::{
+    TestEnv, TestServer, UAI, csrf_of, link_in, outbox, pupil_code, sign_up_camille,
+};
 use sesame_domain::FixedClock;
 use std::sync::Arc;
 
@@ -30,47 +32,19 @@ pub(crate) async fn pupil_account_with(
     let out = env
         .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
         .ok();
-    let code = out
-        .lines()
-        .find(|l| l.trim_start().starts_with("Camille MARTIN"))
-        .and_then(|l| l.split_whitespace().last())
-        .expect("Camille's pupil code")
-        .to_owned();
+    let code = pupil_code(&out, "Camille MARTIN");
     let s = TestServer::spawn_with_clock(env, clock, |c| {
         c.throttle.ip_failures_per_minute = ip_limit;
         tweak(c);
     })
     .await;
-    let url = format!("{}/premiere-visite/eleve", s.url);
-    let html = s
-        .get("/premiere-visite/eleve")
-        .await
-        .text()
-        .await
-        .expect("body");
-    let r = s
-        .client
-        .post(&url)
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("prenom", "Camille"),
-            ("naissance", "16/06/2013"),
-            ("code", &code),
-            ("identifiant", "camille.martin"),
-            ("password", PASSWORD),
-            ("password2", PASSWORD),
-            ("email", "camille@example.org"),
-            ("email2", "camille@example.org"),
-        ])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 200);
+    sign_up_camille(&s.client, &s.url, &code, PASSWORD).await;
     s
 }
 
-/// One login attempt; answers the status (303 = logged in).
-async fn attempt(s: &TestServer, id: &str, pw: &str) -> u16 {
+/// One login attempt from a new browser, optionally through a proxy that
+/// forwards for `client`; answers the response.
+async fn post_login(s: &TestServer, id: &str, pw: &str, client: Option<&str>) -> reqwest::Response {
     let c = TestServer::browser();
     let html = c
         .get(format!("{}/connexion?profil=eleve", s.url))
@@ -80,17 +54,24 @@ async fn attempt(s: &TestServer, id: &str, pw: &str) -> u16 {
         .text()
         .await
         .expect("body");
-    let r = c
-        .post(format!("{}/connexion", s.url))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", id),
-            ("password", pw),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let mut req = c.post(format!("{}/connexion", s.url));
+    if let Some(client) = client {
+        req = req.header("x-forwarded-for", format!("6.6.6.6, {client}"));
+    }
+    req.form(&[
+        ("csrf", csrf_of(&html).as_str()),
+        ("profil", "eleve"),
+        ("identifiant", id),
+        ("password", pw),
+    ])
+    .send()
+    .await
+    .expect("post")
+}
+
+/// One login attempt; answers the status (303 = logged in).
+async fn attempt(s: &TestServer, id: &str, pw: &str) -> u16 {
+    let r = post_login(s, id, pw, None).await;
     let status = r.status().as_u16();
     if status == 200 {
         let body = r.text().await.expect("body");
@@ -222,26 +203,7 @@ async fn one_address_spraying_identifiants_gets_429_with_retry_after() {
     for id in ["alice.a", "bruno.b", "chloe.c"] {
         assert_eq!(attempt(&s, id, "Mauvais123").await, 200);
     }
-    let c = TestServer::browser();
-    let html = c
-        .get(format!("{}/connexion?profil=eleve", s.url))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    let r = c
-        .post(format!("{}/connexion", s.url))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let r = post_login(&s, "camille.martin", PASSWORD, None).await;
     assert_eq!(r.status(), 429);
     assert_eq!(
         r.headers()
@@ -260,26 +222,8 @@ async fn one_address_spraying_identifiants_gets_429_with_retry_after() {
 
 /// A login attempt said to come, through the proxy, from `client`.
 async fn attempt_from(s: &TestServer, client: &str, id: &str) -> u16 {
-    let c = TestServer::browser();
-    let html = c
-        .get(format!("{}/connexion?profil=eleve", s.url))
-        .send()
+    post_login(s, id, "Mauvais123", Some(client))
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    c.post(format!("{}/connexion", s.url))
-        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", id),
-            ("password", "Mauvais123"),
-        ])
-        .send()
-        .await
-        .expect("post")
         .status()
         .as_u16()
 }

@@ -697,3 +697,43 @@ impl MailSink {
         panic!("the mailbox never held {n} mails: {:?}", self.mails().await);
     }
 }
+
+/// The Code Activation Élève `codes generate` printed for a pupil ("Prénom NOM").
+pub fn pupil_code(stdout: &str, name: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(name) && l.contains("né(e) le"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_else(|| panic!("no pupil code for {name} in {stdout}"))
+        .to_owned()
+}
+
+/// Creates Camille MARTIN's pupil account (`camille.martin`, `password`)
+/// through the pupil sign-up page of the server at `base`.
+pub async fn sign_up_camille(c: &reqwest::Client, base: &str, code: &str, password: &str) {
+    let html = c
+        .get(format!("{base}/premiere-visite/eleve"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let r = c
+        .post(format!("{base}/premiere-visite/eleve"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("prenom", "Camille"),
+            ("naissance", "16/06/2013"),
+            ("code", code),
+            ("identifiant", "camille.martin"),
+            ("password", password),
+            ("password2", password),
+            ("email", "camille@example.org"),
+            ("email2", "camille@example.org"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200, "pupil sign-up");
+}

@@ -69,6 +69,20 @@ async fn session_or_redirect(
     }
 }
 
+/// A form of the account pages: its CSRF token checked, then the session
+/// (or where to go instead).
+async fn checked_session(
+    app: &AppState,
+    jar: &CookieJar,
+    token: &str,
+    forced_ok: bool,
+) -> Result<Result<(String, Session), Response>, WebError> {
+    if !csrf::check(app, jar, token).await? {
+        return Ok(Err(csrf_refused(app)?));
+    }
+    session_or_redirect(app, jar, forced_ok).await
+}
+
 async fn account_page(
     app: &AppState,
     jar: CookieJar,
@@ -170,10 +184,7 @@ async fn change_password(
     jar: CookieJar,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
-        return csrf_refused(&app);
-    }
-    let (token, s) = match session_or_redirect(&app, &jar, false).await? {
+    let (token, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -204,10 +215,7 @@ async fn change_email(
     jar: CookieJar,
     Form(f): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
-        return csrf_refused(&app);
-    }
-    let (_, s) = match session_or_redirect(&app, &jar, false).await? {
+    let (_, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -240,10 +248,7 @@ async fn attach_child(
     jar: CookieJar,
     Form(f): Form<AttachSubmission>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
-        return csrf_refused(&app);
-    }
-    let (_, s) = match session_or_redirect(&app, &jar, false).await? {
+    let (_, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -304,10 +309,7 @@ async fn new_password(
     jar: CookieJar,
     Form(f): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
-        return csrf_refused(&app);
-    }
-    let (token, s) = match session_or_redirect(&app, &jar, true).await? {
+    let (token, s) = match checked_session(&app, &jar, &f.csrf, true).await? {
         Ok((t, s)) if s.must_change.is_some() => (t, s),
         Ok(_) => return Ok(Redirect::to("/compte").into_response()),
         Err(r) => return Ok(r),
