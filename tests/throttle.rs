@@ -259,3 +259,39 @@ async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
     }
     assert_eq!(attempt_from(&s, "198.51.100.4", "denis.d").await, 429);
 }
+
+// AUTH-12: a hash made with weaker parameters is upgraded at the next login.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_weaker_hash_is_upgraded_in_place_at_login() {
+    let env = TestEnv::new();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let weak = pupil_account_with(&env, clock.clone(), 1000, |c| {
+        c.password.argon2_memory_kib = 8192;
+        c.password.argon2_iterations = 1;
+    })
+    .await;
+    drop(weak);
+    let stored = || async {
+        env.rows("SELECT password_hash FROM accounts").await[0][0]
+            .clone()
+            .unwrap_or_default()
+    };
+    assert!(
+        stored().await.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"),
+        "{}",
+        stored().await
+    );
+    let s = TestServer::spawn_with_clock(&env, clock, |_| {}).await;
+    assert_eq!(attempt(&s, "camille.martin", PASSWORD).await, 303);
+    let hash = stored().await;
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        303,
+        "the new hash verifies"
+    );
+    assert_eq!(stored().await, hash, "and is not rewritten again");
+}

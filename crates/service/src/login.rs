@@ -168,6 +168,17 @@ pub(crate) async fn check_password(
                 }
                 return Ok(Checked::Temporary(a, app.keys.token_hmac(&typed)));
             }
+            if app.hasher.needs_rehash(&a.password_hash) {
+                // The parameters rose since this hash was made: replace it
+                // while the password is at hand.
+                if let Ok(hash) = app.hasher.hash(password).await {
+                    accounts::set_password_hash(app.db.conn(), a.id, &hash).await?;
+                    tracing::info!(
+                        account.id = a.id,
+                        "password hash upgraded to the current argon2id parameters"
+                    );
+                }
+            }
             Ok(Checked::Password(a))
         }
         _ => {

@@ -256,6 +256,21 @@ impl Hasher {
         .map_err(|e| e.to_string())?
     }
 
+    /// Whether a stored hash was made with weaker (or other) parameters
+    /// than the configured ones, or not by argon2id: it is then replaced at
+    /// the next successful login (AUTH-12).
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(h) = PasswordHash::new(phc) else {
+            return true;
+        };
+        let same = Params::try_from(&h).is_ok_and(|p| {
+            p.m_cost() >= self.params.m_cost()
+                && p.t_cost() >= self.params.t_cost()
+                && p.p_cost() == self.params.p_cost()
+        });
+        h.algorithm.as_str() != "argon2id" || !same
+    }
+
     /// Verifies a password against a PHC string; with `None`, verifies
     /// against a dummy hash so that unknown identifiants cost the same time.
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> bool {

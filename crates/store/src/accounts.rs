@@ -393,3 +393,18 @@ pub async fn audit_events(
         .all(db)
         .await
 }
+
+/// Replaces an account's password hash by a stronger one of the same
+/// password (nothing else changes).
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: i32,
+    hash: &str,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(account::Column::PasswordHash, Expr::value(hash.to_owned()))
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
