@@ -513,3 +513,32 @@ async fn a_parent_attaches_another_child_with_its_own_code_and_the_password() {
             .any(|(_, subject, _)| subject.contains("rattaché"))
     );
 }
+
+// REC-06: links in mails come from the configured public URL, never from
+// the Host or X-Forwarded-Host headers of the request.
+#[tokio::test(flavor = "multi_thread")]
+async fn mailed_links_ignore_the_host_of_the_request() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
+    let before = sink.mails().await.len();
+    let c = TestServer::browser();
+    let (_, html) = page(&c, &format!("{}/mot-de-passe-oublie", s.url)).await;
+    let r = c
+        .post(format!("{}/mot-de-passe-oublie", s.url))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .form(&[
+            ("csrf", csrf_of(&html)),
+            ("valeur", "olivier.martin".to_owned()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    let mails = sink.wait(before + 1).await;
+    let text = &mails[before].2;
+    assert!(text.contains("http://localhost/connexion"), "{text}");
+    assert!(!text.contains("evil.example"), "{text}");
+}

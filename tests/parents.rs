@@ -742,3 +742,36 @@ async fn a_code_submitted_three_times_at_once_opens_exactly_one_account() {
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
     assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 1);
 }
+
+// ACT-04: one address failing activations is stopped after 10 per hour.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_address_guessing_codes_is_stopped_after_ten_failures() {
+    let env = TestEnv::new();
+    let codes = martin_family(&env);
+    let good = code_of(&codes, "Olivier MARTIN", "Camille");
+    let s = TestServer::spawn(&env, |_| {}).await;
+    for i in 0..10 {
+        let guess = format!("AAAA-BBBB-CCCC{}", i % 10);
+        let form = Signup {
+            joint: false,
+            rows: vec![["Camille", "16/06/2013", &guess, ""]],
+            identifiant: "devineur",
+            password: "Hirondelle7",
+            email: "x@example.org",
+        };
+        let (status, _) = sign_up(&s, &form).await;
+        assert_eq!(status, 422, "guess {i}");
+    }
+    // The eleventh attempt is refused before any lookup, even with the right code.
+    let form = Signup {
+        joint: false,
+        rows: vec![["Camille", "16/06/2013", &good, ""]],
+        identifiant: "olivier.m",
+        password: "Hirondelle7",
+        email: "olivier.martin@example.org",
+    };
+    let (status, body) = sign_up(&s, &form).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("Trop de tentatives"));
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+}

@@ -295,3 +295,40 @@ async fn a_weaker_hash_is_upgraded_in_place_at_login() {
     );
     assert_eq!(stored().await, hash, "and is not rewritten again");
 }
+
+// AUTH-11: case and space variants share the account and its counter;
+// look-alike letters from other alphabets are another (invalid) name.
+#[tokio::test(flavor = "multi_thread")]
+async fn identifiant_variants_share_one_counter_and_lookalikes_name_nobody() {
+    let env = TestEnv::new();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let s = pupil_account(&env, clock, 1000).await;
+    assert_eq!(
+        attempt(&s, " Camille.MARTIN ", PASSWORD).await,
+        303,
+        "case and spaces do not matter"
+    );
+    for id in [
+        "CAMILLE.MARTIN",
+        " camille.martin",
+        "Camille.Martin ",
+        "camille.MARTIN",
+        "Camille.martin",
+    ] {
+        assert_eq!(attempt(&s, id, "Mauvais123").await, 200);
+    }
+    // Five failures under five spellings: one counter, now delaying.
+    assert_eq!(
+        attempt(&s, "camille.martin", PASSWORD).await,
+        200,
+        "the same counter"
+    );
+    for lookalike in ["ｃamille.martin", "саmille.martin"] {
+        assert_eq!(
+            attempt(&s, lookalike, PASSWORD).await,
+            200,
+            "{lookalike} is no account"
+        );
+    }
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
+}
