@@ -93,7 +93,8 @@ pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralEr
         return Ok(None);
     }
     let k = key(app, token);
-    let Some(bytes) = app.store.get(&k).await? else {
+    // One round trip reads the session and slides its idle expiry.
+    let Some(bytes) = app.store.get_touch(&k, idle(app)).await? else {
         return Ok(None);
     };
     let Ok(s) = serde_json::from_slice::<Session>(&bytes) else {
@@ -106,7 +107,6 @@ pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralEr
         app.store.delete(&k).await?;
         return Ok(None);
     }
-    app.store.put(&k, &bytes, idle(app)).await?;
     Ok(Some(s))
 }
 

@@ -145,6 +145,88 @@ impl EphemeralStore {
         }
     }
 
+    /// Reads the value under `key` and, when there is one, gives it `ttl`
+    /// more to live (`GETEX`): one round trip for a sliding expiry.
+    pub async fn get_touch(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Option<Vec<u8>>, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.get_touch(key, ttl)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                Ok(redis::cmd("GETEX")
+                    .arg(r.key(key))
+                    .arg("PX")
+                    .arg(ttl_ms(ttl))
+                    .query_async(&mut c)
+                    .await?)
+            }
+        }
+    }
+
+    /// Appends `value` to the list under `key`, keeping its newest `cap`
+    /// items, the list expiring `ttl` after this push (one round trip).
+    pub async fn push_capped(
+        &self,
+        key: &str,
+        value: &[u8],
+        cap: usize,
+        ttl: Duration,
+    ) -> Result<(), EphemeralError> {
+        match self {
+            Self::Memory(m) => {
+                m.push_capped(key, value, cap, ttl);
+                Ok(())
+            }
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let keep = i64::try_from(cap).unwrap_or(i64::MAX);
+                let _: () = redis::pipe()
+                    .atomic()
+                    .cmd("RPUSH")
+                    .arg(r.key(key))
+                    .arg(value)
+                    .ignore()
+                    .cmd("LTRIM")
+                    .arg(r.key(key))
+                    .arg(-keep)
+                    .arg(-1)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(r.key(key))
+                    .arg(ttl_ms(ttl))
+                    .ignore()
+                    .query_async(&mut c)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes and returns the list under `key`, oldest first, atomically.
+    pub async fn take_list(&self, key: &str) -> Result<Vec<Vec<u8>>, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.take_list(key)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let (items,): (Vec<Vec<u8>>,) = redis::pipe()
+                    .atomic()
+                    .cmd("LRANGE")
+                    .arg(r.key(key))
+                    .arg(0)
+                    .arg(-1)
+                    .cmd("DEL")
+                    .arg(r.key(key))
+                    .ignore()
+                    .query_async(&mut c)
+                    .await?;
+                Ok(items)
+            }
+        }
+    }
+
     /// Removes and returns the value under `key`, atomically: of several
     /// concurrent callers, one at most gets it.
     pub async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, EphemeralError> {
@@ -253,6 +335,44 @@ impl MemoryStore {
         } else {
             map.get(key).map(|(v, _)| v.clone())
         }
+    }
+
+    fn get_touch(&self, key: &str, ttl: Duration) -> Option<Vec<u8>> {
+        let now = Instant::now();
+        let mut map = self.lock();
+        match map.get_mut(key) {
+            Some((v, deadline)) if *deadline > now => {
+                *deadline = now + ttl;
+                Some(v.clone())
+            }
+            _ => {
+                map.remove(key);
+                None
+            }
+        }
+    }
+
+    /// Lists are kept as a JSON array of byte strings.
+    fn push_capped(&self, key: &str, value: &[u8], cap: usize, ttl: Duration) {
+        let now = Instant::now();
+        let mut map = self.lock();
+        let mut items: Vec<Vec<u8>> = map
+            .get(key)
+            .filter(|(_, d)| *d > now)
+            .and_then(|(v, _)| serde_json::from_slice(v).ok())
+            .unwrap_or_default();
+        items.push(value.to_vec());
+        if items.len() > cap {
+            items.drain(..items.len() - cap);
+        }
+        let encoded = serde_json::to_vec(&items).unwrap_or_default();
+        map.insert(key.to_owned(), (encoded, now + ttl));
+    }
+
+    fn take_list(&self, key: &str) -> Vec<Vec<u8>> {
+        self.get(key, true)
+            .and_then(|v| serde_json::from_slice(&v).ok())
+            .unwrap_or_default()
     }
 
     fn incr(&self, key: &str, ttl: Duration) -> i64 {

@@ -112,3 +112,47 @@ async fn an_unreachable_redis_fails_fast_instead_of_falling_back() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
+    for store in stores() {
+        store
+            .put("sess", b"s", Duration::from_millis(300))
+            .await
+            .expect("put");
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            assert_eq!(
+                store
+                    .get_touch("sess", Duration::from_millis(300))
+                    .await
+                    .expect("get"),
+                Some(b"s".to_vec()),
+                "each read gives it another 300 ms"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            store
+                .get_touch("sess", Duration::from_millis(300))
+                .await
+                .expect("get"),
+            None
+        );
+
+        for i in 0..5u8 {
+            store
+                .push_capped("list", &[b'a' + i], 3, Duration::from_secs(10))
+                .await
+                .expect("push");
+        }
+        assert_eq!(
+            store.take_list("list").await.expect("take"),
+            vec![b"c".to_vec(), b"d".to_vec(), b"e".to_vec()]
+        );
+        assert!(
+            store.take_list("list").await.expect("take").is_empty(),
+            "taken once"
+        );
+    }
+}

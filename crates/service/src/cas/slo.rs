@@ -39,26 +39,14 @@ pub async fn remember(
     if sid.is_empty() {
         return Ok(());
     }
-    let mut issued: Vec<Issued> = app
-        .store
-        .get(&key(sid))
-        .await?
-        .and_then(|v| serde_json::from_slice(&v).ok())
-        .unwrap_or_default();
-    issued.push(Issued {
+    let item = serde_json::to_vec(&Issued {
         service_id: service_id.to_owned(),
         ticket: ticket.to_owned(),
-    });
-    if issued.len() > MAX_REMEMBERED {
-        issued.drain(..issued.len() - MAX_REMEMBERED);
-    }
+    })
+    .unwrap_or_default();
     let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600);
     app.store
-        .put(
-            &key(sid),
-            &serde_json::to_vec(&issued).unwrap_or_default(),
-            ttl,
-        )
+        .push_capped(&key(sid), &item, MAX_REMEMBERED, ttl)
         .await
 }
 
@@ -95,10 +83,11 @@ pub fn single_logout(app: Arc<App>, sid: String) {
         return;
     }
     tokio::spawn(async move {
-        let issued: Vec<Issued> = match app.store.take(&key(&sid)).await {
-            Ok(v) => v
-                .and_then(|v| serde_json::from_slice(&v).ok())
-                .unwrap_or_default(),
+        let issued: Vec<Issued> = match app.store.take_list(&key(&sid)).await {
+            Ok(items) => items
+                .iter()
+                .filter_map(|i| serde_json::from_slice(i).ok())
+                .collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "single logout: the store did not answer");
                 return;
