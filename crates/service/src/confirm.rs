@@ -98,9 +98,11 @@ pub async fn check(app: &App, token: &str) -> Result<LinkState, StoreError> {
 /// Uses a link: the account becomes active. Answers the link's state before
 /// use; `Valid` means the account is now confirmed.
 pub async fn confirm(app: &App, token: &str) -> Result<LinkState, StoreError> {
-    let (state, Some(token_id), Some(account_id)) = state_of(app, token).await? else {
-        return Ok(state_of(app, token).await?.0);
+    let (state, ids) = match state_of(app, token).await? {
+        (state, Some(t), Some(a)) => (state, (t, a)),
+        (state, _, _) => return Ok(state),
     };
+    let (token_id, account_id) = ids;
     let now = app.clock.now();
     let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
     if !tokens::spend(&txn, token_id, now).await?
