@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_initial;
 mod m20261129_000002_account_tokens;
 mod m20261129_000003_token_payload;
+mod m20261129_000004_signing_keys;
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261129_000002_account_tokens::Migration),
             Box::new(m20261129_000003_token_payload::Migration),
+            Box::new(m20261129_000004_signing_keys::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Administration commands on the running data: the mail outbox and the
 //! purge of unconfirmed accounts.
 
-use crate::cli::{AccountsCommand, AuditArgs, MailCommand};
+use crate::cli::{AccountsCommand, AuditArgs, KeysCommand, MailCommand};
 use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};
@@ -135,5 +135,32 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
         );
     }
     println!("{} événement(s).", events.len());
+    Ok(())
+}
+
+/// `sesame keys …`.
+pub async fn keys(app: &App, c: &KeysCommand) -> Result<(), Failure> {
+    use sesame_service::oidc::keys;
+    if let KeysCommand::Rotate = c {
+        let k = keys::rotate(app).await.map_err(unavailable)?;
+        println!(
+            "Nouvelle clé {} publiée ; elle signera à partir du {}.",
+            k.kid, k.usable_from
+        );
+    }
+    let all = keys::list(app).await.map_err(unavailable)?;
+    println!("kid\talgorithme\tcréée le\tsigne à partir du\tpubliée\tsigne");
+    for (k, published, signs) in &all {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            k.kid,
+            k.alg,
+            k.created_at,
+            k.usable_from,
+            if *published { "oui" } else { "non" },
+            if *signs { "oui" } else { "non" }
+        );
+    }
+    println!("{} clé(s).", all.len());
     Ok(())
 }

@@ -56,10 +56,23 @@ pub enum Command {
     /// week (the server also does it periodically), freeing their codes.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// OpenID Connect signing keys: list them, or add one (published at
+    /// once, signing a day later; the old ones stay published a day more).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Account events (created, confirmed, purged, logins, blocks, password
     /// and address changes, children attached), newest first. Identifiants
     /// and addresses appear only as pseudonyms.
     Audit(AuditArgs),
+}
+
+/// `sesame keys`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Every key: kid, algorithm, created, signs from, published or not, signing now.
+    List,
+    /// Add a new signing key (key rotation).
+    Rotate,
 }
 
 /// `sesame audit`.

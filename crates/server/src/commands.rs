@@ -102,6 +102,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
+                Command::Keys(c) => crate::admin::keys(&app, c).await,
                 Command::Secret | Command::CheckConfig | Command::Demo(_) => Ok(()),
             }
         }
@@ -116,6 +117,10 @@ async fn serve(app: App) -> Result<(), Failure> {
     tracing::info!(%addr, public_url = %app.config.server.public_url, "Sésame is listening");
     let mailer = sesame_service::mailer::Mailer::new(&app.config)
         .map_err(|e| Failure::new(BAD_CONFIG, e))?;
+    // The first OpenID Connect signing key is made at the first start.
+    sesame_service::oidc::keys::ensure(&app)
+        .await
+        .map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
     let app = Arc::new(app);
     let worker = tokio::spawn(sesame_service::mailer::run(app.clone(), mailer));
     let purge = tokio::spawn(sesame_service::mailer::run_purge(app.clone()));

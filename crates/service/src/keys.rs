@@ -48,6 +48,17 @@ impl Keys {
         hmac_hex(&self.code_hmac, code.canonical().as_bytes())
     }
 
+    /// A 256-bit key derived for one purpose (e.g. encrypting the OpenID
+    /// Connect signing keys at rest): HMAC-SHA256 of a label under the
+    /// token key, so that each use has its own key.
+    pub fn derived(&self, label: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.token_hmac)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"sesame:derived:");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// HMAC-SHA256 of a token (confirmation link, unlock link...), hex.
     pub fn token_hmac(&self, token: &str) -> String {
         hmac_hex(&self.token_hmac, token.as_bytes())

@@ -16,6 +16,7 @@ pub mod letters;
 pub mod login;
 pub mod mail;
 pub mod mailer;
+pub mod oidc;
 pub mod password;
 pub mod recovery;
 pub mod session;

@@ -17,6 +17,7 @@ pub mod ephemeral;
 pub mod identity;
 pub mod outbox;
 pub mod school_data;
+pub mod signing_keys;
 pub mod tokens;
 
 pub use db::{Database, DbKind};

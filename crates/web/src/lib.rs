@@ -14,6 +14,7 @@ mod error;
 mod headers;
 mod health;
 mod links;
+mod oidc;
 mod pages;
 mod signup;
 
@@ -54,6 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(account::routes())
         .merge(cas::routes())
         .merge(demo::routes())
+        .merge(oidc::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -13,3 +13,4 @@ pub mod guardian_pupil;
 pub mod mail_outbox;
 pub mod pupil;
 pub mod school;
+pub mod signing_key;
