@@ -80,3 +80,395 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after.contains(&kid));
 }
+
+mod flow {
+    use crate::support::{TestEnv, TestServer, csrf_of};
+    use crate::throttle::{PASSWORD, pupil_account};
+    use openidconnect::core::{
+        CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreProviderMetadata,
+    };
+    use openidconnect::{
+        AccessToken, AccessTokenHash, ClientId, ClientSecret, CsrfToken, Nonce, PkceCodeChallenge,
+        RedirectUrl, Scope,
+    };
+    use sesame_domain::FixedClock;
+    use std::sync::Arc;
+
+    const SECRET: &str = "le-secret-du-teleservice-2026";
+    const CALLBACK: &str = "https://app.exemple.fr/callback";
+
+    async fn setup() -> (TestEnv, TestServer) {
+        let env = TestEnv::new();
+        let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
+            .expect("hasher")
+            .hash(SECRET)
+            .await
+            .expect("hash");
+        env.write(
+            "services/teleservice.toml",
+            format!(
+                "id = \"teleservice\"\nname = \"Télé-service\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"teleservice\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
+            ),
+        );
+        env.write(
+            "services/public.toml",
+            "id = \"public\"\nname = \"Application publique\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"public\"\nredirect_uris = [\"https://public.exemple.fr/cb\"]\n",
+        );
+        let s = pupil_account(
+            &env,
+            Arc::new(FixedClock::new(time::OffsetDateTime::now_utc())),
+            1000,
+        )
+        .await;
+        (env, s)
+    }
+
+    async fn client(
+        s: &TestServer,
+    ) -> (
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        CoreProviderMetadata,
+    ) {
+        let meta: CoreProviderMetadata = serde_json::from_str(
+            &s.get("/.well-known/openid-configuration")
+                .await
+                .text()
+                .await
+                .expect("body"),
+        )
+        .expect("metadata");
+        let jwks: CoreJsonWebKeySet =
+            serde_json::from_str(&s.get("/oidc/jwks").await.text().await.expect("body"))
+                .expect("jwks");
+        let meta = meta.set_jwks(jwks);
+        let c = CoreClient::from_provider_metadata(
+            meta.clone(),
+            ClientId::new("teleservice".into()),
+            Some(ClientSecret::new(SECRET.into())),
+        )
+        .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).expect("url"));
+        (c, meta)
+    }
+
+    async fn logged_in(s: &TestServer) -> reqwest::Client {
+        let c = TestServer::browser();
+        let html = c
+            .get(format!("{}/connexion?profil=eleve", s.url))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        let r = c
+            .post(format!("{}/connexion", s.url))
+            .form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("profil", "eleve"),
+                ("identifiant", "camille.martin"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 303);
+        c
+    }
+
+    /// The path and query of a URL built for the issuer `http://localhost`.
+    fn local(url: &url::Url) -> String {
+        format!("{}?{}", url.path(), url.query().unwrap_or_default())
+    }
+
+    fn query_of(location: &str) -> Vec<(String, String)> {
+        let u = url::Url::parse(location).expect("location");
+        u.query_pairs().into_owned().collect()
+    }
+
+    fn q<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+        pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    async fn exchange(
+        s: &TestServer,
+        code: &str,
+        verifier: &str,
+        secret: &str,
+    ) -> (u16, serde_json::Value) {
+        let r = TestServer::browser()
+            .post(format!("{}/oidc/token", s.url))
+            .basic_auth("teleservice", Some(secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", verifier),
+            ])
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&r.text().await.expect("body")).expect("JSON"),
+        )
+    }
+
+    // OIDC code flow with PKCE and nonce, verified by the openidconnect
+    // crate's relying-party side; then the RFC 9700 negative cases.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_relying_party_library_completes_the_code_flow() {
+        let (_env, s) = setup().await;
+        let (rp, meta) = client(&s).await;
+        let browser = logged_in(&s).await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (auth_url, state, nonce) = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("email".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        let r = browser
+            .get(format!("{}{}", s.url, local(&auth_url)))
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(r.status(), 302);
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        assert_eq!(q(&back, "state"), Some(state.secret().as_str()));
+        assert_eq!(q(&back, "iss"), Some(meta.issuer().as_str()), "RFC 9207");
+        let code = q(&back, "code").expect("code").to_owned();
+
+        let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        assert_eq!(status, 200, "{body}");
+        let id_token: CoreIdToken =
+            serde_json::from_value(body["id_token"].clone()).expect("id token");
+        let claims = id_token
+            .claims(&rp.id_token_verifier(), &nonce)
+            .expect("signature, iss, aud, exp and nonce verify");
+        let access = AccessToken::new(
+            body["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+        );
+        let expected = AccessTokenHash::from_token(
+            &access,
+            id_token.signing_alg().expect("alg"),
+            id_token.signing_key(&rp.id_token_verifier()).expect("key"),
+        )
+        .expect("hash");
+        assert_eq!(claims.access_token_hash(), Some(&expected), "at_hash");
+        assert!(claims.auth_time().is_some());
+        let sub = claims.subject().as_str().to_owned();
+        assert!(!sub.contains("camille"), "the subject is opaque");
+
+        let info: serde_json::Value = serde_json::from_str(
+            &TestServer::browser()
+                .get(format!("{}/oidc/userinfo", s.url))
+                .bearer_auth(access.secret())
+                .send()
+                .await
+                .expect("userinfo")
+                .text()
+                .await
+                .expect("body"),
+        )
+        .expect("JSON");
+        assert_eq!(info["sub"], sub.as_str());
+        assert_eq!(info["given_name"], "Camille");
+        assert_eq!(info["email"], "camille@example.org");
+        let r = TestServer::browser()
+            .get(format!("{}/oidc/userinfo", s.url))
+            .bearer_auth("nope")
+            .send()
+            .await
+            .expect("userinfo");
+        assert_eq!(r.status(), 401);
+
+        // The code is single use.
+        let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn bad_requests_are_refused_as_rfc_9700_asks() {
+        let (_env, s) = setup().await;
+        let (rp, _) = client(&s).await;
+        let browser = logged_in(&s).await;
+        let authorize = |extra: &str| {
+            let url = format!(
+                "{}/oidc/authorize?response_type=code&scope=openid&state=xyz{extra}",
+                s.url
+            );
+            let b = browser.clone();
+            async move { b.get(url).send().await.expect("authorize") }
+        };
+        // Unregistered redirect URI: a page, never a redirect.
+        let r = authorize("&client_id=teleservice&redirect_uri=https%3A%2F%2Fevil.fr%2Fcb").await;
+        assert_eq!(r.status(), 400);
+        assert!(r.headers().get("location").is_none());
+        let r =
+            authorize("&client_id=inconnu&redirect_uri=https%3A%2F%2Fapp.exemple.fr%2Fcallback")
+                .await;
+        assert_eq!(r.status(), 400);
+        // A public client needs PKCE S256; plain is refused.
+        for extra in [
+            "",
+            "&code_challenge=abc&code_challenge_method=plain",
+            "&code_challenge=abc",
+        ] {
+            let r = authorize(&format!(
+                "&client_id=public&redirect_uri=https%3A%2F%2Fpublic.exemple.fr%2Fcb{extra}"
+            ))
+            .await;
+            assert_eq!(r.status(), 302, "{extra}");
+            let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+            assert_eq!(q(&back, "error"), Some("invalid_request"), "{extra}");
+            assert_eq!(q(&back, "state"), Some("xyz"));
+        }
+        let r = authorize("&client_id=teleservice&redirect_uri=https%3A%2F%2Fapp.exemple.fr%2Fcallback&request=eyJ").await;
+        assert_eq!(
+            q(
+                &query_of(r.headers()["location"].to_str().expect("ascii")),
+                "error"
+            ),
+            Some("request_not_supported")
+        );
+        // prompt=none without a session.
+        let r = TestServer::browser()
+            .get(format!("{}/oidc/authorize?response_type=code&scope=openid&client_id=teleservice&redirect_uri=https%3A%2F%2Fapp.exemple.fr%2Fcallback&prompt=none", s.url))
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(
+            q(
+                &query_of(r.headers()["location"].to_str().expect("ascii")),
+                "error"
+            ),
+            Some("login_required")
+        );
+
+        // Wrong PKCE verifier, wrong secret.
+        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+        let (auth_url, _, _) = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let code_of = |r: reqwest::Response| {
+            q(
+                &query_of(r.headers()["location"].to_str().expect("ascii")),
+                "code",
+            )
+            .expect("code")
+            .to_owned()
+        };
+        let code = code_of(
+            browser
+                .get(format!("{}{}", s.url, local(&auth_url)))
+                .send()
+                .await
+                .expect("authorize"),
+        );
+        let (status, body) = exchange(
+            &s,
+            &code,
+            "a-verifier-that-is-not-the-right-one-at-all-000",
+            SECRET,
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        let code = code_of(
+            browser
+                .get(format!("{}{}", s.url, local(&auth_url)))
+                .send()
+                .await
+                .expect("authorize"),
+        );
+        let (status, body) = exchange(&s, &code, "x", "not-the-secret").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+    }
+
+    // Without a session the login page comes first, then the flow resumes.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn without_a_session_the_login_page_comes_first() {
+        let (_env, s) = setup().await;
+        let c = TestServer::browser();
+        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+        let url = format!(
+            "{}/oidc/authorize?response_type=code&scope=openid&client_id=teleservice&redirect_uri={}&state=s1&code_challenge={}&code_challenge_method=S256",
+            s.url,
+            url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>(),
+            challenge.as_str()
+        );
+        let r = c.get(&url).send().await.expect("authorize");
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().expect("ascii").to_owned();
+        assert!(to.starts_with("/profil?suite="), "{to}");
+        let suite = to.trim_start_matches("/profil?");
+        let html = c
+            .get(format!("{}/connexion?profil=eleve&{suite}", s.url))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains("name=\"suite\""), "{html}");
+        let suite_value: String = url::form_urlencoded::parse(suite.as_bytes())
+            .next()
+            .expect("suite")
+            .1
+            .into_owned();
+        let r = c
+            .post(format!("{}/connexion", s.url))
+            .form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("profil", "eleve"),
+                ("identifiant", "camille.martin"),
+                ("password", PASSWORD),
+                ("suite", &suite_value),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 303);
+        let back = r.headers()["location"].to_str().expect("ascii").to_owned();
+        assert!(back.starts_with("/oidc/authorize?"), "{back}");
+        let r = c
+            .get(format!("{}{back}", s.url))
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(r.status(), 302);
+        let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
+        assert!(
+            loc.starts_with(CALLBACK) && loc.contains("code=") && loc.contains("state=s1"),
+            "{loc}"
+        );
+    }
+}

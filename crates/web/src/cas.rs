@@ -38,9 +38,19 @@ pub(crate) struct CasContext {
     pub(crate) renew: String,
     #[serde(default)]
     pub(crate) method: String,
+    /// An OpenID Connect authorization to resume after login (a local
+    /// `/oidc/authorize?…` path).
+    #[serde(default)]
+    pub(crate) suite: String,
 }
 
 impl CasContext {
+    /// Whether the login resumes an OpenID Connect authorization (only a
+    /// local authorize path is ever followed).
+    pub(crate) fn resumes_oidc(&self) -> bool {
+        self.suite.starts_with("/oidc/authorize?")
+    }
+
     pub(crate) fn renew(&self) -> bool {
         flag(Some(&self.renew))
     }
@@ -48,6 +58,11 @@ impl CasContext {
     /// `&service=…&renew=true&method=POST` for a page's URL.
     pub(crate) fn query(&self) -> String {
         if self.service.is_empty() {
+            if self.resumes_oidc() {
+                let mut q = url::form_urlencoded::Serializer::new(String::new());
+                q.append_pair("suite", &self.suite);
+                return format!("&{}", q.finish());
+            }
             return String::new();
         }
         let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -175,6 +190,7 @@ async fn login(
         service: param(&p, "service").cloned().unwrap_or_default(),
         renew: param(&p, "renew").cloned().unwrap_or_default(),
         method: param(&p, "method").cloned().unwrap_or_default(),
+        suite: String::new(),
     };
     let renew = flag(param(&p, "renew"));
     let gateway = flag(param(&p, "gateway"));

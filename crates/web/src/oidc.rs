@@ -1,19 +1,25 @@
-//! OpenID Connect: the discovery document and the JWKS (the protocol
-//! endpoints come next).
+//! OpenID Connect: discovery, JWKS, and the authorization code flow
+//! (`/oidc/authorize`, `/oidc/token`, `/oidc/userinfo`).
 
-use crate::pages::unavailable;
-use crate::{AppState, WebError};
-use axum::Router;
-use axum::extract::State;
-use axum::http::header;
+use crate::cas::CasContext;
+use crate::pages::{current_session, message, unavailable};
+use crate::{AppState, WebError, cookies};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Form, Router};
+use base64::Engine;
+use sesame_service::oidc::flow::{self, AuthorizeError, TokenRequest};
 use sesame_service::oidc::{discovery, keys};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(configuration))
         .route("/oidc/jwks", get(jwks))
+        .route("/oidc/authorize", get(authorize))
+        .route("/oidc/token", axum::routing::post(token))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo))
 }
 
 fn json(body: String) -> Response {
@@ -37,4 +43,175 @@ async fn configuration(State(app): State<AppState>) -> Result<Response, WebError
 async fn jwks(State(app): State<AppState>) -> Result<Response, WebError> {
     let set = keys::jwks(&app).await.map_err(unavailable)?;
     Ok(json(set.to_string()))
+}
+
+fn found(location: String) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+async fn authorize(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let req = match flow::check(&app, &params) {
+        Ok(r) => r,
+        Err(AuthorizeError::Page(text)) => {
+            return message(
+                &app,
+                StatusCode::BAD_REQUEST,
+                "Demande de connexion invalide",
+                text,
+                "/",
+                "Accueil",
+            );
+        }
+        Err(AuthorizeError::Redirect {
+            redirect_uri,
+            error,
+            state,
+        }) => {
+            return Ok(found(flow::error_location(
+                &app,
+                &redirect_uri,
+                error,
+                state.as_deref(),
+            )));
+        }
+    };
+    let session = current_session(&app, &jar).await?;
+    let prompt = req.prompt.clone().unwrap_or_default();
+    match session {
+        Some((_, s)) if s.must_change.is_none() && !prompt.split(' ').any(|p| p == "login") => {
+            let to = flow::issue_code(&app, &req, &s)
+                .await
+                .map_err(unavailable)?;
+            Ok(found(to))
+        }
+        _ if prompt.split(' ').any(|p| p == "none") => Ok(found(flow::error_location(
+            &app,
+            &req.redirect_uri,
+            "login_required",
+            req.state.as_deref(),
+        ))),
+        _ => {
+            // Credentials needed: the login page, then back here (without
+            // prompt=login, which is now satisfied).
+            let rest: Vec<(String, String)> =
+                params.into_iter().filter(|(k, _)| k != "prompt").collect();
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &rest {
+                q.append_pair(k, v);
+            }
+            let ctx = CasContext {
+                suite: format!("/oidc/authorize?{}", q.finish()),
+                ..CasContext::default()
+            };
+            let remembered = jar
+                .get(&cookies::name(&app, cookies::PROFILE))
+                .map(|c| c.value().to_owned())
+                .filter(|p| crate::pages::source(&app, p).is_some());
+            let to = match remembered {
+                Some(p) => format!("/connexion?profil={p}{}", ctx.query()),
+                None => format!("/profil?{}", ctx.query().trim_start_matches('&')),
+            };
+            Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct TokenForm {
+    #[serde(default)]
+    grant_type: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    redirect_uri: String,
+    code_verifier: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let b64 = v.strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let dec = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((dec(id)?, dec(secret)?))
+}
+
+async fn token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    let (client_id, client_secret) = match basic(&headers) {
+        Some((id, secret)) => (id, Some(secret)),
+        None => (
+            f.client_id.clone().unwrap_or_default(),
+            f.client_secret.clone(),
+        ),
+    };
+    let req = TokenRequest {
+        grant_type: f.grant_type,
+        code: f.code,
+        redirect_uri: f.redirect_uri,
+        code_verifier: f.code_verifier,
+        client_id,
+        client_secret,
+    };
+    match flow::token(&app, &req).await {
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+        Err(e) => {
+            let status = if e == flow::TokenError::InvalidClient {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "error": e.as_str() }).to_string(),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    match flow::userinfo(&app, bearer).await.map_err(unavailable)? {
+        Some(claims) => Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            claims.to_string(),
+        )
+            .into_response()),
+        None => Ok((
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        )
+            .into_response()),
+    }
 }

@@ -433,6 +433,9 @@ async fn submit_login(
             if s.must_change.is_some() {
                 return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
             }
+            if f.cas.resumes_oidc() {
+                return Ok((jar, Redirect::to(&f.cas.suite)).into_response());
+            }
             if !f.cas.service.is_empty() {
                 // Back to the service with a ticket from this new login (303).
                 let r =

@@ -4,4 +4,5 @@
 //! logout endpoints come next.
 
 pub mod discovery;
+pub mod flow;
 pub mod keys;

@@ -1,0 +1,435 @@
+//! The authorization code flow: `/authorize` checks the request and, with a
+//! session, issues a single-use code (60 s, in the shared store);
+//! `/token` authenticates the client, redeems the code (PKCE S256) and
+//! answers an ID token signed RS256 and an opaque access token; `/userinfo`
+//! answers the claims of the access token's scopes.
+
+use super::keys::{self, KeyError};
+use crate::app::App;
+use crate::config::{OidcClient, Protocol};
+use crate::session::{Session, new_token};
+use base64::Engine;
+use openidconnect::core::{
+    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey, CoreJwsSigningAlgorithm,
+};
+use openidconnect::{
+    AccessToken, Audience, EmptyAdditionalClaims, EndUserEmail, EndUserFamilyName,
+    EndUserGivenName, IssuerUrl, JsonWebKeyId, Nonce, PrivateSigningKey, SigningError,
+    StandardClaims, SubjectIdentifier,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// Seconds an authorization code lives.
+pub const CODE_SECONDS: u64 = 60;
+/// Seconds an access token (and an ID token) lives.
+pub const TOKEN_SECONDS: u64 = 3600;
+
+/// A checked authorization request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthRequest {
+    /// The client.
+    pub client_id: String,
+    /// The registered redirect URI it named.
+    pub redirect_uri: String,
+    /// Requested scopes (with `openid`).
+    pub scopes: Vec<String>,
+    /// `state`, echoed.
+    pub state: Option<String>,
+    /// `nonce`, put in the ID token.
+    pub nonce: Option<String>,
+    /// PKCE S256 challenge.
+    pub code_challenge: Option<String>,
+    /// `prompt`.
+    pub prompt: Option<String>,
+}
+
+/// Why an authorization request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// Shown on a page, never redirected (unknown client, unregistered
+    /// redirect URI, repeated parameter).
+    Page(&'static str),
+    /// Sent back to the client's redirect URI.
+    Redirect {
+        /// Where.
+        redirect_uri: String,
+        /// OAuth error code.
+        error: &'static str,
+        /// `state`, echoed.
+        state: Option<String>,
+    },
+}
+
+fn client<'a>(app: &'a App, client_id: &str) -> Option<&'a OidcClient> {
+    app.config
+        .services
+        .iter()
+        .filter(|s| s.protocol == Protocol::Oidc)
+        .filter_map(|s| s.oidc.as_ref())
+        .find(|c| c.client_id == client_id)
+}
+
+/// Checks an authorization request's parameters.
+pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, AuthorizeError> {
+    let names = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "prompt",
+        "request",
+        "request_uri",
+    ];
+    if names
+        .iter()
+        .any(|n| params.iter().filter(|(k, _)| k == n).count() > 1)
+    {
+        return Err(AuthorizeError::Page(
+            "Un paramètre est répété dans la demande.",
+        ));
+    }
+    let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let client_id = get("client_id").unwrap_or_default();
+    let Some(c) = client(app, &client_id) else {
+        return Err(AuthorizeError::Page(
+            "Ce service (client_id) n'est pas enregistré.",
+        ));
+    };
+    let redirect_uri = get("redirect_uri").unwrap_or_default();
+    if !c.redirect_uris.iter().any(|u| u.as_str() == redirect_uri) {
+        return Err(AuthorizeError::Page(
+            "L'adresse de retour (redirect_uri) n'est pas enregistrée pour ce service.",
+        ));
+    }
+    let state = get("state");
+    let back = |error: &'static str| AuthorizeError::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        error,
+        state: state.clone(),
+    };
+    if get("request").is_some() {
+        return Err(back("request_not_supported"));
+    }
+    if get("request_uri").is_some() {
+        return Err(back("request_uri_not_supported"));
+    }
+    if get("response_type").as_deref() != Some("code") {
+        return Err(back("unsupported_response_type"));
+    }
+    let scopes: Vec<String> = get("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let allowed = |s: &String| {
+        super::discovery::SCOPES.contains(&s.as_str())
+            && (c.scopes.is_empty() || c.scopes.contains(s) || s == "openid")
+    };
+    if !scopes.iter().any(|s| s == "openid") || !scopes.iter().all(allowed) {
+        return Err(back("invalid_scope"));
+    }
+    let challenge = get("code_challenge");
+    match (challenge.as_ref(), get("code_challenge_method").as_deref()) {
+        (Some(_), Some("S256")) => {}
+        // `plain` (explicit or by default) is refused: S256 only.
+        (Some(_), _) | (None, Some(_)) => return Err(back("invalid_request")),
+        (None, None) if c.client_secret_hash.is_none() => return Err(back("invalid_request")),
+        (None, None) => {}
+    }
+    Ok(AuthRequest {
+        client_id,
+        redirect_uri,
+        scopes,
+        state,
+        nonce: get("nonce"),
+        code_challenge: challenge,
+        prompt: get("prompt"),
+    })
+}
+
+/// An error redirect: `redirect_uri?error=…&state=…&iss=…`.
+pub fn error_location(app: &App, redirect_uri: &str, error: &str, state: Option<&str>) -> String {
+    let mut u =
+        url::Url::parse(redirect_uri).unwrap_or_else(|_| app.config.server.public_url.clone());
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("error", error);
+        if let Some(s) = state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", &super::discovery::issuer(app));
+    }
+    u.to_string()
+}
+
+/// What a code stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CodeGrant {
+    request: AuthRequest,
+    account_id: i32,
+    auth_time: i64,
+    sid: String,
+}
+
+fn hash_key(app: &App, prefix: &str, token: &str) -> String {
+    format!("{prefix}{}", app.keys.token_hmac(token))
+}
+
+/// Issues a code for a checked request and a session; returns where to
+/// send the browser (`redirect_uri?code=…&state=…&iss=…`).
+pub async fn issue_code(app: &App, req: &AuthRequest, s: &Session) -> Result<String, KeyError> {
+    let code = new_token();
+    let grant = CodeGrant {
+        request: req.clone(),
+        account_id: s.account_id,
+        auth_time: s.auth_time,
+        sid: s.sid.clone(),
+    };
+    app.store
+        .put(
+            &hash_key(app, "oidc:code:", &code),
+            &serde_json::to_vec(&grant).unwrap_or_default(),
+            Duration::from_secs(CODE_SECONDS),
+        )
+        .await
+        .map_err(sesame_store::StoreError::from)?;
+    let mut u =
+        url::Url::parse(&req.redirect_uri).unwrap_or_else(|_| app.config.server.public_url.clone());
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("code", &code);
+        if let Some(st) = &req.state {
+            q.append_pair("state", st);
+        }
+        q.append_pair("iss", &super::discovery::issuer(app));
+    }
+    Ok(u.to_string())
+}
+
+/// A token request, as read from the form and the Authorization header.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    /// `grant_type`.
+    pub grant_type: String,
+    /// `code`.
+    pub code: String,
+    /// `redirect_uri`.
+    pub redirect_uri: String,
+    /// `code_verifier`.
+    pub code_verifier: Option<String>,
+    /// The client id (Basic or form).
+    pub client_id: String,
+    /// The client secret (Basic or form).
+    pub client_secret: Option<String>,
+}
+
+/// Why a token request is refused (RFC 6749 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Malformed request.
+    InvalidRequest,
+    /// Client authentication failed (401).
+    InvalidClient,
+    /// Bad, used or expired code, wrong redirect URI or verifier.
+    InvalidGrant,
+    /// Not `authorization_code`.
+    UnsupportedGrantType,
+    /// Something failed inside.
+    ServerError,
+}
+
+impl TokenError {
+    /// The error code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// An RS256 key for `openidconnect`'s ID-token builder, signing through rsa 0.10.
+struct Signer {
+    kid: String,
+    key: rsa::PrivateKey,
+}
+
+impl PrivateSigningKey for Signer {
+    type VerificationKey = CoreJsonWebKey;
+
+    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
+        use rsa::signature::{SignatureEncoding, Signer as _};
+        if *alg != CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256 {
+            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
+        }
+        let sk = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
+        Ok(sk.sign(message).to_vec())
+    }
+
+    fn as_verification_key(&self) -> CoreJsonWebKey {
+        use rsa::traits::PublicKeyParts;
+        let p = self.key.to_public_key();
+        CoreJsonWebKey::new_rsa(
+            p.n_bytes().to_vec(),
+            p.e_bytes().to_vec(),
+            Some(JsonWebKeyId::new(self.kid.clone())),
+        )
+    }
+}
+
+/// The stable, opaque subject of an account: never derived from names.
+pub fn subject(app: &App, account_id: i32) -> String {
+    app.keys.token_hmac(&format!("oidc-sub:{account_id}"))[..32].to_owned()
+}
+
+async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
+    let Some(c) = client(app, &req.client_id) else {
+        return Err(TokenError::InvalidClient);
+    };
+    match (&c.client_secret_hash, &req.client_secret) {
+        (None, None) => Ok(()),
+        // argon2id verification compares in constant time.
+        (Some(hash), Some(secret)) if app.hasher.verify(secret, Some(hash)).await => Ok(()),
+        _ => Err(TokenError::InvalidClient),
+    }
+}
+
+/// The token endpoint (authorization_code).
+pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    if req.grant_type != "authorization_code" {
+        return Err(if req.grant_type.is_empty() {
+            TokenError::InvalidRequest
+        } else {
+            TokenError::UnsupportedGrantType
+        });
+    }
+    check_client(app, req).await?;
+    if req.code.is_empty() {
+        return Err(TokenError::InvalidRequest);
+    }
+    let grant: CodeGrant = app
+        .store
+        .take(&hash_key(app, "oidc:code:", &req.code))
+        .await
+        .map_err(|_| TokenError::ServerError)?
+        .and_then(|v| serde_json::from_slice(&v).ok())
+        .ok_or(TokenError::InvalidGrant)?;
+    let r = &grant.request;
+    if r.client_id != req.client_id || r.redirect_uri != req.redirect_uri {
+        return Err(TokenError::InvalidGrant);
+    }
+    if let Some(challenge) = &r.code_challenge {
+        let verifier = req
+            .code_verifier
+            .as_deref()
+            .ok_or(TokenError::InvalidGrant)?;
+        let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        use subtle::ConstantTimeEq;
+        if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
+            return Err(TokenError::InvalidGrant);
+        }
+    }
+    let account = sesame_store::accounts::find(app.db.conn(), grant.account_id)
+        .await
+        .map_err(|_| TokenError::ServerError)?
+        .filter(|a| a.state == "active")
+        .ok_or(TokenError::InvalidGrant)?;
+    let access = new_token();
+    let at = AccessGrant {
+        account_id: account.id,
+        client_id: r.client_id.clone(),
+        scopes: r.scopes.clone(),
+    };
+    app.store
+        .put(
+            &hash_key(app, "oidc:at:", &access),
+            &serde_json::to_vec(&at).unwrap_or_default(),
+            Duration::from_secs(TOKEN_SECONDS),
+        )
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    let (kid, key) = keys::signing_key(app)
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    let now = chrono::Utc::now();
+    let issuer =
+        IssuerUrl::new(super::discovery::issuer(app)).map_err(|_| TokenError::ServerError)?;
+    let mut claims = CoreIdTokenClaims::new(
+        issuer,
+        vec![Audience::new(r.client_id.clone())],
+        now + chrono::Duration::seconds(TOKEN_SECONDS as i64),
+        now,
+        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, account.id))),
+        EmptyAdditionalClaims {},
+    )
+    .set_auth_time(chrono::DateTime::from_timestamp(grant.auth_time, 0));
+    if let Some(n) = &r.nonce {
+        claims = claims.set_nonce(Some(Nonce::new(n.clone())));
+    }
+    let id_token = CoreIdToken::new(
+        claims,
+        &Signer { kid, key },
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        Some(&AccessToken::new(access.clone())),
+        None,
+    )
+    .map_err(|_| TokenError::ServerError)?;
+    let _ = grant.sid;
+    Ok(serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_SECONDS,
+        "scope": r.scopes.join(" "),
+        "id_token": id_token.to_string(),
+    }))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AccessGrant {
+    account_id: i32,
+    client_id: String,
+    scopes: Vec<String>,
+}
+
+/// The userinfo endpoint: the claims of the token's scopes, or `None` for
+/// an unknown or expired token.
+pub async fn userinfo(
+    app: &App,
+    access_token: &str,
+) -> Result<Option<serde_json::Value>, sesame_store::StoreError> {
+    let Some(at) = app
+        .store
+        .get(&hash_key(app, "oidc:at:", access_token))
+        .await?
+        .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
+    else {
+        return Ok(None);
+    };
+    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
+        return Ok(None);
+    };
+    let mut claims =
+        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, a.id)));
+    if at.scopes.iter().any(|s| s == "profile") {
+        let id = sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?;
+        claims = claims
+            .set_given_name(id.first_name.map(|n| EndUserGivenName::new(n).into()))
+            .set_family_name(id.last_name.map(|n| EndUserFamilyName::new(n).into()));
+    }
+    if at.scopes.iter().any(|s| s == "email") {
+        claims = claims
+            .set_email(a.email.clone().map(EndUserEmail::new))
+            .set_email_verified(Some(a.confirmed_at.is_some() || a.kind == "eleve"));
+    }
+    Ok(Some(serde_json::to_value(&claims).unwrap_or_default()))
+}
