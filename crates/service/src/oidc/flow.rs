@@ -174,6 +174,8 @@ struct CodeGrant {
     request: AuthRequest,
     account_id: i32,
     auth_time: i64,
+    /// The SSO session, for the `sid` claim and back-channel logout (next).
+    #[allow(dead_code)]
     sid: String,
 }
 
@@ -384,7 +386,6 @@ pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, T
         None,
     )
     .map_err(|_| TokenError::ServerError)?;
-    let _ = grant.sid;
     Ok(serde_json::json!({
         "access_token": access,
         "token_type": "Bearer",
