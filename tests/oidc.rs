@@ -298,11 +298,68 @@ mod flow {
         assert_eq!(r.status(), 401);
 
         // The code is single use.
-        let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        let rt1 = body["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned();
+        let (status, again) = exchange(&s, &code, verifier.secret(), SECRET).await;
         assert_eq!(
-            (status, body["error"].as_str()),
+            (status, again["error"].as_str()),
             (400, Some("invalid_grant"))
         );
+
+        // Refresh: rotation, then reuse of the spent token revokes the family.
+        let (status, r2) = refresh(&s, &rt1).await;
+        assert_eq!(status, 200, "{r2}");
+        let rt2 = r2["refresh_token"].as_str().expect("rotated").to_owned();
+        assert_ne!(rt1, rt2);
+        let id2: CoreIdToken = serde_json::from_value(r2["id_token"].clone()).expect("id token");
+        let c2 = id2
+            .claims(&rp.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
+            .expect("the refreshed ID token verifies");
+        assert_eq!(c2.subject().as_str(), sub);
+        let at2 = r2["access_token"].as_str().expect("access").to_owned();
+        let userinfo_status = |token: String| {
+            let url = format!("{}/oidc/userinfo", s.url);
+            async move {
+                TestServer::browser()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .expect("userinfo")
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(userinfo_status(at2.clone()).await, 200);
+        let (status, reuse) = refresh(&s, &rt1).await;
+        assert_eq!(
+            (status, reuse["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        let (status, after) = refresh(&s, &rt2).await;
+        assert_eq!(
+            (status, after["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "the family is revoked"
+        );
+        assert_eq!(userinfo_status(at2).await, 401, "and its access tokens");
+    }
+
+    async fn refresh(s: &TestServer, token: &str) -> (u16, serde_json::Value) {
+        let r = TestServer::browser()
+            .post(format!("{}/oidc/token", s.url))
+            .basic_auth("teleservice", Some(SECRET))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&r.text().await.expect("body")).expect("JSON"),
+        )
     }
 
     #[tokio::test(flavor = "multi_thread")]

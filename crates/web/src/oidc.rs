@@ -133,6 +133,8 @@ struct TokenForm {
     #[serde(default)]
     redirect_uri: String,
     code_verifier: Option<String>,
+    #[serde(default)]
+    refresh_token: String,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
@@ -170,6 +172,7 @@ async fn token(
         code: f.code,
         redirect_uri: f.redirect_uri,
         code_verifier: f.code_verifier,
+        refresh_token: f.refresh_token,
         client_id,
         client_secret,
     };

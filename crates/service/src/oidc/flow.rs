@@ -225,6 +225,8 @@ pub struct TokenRequest {
     pub redirect_uri: String,
     /// `code_verifier`.
     pub code_verifier: Option<String>,
+    /// `refresh_token`.
+    pub refresh_token: String,
     /// The client id (Basic or form).
     pub client_id: String,
     /// The client secret (Basic or form).
@@ -305,15 +307,22 @@ async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
     }
 }
 
-/// The token endpoint (authorization_code).
+/// Seconds a refresh token may go unused (its idle lifetime).
+pub const REFRESH_IDLE_SECONDS: u64 = 14 * 24 * 3600;
+/// Seconds a refresh-token family lives at most after the login.
+pub const REFRESH_ABSOLUTE_SECONDS: i64 = 90 * 24 * 3600;
+
+/// The token endpoint: `authorization_code` and `refresh_token`.
 pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
-    if req.grant_type != "authorization_code" {
-        return Err(if req.grant_type.is_empty() {
-            TokenError::InvalidRequest
-        } else {
-            TokenError::UnsupportedGrantType
-        });
+    match req.grant_type.as_str() {
+        "authorization_code" => code_grant(app, req).await,
+        "refresh_token" => refresh_grant(app, req).await,
+        "" => Err(TokenError::InvalidRequest),
+        _ => Err(TokenError::UnsupportedGrantType),
     }
+}
+
+async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
     check_client(app, req).await?;
     if req.code.is_empty() {
         return Err(TokenError::InvalidRequest);
@@ -341,7 +350,99 @@ pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, T
             return Err(TokenError::InvalidGrant);
         }
     }
-    let account = sesame_store::accounts::find(app.db.conn(), grant.account_id)
+    let family = Family {
+        id: new_token(),
+        account_id: grant.account_id,
+        client_id: r.client_id.clone(),
+        scopes: r.scopes.clone(),
+        auth_time: grant.auth_time,
+        started: chrono::Utc::now().timestamp(),
+    };
+    issue_tokens(app, &family, r.nonce.as_deref()).await
+}
+
+/// What a refresh token (and the tokens issued from it) belongs to: one
+/// login of one account at one client. Reusing a spent refresh token
+/// revokes the whole family.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Family {
+    id: String,
+    account_id: i32,
+    client_id: String,
+    scopes: Vec<String>,
+    auth_time: i64,
+    started: i64,
+}
+
+async fn family_revoked(app: &App, id: &str) -> Result<bool, TokenError> {
+    Ok(app
+        .store
+        .get(&format!("oidc:revoked:{id}"))
+        .await
+        .map_err(|_| TokenError::ServerError)?
+        .is_some())
+}
+
+async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
+    tracing::warn!("refresh token reused: its family is revoked");
+    app.store
+        .put(
+            &format!("oidc:revoked:{id}"),
+            b"1",
+            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
+        )
+        .await
+        .map_err(|_| TokenError::ServerError)
+}
+
+async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    check_client(app, req).await?;
+    if req.refresh_token.is_empty() {
+        return Err(TokenError::InvalidRequest);
+    }
+    let key = hash_key(app, "oidc:rt:", &req.refresh_token);
+    let spent = hash_key(app, "oidc:rt-spent:", &req.refresh_token);
+    let taken = app
+        .store
+        .take(&key)
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    let Some(family) = taken.and_then(|v| serde_json::from_slice::<Family>(&v).ok()) else {
+        // A spent token presented again: someone holds a copy. Revoke all.
+        if let Some(id) = app
+            .store
+            .get(&spent)
+            .await
+            .map_err(|_| TokenError::ServerError)?
+        {
+            revoke_family(app, &String::from_utf8_lossy(&id)).await?;
+        }
+        return Err(TokenError::InvalidGrant);
+    };
+    app.store
+        .put(
+            &spent,
+            family.id.as_bytes(),
+            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
+        )
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    if family.client_id != req.client_id
+        || family_revoked(app, &family.id).await?
+        || chrono::Utc::now().timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
+    {
+        return Err(TokenError::InvalidGrant);
+    }
+    issue_tokens(app, &family, None).await
+}
+
+/// An access token, a rotated refresh token and an ID token for a family.
+async fn issue_tokens(
+    app: &App,
+    family: &Family,
+    nonce: Option<&str>,
+) -> Result<serde_json::Value, TokenError> {
+    let account = sesame_store::accounts::find(app.db.conn(), family.account_id)
         .await
         .map_err(|_| TokenError::ServerError)?
         .filter(|a| a.state == "active")
@@ -349,14 +450,24 @@ pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, T
     let access = new_token();
     let at = AccessGrant {
         account_id: account.id,
-        client_id: r.client_id.clone(),
-        scopes: r.scopes.clone(),
+        client_id: family.client_id.clone(),
+        scopes: family.scopes.clone(),
+        family: family.id.clone(),
     };
     app.store
         .put(
             &hash_key(app, "oidc:at:", &access),
             &serde_json::to_vec(&at).unwrap_or_default(),
             Duration::from_secs(TOKEN_SECONDS),
+        )
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    let refresh = new_token();
+    app.store
+        .put(
+            &hash_key(app, "oidc:rt:", &refresh),
+            &serde_json::to_vec(family).unwrap_or_default(),
+            Duration::from_secs(REFRESH_IDLE_SECONDS),
         )
         .await
         .map_err(|_| TokenError::ServerError)?;
@@ -368,15 +479,15 @@ pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, T
         IssuerUrl::new(super::discovery::issuer(app)).map_err(|_| TokenError::ServerError)?;
     let mut claims = CoreIdTokenClaims::new(
         issuer,
-        vec![Audience::new(r.client_id.clone())],
+        vec![Audience::new(family.client_id.clone())],
         now + chrono::Duration::seconds(TOKEN_SECONDS as i64),
         now,
         StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, account.id))),
         EmptyAdditionalClaims {},
     )
-    .set_auth_time(chrono::DateTime::from_timestamp(grant.auth_time, 0));
-    if let Some(n) = &r.nonce {
-        claims = claims.set_nonce(Some(Nonce::new(n.clone())));
+    .set_auth_time(chrono::DateTime::from_timestamp(family.auth_time, 0));
+    if let Some(n) = nonce {
+        claims = claims.set_nonce(Some(Nonce::new(n.to_owned())));
     }
     let id_token = CoreIdToken::new(
         claims,
@@ -390,7 +501,8 @@ pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, T
         "access_token": access,
         "token_type": "Bearer",
         "expires_in": TOKEN_SECONDS,
-        "scope": r.scopes.join(" "),
+        "refresh_token": refresh,
+        "scope": family.scopes.join(" "),
         "id_token": id_token.to_string(),
     }))
 }
@@ -400,6 +512,7 @@ struct AccessGrant {
     account_id: i32,
     client_id: String,
     scopes: Vec<String>,
+    family: String,
 }
 
 /// The userinfo endpoint: the claims of the token's scopes, or `None` for
@@ -416,6 +529,14 @@ pub async fn userinfo(
     else {
         return Ok(None);
     };
+    if app
+        .store
+        .get(&format!("oidc:revoked:{}", at.family))
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
     let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
         return Ok(None);
     };
