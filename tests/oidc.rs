@@ -528,4 +528,96 @@ mod flow {
             "{loc}"
         );
     }
+
+    /// A full code flow for the confidential client; answers the token response.
+    async fn tokens(s: &TestServer) -> serde_json::Value {
+        let (rp, _) = client(s).await;
+        let browser = logged_in(s).await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (auth_url, _, _) = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let r = browser
+            .get(format!("{}{}", s.url, local(&auth_url)))
+            .send()
+            .await
+            .expect("authorize");
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        let (status, body) = exchange(
+            s,
+            q(&back, "code").expect("code"),
+            verifier.secret(),
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn call(
+        s: &TestServer,
+        path: &str,
+        who: (&str, Option<&str>),
+        token: &str,
+    ) -> (u16, String) {
+        let mut req = TestServer::browser().post(format!("{}{path}", s.url));
+        req = match who.1 {
+            Some(secret) => req
+                .basic_auth(who.0, Some(secret))
+                .form(&[("token", token)]),
+            None => req.form(&[("token", token), ("client_id", who.0)]),
+        };
+        let r = req.send().await.expect("post");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    // RFC 7009 and RFC 7662.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn tokens_can_be_introspected_and_revoked_by_their_client_only() {
+        let (_env, s) = setup().await;
+        let t = tokens(&s).await;
+        let (at, rt) = (
+            t["access_token"].as_str().expect("at"),
+            t["refresh_token"].as_str().expect("rt"),
+        );
+        let me = ("teleservice", Some(SECRET));
+        let (status, body) = call(&s, "/oidc/introspect", me, at).await;
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(v["active"], true);
+        assert_eq!(v["client_id"], "teleservice");
+        assert_eq!(v["scope"], "openid");
+        let (status, _) = call(&s, "/oidc/introspect", ("teleservice", Some("wrong")), at).await;
+        assert_eq!(status, 401);
+        let (_, other) = call(&s, "/oidc/introspect", ("public", None), at).await;
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&other).expect("JSON")["active"],
+            false,
+            "another client learns nothing"
+        );
+        let (_, v) = call(&s, "/oidc/introspect", me, rt).await;
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&v).expect("JSON")["token_type"],
+            "refresh_token"
+        );
+
+        assert_eq!(call(&s, "/oidc/revoke", me, "unknown-token").await.0, 200);
+        assert_eq!(call(&s, "/oidc/revoke", me, rt).await.0, 200);
+        let (status, body) = refresh(&s, rt).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        let (_, v) = call(&s, "/oidc/introspect", me, at).await;
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&v).expect("JSON")["active"],
+            false,
+            "the family's access token too"
+        );
+    }
 }

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
-use sesame_service::oidc::flow::{self, AuthorizeError, TokenRequest};
+use sesame_service::oidc::flow::{self, AuthorizeError};
+use sesame_service::oidc::token::{self, TokenError, TokenQuery, TokenRequest};
 use sesame_service::oidc::{discovery, keys};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -20,6 +21,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oidc/authorize", get(authorize))
         .route("/oidc/token", axum::routing::post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
+        .route("/oidc/revoke", axum::routing::post(revoke))
+        .route("/oidc/introspect", axum::routing::post(introspect))
 }
 
 fn json(body: String) -> Response {
@@ -176,25 +179,13 @@ async fn token(
         client_id,
         client_secret,
     };
-    match flow::token(&app, &req).await {
+    match token::token(&app, &req).await {
         Ok(body) => (
             [(header::CONTENT_TYPE, "application/json")],
             body.to_string(),
         )
             .into_response(),
-        Err(e) => {
-            let status = if e == flow::TokenError::InvalidClient {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            (
-                status,
-                [(header::CONTENT_TYPE, "application/json")],
-                serde_json::json!({ "error": e.as_str() }).to_string(),
-            )
-                .into_response()
-        }
+        Err(e) => token_error(e),
     }
 }
 
@@ -205,7 +196,7 @@ async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    match flow::userinfo(&app, bearer).await.map_err(unavailable)? {
+    match token::userinfo(&app, bearer).await.map_err(unavailable)? {
         Some(claims) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
             claims.to_string(),
@@ -216,5 +207,63 @@ async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
             [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
         )
             .into_response()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct QueryForm {
+    #[serde(default)]
+    token: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+fn token_query(headers: &HeaderMap, f: QueryForm) -> TokenQuery {
+    let (client_id, client_secret) = match basic(headers) {
+        Some((id, secret)) => (id, Some(secret)),
+        None => (f.client_id.unwrap_or_default(), f.client_secret),
+    };
+    TokenQuery {
+        token: f.token,
+        client_id,
+        client_secret,
+    }
+}
+
+fn token_error(e: TokenError) -> Response {
+    let status = if e == TokenError::InvalidClient {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": e.as_str() }).to_string(),
+    )
+        .into_response()
+}
+
+/// RFC 7009.
+async fn revoke(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<QueryForm>,
+) -> Response {
+    match token::revoke(&app, &token_query(&headers, f)).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => token_error(e),
+    }
+}
+
+/// RFC 7662.
+async fn introspect(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<QueryForm>,
+) -> Response {
+    match token::introspect(&app, &token_query(&headers, f)).await {
+        Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
+        Err(e) => token_error(e),
     }
 }

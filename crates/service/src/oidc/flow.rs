@@ -1,30 +1,16 @@
-//! The authorization code flow: `/authorize` checks the request and, with a
-//! session, issues a single-use code (60 s, in the shared store);
-//! `/token` authenticates the client, redeems the code (PKCE S256) and
-//! answers an ID token signed RS256 and an opaque access token; `/userinfo`
-//! answers the claims of the access token's scopes.
+//! The authorization endpoint: `/authorize` checks the request and, with a
+//! session, issues a single-use code (60 s, in the shared store). The token
+//! side is in [`super::token`].
 
-use super::keys::{self, KeyError};
+use super::keys::KeyError;
 use crate::app::App;
 use crate::config::{OidcClient, Protocol};
 use crate::session::{Session, new_token};
-use base64::Engine;
-use openidconnect::core::{
-    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey, CoreJwsSigningAlgorithm,
-};
-use openidconnect::{
-    AccessToken, Audience, EmptyAdditionalClaims, EndUserEmail, EndUserFamilyName,
-    EndUserGivenName, IssuerUrl, JsonWebKeyId, Nonce, PrivateSigningKey, SigningError,
-    StandardClaims, SubjectIdentifier,
-};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Seconds an authorization code lives.
 pub const CODE_SECONDS: u64 = 60;
-/// Seconds an access token (and an ID token) lives.
-pub const TOKEN_SECONDS: u64 = 3600;
 
 /// A checked authorization request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +48,7 @@ pub enum AuthorizeError {
     },
 }
 
-fn client<'a>(app: &'a App, client_id: &str) -> Option<&'a OidcClient> {
+pub(super) fn client<'a>(app: &'a App, client_id: &str) -> Option<&'a OidcClient> {
     app.config
         .services
         .iter()
@@ -170,16 +156,16 @@ pub fn error_location(app: &App, redirect_uri: &str, error: &str, state: Option<
 
 /// What a code stands for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct CodeGrant {
-    request: AuthRequest,
-    account_id: i32,
-    auth_time: i64,
+pub(super) struct CodeGrant {
+    pub(super) request: AuthRequest,
+    pub(super) account_id: i32,
+    pub(super) auth_time: i64,
     /// The SSO session, for the `sid` claim and back-channel logout (next).
     #[allow(dead_code)]
     sid: String,
 }
 
-fn hash_key(app: &App, prefix: &str, token: &str) -> String {
+pub(super) fn hash_key(app: &App, prefix: &str, token: &str) -> String {
     format!("{prefix}{}", app.keys.token_hmac(token))
 }
 
@@ -212,346 +198,4 @@ pub async fn issue_code(app: &App, req: &AuthRequest, s: &Session) -> Result<Str
         q.append_pair("iss", &super::discovery::issuer(app));
     }
     Ok(u.to_string())
-}
-
-/// A token request, as read from the form and the Authorization header.
-#[derive(Debug, Clone, Default)]
-pub struct TokenRequest {
-    /// `grant_type`.
-    pub grant_type: String,
-    /// `code`.
-    pub code: String,
-    /// `redirect_uri`.
-    pub redirect_uri: String,
-    /// `code_verifier`.
-    pub code_verifier: Option<String>,
-    /// `refresh_token`.
-    pub refresh_token: String,
-    /// The client id (Basic or form).
-    pub client_id: String,
-    /// The client secret (Basic or form).
-    pub client_secret: Option<String>,
-}
-
-/// Why a token request is refused (RFC 6749 §5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
-    /// Malformed request.
-    InvalidRequest,
-    /// Client authentication failed (401).
-    InvalidClient,
-    /// Bad, used or expired code, wrong redirect URI or verifier.
-    InvalidGrant,
-    /// Not `authorization_code`.
-    UnsupportedGrantType,
-    /// Something failed inside.
-    ServerError,
-}
-
-impl TokenError {
-    /// The error code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidClient => "invalid_client",
-            Self::InvalidGrant => "invalid_grant",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::ServerError => "server_error",
-        }
-    }
-}
-
-/// An RS256 key for `openidconnect`'s ID-token builder, signing through rsa 0.10.
-struct Signer {
-    kid: String,
-    key: rsa::PrivateKey,
-}
-
-impl PrivateSigningKey for Signer {
-    type VerificationKey = CoreJsonWebKey;
-
-    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
-        use rsa::signature::{SignatureEncoding, Signer as _};
-        if *alg != CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256 {
-            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
-        }
-        let sk = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
-        Ok(sk.sign(message).to_vec())
-    }
-
-    fn as_verification_key(&self) -> CoreJsonWebKey {
-        use rsa::traits::PublicKeyParts;
-        let p = self.key.to_public_key();
-        CoreJsonWebKey::new_rsa(
-            p.n_bytes().to_vec(),
-            p.e_bytes().to_vec(),
-            Some(JsonWebKeyId::new(self.kid.clone())),
-        )
-    }
-}
-
-/// The stable, opaque subject of an account: never derived from names.
-pub fn subject(app: &App, account_id: i32) -> String {
-    app.keys.token_hmac(&format!("oidc-sub:{account_id}"))[..32].to_owned()
-}
-
-async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
-    let Some(c) = client(app, &req.client_id) else {
-        return Err(TokenError::InvalidClient);
-    };
-    match (&c.client_secret_hash, &req.client_secret) {
-        (None, None) => Ok(()),
-        // argon2id verification compares in constant time.
-        (Some(hash), Some(secret)) if app.hasher.verify(secret, Some(hash)).await => Ok(()),
-        _ => Err(TokenError::InvalidClient),
-    }
-}
-
-/// Seconds a refresh token may go unused (its idle lifetime).
-pub const REFRESH_IDLE_SECONDS: u64 = 14 * 24 * 3600;
-/// Seconds a refresh-token family lives at most after the login.
-pub const REFRESH_ABSOLUTE_SECONDS: i64 = 90 * 24 * 3600;
-
-/// The token endpoint: `authorization_code` and `refresh_token`.
-pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
-    match req.grant_type.as_str() {
-        "authorization_code" => code_grant(app, req).await,
-        "refresh_token" => refresh_grant(app, req).await,
-        "" => Err(TokenError::InvalidRequest),
-        _ => Err(TokenError::UnsupportedGrantType),
-    }
-}
-
-async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
-    check_client(app, req).await?;
-    if req.code.is_empty() {
-        return Err(TokenError::InvalidRequest);
-    }
-    let grant: CodeGrant = app
-        .store
-        .take(&hash_key(app, "oidc:code:", &req.code))
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice(&v).ok())
-        .ok_or(TokenError::InvalidGrant)?;
-    let r = &grant.request;
-    if r.client_id != req.client_id || r.redirect_uri != req.redirect_uri {
-        return Err(TokenError::InvalidGrant);
-    }
-    if let Some(challenge) = &r.code_challenge {
-        let verifier = req
-            .code_verifier
-            .as_deref()
-            .ok_or(TokenError::InvalidGrant)?;
-        let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(Sha256::digest(verifier.as_bytes()));
-        use subtle::ConstantTimeEq;
-        if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
-            return Err(TokenError::InvalidGrant);
-        }
-    }
-    let family = Family {
-        id: new_token(),
-        account_id: grant.account_id,
-        client_id: r.client_id.clone(),
-        scopes: r.scopes.clone(),
-        auth_time: grant.auth_time,
-        started: chrono::Utc::now().timestamp(),
-    };
-    issue_tokens(app, &family, r.nonce.as_deref()).await
-}
-
-/// What a refresh token (and the tokens issued from it) belongs to: one
-/// login of one account at one client. Reusing a spent refresh token
-/// revokes the whole family.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Family {
-    id: String,
-    account_id: i32,
-    client_id: String,
-    scopes: Vec<String>,
-    auth_time: i64,
-    started: i64,
-}
-
-async fn family_revoked(app: &App, id: &str) -> Result<bool, TokenError> {
-    Ok(app
-        .store
-        .get(&format!("oidc:revoked:{id}"))
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .is_some())
-}
-
-async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
-    tracing::warn!("refresh token reused: its family is revoked");
-    app.store
-        .put(
-            &format!("oidc:revoked:{id}"),
-            b"1",
-            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
-        )
-        .await
-        .map_err(|_| TokenError::ServerError)
-}
-
-async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
-    check_client(app, req).await?;
-    if req.refresh_token.is_empty() {
-        return Err(TokenError::InvalidRequest);
-    }
-    let key = hash_key(app, "oidc:rt:", &req.refresh_token);
-    let spent = hash_key(app, "oidc:rt-spent:", &req.refresh_token);
-    let taken = app
-        .store
-        .take(&key)
-        .await
-        .map_err(|_| TokenError::ServerError)?;
-    let Some(family) = taken.and_then(|v| serde_json::from_slice::<Family>(&v).ok()) else {
-        // A spent token presented again: someone holds a copy. Revoke all.
-        if let Some(id) = app
-            .store
-            .get(&spent)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        {
-            revoke_family(app, &String::from_utf8_lossy(&id)).await?;
-        }
-        return Err(TokenError::InvalidGrant);
-    };
-    app.store
-        .put(
-            &spent,
-            family.id.as_bytes(),
-            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
-        )
-        .await
-        .map_err(|_| TokenError::ServerError)?;
-    if family.client_id != req.client_id
-        || family_revoked(app, &family.id).await?
-        || chrono::Utc::now().timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
-    {
-        return Err(TokenError::InvalidGrant);
-    }
-    issue_tokens(app, &family, None).await
-}
-
-/// An access token, a rotated refresh token and an ID token for a family.
-async fn issue_tokens(
-    app: &App,
-    family: &Family,
-    nonce: Option<&str>,
-) -> Result<serde_json::Value, TokenError> {
-    let account = sesame_store::accounts::find(app.db.conn(), family.account_id)
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .filter(|a| a.state == "active")
-        .ok_or(TokenError::InvalidGrant)?;
-    let access = new_token();
-    let at = AccessGrant {
-        account_id: account.id,
-        client_id: family.client_id.clone(),
-        scopes: family.scopes.clone(),
-        family: family.id.clone(),
-    };
-    app.store
-        .put(
-            &hash_key(app, "oidc:at:", &access),
-            &serde_json::to_vec(&at).unwrap_or_default(),
-            Duration::from_secs(TOKEN_SECONDS),
-        )
-        .await
-        .map_err(|_| TokenError::ServerError)?;
-    let refresh = new_token();
-    app.store
-        .put(
-            &hash_key(app, "oidc:rt:", &refresh),
-            &serde_json::to_vec(family).unwrap_or_default(),
-            Duration::from_secs(REFRESH_IDLE_SECONDS),
-        )
-        .await
-        .map_err(|_| TokenError::ServerError)?;
-    let (kid, key) = keys::signing_key(app)
-        .await
-        .map_err(|_| TokenError::ServerError)?;
-    let now = chrono::Utc::now();
-    let issuer =
-        IssuerUrl::new(super::discovery::issuer(app)).map_err(|_| TokenError::ServerError)?;
-    let mut claims = CoreIdTokenClaims::new(
-        issuer,
-        vec![Audience::new(family.client_id.clone())],
-        now + chrono::Duration::seconds(TOKEN_SECONDS as i64),
-        now,
-        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, account.id))),
-        EmptyAdditionalClaims {},
-    )
-    .set_auth_time(chrono::DateTime::from_timestamp(family.auth_time, 0));
-    if let Some(n) = nonce {
-        claims = claims.set_nonce(Some(Nonce::new(n.to_owned())));
-    }
-    let id_token = CoreIdToken::new(
-        claims,
-        &Signer { kid, key },
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        Some(&AccessToken::new(access.clone())),
-        None,
-    )
-    .map_err(|_| TokenError::ServerError)?;
-    Ok(serde_json::json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_SECONDS,
-        "refresh_token": refresh,
-        "scope": family.scopes.join(" "),
-        "id_token": id_token.to_string(),
-    }))
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct AccessGrant {
-    account_id: i32,
-    client_id: String,
-    scopes: Vec<String>,
-    family: String,
-}
-
-/// The userinfo endpoint: the claims of the token's scopes, or `None` for
-/// an unknown or expired token.
-pub async fn userinfo(
-    app: &App,
-    access_token: &str,
-) -> Result<Option<serde_json::Value>, sesame_store::StoreError> {
-    let Some(at) = app
-        .store
-        .get(&hash_key(app, "oidc:at:", access_token))
-        .await?
-        .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
-    else {
-        return Ok(None);
-    };
-    if app
-        .store
-        .get(&format!("oidc:revoked:{}", at.family))
-        .await?
-        .is_some()
-    {
-        return Ok(None);
-    }
-    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
-        return Ok(None);
-    };
-    let mut claims =
-        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, a.id)));
-    if at.scopes.iter().any(|s| s == "profile") {
-        let id = sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?;
-        claims = claims
-            .set_given_name(id.first_name.map(|n| EndUserGivenName::new(n).into()))
-            .set_family_name(id.last_name.map(|n| EndUserFamilyName::new(n).into()));
-    }
-    if at.scopes.iter().any(|s| s == "email") {
-        claims = claims
-            .set_email(a.email.clone().map(EndUserEmail::new))
-            .set_email_verified(Some(a.confirmed_at.is_some() || a.kind == "eleve"));
-    }
-    Ok(Some(serde_json::to_value(&claims).unwrap_or_default()))
 }

@@ -6,3 +6,4 @@
 pub mod discovery;
 pub mod flow;
 pub mod keys;
+pub mod token;
