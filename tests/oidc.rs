@@ -107,7 +107,7 @@ mod flow {
         env.write(
             "services/teleservice.toml",
             format!(
-                "id = \"teleservice\"\nname = \"Télé-service\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"teleservice\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
+                "id = \"teleservice\"\nname = \"Télé-service\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"teleservice\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\npost_logout_redirect_uris = [\"https://app.exemple.fr/au-revoir\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
             ),
         );
         env.write(
@@ -619,5 +619,78 @@ mod flow {
             false,
             "the family's access token too"
         );
+    }
+
+    // RP-initiated logout: only with a valid id_token_hint and a registered
+    // post_logout_redirect_uri does the browser go back to the client.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn rp_initiated_logout_needs_a_valid_hint_and_a_registered_page() {
+        let (_env, s) = setup().await;
+        let (rp, _) = client(&s).await;
+        let browser = logged_in(&s).await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (auth_url, _, _) = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let r = browser
+            .get(format!("{}{}", s.url, local(&auth_url)))
+            .send()
+            .await
+            .expect("authorize");
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        let (_, body) = exchange(
+            &s,
+            q(&back, "code").expect("code"),
+            verifier.secret(),
+            SECRET,
+        )
+        .await;
+        let hint = body["id_token"].as_str().expect("id token").to_owned();
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let logout = |hint: String, target: &str| {
+            let url = format!(
+                "{}/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}&state=bye",
+                s.url,
+                enc(&hint),
+                enc(target)
+            );
+            let b = browser.clone();
+            async move { b.get(url).send().await.expect("logout") }
+        };
+        let account_status = || {
+            let url = format!("{}/compte", s.url);
+            let b = browser.clone();
+            async move { b.get(url).send().await.expect("get").status().as_u16() }
+        };
+        // An unregistered page, or a forged hint: a confirmation page, no redirect.
+        let r = logout(hint.clone(), "https://evil.fr/").await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("location").is_none());
+        assert!(r.text().await.expect("body").contains("Se déconnecter"));
+        let mut parts: Vec<&str> = hint.split('.').collect();
+        let forged_payload = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"iss":"http://localhost","aud":"teleservice","sub":"x"}"#,
+        );
+        parts[1] = &forged_payload;
+        let r = logout(parts.join("."), "https://app.exemple.fr/au-revoir").await;
+        assert!(
+            r.headers().get("location").is_none(),
+            "a forged hint earns no redirect"
+        );
+        assert_eq!(account_status().await, 200, "still logged in");
+        // The real thing.
+        let r = logout(hint, "https://app.exemple.fr/au-revoir").await;
+        assert_eq!(r.status(), 302);
+        assert_eq!(
+            r.headers()["location"],
+            "https://app.exemple.fr/au-revoir?state=bye"
+        );
+        assert_eq!(account_status().await, 303, "the SSO session is over");
     }
 }

@@ -38,14 +38,14 @@ pub(crate) fn routes() -> Router<AppState> {
 
 #[derive(Template)]
 #[template(path = "link.html")]
-struct LinkPage<'a> {
-    academie: &'a str,
-    title: &'a str,
-    text: &'a str,
-    action: &'a str,
-    code: &'a str,
-    button: &'a str,
-    csrf: String,
+pub(crate) struct LinkPage<'a> {
+    pub(crate) academie: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) code: &'a str,
+    pub(crate) button: &'a str,
+    pub(crate) csrf: String,
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oidc/token", axum::routing::post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/revoke", axum::routing::post(revoke))
+        .route("/oidc/logout", get(end_session))
         .route("/oidc/introspect", axum::routing::post(introspect))
 }
 
@@ -265,5 +266,52 @@ async fn introspect(
     match token::introspect(&app, &token_query(&headers, f)).await {
         Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
         Err(e) => token_error(e),
+    }
+}
+
+/// RP-initiated logout: back to the client's registered page when the
+/// request carries a valid `id_token_hint`; otherwise a confirmation page.
+async fn end_session(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let target = sesame_service::oidc::logout::post_logout_target(
+        &app,
+        get("id_token_hint"),
+        get("post_logout_redirect_uri"),
+        get("state"),
+    )
+    .await
+    .map_err(unavailable)?;
+    match target {
+        Some(to) => {
+            if let Some((token, s)) = current_session(&app, &jar).await? {
+                sesame_service::session::close(&app, &token)
+                    .await
+                    .map_err(unavailable)?;
+                sesame_service::cas::slo::single_logout(app.0.clone(), s.sid);
+            }
+            let jar = jar.add(cookies::removal(&app, cookies::SESSION));
+            Ok((StatusCode::FOUND, jar, [(header::LOCATION, to)]).into_response())
+        }
+        None => {
+            let (jar, csrf) = crate::csrf::issue(&app, jar).await?;
+            let page = crate::links::LinkPage {
+                academie: &app.config.branding.academie,
+                title: "Se déconnecter ?",
+                text: "Un service demande votre déconnexion. Voulez-vous vous déconnecter de tous les télé-services ?",
+                action: "/deconnexion",
+                code: "",
+                button: "Se déconnecter",
+                csrf,
+            };
+            Ok((jar, crate::pages::render(&page)?).into_response())
+        }
     }
 }

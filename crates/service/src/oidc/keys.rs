@@ -177,3 +177,49 @@ pub async fn signing_key(app: &App) -> Result<(String, rsa::PrivateKey), KeyErro
     let key = rsa::PrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Crypto(e.to_string()))?;
     Ok((k.kid.clone(), key))
 }
+
+/// Checks a JWT signed by one of our published keys (RS256) and answers
+/// its claims; expiry is not checked (an `id_token_hint` may be expired).
+pub async fn verify_own_jwt(app: &App, jwt: &str) -> Result<Option<serde_json::Value>, KeyError> {
+    use rsa::signature::Verifier;
+    let b64d = |s: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()
+    };
+    let mut parts = jwt.split('.');
+    let (Some(h), Some(p), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(None);
+    };
+    let (Some(header), Some(payload), Some(sig)) = (b64d(h), b64d(p), b64d(sig)) else {
+        return Ok(None);
+    };
+    let Ok(header) = serde_json::from_slice::<serde_json::Value>(&header) else {
+        return Ok(None);
+    };
+    if header["alg"] != "RS256" {
+        return Ok(None);
+    }
+    let now = app.clock.now();
+    let keys = signing_keys::all(app.db.conn()).await?;
+    let Some(k) = keys
+        .iter()
+        .find(|k| header["kid"] == k.kid.as_str() && k.retired_at.is_none_or(|r| r > now))
+    else {
+        return Ok(None);
+    };
+    let der = decrypt(app, &k.private_key)?;
+    let private =
+        rsa::PrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Crypto(e.to_string()))?;
+    let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(private.to_public_key());
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(sig.as_slice()) else {
+        return Ok(None);
+    };
+    let signed = format!("{h}.{p}");
+    if verifier.verify(signed.as_bytes(), &signature).is_err() {
+        return Ok(None);
+    }
+    Ok(serde_json::from_slice(&payload).ok())
+}

@@ -6,4 +6,5 @@
 pub mod discovery;
 pub mod flow;
 pub mod keys;
+pub mod logout;
 pub mod token;
