@@ -297,16 +297,10 @@ mod flow {
             .expect("userinfo");
         assert_eq!(r.status(), 401);
 
-        // The code is single use.
         let rt1 = body["refresh_token"]
             .as_str()
             .expect("refresh token")
             .to_owned();
-        let (status, again) = exchange(&s, &code, verifier.secret(), SECRET).await;
-        assert_eq!(
-            (status, again["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
 
         // Refresh: rotation, then reuse of the spent token revokes the family.
         let (status, r2) = refresh(&s, &rt1).await;
@@ -345,6 +339,13 @@ mod flow {
             "the family is revoked"
         );
         assert_eq!(userinfo_status(at2).await, 401, "and its access tokens");
+
+        // The code is single use; presenting it again revokes what it issued.
+        let (status, again) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        assert_eq!(
+            (status, again["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
     }
 
     async fn refresh(s: &TestServer, token: &str) -> (u16, serde_json::Value) {
@@ -692,5 +693,54 @@ mod flow {
             "https://app.exemple.fr/au-revoir?state=bye"
         );
         assert_eq!(account_status().await, 303, "the SSO session is over");
+    }
+
+    // RFC 9700 §4.5: a code presented twice revokes the tokens it gave.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_replayed_code_revokes_what_it_issued() {
+        let (_env, s) = setup().await;
+        let (rp, _) = client(&s).await;
+        let browser = logged_in(&s).await;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (auth_url, _, _) = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let r = browser
+            .get(format!("{}{}", s.url, local(&auth_url)))
+            .send()
+            .await
+            .expect("authorize");
+        let code = q(
+            &query_of(r.headers()["location"].to_str().expect("ascii")),
+            "code",
+        )
+        .expect("code")
+        .to_owned();
+        let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        assert_eq!(status, 200);
+        let at = body["access_token"].as_str().expect("at").to_owned();
+        let me = ("teleservice", Some(SECRET));
+        let active = |token: String| {
+            let s = &s;
+            async move {
+                let (_, v) = call(s, "/oidc/introspect", me, &token).await;
+                serde_json::from_str::<serde_json::Value>(&v).expect("JSON")["active"].clone()
+            }
+        };
+        assert_eq!(active(at.clone()).await, true);
+        let (status, _) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            active(at).await,
+            false,
+            "the replay revoked the access token"
+        );
+        let (status, _) = refresh(&s, body["refresh_token"].as_str().expect("rt")).await;
+        assert_eq!(status, 400, "and the refresh token");
     }
 }

@@ -136,13 +136,25 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
     if req.code.is_empty() {
         return Err(TokenError::InvalidRequest);
     }
-    let grant: CodeGrant = app
+    let spent = hash_key(app, "oidc:code-spent:", &req.code);
+    let taken = app
         .store
         .take(&hash_key(app, "oidc:code:", &req.code))
         .await
         .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice(&v).ok())
-        .ok_or(TokenError::InvalidGrant)?;
+        .and_then(|v| serde_json::from_slice::<CodeGrant>(&v).ok());
+    let Some(grant) = taken else {
+        // A code presented twice (RFC 9700 §4.5): what it issued is revoked.
+        if let Some(id) = app
+            .store
+            .get(&spent)
+            .await
+            .map_err(|_| TokenError::ServerError)?
+        {
+            revoke_family(app, &String::from_utf8_lossy(&id)).await?;
+        }
+        return Err(TokenError::InvalidGrant);
+    };
     let r = &grant.request;
     if r.client_id != req.client_id || r.redirect_uri != req.redirect_uri {
         return Err(TokenError::InvalidGrant);
@@ -167,6 +179,14 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
         auth_time: grant.auth_time,
         started: chrono::Utc::now().timestamp(),
     };
+    app.store
+        .put(
+            &spent,
+            family.id.as_bytes(),
+            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
+        )
+        .await
+        .map_err(|_| TokenError::ServerError)?;
     issue_tokens(app, &family, r.nonce.as_deref()).await
 }
 
@@ -193,7 +213,7 @@ async fn family_revoked(app: &App, id: &str) -> Result<bool, TokenError> {
 }
 
 async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
-    tracing::warn!("refresh token reused: its family is revoked");
+    tracing::warn!("refresh token or code reused: its family is revoked");
     app.store
         .put(
             &format!("oidc:revoked:{id}"),
