@@ -97,7 +97,7 @@ mod flow {
     const SECRET: &str = "le-secret-du-teleservice-2026";
     const CALLBACK: &str = "https://app.exemple.fr/callback";
 
-    async fn setup() -> (TestEnv, TestServer) {
+    async fn setup() -> (TestEnv, TestServer, Arc<FixedClock>) {
         let env = TestEnv::new();
         let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
             .expect("hasher")
@@ -114,13 +114,9 @@ mod flow {
             "services/public.toml",
             "id = \"public\"\nname = \"Application publique\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"public\"\nredirect_uris = [\"https://public.exemple.fr/cb\"]\n",
         );
-        let s = pupil_account(
-            &env,
-            Arc::new(FixedClock::new(time::OffsetDateTime::now_utc())),
-            1000,
-        )
-        .await;
-        (env, s)
+        let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+        let s = pupil_account(&env, clock.clone(), 1000).await;
+        (env, s, clock)
     }
 
     async fn client(
@@ -225,7 +221,7 @@ mod flow {
     // crate's relying-party side; then the RFC 9700 negative cases.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_relying_party_library_completes_the_code_flow() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let (rp, meta) = client(&s).await;
         let browser = logged_in(&s).await;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -365,7 +361,7 @@ mod flow {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn bad_requests_are_refused_as_rfc_9700_asks() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let (rp, _) = client(&s).await;
         let browser = logged_in(&s).await;
         let authorize = |extra: &str| {
@@ -474,7 +470,7 @@ mod flow {
     // Without a session the login page comes first, then the flow resumes.
     #[tokio::test(flavor = "multi_thread")]
     async fn without_a_session_the_login_page_comes_first() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let c = TestServer::browser();
         let (challenge, _) = PkceCodeChallenge::new_random_sha256();
         let url = format!(
@@ -580,7 +576,7 @@ mod flow {
     // RFC 7009 and RFC 7662.
     #[tokio::test(flavor = "multi_thread")]
     async fn tokens_can_be_introspected_and_revoked_by_their_client_only() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let t = tokens(&s).await;
         let (at, rt) = (
             t["access_token"].as_str().expect("at"),
@@ -626,7 +622,7 @@ mod flow {
     // post_logout_redirect_uri does the browser go back to the client.
     #[tokio::test(flavor = "multi_thread")]
     async fn rp_initiated_logout_needs_a_valid_hint_and_a_registered_page() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let (rp, _) = client(&s).await;
         let browser = logged_in(&s).await;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -698,7 +694,7 @@ mod flow {
     // RFC 9700 §4.5: a code presented twice revokes the tokens it gave.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_replayed_code_revokes_what_it_issued() {
-        let (_env, s) = setup().await;
+        let (_env, s, _clock) = setup().await;
         let (rp, _) = client(&s).await;
         let browser = logged_in(&s).await;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -742,5 +738,42 @@ mod flow {
         );
         let (status, _) = refresh(&s, body["refresh_token"].as_str().expect("rt")).await;
         assert_eq!(status, 400, "and the refresh token");
+    }
+
+    // max_age: an older login asks for the password again, then resumes.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn max_age_asks_for_the_password_again_after_that_long() {
+        let (_env, s, clock) = setup().await;
+        let browser = logged_in(&s).await;
+        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+        let url = format!(
+            "{}/oidc/authorize?response_type=code&scope=openid&client_id=teleservice&redirect_uri={}&code_challenge={}&code_challenge_method=S256&max_age=300",
+            s.url,
+            url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>(),
+            challenge.as_str()
+        );
+        let r = browser.get(&url).send().await.expect("authorize");
+        assert_eq!(r.status(), 302, "a fresh login satisfies max_age");
+        clock.advance(time::Duration::seconds(301));
+        let r = browser.get(&url).send().await.expect("authorize");
+        assert_eq!(r.status(), 303, "credentials asked again");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .contains("suite=")
+        );
+        let r = browser
+            .get(url.replace("max_age=300", "max_age=abc"))
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(r.status(), 302);
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .contains("error=invalid_request")
+        );
     }
 }

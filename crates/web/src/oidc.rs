@@ -90,7 +90,13 @@ async fn authorize(
     let session = current_session(&app, &jar).await?;
     let prompt = req.prompt.clone().unwrap_or_default();
     match session {
-        Some((_, s)) if s.must_change.is_none() && !prompt.split(' ').any(|p| p == "login") => {
+        Some((_, s))
+            if s.must_change.is_none()
+                && !prompt.split(' ').any(|p| p == "login")
+                && req
+                    .max_age
+                    .is_none_or(|m| app.clock.now().unix_timestamp() - s.auth_time <= m) =>
+        {
             let to = flow::issue_code(&app, &req, &s)
                 .await
                 .map_err(unavailable)?;

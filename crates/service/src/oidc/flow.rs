@@ -29,6 +29,9 @@ pub struct AuthRequest {
     pub code_challenge: Option<String>,
     /// `prompt`.
     pub prompt: Option<String>,
+    /// `max_age`: seconds since the last login beyond which the user logs in again.
+    #[serde(default)]
+    pub max_age: Option<i64>,
 }
 
 /// Why an authorization request is refused.
@@ -71,6 +74,7 @@ pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, Auth
         "prompt",
         "request",
         "request_uri",
+        "max_age",
     ];
     if names
         .iter()
@@ -128,7 +132,15 @@ pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, Auth
         (None, None) if c.client_secret_hash.is_none() => return Err(back("invalid_request")),
         (None, None) => {}
     }
+    let max_age = match get("max_age") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => return Err(back("invalid_request")),
+        },
+    };
     Ok(AuthRequest {
+        max_age,
         client_id,
         redirect_uri,
         scopes,
