@@ -776,4 +776,44 @@ mod flow {
                 .contains("error=invalid_request")
         );
     }
+
+    // response_mode=form_post: a page that posts code, state and iss.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn form_post_answers_a_page_that_posts_the_code() {
+        let (_env, s, _clock) = setup().await;
+        let browser = logged_in(&s).await;
+        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+        let url = format!(
+            "{}/oidc/authorize?response_type=code&scope=openid&client_id=teleservice&redirect_uri={}&code_challenge={}&code_challenge_method=S256&state=st&response_mode=form_post",
+            s.url,
+            url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>(),
+            challenge.as_str()
+        );
+        let r = browser.get(&url).send().await.expect("authorize");
+        assert_eq!(r.status(), 200);
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(csp.contains("form-action https://app.exemple.fr"), "{csp}");
+        let html = r.text().await.expect("body");
+        assert!(html.contains(&format!("action=\"{CALLBACK}\"")), "{html}");
+        assert!(
+            html.contains("name=\"code\"")
+                && html.contains("name=\"state\" value=\"st\"")
+                && html.contains("name=\"iss\""),
+            "{html}"
+        );
+        let r = browser
+            .get(url.replace("form_post", "fragment"))
+            .send()
+            .await
+            .expect("authorize");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .contains("error=invalid_request")
+        );
+    }
 }

@@ -32,6 +32,9 @@ pub struct AuthRequest {
     /// `max_age`: seconds since the last login beyond which the user logs in again.
     #[serde(default)]
     pub max_age: Option<i64>,
+    /// `response_mode=form_post`: the answer is POSTed by the browser.
+    #[serde(default)]
+    pub form_post: bool,
 }
 
 /// Why an authorization request is refused.
@@ -75,6 +78,7 @@ pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, Auth
         "request",
         "request_uri",
         "max_age",
+        "response_mode",
     ];
     if names
         .iter()
@@ -139,7 +143,13 @@ pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, Auth
             _ => return Err(back("invalid_request")),
         },
     };
+    let form_post = match get("response_mode").as_deref() {
+        None | Some("query") => false,
+        Some("form_post") => true,
+        Some(_) => return Err(back("invalid_request")),
+    };
     Ok(AuthRequest {
+        form_post,
         max_age,
         client_id,
         redirect_uri,
@@ -181,9 +191,24 @@ pub(super) fn hash_key(app: &App, prefix: &str, token: &str) -> String {
     format!("{prefix}{}", app.keys.token_hmac(token))
 }
 
+/// The parameters of an authorization response: `code`, `state`, `iss`.
+pub fn response_fields(app: &App, code: &str, state: Option<&str>) -> Vec<(String, String)> {
+    let mut f = vec![("code".to_owned(), code.to_owned())];
+    if let Some(st) = state {
+        f.push(("state".to_owned(), st.to_owned()));
+    }
+    f.push(("iss".to_owned(), super::discovery::issuer(app)));
+    f
+}
+
 /// Issues a code for a checked request and a session; returns where to
-/// send the browser (`redirect_uri?code=…&state=…&iss=…`).
-pub async fn issue_code(app: &App, req: &AuthRequest, s: &Session) -> Result<String, KeyError> {
+/// send the browser (`redirect_uri?code=…&state=…&iss=…`) and the fields,
+/// for `response_mode=form_post`.
+pub async fn issue_code(
+    app: &App,
+    req: &AuthRequest,
+    s: &Session,
+) -> Result<(String, Vec<(String, String)>), KeyError> {
     let code = new_token();
     let grant = CodeGrant {
         request: req.clone(),
@@ -199,15 +224,9 @@ pub async fn issue_code(app: &App, req: &AuthRequest, s: &Session) -> Result<Str
         )
         .await
         .map_err(sesame_store::StoreError::from)?;
+    let fields = response_fields(app, &code, req.state.as_deref());
     let mut u =
         url::Url::parse(&req.redirect_uri).unwrap_or_else(|_| app.config.server.public_url.clone());
-    {
-        let mut q = u.query_pairs_mut();
-        q.append_pair("code", &code);
-        if let Some(st) = &req.state {
-            q.append_pair("state", st);
-        }
-        q.append_pair("iss", &super::discovery::issuer(app));
-    }
-    Ok(u.to_string())
+    u.query_pairs_mut().extend_pairs(fields.iter());
+    Ok((u.to_string(), fields))
 }
