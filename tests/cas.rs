@@ -246,6 +246,25 @@ async fn a_service_gets_a_ticket_and_validates_it_in_every_shape() {
         "this service is released no attributes: {json}"
     );
 
+    // method=POST: a page that posts the ticket to the service, whose CSP
+    // allows that one origin as a form target.
+    let r = get(
+        &c,
+        &format!("{}/cas/login?service={}&method=POST", s.url, enc(ENT)),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(csp.contains("form-action https://app.ent.fr"), "{csp}");
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains(&format!("action=\"{ENT}\"")) && html.contains("name=\"ticket\" value=\"ST-"),
+        "{html}"
+    );
+
     // CAS 2.0 XML: no attributes; CAS 1.0 text.
     let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
     let t3 = ticket_of(&location(&r), ENT);

@@ -3,9 +3,8 @@
 //! forms, with `format=JSON`. Parameters are read strictly: a repeated or
 //! unexpected-shape parameter is `INVALID_REQUEST`, never "first wins".
 
-use crate::pages::{current_session, message, render, unavailable};
+use crate::pages::{current_session, message, unavailable};
 use crate::{AppState, WebError, cookies};
-use askama::Template;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -121,14 +120,6 @@ fn unknown_service(app: &AppState) -> Result<Response, WebError> {
     )
 }
 
-#[derive(Template)]
-#[template(path = "cas_post.html")]
-struct PostPage<'a> {
-    academie: &'a str,
-    service: &'a str,
-    ticket: &'a str,
-}
-
 /// Issues a service ticket for a session and sends the browser back to the
 /// service (302, or an auto-submitting form for `method=POST`).
 pub(crate) async fn redirect_with_ticket(
@@ -159,20 +150,7 @@ pub(crate) async fn redirect_with_ticket(
         .map_err(unavailable)?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
     if ctx.method.eq_ignore_ascii_case("post") {
-        let page = PostPage {
-            academie: &app.config.branding.academie,
-            service: &ctx.service,
-            ticket: &ticket,
-        };
-        // The form posts to the service: this page's policy allows that
-        // one origin as a form target.
-        let origin = url::Url::parse(&ctx.service)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default();
-        let csp = format!(
-            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
-        );
-        return Ok(([(header::CONTENT_SECURITY_POLICY, csp)], render(&page)?).into_response());
+        return crate::pages::post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
     }
     let location = cas::with_ticket(&ctx.service, &ticket);
     Ok((status, [(header::LOCATION, location)]).into_response())

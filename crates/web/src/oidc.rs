@@ -101,7 +101,7 @@ async fn authorize(
                 .await
                 .map_err(unavailable)?;
             if req.form_post {
-                return form_post(&app, &req.redirect_uri, fields);
+                return crate::pages::post_back(&app, &req.redirect_uri, fields);
             }
             Ok(found(to))
         }
@@ -323,37 +323,4 @@ async fn end_session(
             Ok((jar, crate::pages::render(&page)?).into_response())
         }
     }
-}
-
-#[derive(askama::Template)]
-#[template(path = "oidc_post.html")]
-struct FormPost<'a> {
-    academie: &'a str,
-    action: &'a str,
-    fields: Vec<(String, String)>,
-}
-
-/// `response_mode=form_post`: a page whose form the browser posts to the
-/// client (its CSP allows that one origin as a form target).
-fn form_post(
-    app: &AppState,
-    action: &str,
-    fields: Vec<(String, String)>,
-) -> Result<Response, WebError> {
-    let origin = url::Url::parse(action)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default();
-    let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
-    );
-    let page = FormPost {
-        academie: &app.config.branding.academie,
-        action,
-        fields,
-    };
-    Ok((
-        [(header::CONTENT_SECURITY_POLICY, csp)],
-        crate::pages::render(&page)?,
-    )
-        .into_response())
 }

@@ -519,3 +519,33 @@ async fn logout(
     )?;
     Ok((jar, r).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "post_back.html")]
+struct PostBack<'a> {
+    academie: &'a str,
+    action: &'a str,
+    fields: Vec<(String, String)>,
+}
+
+/// A page whose form the browser posts back to a service (CAS
+/// `method=POST`, OpenID Connect `response_mode=form_post`); its CSP allows
+/// that one origin as a form target.
+pub(crate) fn post_back(
+    app: &AppState,
+    action: &str,
+    fields: Vec<(String, String)>,
+) -> Result<Response, WebError> {
+    let origin = url::Url::parse(action)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let page = PostBack {
+        academie: &app.config.branding.academie,
+        action,
+        fields,
+    };
+    Ok(([(header::CONTENT_SECURITY_POLICY, csp)], render(&page)?).into_response())
+}
