@@ -526,8 +526,11 @@ mod flow {
         );
     }
 
-    /// A full code flow for the confidential client; answers the token response.
-    async fn tokens(s: &TestServer) -> serde_json::Value {
+    /// A logged-in browser's authorization with PKCE for the confidential
+    /// client; answers the code, the PKCE verifier and the browser.
+    async fn authorize_code(
+        s: &TestServer,
+    ) -> (String, openidconnect::PkceCodeVerifier, reqwest::Client) {
         let (rp, _) = client(s).await;
         let browser = logged_in(s).await;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -545,13 +548,17 @@ mod flow {
             .await
             .expect("authorize");
         let back = query_of(r.headers()["location"].to_str().expect("ascii"));
-        let (status, body) = exchange(
-            s,
-            q(&back, "code").expect("code"),
-            verifier.secret(),
-            SECRET,
+        (
+            q(&back, "code").expect("code").to_owned(),
+            verifier,
+            browser,
         )
-        .await;
+    }
+
+    /// A full code flow for the confidential client; answers the token response.
+    async fn tokens(s: &TestServer) -> serde_json::Value {
+        let (code, verifier, _) = authorize_code(s).await;
+        let (status, body) = exchange(s, &code, verifier.secret(), SECRET).await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -623,30 +630,8 @@ mod flow {
     #[tokio::test(flavor = "multi_thread")]
     async fn rp_initiated_logout_needs_a_valid_hint_and_a_registered_page() {
         let (_env, s, _clock) = setup().await;
-        let (rp, _) = client(&s).await;
-        let browser = logged_in(&s).await;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (auth_url, _, _) = rp
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
-            .set_pkce_challenge(challenge)
-            .url();
-        let r = browser
-            .get(format!("{}{}", s.url, local(&auth_url)))
-            .send()
-            .await
-            .expect("authorize");
-        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
-        let (_, body) = exchange(
-            &s,
-            q(&back, "code").expect("code"),
-            verifier.secret(),
-            SECRET,
-        )
-        .await;
+        let (code, verifier, browser) = authorize_code(&s).await;
+        let (_, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
         let hint = body["id_token"].as_str().expect("id token").to_owned();
         let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
         let logout = |hint: String, target: &str| {
@@ -695,28 +680,7 @@ mod flow {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_replayed_code_revokes_what_it_issued() {
         let (_env, s, _clock) = setup().await;
-        let (rp, _) = client(&s).await;
-        let browser = logged_in(&s).await;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (auth_url, _, _) = rp
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
-            .set_pkce_challenge(challenge)
-            .url();
-        let r = browser
-            .get(format!("{}{}", s.url, local(&auth_url)))
-            .send()
-            .await
-            .expect("authorize");
-        let code = q(
-            &query_of(r.headers()["location"].to_str().expect("ascii")),
-            "code",
-        )
-        .expect("code")
-        .to_owned();
+        let (code, verifier, _) = authorize_code(&s).await;
         let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
         assert_eq!(status, 200);
         let at = body["access_token"].as_str().expect("at").to_owned();

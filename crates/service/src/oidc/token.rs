@@ -145,14 +145,7 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
         .and_then(|v| serde_json::from_slice::<CodeGrant>(&v).ok());
     let Some(grant) = taken else {
         // A code presented twice (RFC 9700 §4.5): what it issued is revoked.
-        if let Some(id) = app
-            .store
-            .get(&spent)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        {
-            revoke_family(app, &String::from_utf8_lossy(&id)).await?;
-        }
+        revoke_replayed(app, &spent).await?;
         return Err(TokenError::InvalidGrant);
     };
     let r = &grant.request;
@@ -203,17 +196,30 @@ struct Family {
     started: i64,
 }
 
-async fn family_revoked(app: &App, id: &str) -> Result<bool, TokenError> {
+async fn family_revoked(app: &App, id: &str) -> Result<bool, sesame_store::EphemeralError> {
     Ok(app
         .store
         .get(&format!("oidc:revoked:{id}"))
-        .await
-        .map_err(|_| TokenError::ServerError)?
+        .await?
         .is_some())
 }
 
+/// A spent code or refresh token presented again: someone holds a copy, so
+/// everything issued from it is revoked (RFC 9700 §4.5, §4.14).
+async fn revoke_replayed(app: &App, spent_key: &str) -> Result<(), TokenError> {
+    let family = app
+        .store
+        .get(spent_key)
+        .await
+        .map_err(|_| TokenError::ServerError)?;
+    if let Some(id) = family {
+        tracing::warn!("refresh token or code reused: its family is revoked");
+        revoke_family(app, &String::from_utf8_lossy(&id)).await?;
+    }
+    Ok(())
+}
+
 async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
-    tracing::warn!("refresh token or code reused: its family is revoked");
     app.store
         .put(
             &format!("oidc:revoked:{id}"),
@@ -238,14 +244,7 @@ async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Valu
         .map_err(|_| TokenError::ServerError)?;
     let Some(family) = taken.and_then(|v| serde_json::from_slice::<Family>(&v).ok()) else {
         // A spent token presented again: someone holds a copy. Revoke all.
-        if let Some(id) = app
-            .store
-            .get(&spent)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        {
-            revoke_family(app, &String::from_utf8_lossy(&id)).await?;
-        }
+        revoke_replayed(app, &spent).await?;
         return Err(TokenError::InvalidGrant);
     };
     app.store
@@ -257,7 +256,9 @@ async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Valu
         .await
         .map_err(|_| TokenError::ServerError)?;
     if family.client_id != req.client_id
-        || family_revoked(app, &family.id).await?
+        || family_revoked(app, &family.id)
+            .await
+            .map_err(|_| TokenError::ServerError)?
         || chrono::Utc::now().timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
     {
         return Err(TokenError::InvalidGrant);
@@ -361,12 +362,7 @@ pub async fn userinfo(
     else {
         return Ok(None);
     };
-    if app
-        .store
-        .get(&format!("oidc:revoked:{}", at.family))
-        .await?
-        .is_some()
-    {
+    if family_revoked(app, &at.family).await? {
         return Ok(None);
     }
     let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
@@ -428,14 +424,7 @@ pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
             .delete(&rt_key)
             .await
             .map_err(|_| TokenError::ServerError)?;
-        app.store
-            .put(
-                &format!("oidc:revoked:{}", f.id),
-                b"1",
-                Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
-            )
-            .await
-            .map_err(|_| TokenError::ServerError)?;
+        revoke_family(app, &f.id).await?;
         return Ok(());
     }
     let at_key = hash_key(app, "oidc:at:", &q.token);
@@ -467,7 +456,10 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok());
     if let Some(at) = at.filter(|a| a.client_id == q.client_id) {
-        if family_revoked(app, &at.family).await? {
+        if family_revoked(app, &at.family)
+            .await
+            .map_err(|_| TokenError::ServerError)?
+        {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
@@ -487,7 +479,10 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<Family>(&v).ok());
     if let Some(f) = rt.filter(|f| f.client_id == q.client_id) {
-        if family_revoked(app, &f.id).await? {
+        if family_revoked(app, &f.id)
+            .await
+            .map_err(|_| TokenError::ServerError)?
+        {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
