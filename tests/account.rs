@@ -32,7 +32,7 @@ async fn olivier(env: &TestEnv, s: &TestServer, sink: &MailSink) -> Vec<(String,
 }
 
 /// Posts one of the account page's forms from a fresh copy of the page.
-async fn account_form(
+pub(crate) async fn account_form(
     s: &TestServer,
     c: &Client,
     action: &str,

@@ -555,7 +555,7 @@ async fn one_ticket_validated_fifty_times_at_once_succeeds_once() {
 
 /// An HTTP endpoint that keeps the bodies POSTed to it (or, `hang`, never
 /// answers).
-async fn receiver(hang: bool) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+pub(crate) async fn receiver(hang: bool) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -83,7 +83,8 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
 
 mod flow {
     use crate::support::{TestEnv, TestServer, csrf_of};
-    use crate::throttle::{PASSWORD, pupil_account};
+    use crate::throttle::{PASSWORD, pupil_account_with};
+    use openidconnect::JsonWebKey;
     use openidconnect::core::{
         CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreProviderMetadata,
     };
@@ -98,6 +99,16 @@ mod flow {
     const CALLBACK: &str = "https://app.exemple.fr/callback";
 
     async fn setup() -> (TestEnv, TestServer, Arc<FixedClock>) {
+        setup_with(&[], |_| {}).await
+    }
+
+    /// Like [`setup`], with more confidential clients (client id, lines
+    /// added to their `[oidc]`; same secret and redirect URI) and a
+    /// configuration change.
+    async fn setup_with(
+        clients: &[(&str, String)],
+        tweak: impl FnOnce(&mut sesame_service::Config),
+    ) -> (TestEnv, TestServer, Arc<FixedClock>) {
         let env = TestEnv::new();
         let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
             .expect("hasher")
@@ -114,13 +125,38 @@ mod flow {
             "services/public.toml",
             "id = \"public\"\nname = \"Application publique\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"public\"\nredirect_uris = [\"https://public.exemple.fr/cb\"]\n",
         );
+        for (id, extra) in clients {
+            env.write(
+                &format!("services/{id}.toml"),
+                format!(
+                    "id = \"{id}\"\nname = \"Service {id}\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"{id}\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\n{extra}\n"
+                ),
+            );
+        }
         let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
-        let s = pupil_account(&env, clock.clone(), 1000).await;
+        let s = pupil_account_with(&env, clock.clone(), 1000, tweak).await;
         (env, s, clock)
     }
 
     async fn client(
         s: &TestServer,
+    ) -> (
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        CoreProviderMetadata,
+    ) {
+        client_as(s, "teleservice").await
+    }
+
+    async fn client_as(
+        s: &TestServer,
+        client_id: &str,
     ) -> (
         CoreClient<
             openidconnect::EndpointSet,
@@ -146,7 +182,7 @@ mod flow {
         let meta = meta.set_jwks(jwks);
         let c = CoreClient::from_provider_metadata(
             meta.clone(),
-            ClientId::new("teleservice".into()),
+            ClientId::new(client_id.into()),
             Some(ClientSecret::new(SECRET.into())),
         )
         .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).expect("url"));
@@ -779,5 +815,560 @@ mod flow {
                 .expect("ascii")
                 .contains("error=invalid_request")
         );
+    }
+
+    /// `/oidc/authorize` for a client of [`setup_with`], PKCE S256, from
+    /// a browser; `extra` is appended to the query. Answers the response
+    /// and the PKCE verifier.
+    async fn authorize_as(
+        s: &TestServer,
+        browser: &reqwest::Client,
+        client_id: &str,
+        scope: &str,
+        extra: &str,
+    ) -> (reqwest::Response, String) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let url = format!(
+            "{}/oidc/authorize?client_id={client_id}&redirect_uri={}&response_type=code&scope={}&state=st&code_challenge={}&code_challenge_method=S256{extra}",
+            s.url,
+            enc(CALLBACK),
+            enc(scope),
+            challenge.as_str()
+        );
+        let r = browser.get(url).send().await.expect("authorize");
+        (r, verifier.secret().to_owned())
+    }
+
+    /// The code of an authorization response that redirected.
+    fn code_in(r: &reqwest::Response) -> String {
+        let loc = r.headers()["location"].to_str().expect("ascii");
+        q(&query_of(loc), "code")
+            .unwrap_or_else(|| panic!("no code: {loc}"))
+            .to_owned()
+    }
+
+    /// Redeems a code for a client of [`setup_with`].
+    async fn exchange_as(
+        s: &TestServer,
+        client_id: &str,
+        code: &str,
+        verifier: &str,
+    ) -> serde_json::Value {
+        let r = TestServer::browser()
+            .post(format!("{}/oidc/token", s.url))
+            .basic_auth(client_id, Some(SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", verifier),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200);
+        serde_json::from_str(&r.text().await.expect("body")).expect("JSON")
+    }
+
+    /// The claims of a JWT, unverified (the verification is the test's).
+    fn payload(jwt: &str) -> serde_json::Value {
+        let part = jwt.split('.').nth(1).expect("payload");
+        let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part)
+            .expect("base64");
+        serde_json::from_slice(&raw).expect("JSON")
+    }
+
+    async fn userinfo(s: &TestServer, at: &str) -> (u16, serde_json::Value) {
+        let r = TestServer::browser()
+            .get(format!("{}/oidc/userinfo", s.url))
+            .bearer_auth(at)
+            .send()
+            .await
+            .expect("userinfo");
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    // Back-channel logout 1.0, and one SSO session for both protocols: a
+    // CAS logout sends the OpenID Connect client a signed logout token
+    // with the ID token's sid, and revokes the tokens of that session.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn logging_out_sends_a_logout_token_and_revokes_the_session_tokens() {
+        let (port, got) = crate::cas::receiver(false).await;
+        let (_env, s, _clock) = setup_with(
+            &[(
+                "bcl",
+                format!("backchannel_logout_uri = \"http://127.0.0.1:{port}/bcl\""),
+            )],
+            |_| {},
+        )
+        .await;
+        let browser = logged_in(&s).await;
+        let (r, verifier) = authorize_as(&s, &browser, "bcl", "openid", "").await;
+        let t = exchange_as(&s, "bcl", &code_in(&r), &verifier).await;
+        let id = payload(t["id_token"].as_str().expect("id token"));
+        let sid = id["sid"].as_str().expect("sid claim").to_owned();
+        let at = t["access_token"].as_str().expect("at").to_owned();
+        assert_eq!(userinfo(&s, &at).await.0, 200);
+        // Another login's tokens are not touched.
+        let other = logged_in(&s).await;
+        let (r, verifier) = authorize_as(&s, &other, "bcl", "openid", "").await;
+        let other_tokens = exchange_as(&s, "bcl", &code_in(&r), &verifier).await;
+
+        let r = browser
+            .get(format!("{}/cas/logout", s.url))
+            .send()
+            .await
+            .expect("logout");
+        assert!(r.status().is_success() || r.status().is_redirection());
+        // Revoked at once, before the logout token is even sent.
+        assert_eq!(userinfo(&s, &at).await.0, 401, "the access token");
+        let (status, body) = refresh(&s, t["refresh_token"].as_str().expect("rt")).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        let other_at = other_tokens["access_token"].as_str().expect("at");
+        assert_eq!(
+            userinfo(&s, other_at).await.0,
+            200,
+            "other sessions live on"
+        );
+
+        let mut body = String::new();
+        for _ in 0..100 {
+            if let Some(b) = got.lock().expect("lock").first() {
+                body = b.clone();
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let token = url::form_urlencoded::parse(body.as_bytes())
+            .find(|(k, _)| k == "logout_token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("no logout token POSTed: {body:?}"));
+        // Verified with the JWKS through the library's key type.
+        let parts: Vec<&str> = token.split('.').collect();
+        let header: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[0])
+                .expect("b64"),
+        )
+        .expect("header");
+        assert_eq!(header["typ"], "logout+jwt");
+        assert_eq!(header["alg"], "RS256");
+        let set = super::jwks(&s).await;
+        let key = set
+            .keys()
+            .iter()
+            .find(|k| k.key_id().map(|k| k.as_str()) == header["kid"].as_str())
+            .expect("kid published");
+        let sig =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[2])
+                .expect("b64");
+        key.verify_signature(
+            &openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &sig,
+        )
+        .expect("the logout token's signature verifies");
+        let claims = payload(&token);
+        assert_eq!(claims["iss"], "http://localhost");
+        assert_eq!(claims["aud"], "bcl");
+        assert_eq!(claims["sid"], sid.as_str());
+        assert_eq!(claims["sub"], id["sub"]);
+        assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+        assert!(claims.get("nonce").is_none(), "a logout token has no nonce");
+        assert_eq!(got.lock().expect("lock").len(), 1, "one token per client");
+    }
+
+    // OIDC-12: a password change ends every session and the refresh tokens
+    // they gave.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_password_change_revokes_refresh_tokens() {
+        let (_env, s, _clock) = setup().await;
+        let (code, verifier, browser) = authorize_code(&s).await;
+        let (_, t) = exchange(&s, &code, verifier.secret(), SECRET).await;
+        let (status, _) = refresh(&s, t["refresh_token"].as_str().expect("rt")).await;
+        assert_eq!(status, 200, "refresh works before");
+        let t = tokens(&s).await;
+        let (status, _, html) = crate::account::account_form(
+            &s,
+            &browser,
+            "/compte/mot-de-passe",
+            &[
+                ("actuel", PASSWORD),
+                ("nouveau", "Papillon2026x"),
+                ("nouveau2", "Papillon2026x"),
+            ],
+        )
+        .await;
+        assert!(status == 303 || status == 200, "{status} {html}");
+        let (status, body) = refresh(&s, t["refresh_token"].as_str().expect("rt")).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        assert_eq!(
+            userinfo(&s, t["access_token"].as_str().expect("at"))
+                .await
+                .0,
+            401
+        );
+    }
+
+    // Consent (issue 6 §5): asked once per client and scope set, then
+    // remembered; refused → access_denied to the client; prompt=consent
+    // asks again; prompt=none cannot ask → consent_required.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn consent_is_asked_once_per_client_and_scope_set() {
+        let (env, s, _clock) = setup_with(
+            &[(
+                "tiers",
+                "consent = true\nscopes = [\"openid\", \"profile\", \"email\"]".into(),
+            )],
+            |_| {},
+        )
+        .await;
+        let browser = logged_in(&s).await;
+        let consent_page = |r: reqwest::Response| async move {
+            assert_eq!(r.status(), 200, "a page, not a redirect");
+            let html = r.text().await.expect("body");
+            assert!(html.contains("Autoriser « Service tiers » ?"), "{html}");
+            html
+        };
+        let decide = |html: String, decision: &'static str| {
+            let b = browser.clone();
+            let url = format!("{}/oidc/consentement", s.url);
+            async move {
+                let ticket = html
+                    .split("name=\"ticket\" value=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .expect("ticket")
+                    .to_owned();
+                b.post(url)
+                    .form(&[
+                        ("csrf", csrf_of(&html)),
+                        ("ticket", ticket),
+                        ("decision", decision.to_owned()),
+                    ])
+                    .send()
+                    .await
+                    .expect("post")
+            }
+        };
+        let (r, _) = authorize_as(&s, &browser, "tiers", "openid profile", "").await;
+        let html = consent_page(r).await;
+        assert!(html.contains("connaître vos nom, prénom et identifiant"));
+        let r = decide(html.clone(), "refuser").await;
+        assert_eq!(r.status(), 302);
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        assert_eq!(q(&back, "error"), Some("access_denied"));
+        assert_eq!(q(&back, "state"), Some("st"));
+        assert_eq!(q(&back, "iss"), Some("http://localhost"));
+        // The ticket is single use (posted with a fresh form's CSRF token).
+        let (r, _) = authorize_as(&s, &browser, "tiers", "openid profile", "").await;
+        let fresh = consent_page(r).await;
+        let old_ticket = html
+            .split("name=\"ticket\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("ticket");
+        let r = decide(
+            fresh.replace(
+                fresh
+                    .split("name=\"ticket\" value=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .expect("ticket"),
+                old_ticket,
+            ),
+            "autoriser",
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.expect("body").contains("Demande expirée"));
+
+        let (r, verifier) = authorize_as(&s, &browser, "tiers", "openid profile", "").await;
+        let html = consent_page(r).await;
+        let r = decide(html, "autoriser").await;
+        assert_eq!(r.status(), 302);
+        exchange_as(&s, "tiers", &code_in(&r), &verifier).await;
+        assert_eq!(
+            env.count("SELECT COUNT(*) FROM oidc_consents WHERE client_id = 'tiers'")
+                .await,
+            1
+        );
+        // Remembered: no page, even from another login of the same account.
+        let (r, _) = authorize_as(&s, &logged_in(&s).await, "tiers", "openid", "").await;
+        assert_eq!(r.status(), 302);
+        code_in(&r);
+        // More scopes, or prompt=consent: asked again; prompt=none cannot.
+        let (r, _) = authorize_as(&s, &browser, "tiers", "openid email", "").await;
+        consent_page(r).await;
+        let (r, _) = authorize_as(&s, &browser, "tiers", "openid", "&prompt=consent").await;
+        consent_page(r).await;
+        let (r, _) = authorize_as(&s, &browser, "tiers", "openid email", "&prompt=none").await;
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        assert_eq!(q(&back, "error"), Some("consent_required"));
+        // A first-party client (consent = false) never asks.
+        let (r, _) = authorize_as(&s, &browser, "teleservice", "openid email", "").await;
+        assert_eq!(r.status(), 302);
+        code_in(&r);
+    }
+
+    // OIDC-17 and issue 6 §2-3: Sésame's scopes, children only to the
+    // clients that list them, pairwise subjects per client, stable.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn scopes_release_only_what_they_name_and_pairwise_subjects_differ() {
+        let (_env, s, _clock) = setup_with(
+            &[
+                (
+                    "ecole",
+                    "scopes = [\"openid\", \"profile\", \"sesame\", \"sesame.children\"]".into(),
+                ),
+                ("paire", "subject_type = \"pairwise\"".into()),
+            ],
+            |_| {},
+        )
+        .await;
+        let browser = logged_in(&s).await;
+        let tokens_for = |id: &'static str, scope: &'static str| {
+            let (s, b) = (&s, browser.clone());
+            async move {
+                let (r, v) = authorize_as(s, &b, id, scope, "").await;
+                exchange_as(s, id, &code_in(&r), &v).await
+            }
+        };
+        let t = tokens_for("ecole", "openid profile sesame sesame.children").await;
+        let (_, info) = userinfo(&s, t["access_token"].as_str().expect("at")).await;
+        assert_eq!(info["preferred_username"], "camille.martin");
+        assert_eq!(info["sesame_profile"], "eleve");
+        assert!(
+            info["sesame_uai"].as_array().is_some_and(|a| !a.is_empty()),
+            "{info}"
+        );
+        assert!(info.get("email").is_none(), "no email without the scope");
+        // Without the scope in its registration, a client cannot have it.
+        let (r, _) = authorize_as(&s, &browser, "paire", "openid sesame.children", "").await;
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        assert_eq!(q(&back, "error"), Some("invalid_scope"));
+        let t = tokens_for("paire", "openid sesame").await;
+        let (_, info) = userinfo(&s, t["access_token"].as_str().expect("at")).await;
+        assert!(info.get("sesame_children").is_none());
+        assert!(info.get("given_name").is_none(), "no names without profile");
+
+        let sub_of = |t: &serde_json::Value| {
+            payload(t["id_token"].as_str().expect("id token"))["sub"]
+                .as_str()
+                .expect("sub")
+                .to_owned()
+        };
+        let public = sub_of(&tokens_for("ecole", "openid").await);
+        let public2 = sub_of(&tokens_for("teleservice", "openid").await);
+        let pairwise = sub_of(&tokens_for("paire", "openid").await);
+        assert_eq!(public, public2, "public: one subject for every client");
+        assert_ne!(public, pairwise, "pairwise: the client's own");
+        assert_eq!(
+            pairwise,
+            sub_of(&tokens_for("paire", "openid").await),
+            "stable"
+        );
+        assert_eq!(info["sub"], pairwise.as_str(), "userinfo agrees");
+    }
+
+    // Issue 6 §1: ES256 and EdDSA as options, verified by the library.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn es256_and_eddsa_id_tokens_verify_with_the_library() {
+        let (_env, s, _clock) = setup_with(
+            &[
+                ("es", "id_token_signed_response_alg = \"ES256\"".into()),
+                ("ed", "id_token_signed_response_alg = \"EdDSA\"".into()),
+            ],
+            |c| c.oidc.signing_algorithms = vec!["RS256".into(), "ES256".into(), "EdDSA".into()],
+        )
+        .await;
+        let meta: serde_json::Value = serde_json::from_str(
+            &s.get("/.well-known/openid-configuration")
+                .await
+                .text()
+                .await
+                .expect("body"),
+        )
+        .expect("JSON");
+        assert_eq!(
+            meta["id_token_signing_alg_values_supported"],
+            serde_json::json!(["RS256", "ES256", "EdDSA"])
+        );
+        let set = super::jwks(&s).await;
+        assert_eq!(set.keys().len(), 3);
+        let browser = logged_in(&s).await;
+        for (id, alg) in [
+            (
+                "es",
+                openidconnect::core::CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            ),
+            ("ed", openidconnect::core::CoreJwsSigningAlgorithm::EdDsa),
+        ] {
+            let (r, verifier) = authorize_as(&s, &browser, id, "openid", "&nonce=n-0S6").await;
+            let t = exchange_as(&s, id, &code_in(&r), &verifier).await;
+            let (rp, _) = client_as(&s, id).await;
+            let token: CoreIdToken =
+                serde_json::from_value(t["id_token"].clone()).expect("id token");
+            assert_eq!(token.signing_alg().expect("alg"), &alg);
+            let verifier = rp.id_token_verifier().set_allowed_algs(vec![alg.clone()]);
+            let claims = token
+                .claims(&verifier, &Nonce::new("n-0S6".into()))
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(claims.audiences()[0].as_str(), id);
+            // A tampered payload does not verify.
+            let mut parts: Vec<String> = t["id_token"]
+                .as_str()
+                .expect("jwt")
+                .split('.')
+                .map(str::to_owned)
+                .collect();
+            let mut p = payload(t["id_token"].as_str().expect("jwt"));
+            p["sub"] = "quelqu-un-d-autre".into();
+            parts[1] = base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                p.to_string(),
+            );
+            let forged: CoreIdToken =
+                serde_json::from_value(serde_json::json!(parts.join("."))).expect("parse");
+            assert!(
+                forged
+                    .claims(&verifier, &Nonce::new("n-0S6".into()))
+                    .is_err()
+            );
+        }
+    }
+
+    // OIDC-08: wrong secrets are counted per client; past the limit even
+    // the right secret is refused for a minute. Secrets in the query string
+    // are never read.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn wrong_client_secrets_throttle_that_client() {
+        let (_env, s, _clock) = setup_with(&[], |c| c.oidc.client_failures_per_minute = 5).await;
+        let t = tokens(&s).await;
+        let rt = t["refresh_token"].as_str().expect("rt").to_owned();
+        let r = TestServer::browser()
+            .post(format!(
+                "{}/oidc/token?client_id=teleservice&client_secret={SECRET}",
+                s.url
+            ))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 401, "a secret in the query string is not read");
+        for _ in 0..5 {
+            let r = TestServer::browser()
+                .post(format!("{}/oidc/token", s.url))
+                .basic_auth("teleservice", Some("mauvais"))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                ])
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status(), 401);
+            assert!(r.headers().get("www-authenticate").is_some());
+        }
+        let (status, body) = refresh(&s, &rt).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+        // The other clients are not affected.
+        let (status, _) = call(&s, "/oidc/introspect", ("public", None), "x").await;
+        assert_eq!(status, 200);
+    }
+
+    // OIDC-14: CORS only for the clients' origins, never on authorize.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn cors_answers_registered_origins_only_and_never_on_authorize() {
+        let (_env, s, _clock) = setup().await;
+        let b = TestServer::browser();
+        for path in ["/oidc/jwks", "/.well-known/openid-configuration"] {
+            let r = b
+                .get(format!("{}{path}", s.url))
+                .header("origin", "https://evil.example")
+                .send()
+                .await
+                .expect("get");
+            assert!(r.headers().get("access-control-allow-origin").is_none());
+            let r = b
+                .get(format!("{}{path}", s.url))
+                .header("origin", "https://app.exemple.fr")
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(
+                r.headers()["access-control-allow-origin"],
+                "https://app.exemple.fr"
+            );
+        }
+        let r = b
+            .request(reqwest::Method::OPTIONS, format!("{}/oidc/token", s.url))
+            .header("origin", "https://public.exemple.fr")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .expect("preflight");
+        assert_eq!(r.status(), 204);
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://public.exemple.fr"
+        );
+        let r = b
+            .get(format!(
+                "{}/oidc/authorize?client_id=teleservice&redirect_uri={}&response_type=code&scope=openid",
+                s.url,
+                url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>()
+            ))
+            .header("origin", "https://app.exemple.fr")
+            .send()
+            .await
+            .expect("authorize");
+        assert!(
+            !r.headers()
+                .keys()
+                .any(|k| k.as_str().starts_with("access-control-")),
+            "no CORS on the authorization endpoint"
+        );
+    }
+
+    // login_hint pre-fills the identifiant on the login page.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn login_hint_prefills_the_identifiant() {
+        let (_env, s, _clock) = setup().await;
+        let b = TestServer::browser();
+        let (r, _) = authorize_as(
+            &s,
+            &b,
+            "teleservice",
+            "openid",
+            "&login_hint=camille.martin&ui_locales=fr",
+        )
+        .await;
+        // No session: the profile choice, whose links carry the request on.
+        let to = r.headers()["location"].to_str().expect("ascii").to_owned();
+        let query = to.split_once('?').expect("query").1;
+        let html = b
+            .get(format!("{}/connexion?profil=eleve&{query}", s.url))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains(r#"value="camille.martin""#), "{html}");
     }
 }

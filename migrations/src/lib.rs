@@ -8,6 +8,7 @@ mod m20261129_000001_initial;
 mod m20261129_000002_account_tokens;
 mod m20261129_000003_token_payload;
 mod m20261129_000004_signing_keys;
+mod m20261129_000005_oidc_consents;
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_account_tokens::Migration),
             Box::new(m20261129_000003_token_payload::Migration),
             Box::new(m20261129_000004_signing_keys::Migration),
+            Box::new(m20261129_000005_oidc_consents::Migration),
         ]
     }
 }

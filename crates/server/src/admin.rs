@@ -142,11 +142,12 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
 pub async fn keys(app: &App, c: &KeysCommand) -> Result<(), Failure> {
     use sesame_service::oidc::keys;
     if let KeysCommand::Rotate = c {
-        let k = keys::rotate(app).await.map_err(unavailable)?;
-        println!(
-            "Nouvelle clé {} publiée ; elle signera à partir du {}.",
-            k.kid, k.usable_from
-        );
+        for k in keys::rotate(app).await.map_err(unavailable)? {
+            println!(
+                "Nouvelle clé {} ({}) publiée ; elle signera à partir du {}.",
+                k.kid, k.alg, k.usable_from
+            );
+        }
     }
     let all = keys::list(app).await.map_err(unavailable)?;
     println!("kid\talgorithme\tcréée le\tsigne à partir du\tpubliée\tsigne");

@@ -40,6 +40,8 @@ pub struct App {
     pub hasher: crate::password::Hasher,
     /// Password policy.
     pub policy: crate::password::Policy,
+    /// The OpenID Connect signing keys, parsed once.
+    pub signing_keys: crate::oidc::keys::Cache,
 }
 
 /// What `/readyz` reports.
@@ -137,6 +139,7 @@ impl App {
             keys,
             hasher,
             policy,
+            signing_keys: Default::default(),
         })
     }
 

@@ -21,6 +21,7 @@ pub mod password;
 pub mod recovery;
 pub mod session;
 pub mod signup;
+pub mod slo;
 
 pub use app::{App, InitError, Readiness};
 pub use config::{Config, ConfigError, ConfigSource};

@@ -56,7 +56,7 @@ fn generation_key(account_id: i32) -> String {
     format!("sessgen:{account_id}")
 }
 
-async fn generation(app: &App, account_id: i32) -> Result<i64, EphemeralError> {
+pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, EphemeralError> {
     Ok(app
         .store
         .get(&generation_key(account_id))

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod codes;
+pub mod consents;
 pub mod db;
 pub mod entity;
 pub mod ephemeral;

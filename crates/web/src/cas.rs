@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use sesame_service::cas::{self, ServiceTicket, response, validate};
-use sesame_service::session::{self, Session};
+use sesame_service::session::Session;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -145,7 +145,7 @@ pub(crate) async fn redirect_with_ticket(
     let ticket = cas::issue_service_ticket(app, st)
         .await
         .map_err(unavailable)?;
-    cas::slo::remember(app, &s.sid, &def.id, &ticket)
+    sesame_service::slo::remember_cas(app, &s.sid, &def.id, &ticket)
         .await
         .map_err(unavailable)?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
@@ -217,8 +217,9 @@ async fn logout(
 ) -> Result<Response, WebError> {
     let p = params(raw.as_deref(), &["service"]).unwrap_or_default();
     if let Some((token, s)) = current_session(&app, &jar).await? {
-        session::close(&app, &token).await.map_err(unavailable)?;
-        cas::slo::single_logout(app.0.clone(), s.sid);
+        sesame_service::slo::end(app.0.clone(), &token, s.sid)
+            .await
+            .map_err(unavailable)?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     // Only to a registered service; the CAS 2.0 `url` parameter is ignored.

@@ -55,7 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(account::routes())
         .merge(cas::routes())
         .merge(demo::routes())
-        .merge(oidc::routes())
+        .merge(oidc::routes(state.clone()))
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -14,16 +14,72 @@ use sesame_service::oidc::flow::{self, AuthorizeError};
 use sesame_service::oidc::token::{self, TokenError, TokenQuery, TokenRequest};
 use sesame_service::oidc::{discovery, keys};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    // Called from web pages' scripts (public clients): CORS for the
+    // registered origins only (OIDC-14).
+    let api = Router::new()
         .route("/.well-known/openid-configuration", get(configuration))
         .route("/oidc/jwks", get(jwks))
-        .route("/oidc/authorize", get(authorize))
         .route("/oidc/token", axum::routing::post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/revoke", axum::routing::post(revoke))
-        .route("/oidc/logout", get(end_session))
         .route("/oidc/introspect", axum::routing::post(introspect))
+        .layer(axum::middleware::from_fn_with_state(state, cors));
+    // Browser navigations: never CORS.
+    Router::new()
+        .route("/oidc/authorize", get(authorize))
+        .route("/oidc/consentement", axum::routing::post(consent))
+        .route("/oidc/logout", get(end_session))
+        .merge(api)
+}
+
+/// The origins of the clients' redirect URIs.
+fn allowed_origin(app: &AppState, origin: &str) -> bool {
+    app.config
+        .services
+        .iter()
+        .filter_map(|s| s.oidc.as_ref())
+        .flat_map(|c| c.redirect_uris.iter())
+        .any(|u| u.origin().ascii_serialization() == origin)
+}
+
+async fn cors(
+    State(app): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| allowed_origin(&app, o))
+        .and_then(|o| header::HeaderValue::from_str(o).ok());
+    let preflight = req.method() == axum::http::Method::OPTIONS;
+    let mut r = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = r.headers_mut();
+    h.append(header::VARY, header::HeaderValue::from_static("Origin"));
+    if let Some(o) = origin {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        if preflight {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                header::HeaderValue::from_static("GET, POST"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                header::HeaderValue::from_static("Authorization, Content-Type"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                header::HeaderValue::from_static("600"),
+            );
+        }
+    }
+    r
 }
 
 fn json(body: String) -> Response {
@@ -97,13 +153,21 @@ async fn authorize(
                     .max_age
                     .is_none_or(|m| app.clock.now().unix_timestamp() - s.auth_time <= m) =>
         {
-            let (to, fields) = flow::issue_code(&app, &req, &s)
+            if flow::needs_consent(&app, &req, s.account_id)
                 .await
-                .map_err(unavailable)?;
-            if req.form_post {
-                return crate::pages::post_back(&app, &req.redirect_uri, fields);
+                .map_err(unavailable)?
+            {
+                if prompt.split(' ').any(|p| p == "none") {
+                    return Ok(found(flow::error_location(
+                        &app,
+                        &req.redirect_uri,
+                        "consent_required",
+                        req.state.as_deref(),
+                    )));
+                }
+                return consent_page(&app, jar, &req, s.account_id).await;
             }
-            Ok(found(to))
+            answer(&app, &req, &s).await
         }
         _ if prompt.split(' ').any(|p| p == "none") => Ok(found(flow::error_location(
             &app,
@@ -135,6 +199,100 @@ async fn authorize(
             Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
         }
     }
+}
+
+/// The code, by redirect or (`form_post`) by a page that posts it.
+async fn answer(
+    app: &AppState,
+    req: &flow::AuthRequest,
+    s: &sesame_service::session::Session,
+) -> Result<Response, WebError> {
+    let (to, fields) = flow::issue_code(app, req, s).await.map_err(unavailable)?;
+    if req.form_post {
+        return crate::pages::post_back(app, &req.redirect_uri, fields);
+    }
+    Ok(found(to))
+}
+
+#[derive(askama::Template)]
+#[template(path = "consent.html")]
+struct ConsentPage<'a> {
+    academie: &'a str,
+    client: String,
+    labels: Vec<&'static str>,
+    csrf: String,
+    ticket: String,
+}
+
+async fn consent_page(
+    app: &AppState,
+    jar: axum_extra::extract::CookieJar,
+    req: &flow::AuthRequest,
+    account_id: i32,
+) -> Result<Response, WebError> {
+    let ticket = flow::hold_for_consent(app, req, account_id)
+        .await
+        .map_err(unavailable)?;
+    let (jar, csrf) = crate::csrf::issue(app, jar).await?;
+    let page = ConsentPage {
+        academie: &app.config.branding.academie,
+        client: flow::client_name(app, &req.client_id),
+        labels: req.scopes.iter().map(|s| flow::scope_label(s)).collect(),
+        csrf,
+        ticket,
+    };
+    Ok((jar, crate::pages::render(&page)?).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// The consent form's answer: the code (and the consent remembered), or
+/// `access_denied` to the client.
+async fn consent(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, WebError> {
+    if !crate::csrf::check(&app, &jar, &f.csrf).await? {
+        return crate::pages::csrf_refused(&app);
+    }
+    let expired = || {
+        message(
+            &app,
+            StatusCode::BAD_REQUEST,
+            "Demande expirée",
+            "Cette demande d'autorisation a expiré ou a déjà reçu une réponse. Retournez sur le service et recommencez.",
+            "/",
+            "Accueil",
+        )
+    };
+    let Some((_, s)) = current_session(&app, &jar).await? else {
+        return expired();
+    };
+    let allow = f.decision == "autoriser";
+    let Some(req) = flow::decide(&app, &f.ticket, s.account_id, allow)
+        .await
+        .map_err(unavailable)?
+    else {
+        return expired();
+    };
+    if !allow {
+        return Ok(found(flow::error_location(
+            &app,
+            &req.redirect_uri,
+            "access_denied",
+            req.state.as_deref(),
+        )));
+    }
+    answer(&app, &req, &s).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -241,17 +399,18 @@ fn token_query(headers: &HeaderMap, f: QueryForm) -> TokenQuery {
 }
 
 fn token_error(e: TokenError) -> Response {
-    let status = if e == TokenError::InvalidClient {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::json!({ "error": e.as_str() }).to_string(),
-    )
-        .into_response()
+    let body = serde_json::json!({ "error": e.as_str() }).to_string();
+    let json = (header::CONTENT_TYPE, "application/json");
+    if e == TokenError::InvalidClient {
+        // RFC 6749 §5.2: 401 with the scheme the client may use.
+        return (
+            StatusCode::UNAUTHORIZED,
+            [json, (header::WWW_AUTHENTICATE, "Basic realm=\"sesame\"")],
+            body,
+        )
+            .into_response();
+    }
+    (StatusCode::BAD_REQUEST, [json], body).into_response()
 }
 
 /// RFC 7009.
@@ -301,10 +460,9 @@ async fn end_session(
     match target {
         Some(to) => {
             if let Some((token, s)) = current_session(&app, &jar).await? {
-                sesame_service::session::close(&app, &token)
+                sesame_service::slo::end(app.0.clone(), &token, s.sid)
                     .await
                     .map_err(unavailable)?;
-                sesame_service::cas::slo::single_logout(app.0.clone(), s.sid);
             }
             let jar = jar.add(cookies::removal(&app, cookies::SESSION));
             Ok((StatusCode::FOUND, jar, [(header::LOCATION, to)]).into_response())

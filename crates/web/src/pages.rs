@@ -390,7 +390,20 @@ async fn show_login(
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, WebError> {
     let profile = q.profil.unwrap_or_default();
-    login_page(&app, jar, &profile, "", None, StatusCode::OK, &q.cas).await
+    // OpenID Connect `login_hint`: the identifiant, pre-filled.
+    let hint = q
+        .cas
+        .resumes_oidc()
+        .then(|| {
+            url::form_urlencoded::parse(
+                q.cas.suite.split_once('?').unwrap_or_default().1.as_bytes(),
+            )
+            .find(|(k, _)| k == "login_hint")
+            .map(|(_, v)| v.chars().take(100).collect::<String>())
+        })
+        .flatten()
+        .unwrap_or_default();
+    login_page(&app, jar, &profile, &hint, None, StatusCode::OK, &q.cas).await
 }
 
 #[derive(Deserialize)]
@@ -505,8 +518,9 @@ async fn logout(
         return csrf_refused(&app);
     }
     if let Some((token, s)) = current_session(&app, &jar).await? {
-        session::close(&app, &token).await.map_err(unavailable)?;
-        sesame_service::cas::slo::single_logout(app.0.clone(), s.sid);
+        sesame_service::slo::end(app.0.clone(), &token, s.sid)
+            .await
+            .map_err(unavailable)?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     let r = message(

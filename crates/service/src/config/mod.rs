@@ -12,7 +12,10 @@ pub use auth::{
     SessionConfig, ThrottleConfig,
 };
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
-pub use services::{CasConfig, CasService, DEMO_SERVICE_ID, OidcClient, Protocol, ServiceDef};
+pub use services::{
+    CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
+    SIGNING_ALGORITHMS, ServiceDef,
+};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -216,6 +219,9 @@ pub struct Config {
     pub accounts: AccountsConfig,
     /// `[cas]`.
     pub cas: CasConfig,
+    /// `[oidc]`.
+    #[serde(default)]
+    pub oidc: OidcConfig,
     /// `[secrets]`.
     pub secrets: Secrets,
     /// The registered services, read from `server.services_dir`.
@@ -304,6 +310,7 @@ impl Default for Config {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,
             },
+            oidc: OidcConfig::default(),
             secrets: Secrets::default(),
             services: Vec::new(),
         }
@@ -367,6 +374,7 @@ impl Config {
         config.resolve_paths();
         config.validate(&origin)?;
         config.services = services::load_dir(&config.server.services_dir)?;
+        config.check_clients(&origin)?;
         Ok(config)
     }
 
@@ -512,6 +520,47 @@ impl Config {
                 ));
             }
             self.secrets.check_production(origin)?;
+        }
+        Ok(())
+    }
+
+    /// `[oidc] signing_algorithms` and what the clients ask of them.
+    fn check_clients(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let key = "oidc.signing_algorithms";
+        let algs = &self.oidc.signing_algorithms;
+        if !algs.iter().any(|a| a == "RS256") {
+            return Err(ConfigError::at(
+                &origin(key),
+                key,
+                "must include \"RS256\" (the OpenID Connect profiles require it)",
+            ));
+        }
+        if let Some(a) = algs
+            .iter()
+            .find(|a| !SIGNING_ALGORITHMS.contains(&a.as_str()))
+        {
+            return Err(ConfigError::at(
+                &origin(key),
+                key,
+                format!(
+                    "unknown algorithm {a:?}; use {}",
+                    SIGNING_ALGORITHMS.join(", ")
+                ),
+            ));
+        }
+        for s in &self.services {
+            if let Some(c) = &s.oidc
+                && !algs.contains(&c.id_token_signed_response_alg)
+            {
+                return Err(ConfigError::at(
+                    &s.file.display().to_string(),
+                    "oidc.id_token_signed_response_alg",
+                    format!(
+                        "{:?} needs a key: add it to [oidc] signing_algorithms",
+                        c.id_token_signed_response_alg
+                    ),
+                ));
+            }
         }
         Ok(())
     }

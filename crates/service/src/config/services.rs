@@ -108,6 +108,50 @@ pub struct OidcClient {
     /// Whether the user must consent (false for first-party clients).
     #[serde(default)]
     pub consent: bool,
+    /// The ID token's signature: `RS256` (default), `ES256` or `EdDSA`
+    /// (the latter two also listed in `[oidc] signing_algorithms`).
+    #[serde(default = "default_alg")]
+    pub id_token_signed_response_alg: String,
+    /// `public` (one `sub` per account, the default) or `pairwise` (a
+    /// different `sub` for this client).
+    #[serde(default = "default_subject_type")]
+    pub subject_type: String,
+}
+
+fn default_alg() -> String {
+    "RS256".into()
+}
+
+fn default_subject_type() -> String {
+    "public".into()
+}
+
+/// The scopes a client may be given: the standard ones and Sésame's own
+/// (`sesame`: the chosen profile, schools and classes; `sesame.children`:
+/// a parent's children, only to clients that list it).
+pub const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "sesame", "sesame.children"];
+
+/// JWS algorithms Sésame signs with.
+pub const SIGNING_ALGORITHMS: &[&str] = &["RS256", "ES256", "EdDSA"];
+
+/// `[oidc]`: the OpenID Connect provider's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Algorithms with a signing key (RS256 always; ES256, EdDSA optional).
+    pub signing_algorithms: Vec<String>,
+    /// Failed client authentications (wrong secret) per client and minute
+    /// before the token endpoint refuses that client for a minute.
+    pub client_failures_per_minute: u32,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            signing_algorithms: vec!["RS256".into()],
+            client_failures_per_minute: 20,
+        }
+    }
 }
 
 /// One registered service or client.
@@ -263,6 +307,28 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                             format!("{u} must not have a fragment"),
                         ));
                     }
+                }
+                if let Some(sc) = oidc
+                    .scopes
+                    .iter()
+                    .find(|s| !OIDC_SCOPES.contains(&s.as_str()))
+                {
+                    return Err(at(
+                        "oidc.scopes",
+                        format!("unknown scope {sc:?}; known: {}", OIDC_SCOPES.join(", ")),
+                    ));
+                }
+                if !SIGNING_ALGORITHMS.contains(&oidc.id_token_signed_response_alg.as_str()) {
+                    return Err(at(
+                        "oidc.id_token_signed_response_alg",
+                        format!("use one of {}", SIGNING_ALGORITHMS.join(", ")),
+                    ));
+                }
+                if !matches!(oidc.subject_type.as_str(), "public" | "pairwise") {
+                    return Err(at(
+                        "oidc.subject_type",
+                        "use \"public\" or \"pairwise\"".into(),
+                    ));
                 }
             }
         }

@@ -3,8 +3,8 @@
 
 use crate::app::App;
 use openidconnect::core::{
-    CoreClaimName, CoreClientAuthMethod, CoreGrantType, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreClaimName, CoreClientAuthMethod, CoreGrantType, CoreProviderMetadata, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AuthUrl, EmptyAdditionalProviderMetadata, IssuerUrl, JsonWebKeySetUrl, ResponseTypes, Scope,
@@ -22,7 +22,7 @@ pub fn issuer(app: &App) -> String {
 }
 
 /// The scopes Sésame knows.
-pub const SCOPES: &[&str] = &["openid", "profile", "email", "sesame"];
+pub const SCOPES: &[&str] = crate::config::OIDC_SCOPES;
 
 /// The discovery document, JSON.
 pub fn document(app: &App) -> Result<serde_json::Value, String> {
@@ -33,8 +33,17 @@ pub fn document(app: &App) -> Result<serde_json::Value, String> {
         AuthUrl::new(url("oidc/authorize")).map_err(|e| e.to_string())?,
         JsonWebKeySetUrl::new(url("oidc/jwks")).map_err(|e| e.to_string())?,
         vec![ResponseTypes::new(vec![CoreResponseType::Code])],
-        vec![CoreSubjectIdentifierType::Public],
-        vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256],
+        vec![
+            CoreSubjectIdentifierType::Public,
+            CoreSubjectIdentifierType::Pairwise,
+        ],
+        app.config
+            .oidc
+            .signing_algorithms
+            .iter()
+            .filter_map(|a| super::keys::Alg::parse(a))
+            .map(super::keys::Alg::jws)
+            .collect(),
         EmptyAdditionalProviderMetadata {},
     )
     .set_token_endpoint(Some(
@@ -71,8 +80,13 @@ pub fn document(app: &App) -> Result<serde_json::Value, String> {
             "sid",
             "given_name",
             "family_name",
+            "preferred_username",
             "email",
             "email_verified",
+            "sesame_profile",
+            "sesame_uai",
+            "sesame_classes",
+            "sesame_children",
         ]
         .iter()
         .map(|c| CoreClaimName::new((*c).to_owned()))
@@ -89,6 +103,34 @@ pub fn document(app: &App) -> Result<serde_json::Value, String> {
         o.insert(
             "authorization_response_iss_parameter_supported".into(),
             serde_json::json!(true),
+        );
+        o.insert(
+            "backchannel_logout_supported".into(),
+            serde_json::json!(true),
+        );
+        o.insert(
+            "backchannel_logout_session_supported".into(),
+            serde_json::json!(true),
+        );
+        o.insert(
+            "prompt_values_supported".into(),
+            serde_json::json!(["none", "login", "consent"]),
+        );
+        o.insert("ui_locales_supported".into(), serde_json::json!(["fr"]));
+        for (name, path) in [
+            ("end_session_endpoint", "oidc/logout"),
+            ("revocation_endpoint", "oidc/revoke"),
+            ("introspection_endpoint", "oidc/introspect"),
+        ] {
+            o.insert(name.into(), serde_json::json!(url(path)));
+        }
+        o.insert(
+            "revocation_endpoint_auth_methods_supported".into(),
+            serde_json::json!(["client_secret_basic", "client_secret_post"]),
+        );
+        o.insert(
+            "introspection_endpoint_auth_methods_supported".into(),
+            serde_json::json!(["client_secret_basic", "client_secret_post"]),
         );
     }
     Ok(doc)

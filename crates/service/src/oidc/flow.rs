@@ -54,7 +54,7 @@ pub enum AuthorizeError {
     },
 }
 
-pub(super) fn client<'a>(app: &'a App, client_id: &str) -> Option<&'a OidcClient> {
+pub(crate) fn client<'a>(app: &'a App, client_id: &str) -> Option<&'a OidcClient> {
     app.config
         .services
         .iter()
@@ -121,9 +121,12 @@ pub fn check(app: &App, params: &[(String, String)]) -> Result<AuthRequest, Auth
         .split_whitespace()
         .map(str::to_owned)
         .collect();
+    // Children's data only to clients that list `sesame.children` (OIDC-17).
     let allowed = |s: &String| {
         super::discovery::SCOPES.contains(&s.as_str())
-            && (c.scopes.is_empty() || c.scopes.contains(s) || s == "openid")
+            && (s == "openid"
+                || c.scopes.contains(s)
+                || (c.scopes.is_empty() && s != "sesame.children"))
     };
     if !scopes.iter().any(|s| s == "openid") || !scopes.iter().all(allowed) {
         return Err(back("invalid_scope"));
@@ -182,9 +185,14 @@ pub(super) struct CodeGrant {
     pub(super) request: AuthRequest,
     pub(super) account_id: i32,
     pub(super) auth_time: i64,
-    /// The SSO session, for the `sid` claim and back-channel logout (next).
-    #[allow(dead_code)]
-    sid: String,
+    /// The SSO session, for the `sid` claim and back-channel logout.
+    pub(super) sid: String,
+    /// The account's session generation at login.
+    #[serde(default)]
+    pub(super) generation: i64,
+    /// The profile chosen at login.
+    #[serde(default)]
+    pub(super) profile: String,
 }
 
 pub(super) fn hash_key(app: &App, prefix: &str, token: &str) -> String {
@@ -215,7 +223,12 @@ pub async fn issue_code(
         account_id: s.account_id,
         auth_time: s.auth_time,
         sid: s.sid.clone(),
+        generation: s.generation,
+        profile: s.profile.clone(),
     };
+    crate::slo::remember_oidc(app, &s.sid, &req.client_id, s.account_id)
+        .await
+        .map_err(sesame_store::StoreError::from)?;
     app.store
         .put(
             &hash_key(app, "oidc:code:", &code),
@@ -229,4 +242,111 @@ pub async fn issue_code(
         url::Url::parse(&req.redirect_uri).unwrap_or_else(|_| app.config.server.public_url.clone());
     u.query_pairs_mut().extend_pairs(fields.iter());
     Ok((u.to_string(), fields))
+}
+
+/// What each scope lets a client know, as the consent page says it.
+pub fn scope_label(scope: &str) -> &'static str {
+    match scope {
+        "openid" => "vous reconnaître d'une visite à l'autre (un identifiant propre à ce service)",
+        "profile" => "connaître vos nom, prénom et identifiant",
+        "email" => "connaître votre adresse électronique",
+        "sesame" => "connaître votre profil, vos établissements et vos classes",
+        "sesame.children" => "connaître les identifiants scolaires de vos enfants",
+        _ => "",
+    }
+}
+
+/// The name of a client, as users see it.
+pub fn client_name(app: &App, client_id: &str) -> String {
+    app.config
+        .services
+        .iter()
+        .find(|s| s.oidc.as_ref().is_some_and(|c| c.client_id == client_id))
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the user must be asked before the client gets a code: the
+/// client asks for consent and either `prompt=consent` was sent or the
+/// scopes go beyond what was granted before.
+pub async fn needs_consent(
+    app: &App,
+    req: &AuthRequest,
+    account_id: i32,
+) -> Result<bool, sesame_store::StoreError> {
+    if !client(app, &req.client_id).is_some_and(|c| c.consent) {
+        return Ok(false);
+    }
+    if req
+        .prompt
+        .as_deref()
+        .is_some_and(|p| p.split(' ').any(|x| x == "consent"))
+    {
+        return Ok(true);
+    }
+    let granted =
+        sesame_store::consents::granted(app.db.conn(), account_id, &req.client_id).await?;
+    Ok(!granted.is_some_and(|g| req.scopes.iter().all(|s| g.contains(s))))
+}
+
+/// Seconds the consent page may wait for an answer.
+pub const CONSENT_SECONDS: u64 = 600;
+
+#[derive(Serialize, Deserialize)]
+struct HeldRequest {
+    request: AuthRequest,
+    account_id: i32,
+}
+
+/// Keeps a request while the user decides; answers the ticket the
+/// consent form carries.
+pub async fn hold_for_consent(
+    app: &App,
+    req: &AuthRequest,
+    account_id: i32,
+) -> Result<String, sesame_store::StoreError> {
+    let ticket = new_token();
+    let held = HeldRequest {
+        request: req.clone(),
+        account_id,
+    };
+    app.store
+        .put(
+            &hash_key(app, "oidc:consent:", &ticket),
+            &serde_json::to_vec(&held).unwrap_or_default(),
+            Duration::from_secs(CONSENT_SECONDS),
+        )
+        .await?;
+    Ok(ticket)
+}
+
+/// The user's answer: the held request (single use) if the ticket is
+/// valid for this account; when allowed, the consent is remembered.
+pub async fn decide(
+    app: &App,
+    ticket: &str,
+    account_id: i32,
+    allow: bool,
+) -> Result<Option<AuthRequest>, sesame_store::StoreError> {
+    let Some(held) = app
+        .store
+        .take(&hash_key(app, "oidc:consent:", ticket))
+        .await?
+        .and_then(|v| serde_json::from_slice::<HeldRequest>(&v).ok())
+        .filter(|h| h.account_id == account_id)
+    else {
+        return Ok(None);
+    };
+    if allow {
+        sesame_store::consents::grant(
+            app.db.conn(),
+            account_id,
+            &held.request.client_id,
+            &held.request.scopes,
+            app.clock.now(),
+        )
+        .await?;
+        tracing::info!(client_id = %held.request.client_id, account.id = account_id, "consent granted");
+    }
+    Ok(Some(held.request))
 }

@@ -1,6 +1,8 @@
-//! Signing keys: RS256 (RSA 2048, signed through rsa 0.10). The private key
-//! is stored as PKCS#8 encrypted with ChaCha20-Poly1305 under a key derived
-//! from the server's secrets; only the public JWK is published.
+//! Signing keys: RS256 (RSA 2048, signed through rsa 0.10) always, ES256
+//! (P-256) and EdDSA (Ed25519) when `[oidc] signing_algorithms` lists them.
+//! The private key is stored (PKCS#8 for RSA, the 32-byte secret for the
+//! others) encrypted with ChaCha20-Poly1305 under a key derived from the
+//! server's secrets; only the public JWK is published.
 //!
 //! Rotation: a new key is published at once and starts signing
 //! [`PUBLISH_AHEAD`] later (relying parties refresh their JWKS first); the
@@ -11,12 +13,16 @@ use crate::app::App;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use openidconnect::core::{CoreJsonWebKey, CoreJwsSigningAlgorithm};
+use openidconnect::{JsonWebKey, PrivateSigningKey, SigningError};
 use rand::Rng;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use rsa::traits::PublicKeyParts;
 use sesame_store::StoreError;
 use sesame_store::signing_keys::{self, NewKey, StoredKey};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
 /// How long a new key is published before it signs.
@@ -77,48 +83,239 @@ fn decrypt(app: &App, stored: &str) -> Result<Vec<u8>, KeyError> {
         .map_err(|_| KeyError::Crypto("cannot decrypt (were the secrets changed?)".into()))
 }
 
-/// Makes a new RS256 key that signs from `usable_from`.
-async fn create(app: &App, usable_from: OffsetDateTime) -> Result<StoredKey, KeyError> {
-    let key = tokio::task::spawn_blocking(|| rsa::PrivateKey::new(&mut rand::rng(), 2048))
-        .await
-        .map_err(|e| KeyError::Crypto(e.to_string()))?
-        .map_err(|e| KeyError::Crypto(e.to_string()))?;
-    let der = key
-        .to_pkcs8_der()
-        .map_err(|e| KeyError::Crypto(e.to_string()))?;
-    let public = key.to_public_key();
-    let (n, e) = (public.n_bytes(), public.e_bytes());
-    let kid = b64(&Sha256::digest(&n)[..12]);
-    let jwk = serde_json::json!({
-        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(&n), "e": b64(&e)
-    });
+/// A JWS algorithm Sésame signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048.
+    Rs256,
+    /// ECDSA P-256 with SHA-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+}
+
+impl Alg {
+    /// Its JOSE name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+
+    /// From its JOSE name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Rs256, Self::Es256, Self::EdDsa]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+
+    /// `openidconnect`'s name for it.
+    pub fn jws(self) -> CoreJwsSigningAlgorithm {
+        match self {
+            Self::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            Self::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            Self::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
+        }
+    }
+}
+
+enum Private {
+    Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>),
+    Ec(p256::ecdsa::SigningKey),
+    Ed(ed25519_dalek::SigningKey),
+}
+
+/// A key that signs, decrypted and parsed once per process.
+pub struct Signing {
+    /// Its `kid`.
+    pub kid: String,
+    /// Its algorithm.
+    pub alg: Alg,
+    key: Private,
+    jwk: CoreJsonWebKey,
+}
+
+impl std::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signing")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signing {
+    /// The JWS signature of `message`.
+    pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        match &self.key {
+            Private::Rsa(k) => k.sign(message).to_vec(),
+            Private::Ec(k) => {
+                let sig: p256::ecdsa::Signature = k.sign(message);
+                sig.to_bytes().to_vec()
+            }
+            Private::Ed(k) => k.sign(message).to_bytes().to_vec(),
+        }
+    }
+
+    /// A compact JWS of `claims`, with `typ` in the header when given.
+    pub fn jwt(&self, typ: Option<&str>, claims: &serde_json::Value) -> String {
+        let mut header = serde_json::json!({ "alg": self.alg.name(), "kid": self.kid });
+        if let Some(t) = typ {
+            header["typ"] = serde_json::Value::from(t);
+        }
+        let signed = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let sig = self.sign_bytes(signed.as_bytes());
+        format!("{signed}.{}", b64(&sig))
+    }
+}
+
+impl PrivateSigningKey for Signing {
+    type VerificationKey = CoreJsonWebKey;
+
+    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
+        if *alg != self.alg.jws() {
+            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
+        }
+        Ok(self.sign_bytes(message))
+    }
+
+    fn as_verification_key(&self) -> CoreJsonWebKey {
+        self.jwk.clone()
+    }
+}
+
+/// Per-process cache: the key list (re-read every [`LIST_TTL`]) and the
+/// parsed private keys (by `kid`; a key never changes once stored).
+#[derive(Debug, Default)]
+pub struct Cache {
+    list: Mutex<Option<(std::time::Instant, Arc<Vec<StoredKey>>)>>,
+    parsed: Mutex<HashMap<String, Arc<Signing>>>,
+}
+
+/// How long the key list is trusted: a key made on another node signs only
+/// [`PUBLISH_AHEAD`] after it is made, so this delay never matters.
+const LIST_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Cache {
+    fn forget(&self) {
+        if let Ok(mut l) = self.list.lock() {
+            *l = None;
+        }
+    }
+}
+
+async fn stored(app: &App) -> Result<Arc<Vec<StoredKey>>, KeyError> {
+    if let Ok(l) = app.signing_keys.list.lock()
+        && let Some((at, keys)) = l.as_ref()
+        && at.elapsed() < LIST_TTL
+    {
+        return Ok(keys.clone());
+    }
+    let keys = Arc::new(signing_keys::all(app.db.conn()).await?);
+    if let Ok(mut l) = app.signing_keys.list.lock() {
+        *l = Some((std::time::Instant::now(), keys.clone()));
+    }
+    Ok(keys)
+}
+
+/// The configured algorithms.
+fn configured(app: &App) -> Vec<Alg> {
+    app.config
+        .oidc
+        .signing_algorithms
+        .iter()
+        .filter_map(|a| Alg::parse(a))
+        .collect()
+}
+
+/// Makes a new key of `alg` that signs from `usable_from`.
+async fn create(app: &App, alg: Alg, usable_from: OffsetDateTime) -> Result<StoredKey, KeyError> {
+    let crypto = |e: &dyn std::fmt::Display| KeyError::Crypto(e.to_string());
+    let (secret, jwk, thumb) = match alg {
+        Alg::Rs256 => {
+            let key = tokio::task::spawn_blocking(|| rsa::PrivateKey::new(&mut rand::rng(), 2048))
+                .await
+                .map_err(|e| crypto(&e))?
+                .map_err(|e| crypto(&e))?;
+            let der = key.to_pkcs8_der().map_err(|e| crypto(&e))?;
+            let public = key.to_public_key();
+            let (n, e) = (public.n_bytes(), public.e_bytes());
+            let jwk = serde_json::json!({ "kty": "RSA", "n": b64(&n), "e": b64(&e) });
+            (der.as_bytes().to_vec(), jwk, n.to_vec())
+        }
+        Alg::Es256 => {
+            let (sk, raw) = loop {
+                let mut raw = [0u8; 32];
+                rand::rng().fill_bytes(&mut raw);
+                if let Ok(sk) = p256::ecdsa::SigningKey::from_slice(&raw) {
+                    break (sk, raw);
+                }
+            };
+            let point = sk.verifying_key().to_sec1_point(false);
+            let xy = point.as_bytes().get(1..65).unwrap_or_default().to_vec();
+            let (x, y) = xy.split_at(32.min(xy.len()));
+            let jwk = serde_json::json!({ "kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y) });
+            (raw.to_vec(), jwk, xy.clone())
+        }
+        Alg::EdDsa => {
+            let mut raw = [0u8; 32];
+            rand::rng().fill_bytes(&mut raw);
+            let public = ed25519_dalek::SigningKey::from_bytes(&raw)
+                .verifying_key()
+                .to_bytes();
+            let jwk = serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(&public) });
+            (raw.to_vec(), jwk, public.to_vec())
+        }
+    };
+    let kid = b64(&Sha256::digest(&thumb)[..12]);
+    let mut jwk = jwk;
+    jwk["use"] = "sig".into();
+    jwk["alg"] = alg.name().into();
+    jwk["kid"] = kid.clone().into();
     let stored = signing_keys::insert(
         app.db.conn(),
         NewKey {
             kid,
-            alg: "RS256".into(),
-            private_key: encrypt(app, der.as_bytes())?,
+            alg: alg.name().into(),
+            private_key: encrypt(app, &secret)?,
             public_jwk: jwk.to_string(),
             usable_from,
         },
         app.clock.now(),
     )
     .await?;
-    tracing::info!(kid = %stored.kid, "new OpenID Connect signing key");
+    app.signing_keys.forget();
+    tracing::info!(kid = %stored.kid, alg = alg.name(), "new OpenID Connect signing key");
     Ok(stored)
 }
 
-/// Makes the first key when there is none (first start).
+/// Makes a key for each configured algorithm that has none (first start,
+/// or an algorithm added to the configuration).
 pub async fn ensure(app: &App) -> Result<(), KeyError> {
-    if signing_keys::all(app.db.conn()).await?.is_empty() {
-        create(app, app.clock.now()).await?;
+    let now = app.clock.now();
+    let keys = stored(app).await?;
+    for alg in configured(app) {
+        if !keys
+            .iter()
+            .any(|k| k.alg == alg.name() && k.retired_at.is_none_or(|r| r > now))
+        {
+            create(app, alg, now).await?;
+        }
     }
     Ok(())
 }
 
-/// Adds a key that signs after [`PUBLISH_AHEAD`]; the current keys stay
-/// published [`KEEP_AFTER`] beyond that. Returns the new key.
-pub async fn rotate(app: &App) -> Result<StoredKey, KeyError> {
+/// Adds, for each configured algorithm, a key that signs after
+/// [`PUBLISH_AHEAD`]; the current keys stay published [`KEEP_AFTER`]
+/// beyond that. Returns the new keys.
+pub async fn rotate(app: &App) -> Result<Vec<StoredKey>, KeyError> {
     ensure(app).await?;
     let now = app.clock.now();
     let old: Vec<i32> = signing_keys::all(app.db.conn())
@@ -127,8 +324,12 @@ pub async fn rotate(app: &App) -> Result<StoredKey, KeyError> {
         .filter(|k| k.retired_at.is_none())
         .map(|k| k.id)
         .collect();
-    let new = create(app, now + PUBLISH_AHEAD).await?;
+    let mut new = Vec::new();
+    for alg in configured(app) {
+        new.push(create(app, alg, now + PUBLISH_AHEAD).await?);
+    }
     signing_keys::retire(app.db.conn(), &old, now + PUBLISH_AHEAD + KEEP_AFTER).await?;
+    app.signing_keys.forget();
     Ok(new)
 }
 
@@ -136,25 +337,31 @@ pub async fn rotate(app: &App) -> Result<StoredKey, KeyError> {
 pub async fn list(app: &App) -> Result<Vec<(StoredKey, bool, bool)>, KeyError> {
     let now = app.clock.now();
     let keys = signing_keys::all(app.db.conn()).await?;
-    let signing = current(&keys, now).map(|k| k.id);
+    let signing: Vec<i32> = [Alg::Rs256, Alg::Es256, Alg::EdDsa]
+        .into_iter()
+        .filter_map(|a| current(&keys, now, a).map(|k| k.id))
+        .collect();
     Ok(keys
         .into_iter()
         .map(|k| {
             let published = k.retired_at.is_none_or(|r| r > now);
-            let signs = Some(k.id) == signing;
+            let signs = signing.contains(&k.id);
             (k, published, signs)
         })
         .collect())
 }
 
-/// The key that signs at `now`: the newest one already usable.
-fn current(keys: &[StoredKey], now: OffsetDateTime) -> Option<&StoredKey> {
+/// The key of `alg` that signs at `now`: the newest one already usable.
+fn current(keys: &[StoredKey], now: OffsetDateTime, alg: Alg) -> Option<&StoredKey> {
     keys.iter()
-        .filter(|k| k.usable_from <= now && k.retired_at.is_none_or(|r| r > now))
+        .filter(|k| {
+            k.alg == alg.name() && k.usable_from <= now && k.retired_at.is_none_or(|r| r > now)
+        })
         .max_by_key(|k| k.usable_from)
 }
 
-/// The JWKS: every published public key.
+/// The JWKS: every published public key (read from the database: a key
+/// made on another node appears at once).
 pub async fn jwks(app: &App) -> Result<serde_json::Value, KeyError> {
     ensure(app).await?;
     let now = app.clock.now();
@@ -167,21 +374,64 @@ pub async fn jwks(app: &App) -> Result<serde_json::Value, KeyError> {
     Ok(serde_json::json!({ "keys": keys }))
 }
 
-/// The private key that signs now, with its kid.
-pub async fn signing_key(app: &App) -> Result<(String, rsa::PrivateKey), KeyError> {
-    ensure(app).await?;
-    let keys = signing_keys::all(app.db.conn()).await?;
-    let k = current(&keys, app.clock.now())
-        .ok_or_else(|| KeyError::Crypto("no usable signing key".into()))?;
-    let der = decrypt(app, &k.private_key)?;
-    let key = rsa::PrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Crypto(e.to_string()))?;
-    Ok((k.kid.clone(), key))
+fn parse(app: &App, k: &StoredKey) -> Result<Arc<Signing>, KeyError> {
+    if let Ok(p) = app.signing_keys.parsed.lock()
+        && let Some(s) = p.get(&k.kid)
+    {
+        return Ok(s.clone());
+    }
+    let crypto = |e: &dyn std::fmt::Display| KeyError::Crypto(e.to_string());
+    let alg = Alg::parse(&k.alg).ok_or_else(|| crypto(&format!("unknown algorithm {}", k.alg)))?;
+    let secret = decrypt(app, &k.private_key)?;
+    let key = match alg {
+        Alg::Rs256 => {
+            let key = rsa::PrivateKey::from_pkcs8_der(&secret).map_err(|e| crypto(&e))?;
+            Private::Rsa(Box::new(rsa::pkcs1v15::SigningKey::<Sha256>::new(key)))
+        }
+        Alg::Es256 => {
+            Private::Ec(p256::ecdsa::SigningKey::from_slice(&secret).map_err(|e| crypto(&e))?)
+        }
+        Alg::EdDsa => {
+            let raw: [u8; 32] = secret
+                .as_slice()
+                .try_into()
+                .map_err(|_| crypto(&"bad Ed25519 key"))?;
+            Private::Ed(ed25519_dalek::SigningKey::from_bytes(&raw))
+        }
+    };
+    let jwk = serde_json::from_str(&k.public_jwk).map_err(|e| crypto(&e))?;
+    let s = Arc::new(Signing {
+        kid: k.kid.clone(),
+        alg,
+        key,
+        jwk,
+    });
+    if let Ok(mut p) = app.signing_keys.parsed.lock() {
+        p.insert(k.kid.clone(), s.clone());
+    }
+    Ok(s)
 }
 
-/// Checks a JWT signed by one of our published keys (RS256) and answers
-/// its claims; expiry is not checked (an `id_token_hint` may be expired).
+/// The key of `alg` that signs now.
+pub async fn signing_key(app: &App, alg: Alg) -> Result<Arc<Signing>, KeyError> {
+    let now = app.clock.now();
+    let keys = stored(app).await?;
+    let k = match current(&keys, now, alg) {
+        Some(k) => k.clone(),
+        None => {
+            ensure(app).await?;
+            let keys = signing_keys::all(app.db.conn()).await?;
+            current(&keys, now, alg)
+                .cloned()
+                .ok_or_else(|| KeyError::Crypto(format!("no usable {} key", alg.name())))?
+        }
+    };
+    parse(app, &k)
+}
+
+/// Checks a JWT signed by one of our published keys and answers its
+/// claims; expiry is not checked (an `id_token_hint` may be expired).
 pub async fn verify_own_jwt(app: &App, jwt: &str) -> Result<Option<serde_json::Value>, KeyError> {
-    use rsa::signature::Verifier;
     let b64d = |s: &str| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s)
@@ -199,26 +449,26 @@ pub async fn verify_own_jwt(app: &App, jwt: &str) -> Result<Option<serde_json::V
     let Ok(header) = serde_json::from_slice::<serde_json::Value>(&header) else {
         return Ok(None);
     };
-    if header["alg"] != "RS256" {
-        return Ok(None);
-    }
-    let now = app.clock.now();
-    let keys = signing_keys::all(app.db.conn()).await?;
-    let Some(k) = keys
-        .iter()
-        .find(|k| header["kid"] == k.kid.as_str() && k.retired_at.is_none_or(|r| r > now))
-    else {
+    let Some(alg) = header["alg"].as_str().and_then(Alg::parse) else {
         return Ok(None);
     };
-    let der = decrypt(app, &k.private_key)?;
-    let private =
-        rsa::PrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Crypto(e.to_string()))?;
-    let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(private.to_public_key());
-    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(sig.as_slice()) else {
+    let now = app.clock.now();
+    let keys = stored(app).await?;
+    let Some(k) = keys.iter().find(|k| {
+        header["kid"] == k.kid.as_str()
+            && k.alg == alg.name()
+            && k.retired_at.is_none_or(|r| r > now)
+    }) else {
+        return Ok(None);
+    };
+    let Ok(jwk) = serde_json::from_str::<CoreJsonWebKey>(&k.public_jwk) else {
         return Ok(None);
     };
     let signed = format!("{h}.{p}");
-    if verifier.verify(signed.as_bytes(), &signature).is_err() {
+    if jwk
+        .verify_signature(&alg.jws(), signed.as_bytes(), &sig)
+        .is_err()
+    {
         return Ok(None);
     }
     Ok(serde_json::from_slice(&payload).ok())

@@ -6,19 +6,36 @@
 use super::flow::{CodeGrant, client, hash_key};
 use super::keys;
 use crate::app::App;
+use crate::config::OidcClient;
 use crate::session::new_token;
 use base64::Engine;
 use openidconnect::core::{
-    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey, CoreJwsSigningAlgorithm,
+    CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AccessToken, Audience, EmptyAdditionalClaims, EndUserEmail, EndUserFamilyName,
-    EndUserGivenName, IssuerUrl, JsonWebKeyId, Nonce, PrivateSigningKey, SigningError,
-    StandardClaims, SubjectIdentifier,
+    AccessToken, AdditionalClaims, Audience, EndUserEmail, EndUserFamilyName, EndUserGivenName,
+    EndUserUsername, IdToken, IdTokenClaims, IssuerUrl, Nonce, StandardClaims, SubjectIdentifier,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
+
+/// The ID token's claims beyond the standard ones: `sid` (the SSO
+/// session, for back-channel logout).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+impl AdditionalClaims for SessionClaims {}
+
+type SesameIdToken = IdToken<
+    SessionClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
 
 /// Seconds an access token (and an ID token) lives.
 pub const TOKEN_SECONDS: u64 = 3600;
@@ -70,50 +87,75 @@ impl TokenError {
     }
 }
 
-/// An RS256 key for `openidconnect`'s ID-token builder, signing through rsa 0.10.
-struct Signer {
-    kid: String,
-    key: rsa::PrivateKey,
-}
-
-impl PrivateSigningKey for Signer {
-    type VerificationKey = CoreJsonWebKey;
-
-    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
-        use rsa::signature::{SignatureEncoding, Signer as _};
-        if *alg != CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256 {
-            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
+/// The stable, opaque subject of an account: never derived from names;
+/// for a client with `subject_type = "pairwise"`, one of its own.
+pub fn subject(app: &App, account_id: i32, client: Option<&OidcClient>) -> String {
+    let input = match client {
+        Some(c) if c.subject_type == "pairwise" => {
+            format!("oidc-sub:{}:{account_id}", c.client_id)
         }
-        let sk = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
-        Ok(sk.sign(message).to_vec())
-    }
-
-    fn as_verification_key(&self) -> CoreJsonWebKey {
-        use rsa::traits::PublicKeyParts;
-        let p = self.key.to_public_key();
-        CoreJsonWebKey::new_rsa(
-            p.n_bytes().to_vec(),
-            p.e_bytes().to_vec(),
-            Some(JsonWebKeyId::new(self.kid.clone())),
-        )
-    }
+        _ => format!("oidc-sub:{account_id}"),
+    };
+    app.keys.token_hmac(&input)[..32].to_owned()
 }
 
-/// The stable, opaque subject of an account: never derived from names.
-pub fn subject(app: &App, account_id: i32) -> String {
-    app.keys.token_hmac(&format!("oidc-sub:{account_id}"))[..32].to_owned()
+fn sub_for(app: &App, account_id: i32, client_id: &str) -> String {
+    subject(app, account_id, client(app, client_id))
 }
 
 async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
     let Some(c) = client(app, &req.client_id) else {
         return Err(TokenError::InvalidClient);
     };
-    match (&c.client_secret_hash, &req.client_secret) {
-        (None, None) => Ok(()),
-        // argon2id verification compares in constant time.
-        (Some(hash), Some(secret)) if app.hasher.verify(secret, Some(hash)).await => Ok(()),
-        _ => Err(TokenError::InvalidClient),
+    let Some(hash) = &c.client_secret_hash else {
+        // A public client: no secret, PKCE instead.
+        return match req.client_secret {
+            None => Ok(()),
+            Some(_) => Err(TokenError::InvalidClient),
+        };
+    };
+    // Per-client throttle (OIDC-08): after too many wrong secrets in a
+    // minute, the client is refused without a check until it is over.
+    let failures = format!("oidc:client-fail:{}", c.client_id);
+    let limit = i64::from(app.config.oidc.client_failures_per_minute);
+    if app
+        .store
+        .count(&failures)
+        .await
+        .map_err(|_| TokenError::ServerError)?
+        >= limit
+    {
+        return Err(TokenError::InvalidClient);
     }
+    match &req.client_secret {
+        // argon2id verification compares in constant time.
+        Some(secret) if app.hasher.verify(secret, Some(hash)).await => Ok(()),
+        _ => {
+            let n = app
+                .store
+                .incr(&failures, Duration::from_secs(60))
+                .await
+                .map_err(|_| TokenError::ServerError)?;
+            if n == limit {
+                tracing::warn!(client_id = %c.client_id, "too many wrong client secrets: client refused for a minute");
+            }
+            Err(TokenError::InvalidClient)
+        }
+    }
+}
+
+/// Whether what a login gave is still valid: its SSO session was not
+/// logged out and no password change ended the account's sessions since.
+async fn alive(
+    app: &App,
+    account_id: i32,
+    sid: &str,
+    generation: i64,
+) -> Result<bool, sesame_store::EphemeralError> {
+    if !sid.is_empty() && app.store.get(&crate::slo::ended_key(sid)).await?.is_some() {
+        return Ok(false);
+    }
+    Ok(crate::session::generation(app, account_id).await? == generation)
 }
 
 /// Seconds a refresh token may go unused (its idle lifetime).
@@ -171,6 +213,9 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
         scopes: r.scopes.clone(),
         auth_time: grant.auth_time,
         started: chrono::Utc::now().timestamp(),
+        sid: grant.sid.clone(),
+        generation: grant.generation,
+        profile: grant.profile.clone(),
     };
     app.store
         .put(
@@ -194,6 +239,22 @@ struct Family {
     scopes: Vec<String>,
     auth_time: i64,
     started: i64,
+    /// The SSO session it came from: logging out revokes the family.
+    #[serde(default)]
+    sid: String,
+    /// The account's session generation: a password change revokes it.
+    #[serde(default)]
+    generation: i64,
+    /// The profile chosen at login.
+    #[serde(default)]
+    profile: String,
+}
+
+impl Family {
+    async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+        Ok(family_revoked(app, &self.id).await?
+            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+    }
 }
 
 async fn family_revoked(app: &App, id: &str) -> Result<bool, sesame_store::EphemeralError> {
@@ -256,7 +317,8 @@ async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Valu
         .await
         .map_err(|_| TokenError::ServerError)?;
     if family.client_id != req.client_id
-        || family_revoked(app, &family.id)
+        || family
+            .revoked(app)
             .await
             .map_err(|_| TokenError::ServerError)?
         || chrono::Utc::now().timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
@@ -284,6 +346,9 @@ async fn issue_tokens(
         scopes: family.scopes.clone(),
         family: family.id.clone(),
         exp: chrono::Utc::now().timestamp() + TOKEN_SECONDS as i64,
+        sid: family.sid.clone(),
+        generation: family.generation,
+        profile: family.profile.clone(),
     };
     app.store
         .put(
@@ -302,28 +367,36 @@ async fn issue_tokens(
         )
         .await
         .map_err(|_| TokenError::ServerError)?;
-    let (kid, key) = keys::signing_key(app)
+    let c = client(app, &family.client_id).ok_or(TokenError::InvalidClient)?;
+    let alg = keys::Alg::parse(&c.id_token_signed_response_alg).unwrap_or(keys::Alg::Rs256);
+    let key = keys::signing_key(app, alg)
         .await
         .map_err(|_| TokenError::ServerError)?;
     let now = chrono::Utc::now();
     let issuer =
         IssuerUrl::new(super::discovery::issuer(app)).map_err(|_| TokenError::ServerError)?;
-    let mut claims = CoreIdTokenClaims::new(
+    let mut claims = IdTokenClaims::new(
         issuer,
         vec![Audience::new(family.client_id.clone())],
         now + chrono::Duration::seconds(TOKEN_SECONDS as i64),
         now,
-        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, account.id))),
-        EmptyAdditionalClaims {},
+        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(
+            app,
+            account.id,
+            Some(c),
+        ))),
+        SessionClaims {
+            sid: (!family.sid.is_empty()).then(|| family.sid.clone()),
+        },
     )
     .set_auth_time(chrono::DateTime::from_timestamp(family.auth_time, 0));
     if let Some(n) = nonce {
         claims = claims.set_nonce(Some(Nonce::new(n.to_owned())));
     }
-    let id_token = CoreIdToken::new(
+    let id_token = SesameIdToken::new(
         claims,
-        &Signer { kid, key },
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        key.as_ref(),
+        alg.jws(),
         Some(&AccessToken::new(access.clone())),
         None,
     )
@@ -346,6 +419,19 @@ struct AccessGrant {
     family: String,
     #[serde(default)]
     exp: i64,
+    #[serde(default)]
+    sid: String,
+    #[serde(default)]
+    generation: i64,
+    #[serde(default)]
+    profile: String,
+}
+
+impl AccessGrant {
+    async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+        Ok(family_revoked(app, &self.family).await?
+            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+    }
 }
 
 /// The userinfo endpoint: the claims of the token's scopes, or `None` for
@@ -362,26 +448,56 @@ pub async fn userinfo(
     else {
         return Ok(None);
     };
-    if family_revoked(app, &at.family).await? {
+    if at.revoked(app).await? {
         return Ok(None);
     }
     let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
         return Ok(None);
     };
-    let mut claims =
-        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject(app, a.id)));
-    if at.scopes.iter().any(|s| s == "profile") {
-        let id = sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?;
+    let has = |s: &str| at.scopes.iter().any(|x| x == s);
+    let mut claims = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(sub_for(
+        app,
+        a.id,
+        &at.client_id,
+    )));
+    let id = if has("profile") || has("sesame") || has("sesame.children") {
+        Some(sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?)
+    } else {
+        None
+    };
+    if let (true, Some(id)) = (has("profile"), &id) {
         claims = claims
-            .set_given_name(id.first_name.map(|n| EndUserGivenName::new(n).into()))
-            .set_family_name(id.last_name.map(|n| EndUserFamilyName::new(n).into()));
+            .set_given_name(
+                id.first_name
+                    .clone()
+                    .map(|n| EndUserGivenName::new(n).into()),
+            )
+            .set_family_name(
+                id.last_name
+                    .clone()
+                    .map(|n| EndUserFamilyName::new(n).into()),
+            )
+            .set_preferred_username(Some(EndUserUsername::new(a.identifiant_display.clone())));
     }
-    if at.scopes.iter().any(|s| s == "email") {
+    if has("email") {
         claims = claims
             .set_email(a.email.clone().map(EndUserEmail::new))
             .set_email_verified(Some(a.confirmed_at.is_some() || a.kind == "eleve"));
     }
-    Ok(Some(serde_json::to_value(&claims).unwrap_or_default()))
+    let mut out = serde_json::to_value(&claims).unwrap_or_default();
+    if let Some(id) = &id {
+        if has("sesame") {
+            out["sesame_profile"] = at.profile.clone().into();
+            out["sesame_uai"] = id.uais.clone().into();
+            out["sesame_classes"] = id.classes.clone().into();
+        }
+        // Only to clients that list the scope (OIDC-17); never names or
+        // birth dates, the identifiers of the school export only.
+        if has("sesame.children") {
+            out["sesame_children"] = id.children.clone().into();
+        }
+    }
+    Ok(Some(out))
 }
 
 /// A client-authenticated request about a token (revocation, introspection).
@@ -456,10 +572,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok());
     if let Some(at) = at.filter(|a| a.client_id == q.client_id) {
-        if family_revoked(app, &at.family)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        {
+        if at.revoked(app).await.map_err(|_| TokenError::ServerError)? {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
@@ -467,7 +580,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "Bearer",
             "client_id": at.client_id,
             "scope": at.scopes.join(" "),
-            "sub": subject(app, at.account_id),
+            "sub": sub_for(app, at.account_id, &at.client_id),
             "exp": at.exp,
             "iss": super::discovery::issuer(app),
         }));
@@ -479,10 +592,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<Family>(&v).ok());
     if let Some(f) = rt.filter(|f| f.client_id == q.client_id) {
-        if family_revoked(app, &f.id)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        {
+        if f.revoked(app).await.map_err(|_| TokenError::ServerError)? {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
@@ -490,7 +600,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "refresh_token",
             "client_id": f.client_id,
             "scope": f.scopes.join(" "),
-            "sub": subject(app, f.account_id),
+            "sub": sub_for(app, f.account_id, &f.client_id),
             "iss": super::discovery::issuer(app),
         }));
     }

@@ -11,6 +11,7 @@ pub mod audit_event;
 pub mod guardian;
 pub mod guardian_pupil;
 pub mod mail_outbox;
+pub mod oidc_consent;
 pub mod pupil;
 pub mod school;
 pub mod signing_key;
