@@ -9,98 +9,33 @@
 //! `SESAME_BENCH_SECONDS` (default 10) and `SESAME_BENCH_CONCURRENCY`
 //! (default 32) tune the run.
 
+mod common;
+
+use common::{env_num, percentile};
 use sesame_service::cas::{self, ServiceTicket};
 use sesame_service::config::ServiceDef;
-use sesame_service::session::{self, Session};
-use sesame_service::{App, Config, ConfigSource};
-use sesame_store::accounts::{self, NewAccount};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SERVICE: &str = "https://app.ent.fr/cas/";
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn app(dir: &std::path::Path, redis: Option<&str>) -> Arc<App> {
-    let mut base = Config::default();
-    base.server.data_dir = dir.to_path_buf();
-    base.server.services_dir = dir.join("services");
-    base.server.public_url = "http://localhost/".parse().expect("url");
-    base.server.allow_insecure_http = true;
-    if let Some(r) = redis {
-        base.redis.url = r.to_owned();
-        base.redis.key_prefix = format!("bench:{}:", std::process::id());
-    }
-    let mut config = Config::load(&ConfigSource {
-        file: None,
-        default_file: false,
-        env: false,
-        base: Some(base),
-    })
-    .expect("config");
+async fn run(label: &str, redis: Option<&str>) {
+    let dir = tempfile::tempdir().expect("tempdir");
     let mut ent = ServiceDef::demo(&"https://app.ent.fr/".parse().expect("url"));
     ent.id = "ent".into();
     if let Some(c) = ent.cas.as_mut() {
         c.service_urls = vec![SERVICE.parse().expect("url")];
     }
-    config.services.push(ent);
-    Arc::new(App::init(config).await.expect("app"))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-async fn run(label: &str, redis: Option<&str>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = app(dir.path(), redis).await;
+    let app = common::app(dir.path(), redis, vec![ent]).await;
     let now = app.clock.now();
-    let account = accounts::insert(
-        app.db.conn(),
-        NewAccount {
-            identifiant: "bench.user".into(),
-            identifiant_display: "bench.user".into(),
-            password_hash: "unused".into(),
-            email: Some("bench@example.org".into()),
-            state: "active",
-            kind: "eleve",
-            joint: false,
-        },
-        now,
-    )
-    .await
-    .expect("account");
-    let token = session::open(
-        &app,
-        &Session {
-            account_id: account.id,
-            identifiant: "bench.user".into(),
-            kind: "eleve".into(),
-            profile: "eleve".into(),
-            auth_time: now.unix_timestamp(),
-            generation: 0,
-            must_change: None,
-            sid: session::new_token(),
-        },
-    )
-    .await
-    .expect("session");
+    let (account_id, token) = common::account_with_session(&app).await;
     // Warm the path once through the service API.
     let _ = cas::issue_service_ticket(
         &app,
         ServiceTicket {
             service: SERVICE.into(),
             service_id: "ent".into(),
-            account_id: account.id,
+            account_id,
             profile: "eleve".into(),
             auth_time: now.unix_timestamp(),
             from_new_login: false,
@@ -111,19 +46,7 @@ async fn run(label: &str, redis: Option<&str>) {
     .await
     .expect("ticket");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = sesame_web::router(app.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    let base = format!("http://{addr}");
+    let base = common::serve(app.clone()).await;
     let service: String = url::form_urlencoded::byte_serialize(SERVICE.as_bytes()).collect();
     let seconds = env_num("SESAME_BENCH_SECONDS", 10);
     let concurrency = env_num("SESAME_BENCH_CONCURRENCY", 32);
@@ -209,7 +132,7 @@ async fn run(label: &str, redis: Option<&str>) {
         let st = ServiceTicket {
             service: SERVICE.into(),
             service_id: "ent".into(),
-            account_id: account.id,
+            account_id,
             profile: "eleve".into(),
             auth_time: now.unix_timestamp(),
             from_new_login: false,
@@ -273,19 +196,8 @@ fn main() {
     rt.block_on(async {
         println!("CAS: /cas/login (SSO) + /cas/p3/serviceValidate over HTTP on loopback");
         run("SQLite + in-process store", None).await;
-        let redis = std::env::var("SESAME_BENCH_REDIS_URL")
-            .unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
-        let answers = url::Url::parse(&redis)
-            .ok()
-            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(6379))))
-            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-            .is_some_and(|a| {
-                std::net::TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok()
-            });
-        if answers {
+        if let Some(redis) = common::redis() {
             run("SQLite + Redis", Some(&redis)).await;
-        } else {
-            println!("Redis does not answer at {redis}: skipped");
         }
     });
 }

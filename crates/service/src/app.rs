@@ -42,6 +42,8 @@ pub struct App {
     pub policy: crate::password::Policy,
     /// The OpenID Connect signing keys, parsed once.
     pub signing_keys: crate::oidc::keys::Cache,
+    /// OpenID Connect client secrets already verified.
+    pub client_secrets: crate::oidc::token::SecretCache,
 }
 
 /// What `/readyz` reports.
@@ -140,6 +142,7 @@ impl App {
             hasher,
             policy,
             signing_keys: Default::default(),
+            client_secrets: Default::default(),
         })
     }
 

@@ -128,8 +128,15 @@ async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
         return Err(TokenError::InvalidClient);
     }
     match &req.client_secret {
+        // The secret verified last for this client, kept in memory as a
+        // keyed hash: argon2id costs tens of milliseconds, too much for
+        // every token request; a constant-time comparison does not.
+        Some(secret) if app.client_secrets.knows(app, &c.client_id, hash, secret) => Ok(()),
         // argon2id verification compares in constant time.
-        Some(secret) if app.hasher.verify(secret, Some(hash)).await => Ok(()),
+        Some(secret) if app.hasher.verify(secret, Some(hash)).await => {
+            app.client_secrets.remember(app, &c.client_id, hash, secret);
+            Ok(())
+        }
         _ => {
             let n = app
                 .store
@@ -140,6 +147,35 @@ async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
                 tracing::warn!(client_id = %c.client_id, "too many wrong client secrets: client refused for a minute");
             }
             Err(TokenError::InvalidClient)
+        }
+    }
+}
+
+/// Client secrets verified by argon2id, per client: a keyed hash of the
+/// secret and of the stored argon2 hash (a changed registration forgets
+/// it). Per process, never stored.
+#[derive(Debug, Default)]
+pub struct SecretCache(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl SecretCache {
+    fn digest(app: &App, stored_hash: &str, secret: &str) -> String {
+        app.keys
+            .token_hmac(&format!("oidc-client-secret:{stored_hash}:{secret}"))
+    }
+
+    fn knows(&self, app: &App, client_id: &str, stored_hash: &str, secret: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let d = Self::digest(app, stored_hash, secret);
+        self.0.lock().is_ok_and(|m| {
+            m.get(client_id)
+                .is_some_and(|known| bool::from(known.as_bytes().ct_eq(d.as_bytes())))
+        })
+    }
+
+    fn remember(&self, app: &App, client_id: &str, stored_hash: &str, secret: &str) {
+        let d = Self::digest(app, stored_hash, secret);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(client_id.to_owned(), d);
         }
     }
 }

@@ -1,0 +1,122 @@
+//! What the HTTP benchmarks share: an `App` in a temporary folder, one
+//! active account with an open SSO session, the router on loopback, and
+//! latency percentiles.
+#![allow(dead_code)]
+
+use sesame_service::config::ServiceDef;
+use sesame_service::session::{self, Session};
+use sesame_service::{App, Config, ConfigSource};
+use sesame_store::accounts::{self, NewAccount};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An app on SQLite in `dir`, with the in-process store or Redis, and
+/// these registered services.
+pub async fn app(
+    dir: &std::path::Path,
+    redis: Option<&str>,
+    services: Vec<ServiceDef>,
+) -> Arc<App> {
+    let mut base = Config::default();
+    base.server.data_dir = dir.to_path_buf();
+    base.server.services_dir = dir.join("services");
+    base.server.public_url = "http://localhost/".parse().expect("url");
+    base.server.allow_insecure_http = true;
+    if let Some(r) = redis {
+        base.redis.url = r.to_owned();
+        base.redis.key_prefix = format!("bench:{}:", std::process::id());
+    }
+    let mut config = Config::load(&ConfigSource {
+        file: None,
+        default_file: false,
+        env: false,
+        base: Some(base),
+    })
+    .expect("config");
+    config.services.extend(services);
+    Arc::new(App::init(config).await.expect("app"))
+}
+
+/// An active pupil account and an open SSO session: (account id, cookie).
+pub async fn account_with_session(app: &App) -> (i32, String) {
+    let now = app.clock.now();
+    let account = accounts::insert(
+        app.db.conn(),
+        NewAccount {
+            identifiant: "bench.user".into(),
+            identifiant_display: "bench.user".into(),
+            password_hash: "unused".into(),
+            email: Some("bench@example.org".into()),
+            state: "active",
+            kind: "eleve",
+            joint: false,
+        },
+        now,
+    )
+    .await
+    .expect("account");
+    let token = session::open(
+        app,
+        &Session {
+            account_id: account.id,
+            identifiant: "bench.user".into(),
+            kind: "eleve".into(),
+            profile: "eleve".into(),
+            auth_time: now.unix_timestamp(),
+            generation: 0,
+            must_change: None,
+            sid: session::new_token(),
+        },
+    )
+    .await
+    .expect("session");
+    (account.id, token)
+}
+
+/// Serves the router on a loopback port; answers its base URL.
+pub async fn serve(app: Arc<App>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = sesame_web::router(app);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    format!("http://{addr}")
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The Redis URL of `SESAME_BENCH_REDIS_URL` (default the local one), if
+/// it answers.
+pub fn redis() -> Option<String> {
+    let redis = std::env::var("SESAME_BENCH_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    let answers = url::Url::parse(&redis)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(6379))))
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+        .is_some_and(|a| std::net::TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok());
+    if !answers {
+        println!("Redis does not answer at {redis}: skipped");
+    }
+    answers.then_some(redis)
+}
