@@ -46,6 +46,7 @@ async fn client(hasher: &sesame_service::password::Hasher) -> ServiceDef {
         consent: false,
         id_token_signed_response_alg: "RS256".into(),
         subject_type: "public".into(),
+        refresh_tokens: true,
     });
     def
 }

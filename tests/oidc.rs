@@ -1371,4 +1371,396 @@ mod flow {
             .expect("body");
         assert!(html.contains(r#"value="camille.martin""#), "{html}");
     }
+
+    /// `/oidc/authorize` with the given query after the common part
+    /// (`response_type=code`, `state=st`), from a browser.
+    async fn authorize_raw(
+        s: &TestServer,
+        browser: &reqwest::Client,
+        query: &str,
+    ) -> reqwest::Response {
+        browser
+            .get(format!("{}/oidc/authorize?{query}", s.url))
+            .send()
+            .await
+            .expect("authorize")
+    }
+
+    fn enc(v: &str) -> String {
+        url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+    }
+
+    fn s256(verifier: &str) -> String {
+        use sha2::Digest;
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            sha2::Sha256::digest(verifier.as_bytes()),
+        )
+    }
+
+    /// A token request for `client_id` (secret SECRET); answers (status, body).
+    async fn token_request(
+        s: &TestServer,
+        client_id: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let r = TestServer::browser()
+            .post(format!("{}/oidc/token", s.url))
+            .basic_auth(client_id, Some(SECRET))
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&r.text().await.expect("body")).unwrap_or_default(),
+        )
+    }
+
+    // OIDC-02: only the byte-exact registered URI; anything else is an
+    // error page, never a redirect.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn redirect_uri_lookalikes_get_a_page_never_a_redirect() {
+        let (_env, s, _clock) = setup().await;
+        let browser = logged_in(&s).await;
+        for uri in [
+            "https://APP.exemple.fr/callback",
+            "https://app.exemple.fr/Callback",
+            "https://app.exemple.fr/callback/",
+            "https://app.exemple.fr/x/../callback",
+            "https://app.exemple.fr/%2E%2E/callback",
+            "https://app.exemple.fr/callback%252F",
+            "https://app.exemple.fr/callback?x=1",
+            "https://app.exemple.fr/callback#fragment",
+            "file:///etc/passwd",
+            "https://app.exemple.fr@evil.fr/callback",
+            "https://evil.fr@app.exemple.fr/callback",
+            "https://app.exemple.fr:8443/callback",
+            "http://app.exemple.fr/callback",
+            "http://127.0.0.1:9999/callback",
+        ] {
+            let r = authorize_raw(
+                &s,
+                &browser,
+                &format!("client_id=teleservice&response_type=code&scope=openid&state=st&redirect_uri={}", enc(uri)),
+            )
+            .await;
+            assert_eq!(r.status(), 400, "{uri}");
+            assert!(r.headers().get("location").is_none(), "{uri}");
+        }
+        // Missing: no default even with one registered URI.
+        let r = authorize_raw(
+            &s,
+            &browser,
+            "client_id=teleservice&response_type=code&scope=openid",
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.headers().get("location").is_none());
+    }
+
+    // OIDC-03, -07, -10, -13: errors go to the registered URI with state
+    // and iss; state is echoed byte for byte; only the code flow and the
+    // two grants exist; bearer tokens only in the header.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn errors_carry_state_and_iss_and_state_is_echoed_exactly() {
+        let (_env, s, _clock) = setup().await;
+        let browser = logged_in(&s).await;
+        let state = "a&b=c%d+e é€ 💡 /?#";
+        let base = format!(
+            "client_id=teleservice&redirect_uri={}&state={}",
+            enc(CALLBACK),
+            enc(state)
+        );
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let r = authorize_raw(
+            &s,
+            &browser,
+            &format!(
+                "{base}&response_type=code&scope=openid&code_challenge={}&code_challenge_method=S256",
+                challenge.as_str()
+            ),
+        )
+        .await;
+        let back = query_of(r.headers()["location"].to_str().expect("ascii"));
+        assert_eq!(q(&back, "state"), Some(state), "byte-exact");
+        let code = q(&back, "code").expect("code").to_owned();
+        for (extra, error) in [
+            ("&response_type=code&scope=openid%20admin", "invalid_scope"),
+            ("&response_type=code&scope=profile", "invalid_scope"),
+            (
+                "&response_type=token&scope=openid",
+                "unsupported_response_type",
+            ),
+            (
+                "&response_type=id_token%20token&scope=openid",
+                "unsupported_response_type",
+            ),
+            (
+                "&response_type=code%20token&scope=openid",
+                "unsupported_response_type",
+            ),
+            (
+                "&response_type=code&scope=openid&request_uri=https%3A%2F%2Fx",
+                "request_uri_not_supported",
+            ),
+        ] {
+            let r = authorize_raw(&s, &browser, &format!("{base}{extra}")).await;
+            assert_eq!(r.status(), 302, "{extra}");
+            let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
+            assert!(loc.starts_with(CALLBACK), "{loc}");
+            let back = query_of(&loc);
+            assert_eq!(q(&back, "error"), Some(error), "{extra}");
+            assert_eq!(q(&back, "state"), Some(state), "{extra}");
+            assert_eq!(q(&back, "iss"), Some("http://localhost"), "{extra}");
+        }
+        // Unknown parameters are ignored.
+        let r = authorize_raw(
+            &s,
+            &browser,
+            &format!(
+                "{base}&response_type=code&scope=openid&code_challenge={}&code_challenge_method=S256&foo=bar",
+                challenge.as_str()
+            ),
+        )
+        .await;
+        assert!(
+            q(
+                &query_of(r.headers()["location"].to_str().expect("ascii")),
+                "code"
+            )
+            .is_some()
+        );
+
+        let (status, body) = token_request(
+            &s,
+            "teleservice",
+            &[
+                ("grant_type", "password"),
+                ("username", "camille.martin"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("unsupported_grant_type"))
+        );
+        let (status, body) = token_request(
+            &s,
+            "teleservice",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", verifier.secret()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let at = body["access_token"].as_str().expect("at");
+        let r = TestServer::browser()
+            .get(format!("{}/oidc/userinfo?access_token={at}", s.url))
+            .send()
+            .await
+            .expect("userinfo");
+        assert_eq!(r.status(), 401, "no token in the query string");
+        assert!(
+            r.headers()["www-authenticate"]
+                .to_str()
+                .expect("ascii")
+                .contains("invalid_token")
+        );
+        assert_eq!(userinfo(&s, at).await.0, 200);
+    }
+
+    // OIDC-05, -06: a code is bound to its client, redirect URI, lifetime
+    // and PKCE challenge; verifiers are checked for syntax; no downgrade.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn codes_are_bound_and_pkce_is_strict() {
+        let (_env, s, clock) = setup_with(
+            &[
+                ("autre", String::new()),
+                ("sansrt", "refresh_tokens = false".into()),
+            ],
+            |_| {},
+        )
+        .await;
+        let browser = logged_in(&s).await;
+        let good = "a-good-verifier-of-forty-three-characters-x";
+        assert_eq!(good.len(), 43);
+        let code_with = |client_id: &'static str, verifier: Option<String>| {
+            let (s, b) = (&s, browser.clone());
+            async move {
+                let pkce = verifier
+                    .map(|v| format!("&code_challenge={}&code_challenge_method=S256", s256(&v)))
+                    .unwrap_or_default();
+                let r = authorize_raw(
+                    s,
+                    &b,
+                    &format!(
+                        "client_id={client_id}&redirect_uri={}&response_type=code&scope=openid&state=st{pkce}",
+                        enc(CALLBACK)
+                    ),
+                )
+                .await;
+                code_in(&r)
+            }
+        };
+        let redeem = |client_id: &'static str,
+                      code: String,
+                      redirect: Option<&'static str>,
+                      verifier: Option<String>| {
+            let s = &s;
+            async move {
+                let mut form = vec![
+                    ("grant_type", "authorization_code".to_owned()),
+                    ("code", code),
+                ];
+                if let Some(r) = redirect {
+                    form.push(("redirect_uri", r.to_owned()));
+                }
+                if let Some(v) = verifier {
+                    form.push(("code_verifier", v));
+                }
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let (status, body) = token_request(s, client_id, &form).await;
+                (status, body["error"].as_str().map(str::to_owned))
+            }
+        };
+        let invalid_grant = (400, Some("invalid_grant".to_owned()));
+        let g = || Some(good.to_owned());
+        // Another client, another or no redirect URI.
+        let c = code_with("teleservice", g()).await;
+        assert_eq!(redeem("autre", c, Some(CALLBACK), g()).await, invalid_grant);
+        let c = code_with("teleservice", g()).await;
+        assert_eq!(
+            redeem("teleservice", c, Some("https://app.exemple.fr/autre"), g()).await,
+            invalid_grant
+        );
+        let c = code_with("teleservice", g()).await;
+        assert_eq!(redeem("teleservice", c, None, g()).await, invalid_grant);
+        // After 61 s.
+        let c = code_with("teleservice", g()).await;
+        clock.advance(time::Duration::seconds(61));
+        assert_eq!(
+            redeem("teleservice", c, Some(CALLBACK), g()).await,
+            invalid_grant
+        );
+        let browser = logged_in(&s).await;
+        let _ = browser;
+        // (c) challenge, no verifier; (d) wrong verifier; (e) downgrade.
+        let c = code_with("teleservice", g()).await;
+        assert_eq!(
+            redeem("teleservice", c, Some(CALLBACK), None).await,
+            invalid_grant
+        );
+        let c = code_with("teleservice", g()).await;
+        assert_eq!(
+            redeem(
+                "teleservice",
+                c,
+                Some(CALLBACK),
+                Some(good.replace('x', "y"))
+            )
+            .await,
+            invalid_grant
+        );
+        let c = code_with("teleservice", None).await;
+        assert_eq!(
+            redeem("teleservice", c, Some(CALLBACK), g()).await,
+            invalid_grant
+        );
+        // (f) 42 or 129 characters, or illegal ones, even when they match.
+        for bad in [
+            "x".repeat(42),
+            "x".repeat(129),
+            format!("{}!", "x".repeat(42)),
+        ] {
+            let c = code_with("teleservice", Some(bad.clone())).await;
+            assert_eq!(
+                redeem("teleservice", c, Some(CALLBACK), Some(bad.clone())).await,
+                invalid_grant,
+                "{bad}"
+            );
+        }
+        // And the right one works (128 characters too).
+        let long = "y".repeat(128);
+        let c = code_with("teleservice", Some(long.clone())).await;
+        assert_eq!(
+            redeem("teleservice", c, Some(CALLBACK), Some(long)).await.0,
+            200
+        );
+        // OIDC-07: a client without refresh tokens gets none, and may not
+        // use the grant.
+        let c = code_with("sansrt", g()).await;
+        let (status, body) = token_request(
+            &s,
+            "sansrt",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &c),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", good),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(body.get("refresh_token").is_none(), "{body}");
+        let (status, body) = token_request(
+            &s,
+            "sansrt",
+            &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("unauthorized_client"))
+        );
+    }
+
+    // OIDC-09: after `sesame keys rotate`, the old key signs on for a day
+    // (the new one is published), then the new one signs and the old one
+    // stays published a day more, so tokens it signed still verify.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_rotated_key_signs_a_day_later_and_old_tokens_still_verify() {
+        let (env, s, clock) = setup().await;
+        let kid_of = |t: &serde_json::Value| {
+            let jwt = t["id_token"].as_str().expect("id token");
+            let h = jwt.split('.').next().expect("header");
+            let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, h)
+                .expect("b64");
+            serde_json::from_slice::<serde_json::Value>(&raw).expect("JSON")["kid"]
+                .as_str()
+                .expect("kid")
+                .to_owned()
+        };
+        let first = tokens(&s).await;
+        let old = kid_of(&first);
+        env.sesame(&["keys", "rotate"]).ok();
+        assert_eq!(super::jwks(&s).await.keys().len(), 2, "published at once");
+        assert_eq!(kid_of(&tokens(&s).await), old, "the old key still signs");
+        clock.advance(time::Duration::hours(25));
+        let second = tokens(&s).await;
+        let new = kid_of(&second);
+        assert_ne!(new, old, "the new key signs a day later");
+        // The first token still verifies against the published keys.
+        let (rp, _) = client(&s).await;
+        let t: CoreIdToken = serde_json::from_value(first["id_token"].clone()).expect("id token");
+        t.claims(&rp.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
+            .expect("the old key is still published");
+        clock.advance(time::Duration::hours(24));
+        let set = super::jwks(&s).await;
+        let kids: Vec<String> = set
+            .keys()
+            .iter()
+            .filter_map(|k| k.key_id().map(|k| k.as_str().to_owned()))
+            .collect();
+        assert_eq!(
+            kids,
+            vec![new],
+            "the old key is gone once its tokens have expired"
+        );
+    }
 }

@@ -116,6 +116,13 @@ pub struct OidcClient {
     /// different `sub` for this client).
     #[serde(default = "default_subject_type")]
     pub subject_type: String,
+    /// Whether the client gets refresh tokens (default true).
+    #[serde(default = "default_true")]
+    pub refresh_tokens: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_alg() -> String {

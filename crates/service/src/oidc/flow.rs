@@ -193,6 +193,10 @@ pub(super) struct CodeGrant {
     /// The profile chosen at login.
     #[serde(default)]
     pub(super) profile: String,
+    /// When the code expires (application clock, unix seconds); the store
+    /// forgets it then too.
+    #[serde(default)]
+    pub(super) expires_at: i64,
 }
 
 pub(super) fn hash_key(app: &App, prefix: &str, token: &str) -> String {
@@ -225,6 +229,7 @@ pub async fn issue_code(
         sid: s.sid.clone(),
         generation: s.generation,
         profile: s.profile.clone(),
+        expires_at: app.clock.now().unix_timestamp() + CODE_SECONDS as i64,
     };
     crate::slo::remember_oidc(app, &s.sid, &req.client_id, s.account_id)
         .await

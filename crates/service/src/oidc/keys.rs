@@ -207,7 +207,7 @@ impl PrivateSigningKey for Signing {
 /// parsed private keys (by `kid`; a key never changes once stored).
 #[derive(Debug, Default)]
 pub struct Cache {
-    list: Mutex<Option<(std::time::Instant, Arc<Vec<StoredKey>>)>>,
+    list: Mutex<Option<(std::time::Instant, OffsetDateTime, Arc<Vec<StoredKey>>)>>,
     parsed: Mutex<HashMap<String, Arc<Signing>>>,
 }
 
@@ -224,15 +224,19 @@ impl Cache {
 }
 
 async fn stored(app: &App) -> Result<Arc<Vec<StoredKey>>, KeyError> {
+    // Fresh for LIST_TTL, by the wall clock and by the application's
+    // (which tests move).
+    let now = app.clock.now();
     if let Ok(l) = app.signing_keys.list.lock()
-        && let Some((at, keys)) = l.as_ref()
+        && let Some((at, app_at, keys)) = l.as_ref()
         && at.elapsed() < LIST_TTL
+        && (now - *app_at).unsigned_abs() < LIST_TTL
     {
         return Ok(keys.clone());
     }
     let keys = Arc::new(signing_keys::all(app.db.conn()).await?);
     if let Ok(mut l) = app.signing_keys.list.lock() {
-        *l = Some((std::time::Instant::now(), keys.clone()));
+        *l = Some((std::time::Instant::now(), now, keys.clone()));
     }
     Ok(keys)
 }

@@ -68,8 +68,10 @@ pub enum TokenError {
     InvalidClient,
     /// Bad, used or expired code, wrong redirect URI or verifier.
     InvalidGrant,
-    /// Not `authorization_code`.
+    /// Not `authorization_code` or `refresh_token`.
     UnsupportedGrantType,
+    /// A grant the client is not registered for.
+    UnauthorizedClient,
     /// Something failed inside.
     ServerError,
 }
@@ -82,6 +84,7 @@ impl TokenError {
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnauthorizedClient => "unauthorized_client",
             Self::ServerError => "server_error",
         }
     }
@@ -227,8 +230,23 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
         return Err(TokenError::InvalidGrant);
     };
     let r = &grant.request;
-    if r.client_id != req.client_id || r.redirect_uri != req.redirect_uri {
+    if r.client_id != req.client_id
+        || r.redirect_uri != req.redirect_uri
+        || app.clock.now().unix_timestamp() > grant.expires_at
+    {
         return Err(TokenError::InvalidGrant);
+    }
+    // RFC 7636 §4.1: 43 to 128 unreserved characters.
+    let well_formed = |v: &str| {
+        (43..=128).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    };
+    match (&r.code_challenge, req.code_verifier.as_deref()) {
+        // A verifier for a code obtained without a challenge: a downgrade.
+        (None, Some(_)) => return Err(TokenError::InvalidGrant),
+        (Some(_), Some(v)) if !well_formed(v) => return Err(TokenError::InvalidGrant),
+        _ => {}
     }
     if let Some(challenge) = &r.code_challenge {
         let verifier = req
@@ -329,6 +347,9 @@ async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
 
 async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
     check_client(app, req).await?;
+    if !client(app, &req.client_id).is_some_and(|c| c.refresh_tokens) {
+        return Err(TokenError::UnauthorizedClient);
+    }
     if req.refresh_token.is_empty() {
         return Err(TokenError::InvalidRequest);
     }
@@ -394,16 +415,21 @@ async fn issue_tokens(
         )
         .await
         .map_err(|_| TokenError::ServerError)?;
-    let refresh = new_token();
-    app.store
-        .put(
-            &hash_key(app, "oidc:rt:", &refresh),
-            &serde_json::to_vec(family).unwrap_or_default(),
-            Duration::from_secs(REFRESH_IDLE_SECONDS),
-        )
-        .await
-        .map_err(|_| TokenError::ServerError)?;
     let c = client(app, &family.client_id).ok_or(TokenError::InvalidClient)?;
+    let refresh = if c.refresh_tokens {
+        let refresh = new_token();
+        app.store
+            .put(
+                &hash_key(app, "oidc:rt:", &refresh),
+                &serde_json::to_vec(family).unwrap_or_default(),
+                Duration::from_secs(REFRESH_IDLE_SECONDS),
+            )
+            .await
+            .map_err(|_| TokenError::ServerError)?;
+        Some(refresh)
+    } else {
+        None
+    };
     let alg = keys::Alg::parse(&c.id_token_signed_response_alg).unwrap_or(keys::Alg::Rs256);
     let key = keys::signing_key(app, alg)
         .await
@@ -437,14 +463,17 @@ async fn issue_tokens(
         None,
     )
     .map_err(|_| TokenError::ServerError)?;
-    Ok(serde_json::json!({
+    let mut out = serde_json::json!({
         "access_token": access,
         "token_type": "Bearer",
         "expires_in": TOKEN_SECONDS,
-        "refresh_token": refresh,
         "scope": family.scopes.join(" "),
         "id_token": id_token.to_string(),
-    }))
+    });
+    if let Some(rt) = refresh {
+        out["refresh_token"] = rt.into();
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
