@@ -207,9 +207,12 @@ impl PrivateSigningKey for Signing {
 /// parsed private keys (by `kid`; a key never changes once stored).
 #[derive(Debug, Default)]
 pub struct Cache {
-    list: Mutex<Option<(std::time::Instant, OffsetDateTime, Arc<Vec<StoredKey>>)>>,
+    list: Mutex<Option<Loaded>>,
     parsed: Mutex<HashMap<String, Arc<Signing>>>,
 }
+
+/// The key list, when it was read (wall clock and application clock).
+type Loaded = (std::time::Instant, OffsetDateTime, Arc<Vec<StoredKey>>);
 
 /// How long the key list is trusted: a key made on another node signs only
 /// [`PUBLISH_AHEAD`] after it is made, so this delay never matters.
