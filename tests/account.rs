@@ -11,11 +11,15 @@ use sesame_domain::FixedClock;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PASSWORD: &str = "Hirondelle7";
+pub(crate) const PASSWORD: &str = "Hirondelle7";
 
 /// Olivier MARTIN's confirmed personal account, with Jean-Baptiste only;
 /// returns the sample codes.
-async fn olivier(env: &TestEnv, s: &TestServer, sink: &MailSink) -> Vec<(String, String, String)> {
+pub(crate) async fn olivier(
+    env: &TestEnv,
+    s: &TestServer,
+    sink: &MailSink,
+) -> Vec<(String, String, String)> {
     let codes = martin_family(env);
     let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
     let form = Signup {

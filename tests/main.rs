@@ -21,3 +21,4 @@ mod pages;
 mod parents;
 mod server;
 mod throttle;
+mod upstream;

@@ -9,6 +9,7 @@ mod m20261129_000002_account_tokens;
 mod m20261129_000003_token_payload;
 mod m20261129_000004_signing_keys;
 mod m20261129_000005_oidc_consents;
+mod m20261129_000006_federated_identities;
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_token_payload::Migration),
             Box::new(m20261129_000004_signing_keys::Migration),
             Box::new(m20261129_000005_oidc_consents::Migration),
+            Box::new(m20261129_000006_federated_identities::Migration),
         ]
     }
 }

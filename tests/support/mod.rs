@@ -298,13 +298,26 @@ impl TestServer {
         clock: std::sync::Arc<dyn sesame_domain::Clock>,
         tweak: impl FnOnce(&mut sesame_service::Config),
     ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        Self::spawn_on(env, listener, "127.0.0.1", clock, tweak).await
+    }
+
+    /// Like [`TestServer::spawn_with_clock`], on a listener bound
+    /// beforehand (so that its URL is known before the configuration is
+    /// written), reached as `http://{host}:{port}`.
+    pub async fn spawn_on(
+        env: &TestEnv,
+        listener: tokio::net::TcpListener,
+        host: &str,
+        clock: std::sync::Arc<dyn sesame_domain::Clock>,
+        tweak: impl FnOnce(&mut sesame_service::Config),
+    ) -> Self {
         let config = server_config(env, tweak);
         let app = sesame_service::App::init_with_clock(config, clock)
             .await
             .expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = sesame_web::router(std::sync::Arc::new(app));
         let handle = tokio::spawn(async move {
@@ -316,7 +329,7 @@ impl TestServer {
         });
         let client = Self::browser();
         Self {
-            url: format!("http://{addr}"),
+            url: format!("http://{host}:{}", addr.port()),
             client,
             handle,
         }

@@ -44,6 +44,8 @@ pub struct App {
     pub signing_keys: crate::oidc::keys::Cache,
     /// OpenID Connect client secrets already verified.
     pub client_secrets: crate::oidc::token::SecretCache,
+    /// Upstream providers' discovery documents.
+    pub upstreams: crate::upstream::Cache,
 }
 
 /// What `/readyz` reports.
@@ -143,6 +145,7 @@ impl App {
             policy,
             signing_keys: Default::default(),
             client_secrets: Default::default(),
+            upstreams: Default::default(),
         })
     }
 

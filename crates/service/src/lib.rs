@@ -22,6 +22,7 @@ pub mod recovery;
 pub mod session;
 pub mod signup;
 pub mod slo;
+pub mod upstream;
 
 pub use app::{App, InitError, Readiness};
 pub use config::{Config, ConfigError, ConfigSource};

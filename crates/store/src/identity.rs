@@ -65,5 +65,13 @@ pub async fn identity(
         id.first_name = Some(g.first_name);
         id.last_name = Some(g.last_name);
     }
+    // An account of an upstream provider (staff, guest): its claims.
+    if kind == "federe"
+        && let Some(c) = crate::federated::claims_of(db, account_id).await?
+    {
+        id.first_name = c.first_name;
+        id.last_name = c.last_name;
+        id.uais = c.uai;
+    }
     Ok(id)
 }

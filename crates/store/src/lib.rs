@@ -15,6 +15,7 @@ pub mod consents;
 pub mod db;
 pub mod entity;
 pub mod ephemeral;
+pub mod federated;
 pub mod identity;
 pub mod outbox;
 pub mod school_data;

@@ -29,7 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// Where a login started by a service goes back to, carried through the
 /// profile and login pages as hidden fields.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub(crate) struct CasContext {
     #[serde(default)]
     pub(crate) service: String,

@@ -17,6 +17,7 @@ mod links;
 mod oidc;
 mod pages;
 mod signup;
+mod upstream;
 
 pub use error::WebError;
 
@@ -56,6 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(cas::routes())
         .merge(demo::routes())
         .merge(oidc::routes(state.clone()))
+        .merge(upstream::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))

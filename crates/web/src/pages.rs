@@ -317,6 +317,8 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     resend: Option<String>,
     cas: &'a CasContext,
+    /// Upstream providers offered next to the password: (URL, name).
+    upstreams: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +361,13 @@ async fn login_page_with(
     match source(app, profile) {
         None => return Ok(Redirect::to("/profil").into_response()),
         Some(ProfileSource::Local) => {}
+        Some(ProfileSource::Upstream)
+            if let Some(up) = sesame_service::upstream::for_profile(app, profile).first() =>
+        {
+            // Delegated: straight to the provider.
+            let to = format!("/amont/{}?profil={profile}{}", up.id, cas.query());
+            return Ok(Redirect::to(&to).into_response());
+        }
         Some(_) => {
             return message(
                 app,
@@ -380,8 +389,46 @@ async fn login_page_with(
         error,
         resend,
         cas,
+        upstreams: sesame_service::upstream::for_profile(app, profile)
+            .into_iter()
+            .map(|u| {
+                (
+                    format!("/amont/{}?profil={profile}{}", u.id, cas.query()),
+                    u.name.clone(),
+                )
+            })
+            .collect(),
     };
     Ok((status, jar, render(&page)?).into_response())
+}
+
+/// Opens the session of a successful login (password or upstream) and
+/// goes on: the forced password change, the OpenID Connect authorization
+/// or CAS service in progress, or the home page.
+pub(crate) async fn complete_login(
+    app: &AppState,
+    jar: CookieJar,
+    s: Session,
+    ctx: &CasContext,
+) -> Result<Response, WebError> {
+    // A new session id at every login; the old one, if any, ends.
+    if let Some((old, _)) = current_session(app, &jar).await? {
+        session::close(app, &old).await.map_err(unavailable)?;
+    }
+    let token = session::open(app, &s).await.map_err(unavailable)?;
+    let jar = jar.add(cookies::build(app, cookies::SESSION, token, None));
+    if s.must_change.is_some() {
+        return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
+    }
+    if ctx.resumes_oidc() {
+        return Ok((jar, Redirect::to(&ctx.suite)).into_response());
+    }
+    if !ctx.service.is_empty() {
+        // Back to the service with a ticket from this new login (303).
+        let r = crate::cas::redirect_with_ticket(app, &s, ctx, true, StatusCode::SEE_OTHER).await?;
+        return Ok((jar, r).into_response());
+    }
+    Ok((jar, Redirect::to("/")).into_response())
 }
 
 async fn show_login(
@@ -436,28 +483,7 @@ async fn submit_login(
         .await
         .map_err(unavailable)?;
     match outcome {
-        LoginOutcome::Success(s) => {
-            // A new session id at every login; the old one, if any, ends.
-            if let Some((old, _)) = current_session(&app, &jar).await? {
-                session::close(&app, &old).await.map_err(unavailable)?;
-            }
-            let token = session::open(&app, &s).await.map_err(unavailable)?;
-            let jar = jar.add(cookies::build(&app, cookies::SESSION, token, None));
-            if s.must_change.is_some() {
-                return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
-            }
-            if f.cas.resumes_oidc() {
-                return Ok((jar, Redirect::to(&f.cas.suite)).into_response());
-            }
-            if !f.cas.service.is_empty() {
-                // Back to the service with a ticket from this new login (303).
-                let r =
-                    crate::cas::redirect_with_ticket(&app, &s, &f.cas, true, StatusCode::SEE_OTHER)
-                        .await?;
-                return Ok((jar, r).into_response());
-            }
-            Ok((jar, Redirect::to("/")).into_response())
-        }
+        LoginOutcome::Success(s) => complete_login(&app, jar, s, &f.cas).await,
         LoginOutcome::Pending(id) => {
             let ticket = confirm::resend_ticket(&app, id)
                 .await

@@ -6,6 +6,7 @@
 mod auth;
 mod secrets;
 mod services;
+mod upstream;
 
 pub use auth::{
     AccountsConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
@@ -16,6 +17,7 @@ pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
     SIGNING_ALGORITHMS, ServiceDef,
 };
+pub use upstream::{ClaimMapping, Upstream};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -222,6 +224,9 @@ pub struct Config {
     /// `[oidc]`.
     #[serde(default)]
     pub oidc: OidcConfig,
+    /// `[[upstream]]`: upstream OpenID Connect providers.
+    #[serde(default)]
+    pub upstream: Vec<Upstream>,
     /// `[secrets]`.
     pub secrets: Secrets,
     /// The registered services, read from `server.services_dir`.
@@ -311,6 +316,7 @@ impl Default for Config {
                 allow_http_callbacks_on_loopback: false,
             },
             oidc: OidcConfig::default(),
+            upstream: Vec::new(),
             secrets: Secrets::default(),
             services: Vec::new(),
         }
@@ -375,6 +381,7 @@ impl Config {
         config.validate(&origin)?;
         config.services = services::load_dir(&config.server.services_dir)?;
         config.check_clients(&origin)?;
+        upstream::check(&mut config.upstream, &config.profiles, &origin)?;
         Ok(config)
     }
 

@@ -8,6 +8,7 @@ pub mod account_pupil;
 pub mod account_token;
 pub mod activation_code;
 pub mod audit_event;
+pub mod federated_identity;
 pub mod guardian;
 pub mod guardian_pupil;
 pub mod mail_outbox;
