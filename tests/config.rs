@@ -354,3 +354,75 @@ fn a_bad_service_file_is_refused_with_its_name() {
     let err = env.sesame_with(&["check-config"], &vars).fails_with(3);
     assert!(err.contains("b.toml") && err.contains("colour"), "{err}");
 }
+
+// Issue 8 §1, §4 and issue 6 §1: upstream providers and signing
+// algorithms are checked at start-up, with the file and key named.
+#[test]
+fn bad_upstream_and_signing_settings_are_refused() {
+    let env = TestEnv::new();
+    let up = |extra: &str| {
+        format!(
+            "[[upstream]]\nid = \"fc\"\nname = \"FranceConnect\"\nissuer = \"https://fc.exemple.fr\"\nclient_id = \"sesame\"\n{extra}\n"
+        )
+    };
+    for (toml, key, reason) in [
+        (
+            "[profiles]\ninvite = \"upstream\"\n".to_owned(),
+            "profiles.invite",
+            "exactly one [[upstream]]",
+        ),
+        (
+            up("profiles = [\"personnel_education\"]"),
+            "upstream[0].client_secret",
+            "missing",
+        ),
+        (
+            up("client_secret = \"s\"\nprofiles = [\"parent\"]"),
+            "upstream[0].match_guardians",
+            "match them to guardians",
+        ),
+        (
+            up("client_secret = \"s\"\nprofiles = [\"eleve\"]"),
+            "upstream[0].profiles",
+            "cannot be delegated",
+        ),
+        (
+            up("client_secret = \"s\"\nprofiles = [\"invite\"]\nscopes = [\"profile\"]"),
+            "upstream[0].scopes",
+            "openid",
+        ),
+        (
+            "[oidc]\nsigning_algorithms = [\"ES256\"]\n".to_owned(),
+            "oidc.signing_algorithms",
+            "RS256",
+        ),
+        (
+            "[oidc]\nsigning_algorithms = [\"RS256\", \"HS256\"]\n".to_owned(),
+            "oidc.signing_algorithms",
+            "unknown algorithm",
+        ),
+    ] {
+        let f = env.write("bad.toml", &toml);
+        let err = env
+            .sesame(&["--config", f.to_str().expect("utf8"), "check-config"])
+            .fails_with(3);
+        assert!(err.contains("bad.toml"), "{toml}: {err}");
+        assert!(err.contains(key), "{toml}: {err}");
+        assert!(err.contains(reason), "{toml}: {err}");
+    }
+    // Guests through an upstream provider: valid, and the secret masked.
+    let f = env.write(
+        "ok.toml",
+        format!(
+            "[profiles]\ninvite = \"upstream\"\n{}",
+            up("client_secret = \"tres-secret\"\nprofiles = [\"invite\"]")
+        ),
+    );
+    let out = env
+        .sesame(&["--config", f.to_str().expect("utf8"), "check-config"])
+        .ok();
+    assert!(
+        out.contains("[[upstream]]") && !out.contains("tres-secret"),
+        "{out}"
+    );
+}

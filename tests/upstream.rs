@@ -18,6 +18,22 @@ const SECRET: &str = "le-secret-de-sesame-chez-l-amont";
 /// downstream at `downstream` is a registered client. Answers (its env,
 /// the server).
 async fn upstream(downstream: &str) -> (TestEnv, TestServer) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://localhost:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    upstream_on(downstream, listener, &url).await
+}
+
+/// Like [`upstream`], on `listener`, announcing itself as `public`.
+async fn upstream_on(
+    downstream: &str,
+    listener: tokio::net::TcpListener,
+    public: &str,
+) -> (TestEnv, TestServer) {
     let env = TestEnv::new();
     let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
         .expect("hasher")
@@ -30,15 +46,8 @@ async fn upstream(downstream: &str) -> (TestEnv, TestServer) {
             "id = \"aval\"\nname = \"Sésame aval\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"sesame-aval\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{downstream}/amont/retour\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
         ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!(
-        "http://localhost:{}",
-        listener.local_addr().expect("addr").port()
-    );
     let s = TestServer::spawn_on(&env, listener, "localhost", Arc::new(SystemClock), |c| {
-        c.server.public_url = format!("{url}/").parse().expect("url");
+        c.server.public_url = format!("{public}/").parse().expect("url");
     })
     .await;
     let sink = MailSink::start(&env).await;
@@ -420,4 +429,164 @@ async fn upstream_failures_show_a_page_and_create_nothing() {
     let html = r.text().await.expect("body");
     assert!(html.contains("Connexion annulée"), "{html}");
     assert!(html.contains("href=\"/profil\""), "{html}");
+}
+
+// "Gérer son compte": a parent with a local account links it to the
+// national identity; next time that identity opens the same account.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_parent_account_is_linked_from_the_account_page() {
+    let (listener, down_url) = bound().await;
+    let (_uenv, up) = upstream(&down_url).await;
+    // The school data comes with Olivier's local account.
+    let (env, down) = downstream(listener, &up.url, false).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &down, &sink).await;
+    let browser = TestServer::browser();
+    login_upstream(&up, &browser).await;
+    let (status, _, _) = crate::parents::login(&down, &browser, "olivier.martin", PASSWORD).await;
+    assert_eq!(status, 303);
+    let (r, _) = follow(&browser, &format!("{}/compte", down.url)).await;
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("Associer mon compte à FranceConnect"),
+        "{html}"
+    );
+    let r = browser
+        .post(format!("{}/compte/amont/fc", down.url))
+        .form(&[("csrf", csrf_of(&html))])
+        .send()
+        .await
+        .expect("link");
+    let to = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let (r, _) = follow(&browser, &to).await;
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("Votre compte est associé à FranceConnect"),
+        "{html}"
+    );
+    let (r, _) = follow(&browser, &format!("{}/compte", down.url)).await;
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("Votre compte est associé à FranceConnect"),
+        "{html}"
+    );
+    assert!(!html.contains("Associer mon compte"), "{html}");
+    // Another browser, FranceConnect only: the same account.
+    let b2 = TestServer::browser();
+    login_upstream(&up, &b2).await;
+    let (r, visited) = follow(&b2, &format!("{}/amont/fc?profil=parent", down.url)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        visited.last().map(String::as_str),
+        Some(format!("{}/", down.url).as_str())
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
+    let (r, _) = follow(&b2, &format!("{}/compte", down.url)).await;
+    assert!(r.text().await.expect("body").contains("olivier.martin"));
+}
+
+/// A proxy in front of the upstream that alters the ID token of every
+/// token response (the payload's `sub`; the signature is kept).
+async fn tampering_proxy(listener: tokio::net::TcpListener, target: String) {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (client, target) = (client.clone(), target.clone());
+        async move {
+            let path = uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let mut req = client.request(
+                reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("method"),
+                format!("{target}{path}"),
+            );
+            for name in ["cookie", "authorization", "content-type"] {
+                if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                    req = req.header(name, v);
+                }
+            }
+            let r = req.body(body.to_vec()).send().await.expect("forward");
+            let status = StatusCode::from_u16(r.status().as_u16()).expect("status");
+            let mut out = HeaderMap::new();
+            for name in ["location", "set-cookie", "content-type"] {
+                for v in r.headers().get_all(name) {
+                    out.append(
+                        axum::http::HeaderName::from_static(name),
+                        axum::http::HeaderValue::from_bytes(v.as_bytes()).expect("value"),
+                    );
+                }
+            }
+            let mut text = r.text().await.expect("body");
+            if uri.path() == "/oidc/token"
+                && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text)
+                && let Some(jwt) = v["id_token"].as_str().map(str::to_owned)
+            {
+                use base64::Engine;
+                let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+                let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+                let mut claims: serde_json::Value =
+                    serde_json::from_slice(&b64.decode(&parts[1]).expect("b64")).expect("JSON");
+                claims["sub"] = "quelqu-un-d-autre".into();
+                parts[1] = b64.encode(claims.to_string());
+                v["id_token"] = parts.join(".").into();
+                text = v.to_string();
+            }
+            (status, out, text).into_response()
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+}
+
+// A tampered ID token (through a proxy in front of the upstream) is
+// refused: a page back to the profile choice, no session, nothing created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_id_token_is_refused() {
+    let (listener, down_url) = bound().await;
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy_url = format!(
+        "http://localhost:{}",
+        proxy.local_addr().expect("addr").port()
+    );
+    let real = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let real_port = real.local_addr().expect("addr").port();
+    let (_uenv, up) = upstream_on(&down_url, real, &proxy_url).await;
+    tampering_proxy(proxy, format!("http://127.0.0.1:{real_port}")).await;
+    let (env, down) = downstream(listener, &proxy_url, false).await;
+    let browser = TestServer::browser();
+    login_upstream(&up, &browser).await;
+    let (r, visited) = follow(
+        &browser,
+        &format!("{}/connexion?profil=personnel_education", down.url),
+    )
+    .await;
+    assert!(
+        visited
+            .iter()
+            .any(|u| u.starts_with(&format!("{proxy_url}/oidc/authorize"))),
+        "{visited:?}"
+    );
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("pas pu être vérifiée"), "{html}");
+    assert!(html.contains("href=\"/profil\""), "{html}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+    let r = browser
+        .get(format!("{}/compte", down.url))
+        .send()
+        .await
+        .expect("account");
+    assert_eq!(r.status(), 303, "no session");
 }

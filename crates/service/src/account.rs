@@ -53,6 +53,9 @@ pub struct Overview {
     pub kind: String,
     /// Attached children.
     pub children: Vec<Child>,
+    /// National identity providers a parent may log in with: (id, name,
+    /// whether this account is linked to it).
+    pub upstreams: Vec<(String, String, bool)>,
 }
 
 /// Masks an address for display: the first character of the local part.
@@ -71,11 +74,20 @@ pub async fn overview(app: &App, account_id: i32) -> Result<Option<Overview>, St
     let Some(a) = accounts::find(app.db.conn(), account_id).await? else {
         return Ok(None);
     };
+    let linked = sesame_store::federated::providers_of(app.db.conn(), account_id).await?;
+    let upstreams = app
+        .config
+        .upstream
+        .iter()
+        .filter(|u| u.match_guardians && a.kind == "responsable")
+        .map(|u| (u.id.clone(), u.name.clone(), linked.contains(&u.id)))
+        .collect();
     Ok(Some(Overview {
         identifiant: a.identifiant_display,
         email: a.email.as_deref().map(mask_email).unwrap_or_default(),
         kind: a.kind,
         children: children(app, account_id).await?,
+        upstreams,
     }))
 }
 
