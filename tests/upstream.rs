@@ -590,3 +590,67 @@ async fn a_tampered_id_token_is_refused() {
         .expect("account");
     assert_eq!(r.status(), 303, "no session");
 }
+
+// Two guardians of that name in one school: two people, so no match by
+// name; the codes path tells them apart.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_guardians_of_that_name_in_one_school_are_not_guessed_between() {
+    let (listener, down_url) = bound().await;
+    let (_uenv, up) = upstream(&down_url).await;
+    let (env, down) = downstream(listener, &up.url, false).await;
+    // The sample export, with a second Olivier MARTIN (another person).
+    let g = crate::support::samples::GUARDIANS;
+    let start = b"<PERSONNE PERSONNE_ID=\"800202\">";
+    let from = g
+        .windows(start.len())
+        .position(|w| w == start)
+        .expect("Olivier's record");
+    let len = g[from..]
+        .windows(b"</PERSONNE>".len())
+        .position(|w| w == b"</PERSONNE>")
+        .expect("end")
+        + b"</PERSONNE>".len();
+    // Olivier's record is ASCII.
+    let twin: Vec<u8> = String::from_utf8(g[from..from + len].to_vec())
+        .expect("ASCII")
+        .replace("800202", "800299")
+        .replace("olivier.martin@", "o.martin@")
+        .into_bytes();
+    let mut modified = g[..from + len].to_vec();
+    modified.extend_from_slice(b"\n      ");
+    modified.extend_from_slice(&twin);
+    // Guardian of a pupil of the same school (records without a link are
+    // not imported); the bytes stay ISO-8859-15.
+    let rest = &g[from + len..];
+    let tag = b"<RESPONSABLE_ELEVE>";
+    let at = rest
+        .windows(tag.len())
+        .position(|w| w == tag)
+        .expect("links");
+    modified.extend_from_slice(&rest[..at]);
+    modified.extend_from_slice(b"<RESPONSABLE_ELEVE>\n        <ELEVE_ID>9990107</ELEVE_ID>\n        <PERSONNE_ID>800299</PERSONNE_ID>\n        <NIVEAU_RESPONSABILITE>1</NIVEAU_RESPONSABILITE>\n        <CODE_PARENTE>20</CODE_PARENTE>\n      </RESPONSABLE_ELEVE>\n      ");
+    modified.extend_from_slice(&rest[at..]);
+    let p = env.write("in/ElevesSansAdresses.xml", crate::support::samples::PUPILS);
+    let gpath = env.write("in/ResponsablesAvecAdresses.xml", modified);
+    env.sesame(&[
+        "import",
+        p.to_str().expect("utf8"),
+        gpath.to_str().expect("utf8"),
+    ])
+    .ok();
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM guardians WHERE first_name = 'Olivier'")
+            .await,
+        2
+    );
+    let browser = TestServer::browser();
+    login_upstream(&up, &browser).await;
+    let (r, _) = follow(&browser, &format!("{}/amont/fc?profil=parent", down.url)).await;
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("Plusieurs responsables légaux portent votre nom"),
+        "{html}"
+    );
+    assert!(html.contains("/premiere-visite/parent"), "{html}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+}
