@@ -488,62 +488,27 @@ async fn a_local_parent_account_is_linked_from_the_account_page() {
 /// A proxy in front of the upstream that alters the ID token of every
 /// token response (the payload's `sub`; the signature is kept).
 async fn tampering_proxy(listener: tokio::net::TcpListener, target: String) {
-    use axum::body::Bytes;
-    use axum::http::{HeaderMap, Method, StatusCode, Uri};
-    use axum::response::IntoResponse;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (client, target) = (client.clone(), target.clone());
-        async move {
-            let path = uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default();
-            let mut req = client.request(
-                reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("method"),
-                format!("{target}{path}"),
-            );
-            for name in ["cookie", "authorization", "content-type"] {
-                if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
-                    req = req.header(name, v);
-                }
-            }
-            let r = req.body(body.to_vec()).send().await.expect("forward");
-            let status = StatusCode::from_u16(r.status().as_u16()).expect("status");
-            let mut out = HeaderMap::new();
-            for name in ["location", "set-cookie", "content-type"] {
-                for v in r.headers().get_all(name) {
-                    out.append(
-                        axum::http::HeaderName::from_static(name),
-                        axum::http::HeaderValue::from_bytes(v.as_bytes()).expect("value"),
-                    );
-                }
-            }
-            let mut text = r.text().await.expect("body");
-            if uri.path() == "/oidc/token"
-                && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text)
-                && let Some(jwt) = v["id_token"].as_str().map(str::to_owned)
-            {
-                use base64::Engine;
-                let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-                let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
-                let mut claims: serde_json::Value =
-                    serde_json::from_slice(&b64.decode(&parts[1]).expect("b64")).expect("JSON");
-                claims["sub"] = "quelqu-un-d-autre".into();
-                parts[1] = b64.encode(claims.to_string());
-                v["id_token"] = parts.join(".").into();
-                text = v.to_string();
-            }
-            (status, out, text).into_response()
+    let rewrite: crate::support::proxy::Rewrite = Arc::new(|path: &str, text: String| {
+        if path != "/oidc/token" {
+            return text;
         }
-    };
-    let app = axum::Router::new().fallback(handler);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return text;
+        };
+        let Some(jwt) = v["id_token"].as_str().map(str::to_owned) else {
+            return text;
+        };
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&b64.decode(&parts[1]).expect("b64")).expect("JSON");
+        claims["sub"] = "quelqu-un-d-autre".into();
+        parts[1] = b64.encode(claims.to_string());
+        v["id_token"] = parts.join(".").into();
+        v.to_string()
     });
+    crate::support::proxy::start(listener, vec![target], Some(rewrite)).await;
 }
 
 // A tampered ID token (through a proxy in front of the upstream) is

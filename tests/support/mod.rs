@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod proxy;
 pub mod samples;
 
 /// The sample school's UAI.
@@ -57,10 +58,34 @@ where
 impl TestEnv {
     /// A new, empty world.
     pub fn new() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::build(
+            var("SESAME_TEST_DATABASE_URL"),
+            var("SESAME_TEST_REDIS_URL"),
+        )
+    }
+
+    /// A world on PostgreSQL and Redis whatever the run (the machine's, or
+    /// those of `SESAME_TEST_DATABASE_URL` / `SESAME_TEST_REDIS_URL`), with
+    /// `redis` instead when given: what several nodes share.
+    pub fn shared(redis: Option<&str>) -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::build(
+            Some(
+                var("SESAME_TEST_DATABASE_URL")
+                    .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into()),
+            ),
+            Some(redis.map(str::to_owned).unwrap_or_else(|| {
+                var("SESAME_TEST_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379/".into())
+            })),
+        )
+    }
+
+    fn build(pg_admin: Option<String>, redis_url: Option<String>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!("sesame_t_{}", random_name());
-        let (database_url, pg_name) = match std::env::var("SESAME_TEST_DATABASE_URL") {
-            Ok(admin) if !admin.is_empty() => {
+        let (database_url, pg_name) = match pg_admin {
+            Some(admin) => {
                 let admin2 = admin.clone();
                 let n = name.clone();
                 block_on(async move {
@@ -82,9 +107,6 @@ impl TestEnv {
                 None,
             ),
         };
-        let redis_url = std::env::var("SESAME_TEST_REDIS_URL")
-            .ok()
-            .filter(|s| !s.is_empty());
         Self {
             dir,
             database_url,

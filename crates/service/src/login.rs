@@ -211,6 +211,24 @@ pub async fn login(
     ip: &str,
     profile: &str,
 ) -> Result<LoginOutcome, StoreError> {
+    let outcome = login_inner(app, identifiant, password, ip, profile).await?;
+    let label = match &outcome {
+        LoginOutcome::Success(_) => "success",
+        LoginOutcome::Pending(_) => "pending",
+        LoginOutcome::Failed => "failed",
+        LoginOutcome::IpThrottled(_) => "ip_throttled",
+    };
+    metrics::counter!("sesame_logins_total", "outcome" => label).increment(1);
+    Ok(outcome)
+}
+
+async fn login_inner(
+    app: &App,
+    identifiant: &str,
+    password: &str,
+    ip: &str,
+    profile: &str,
+) -> Result<LoginOutcome, StoreError> {
     let (a, must_change) = match check_password(app, identifiant, password, ip).await? {
         Checked::Password(a) => (a, None),
         Checked::Temporary(a, temp) => (a, Some(temp)),
@@ -267,6 +285,7 @@ async fn fail(
             .put(lock_key, v.as_bytes(), Duration::from_secs(DAY as u64))
             .await?;
         if n == t.account_block_after {
+            metrics::counter!("sesame_throttle_blocks_total").increment(1);
             notify_block(app, id, now).await?;
         }
         Ok(())

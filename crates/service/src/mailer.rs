@@ -209,12 +209,35 @@ pub async fn run(app: Arc<App>, mailer: Mailer) {
 
 /// Runs the purge of unconfirmed accounts every
 /// `accounts.purge_interval_minutes` until the task is dropped.
+/// With several nodes, one of them runs each round: the first to take the
+/// round's lease in the shared store.
 pub async fn run_purge(app: Arc<App>) {
     let pause = Duration::from_secs(app.config.accounts.purge_interval_minutes * 60);
     loop {
-        if let Err(e) = crate::confirm::purge_expired(&app).await {
-            tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+        let lease = app
+            .store
+            .put_if_absent(
+                "job:purge",
+                b"1",
+                pause
+                    .saturating_sub(Duration::from_secs(1))
+                    .max(Duration::from_secs(1)),
+            )
+            .await;
+        match lease {
+            Ok(true) => {
+                if let Err(e) = crate::confirm::purge_expired(&app).await {
+                    tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+                }
+            }
+            Ok(false) => tracing::debug!("purge: another node runs this round"),
+            Err(e) => tracing::warn!(error = %e, "purge: the store did not answer"),
         }
         tokio::time::sleep(pause).await;
     }
+}
+
+/// Mails waiting, failed and abandoned (for the metrics).
+pub async fn queue_depth(app: &App) -> Result<Vec<(String, i64)>, sesame_store::DbErr> {
+    sesame_store::outbox::depth(app.db.conn()).await
 }

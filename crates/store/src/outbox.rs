@@ -220,3 +220,17 @@ pub async fn retry(
     }
     Ok(q.exec(db).await?.rows_affected)
 }
+
+/// How many mails are in each state (for the metrics).
+pub async fn depth(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let mut out = Vec::new();
+    for s in [state::PENDING, state::FAILED, state::ABANDONED] {
+        let n = mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::State.eq(s))
+            .count(db)
+            .await?;
+        out.push((s.to_owned(), i64::try_from(n).unwrap_or(i64::MAX)));
+    }
+    Ok(out)
+}

@@ -14,6 +14,7 @@ mod error;
 mod headers;
 mod health;
 mod links;
+mod metrics;
 mod oidc;
 mod pages;
 mod signup;
@@ -48,7 +49,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Builds the whole router.
 pub fn router(app: Arc<App>) -> Router {
     let state = AppState(app);
+    metrics::install();
     Router::new()
+        .route("/metrics", axum::routing::get(metrics::render))
         .merge(health::routes())
         .merge(pages::routes())
         .merge(signup::routes())
@@ -61,6 +64,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(metrics::count_requests))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -70,6 +70,7 @@ fn random_ticket(prefix: &str) -> String {
 
 /// Issues a service ticket.
 pub async fn issue_service_ticket(app: &App, st: ServiceTicket) -> Result<String, EphemeralError> {
+    metrics::counter!("sesame_cas_tickets_issued_total").increment(1);
     issue_ticket(app, "ST-", st).await
 }
 

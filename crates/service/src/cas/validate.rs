@@ -93,6 +93,13 @@ pub struct Request<'a> {
 
 /// Validates a service ticket for a service.
 pub async fn validate(app: &App, req: Request<'_>) -> Result<Success, Failure> {
+    let r = validate_inner(app, req).await;
+    let result = if r.is_ok() { "success" } else { "failure" };
+    metrics::counter!("sesame_cas_validations_total", "result" => result).increment(1);
+    r
+}
+
+async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure> {
     if req.ticket.is_empty() || req.service.is_empty() {
         return Err(fail(
             FailureCode::InvalidRequest,

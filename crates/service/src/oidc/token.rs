@@ -204,6 +204,16 @@ pub const REFRESH_ABSOLUTE_SECONDS: i64 = 90 * 24 * 3600;
 
 /// The token endpoint: `authorization_code` and `refresh_token`.
 pub async fn token(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    let r = token_inner(app, req).await;
+    let result = match &r {
+        Ok(_) => "issued",
+        Err(e) => e.as_str(),
+    };
+    metrics::counter!("sesame_oidc_token_requests_total", "result" => result).increment(1);
+    r
+}
+
+async fn token_inner(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
     match req.grant_type.as_str() {
         "authorization_code" => code_grant(app, req).await,
         "refresh_token" => refresh_grant(app, req).await,
