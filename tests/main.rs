@@ -16,6 +16,7 @@ mod config;
 mod demo;
 mod import;
 mod mail;
+mod nodes;
 mod oidc;
 mod pages;
 mod parents;

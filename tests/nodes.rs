@@ -1,0 +1,549 @@
+//! Several nodes (issue 7): real `sesame serve` processes on one PostgreSQL
+//! database and one Redis (the machine's, whatever the run), behind a
+//! round-robin proxy of the harness without stickiness. Journeys whose
+//! requests land on different nodes, tickets and codes crossing nodes, the
+//! throttle counted once, logout everywhere, Redis stopped and restarted
+//! empty, a node killed, SIGTERM; an invariant check after each.
+
+use crate::support::{TestEnv, TestServer, UAI, csrf_of, free_port, pupil_code, sign_up_camille};
+use crate::throttle::PASSWORD;
+use reqwest::Client;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const SERVICE: &str = "https://app.ent.fr/cas/";
+const CALLBACK: &str = "https://app.exemple.fr/callback";
+const SECRET: &str = "le-secret-du-teleservice-2026";
+
+struct Node {
+    child: Option<Child>,
+    url: String,
+}
+
+struct Cluster {
+    env: TestEnv,
+    nodes: Vec<Node>,
+    proxy: String,
+    log: crate::support::proxy::Log,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for n in &mut self.nodes {
+            if let Some(c) = n.child.as_mut() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
+/// A client with no cookie jar of its own and short timeouts: every
+/// answer must come back within 3 s (a dependency down means a quick 503).
+fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(3))
+        .build()
+        .expect("client")
+}
+
+async fn wait_ready(url: &str, want: u16) {
+    let c = client();
+    for _ in 0..150 {
+        if let Ok(r) = c.get(format!("{url}/readyz")).send().await
+            && r.status().as_u16() == want
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url}/readyz never answered {want}");
+}
+
+impl Cluster {
+    /// `n` nodes on a fresh database and key prefix, with Camille's pupil
+    /// code generated; Redis at `redis` (default: the machine's).
+    async fn start(n: usize, redis: Option<&str>) -> (Self, String) {
+        let env = TestEnv::shared(redis);
+        env.import_samples();
+        let out = env
+            .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
+            .ok();
+        let code = pupil_code(&out, "Camille MARTIN");
+        let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
+            .expect("hasher")
+            .hash(SECRET)
+            .await
+            .expect("hash");
+        env.write(
+            "services/ent.toml",
+            format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\n[cas]\nservice_urls = [\"{SERVICE}\"]\n"),
+        );
+        env.write(
+            "services/teleservice.toml",
+            format!("id = \"teleservice\"\nname = \"Télé-service\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"teleservice\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\n"),
+        );
+        let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let proxy_url = format!(
+            "http://127.0.0.1:{}",
+            proxy.local_addr().expect("addr").port()
+        );
+        let mut cluster = Self {
+            env,
+            nodes: Vec::new(),
+            proxy: proxy_url.clone(),
+            log: Default::default(),
+        };
+        for i in 0..n {
+            let node = cluster.spawn(i);
+            cluster.nodes.push(node);
+        }
+        for node in &cluster.nodes {
+            wait_ready(&node.url, 200).await;
+        }
+        cluster.log = crate::support::proxy::start(
+            proxy,
+            cluster.nodes.iter().map(|n| n.url.clone()).collect(),
+            None,
+        )
+        .await;
+        (cluster, code)
+    }
+
+    fn spawn(&self, i: usize) -> Node {
+        let port = free_port();
+        let log = std::fs::File::create(self.env.path().join(format!("node{i}.log"))).expect("log");
+        let child = self
+            .env
+            .command()
+            .arg("serve")
+            .env("SESAME__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("SESAME__SERVER__PUBLIC_URL", format!("{}/", self.proxy))
+            .env("SESAME__SERVER__ALLOW_INSECURE_HTTP", "true")
+            .env(
+                "SESAME__SERVER__SERVICES_DIR",
+                self.env.path().join("services"),
+            )
+            .env("SESAME__SERVER__SHUTDOWN_GRACE_SECS", "5")
+            .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
+            .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("sesame serve");
+        Node {
+            child: Some(child),
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn url(&self, i: usize) -> &str {
+        &self.nodes[i].url
+    }
+
+    /// Stops node `i` with a signal (`KILL` or `TERM`); answers its exit.
+    fn signal(&mut self, i: usize, sig: &str) -> std::process::ExitStatus {
+        let mut child = self.nodes[i].child.take().expect("running");
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        child.wait().expect("wait")
+    }
+
+    /// Accounts whose activation code is not marked used, or the reverse:
+    /// a half-created account (must be none).
+    async fn half_created(&self) -> i64 {
+        self.env
+            .count("SELECT COUNT(*) FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM activation_codes c WHERE c.used_by_account_id = a.id)")
+            .await
+            + self
+                .env
+                .count("SELECT COUNT(*) FROM activation_codes c WHERE c.used_by_account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = c.used_by_account_id)")
+                .await
+    }
+}
+
+/// Logs `browser` in as Camille through `base`; answers the status.
+async fn login(browser: &Client, base: &str, password: &str) -> u16 {
+    let html = browser
+        .get(format!("{base}/connexion?profil=eleve"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    browser
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", "camille.martin"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("login")
+        .status()
+        .as_u16()
+}
+
+async fn status(browser: &Client, url: &str) -> u16 {
+    browser
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .status()
+        .as_u16()
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A service ticket for Camille's session from node `base`.
+async fn ticket(browser: &Client, base: &str) -> String {
+    let r = browser
+        .get(format!("{base}/cas/login?service={}", enc(SERVICE)))
+        .send()
+        .await
+        .expect("cas login");
+    let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
+    loc.split("ticket=").nth(1).expect("ticket").to_owned()
+}
+
+async fn validate(base: &str, ticket: &str) -> bool {
+    client()
+        .get(format!(
+            "{base}/cas/p3/serviceValidate?ticket={ticket}&service={}",
+            enc(SERVICE)
+        ))
+        .send()
+        .await
+        .expect("validate")
+        .text()
+        .await
+        .expect("body")
+        .contains("cas:authenticationSuccess")
+}
+
+// The parent journey's pupil equivalent, each request on another node;
+// a ticket issued on one node and validated on another (once); an OpenID
+// Connect code obtained on one node and redeemed on another; logout on one
+// node ends the session on all.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_may_land_on_another_node() {
+    let (c, code) = Cluster::start(3, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    let used: std::collections::HashSet<usize> =
+        c.log.lock().expect("lock").iter().copied().collect();
+    assert_eq!(used.len(), 3, "the journey went through every node");
+    for n in 0..3 {
+        assert_eq!(
+            status(&browser, &format!("{}/compte", c.url(n))).await,
+            200,
+            "node {n}"
+        );
+    }
+
+    // CAS: issued on node 0, validated on node 1, then never again.
+    let t = ticket(&browser, c.url(0)).await;
+    assert!(validate(c.url(1), &t).await);
+    assert!(!validate(c.url(2), &t).await, "single use across nodes");
+    // Invariant: one ticket validated at once on every node, 30 times:
+    // exactly one success.
+    let t = ticket(&browser, c.url(2)).await;
+    let mut tries = Vec::new();
+    for i in 0..30 {
+        let (base, t) = (c.url(i % 3).to_owned(), t.clone());
+        tries.push(tokio::spawn(async move { validate(&base, &t).await }));
+    }
+    let mut ok = 0;
+    for t in tries {
+        ok += usize::from(t.await.expect("join"));
+    }
+    assert_eq!(
+        ok, 1,
+        "a ticket is validated once, whichever nodes are asked"
+    );
+
+    // OpenID Connect: code from node 1, redeemed at node 2, userinfo at 0.
+    let verifier = "a-verifier-for-the-multi-node-test-0123456789";
+    let challenge = {
+        use sha2::Digest;
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            sha2::Sha256::digest(verifier.as_bytes()),
+        )
+    };
+    let r = browser
+        .get(format!(
+            "{}/oidc/authorize?client_id=teleservice&redirect_uri={}&response_type=code&scope=openid&state=s&code_challenge={challenge}&code_challenge_method=S256",
+            c.url(1),
+            enc(CALLBACK)
+        ))
+        .send()
+        .await
+        .expect("authorize");
+    let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let oidc_code = url::Url::parse(&loc)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let r = client()
+        .post(format!("{}/oidc/token", c.url(2)))
+        .basic_auth("teleservice", Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &oidc_code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 200);
+    let tokens: serde_json::Value = r.json().await.expect("JSON");
+    let at = tokens["access_token"].as_str().expect("at");
+    let r = client()
+        .get(format!("{}/oidc/userinfo", c.url(0)))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(r.status(), 200);
+
+    // Logout on node 2 (the form read on node 0): over on every node, and
+    // the session's OpenID Connect tokens with it.
+    let html = browser
+        .get(format!("{}/", c.url(0)))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    let r = browser
+        .post(format!("{}/deconnexion", c.url(2)))
+        .form(&[("csrf", csrf_of(&html))])
+        .send()
+        .await
+        .expect("logout");
+    assert!(r.status().is_redirection() || r.status().is_success());
+    for n in 0..3 {
+        assert_eq!(
+            status(&browser, &format!("{}/compte", c.url(n))).await,
+            303,
+            "node {n}"
+        );
+    }
+    let r = client()
+        .get(format!("{}/oidc/userinfo", c.url(1)))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(r.status(), 401);
+    assert_eq!(c.half_created().await, 0);
+    assert_eq!(c.env.count("SELECT COUNT(*) FROM accounts").await, 1);
+}
+
+// AUTH-05 across nodes: ten wrong passwords spread over three nodes block
+// the account once (one block, one unlock mail), not once per node.
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_wrong_passwords_over_three_nodes_block_the_account_once() {
+    let (c, code) = Cluster::start(3, None).await;
+    sign_up_camille(&client(), &c.proxy, &code, PASSWORD).await;
+    for i in 0..10 {
+        assert_eq!(
+            login(&client(), c.url(i % 3), "Mauvais-mot-2026").await,
+            200
+        );
+    }
+    // Blocked everywhere, even with the right password.
+    for n in 0..3 {
+        let b = client();
+        assert_eq!(login(&b, c.url(n), PASSWORD).await, 200, "node {n}");
+        assert_eq!(status(&b, &format!("{}/compte", c.url(n))).await, 303);
+    }
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_blocked'")
+            .await,
+        1
+    );
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE '%bloqu%'")
+            .await,
+        1,
+        "one unlock mail"
+    );
+}
+
+/// A `redis-server` of the test's own, empty, on `port`.
+fn redis_server(port: u16) -> Child {
+    let dir = tempfile::tempdir().expect("dir");
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir.path().to_str().expect("utf8"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server (apt-get install redis-server; .ci/run installs it)");
+    // The folder goes with the process.
+    std::mem::forget(dir);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("redis-server did not start on {port}");
+}
+
+// Redis down: quick 503 with Retry-After (never a node-local fallback),
+// /readyz not ready; back by itself when Redis returns, empty: users log
+// in again, no 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_stopped_and_started_again_empty() {
+    let port = free_port();
+    let mut redis = redis_server(port);
+    let url = format!("redis://127.0.0.1:{port}/");
+    let (c, code) = Cluster::start(2, Some(&url)).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    let t = ticket(&browser, c.url(0)).await;
+
+    let _ = redis.kill();
+    let _ = redis.wait();
+    for n in 0..2 {
+        let r = client()
+            .get(format!("{}/readyz", c.url(n)))
+            .send()
+            .await
+            .expect("an answer within 3 s");
+        assert_eq!(r.status(), 503, "node {n} is not ready");
+        assert!(r.headers().get("retry-after").is_some());
+        for path in ["/compte", "/connexion?profil=eleve"] {
+            let r = browser
+                .get(format!("{}{path}", c.url(n)))
+                .send()
+                .await
+                .expect("an answer within 3 s");
+            assert_eq!(r.status(), 503, "{path} on node {n}");
+            assert!(r.headers().get("retry-after").is_some(), "{path}");
+        }
+        assert!(!validate(c.url(n), &t).await, "no ticket without the store");
+    }
+
+    let _redis = redis_server(port);
+    for n in 0..2 {
+        wait_ready(c.url(n), 200).await;
+    }
+    // The store came back empty: the session is gone, log in again.
+    assert_eq!(status(&browser, &format!("{}/compte", c.url(1))).await, 303);
+    assert!(
+        !validate(c.url(0), &t).await,
+        "the ticket died with the store"
+    );
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    assert_eq!(c.half_created().await, 0);
+}
+
+// A node killed mid-journey: the journey goes on through the others.
+// SIGTERM: the node stops cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_does_not_stop_the_journey_and_sigterm_stops_cleanly() {
+    let (mut c, code) = Cluster::start(3, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    let html = browser
+        .get(format!("{}/connexion?profil=eleve", c.proxy))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    c.signal(1, "KILL");
+    let r = browser
+        .post(format!("{}/connexion", c.proxy))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", "camille.martin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303, "the CSRF token and the login live on");
+    for _ in 0..4 {
+        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    }
+    let exit = c.signal(2, "TERM");
+    assert!(exit.success(), "SIGTERM: a clean stop ({exit:?})");
+    for _ in 0..3 {
+        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    }
+    let t = ticket(&browser, &c.proxy.clone()).await;
+    assert!(validate(c.url(0), &t).await);
+    assert_eq!(c.half_created().await, 0);
+}
+
+// /metrics: the counters a node keeps, in the Prometheus text format.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_node_exposes_prometheus_metrics() {
+    let (c, code) = Cluster::start(1, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, c.url(0), "Mauvais-mot-2026").await, 200);
+    assert_eq!(login(&browser, c.url(0), PASSWORD).await, 303);
+    let t = ticket(&browser, c.url(0)).await;
+    assert!(validate(c.url(0), &t).await);
+    let text = TestServer::browser()
+        .get(format!("{}/metrics", c.url(0)))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    for line in [
+        "sesame_logins_total{outcome=\"failed\"} 1",
+        "sesame_logins_total{outcome=\"success\"} 1",
+        "sesame_cas_tickets_issued_total 1",
+        "sesame_cas_validations_total{result=\"success\"} 1",
+        "sesame_mail_queue{state=\"pending\"}",
+        "sesame_http_requests_total{status=\"200\"}",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+}
