@@ -395,35 +395,50 @@ async fn ten_wrong_passwords_over_three_nodes_block_the_account_once() {
     );
 }
 
-/// A `redis-server` of the test's own, empty, on `port`.
-fn redis_server(port: u16) -> Child {
-    let dir = tempfile::tempdir().expect("dir");
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            dir.path().to_str().expect("utf8"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server (apt-get install redis-server; .ci/run installs it)");
-    // The folder goes with the process.
-    std::mem::forget(dir);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
+/// A `redis-server` of the test's own, empty, on `port`; stopped when
+/// dropped.
+struct Redis {
+    child: Child,
+    /// Its working folder, removed with it.
+    _dir: tempfile::TempDir,
+}
+
+impl Redis {
+    fn start(port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.path().to_str().expect("utf8"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (apt-get install redis-server; .ci/run installs it)");
+        let r = Self { child, _dir: dir };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return r;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        panic!("redis-server did not start on {port}");
     }
-    panic!("redis-server did not start on {port}");
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 // Redis down: quick 503 with Retry-After (never a node-local fallback),
@@ -432,7 +447,7 @@ fn redis_server(port: u16) -> Child {
 #[tokio::test(flavor = "multi_thread")]
 async fn redis_stopped_and_started_again_empty() {
     let port = free_port();
-    let mut redis = redis_server(port);
+    let redis = Redis::start(port);
     let url = format!("redis://127.0.0.1:{port}/");
     let (c, code) = Cluster::start(2, Some(&url)).await;
     let browser = client();
@@ -440,8 +455,7 @@ async fn redis_stopped_and_started_again_empty() {
     assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
     let t = ticket(&browser, c.url(0)).await;
 
-    let _ = redis.kill();
-    let _ = redis.wait();
+    drop(redis);
     for n in 0..2 {
         let r = client()
             .get(format!("{}/readyz", c.url(n)))
@@ -462,7 +476,7 @@ async fn redis_stopped_and_started_again_empty() {
         assert!(!validate(c.url(n), &t).await, "no ticket without the store");
     }
 
-    let _redis = redis_server(port);
+    let _redis = Redis::start(port);
     for n in 0..2 {
         wait_ready(c.url(n), 200).await;
     }
