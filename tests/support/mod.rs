@@ -65,18 +65,21 @@ impl TestEnv {
         )
     }
 
-    /// A world on PostgreSQL and Redis whatever the run (the machine's, or
-    /// those of `SESAME_TEST_DATABASE_URL` / `SESAME_TEST_REDIS_URL`), with
-    /// `redis` instead when given: what several nodes share.
+    /// A world on PostgreSQL and Redis whatever the run (those of
+    /// `SESAME_SHARED_*_URL`, else `SESAME_TEST_*_URL`, else the machine's),
+    /// with `redis` instead when given: what several nodes share.
     pub fn shared(redis: Option<&str>) -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self::build(
             Some(
-                var("SESAME_TEST_DATABASE_URL")
+                var("SESAME_SHARED_DATABASE_URL")
+                    .or_else(|| var("SESAME_TEST_DATABASE_URL"))
                     .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into()),
             ),
             Some(redis.map(str::to_owned).unwrap_or_else(|| {
-                var("SESAME_TEST_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379/".into())
+                var("SESAME_SHARED_REDIS_URL")
+                    .or_else(|| var("SESAME_TEST_REDIS_URL"))
+                    .unwrap_or_else(|| "redis://127.0.0.1:6379/".into())
             })),
         )
     }
