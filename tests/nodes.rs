@@ -67,12 +67,17 @@ impl Cluster {
     /// `n` nodes on a fresh database and key prefix, with Camille's pupil
     /// code generated; Redis at `redis` (default: the machine's).
     async fn start(n: usize, redis: Option<&str>) -> (Self, String) {
+        let (c, out) = Self::start_with_codes(n, redis).await;
+        (c, pupil_code(&out, "Camille MARTIN"))
+    }
+
+    /// Like [`Cluster::start`]; answers the `codes generate` output.
+    async fn start_with_codes(n: usize, redis: Option<&str>) -> (Self, String) {
         let env = TestEnv::shared(redis);
         env.import_samples();
         let out = env
             .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
             .ok();
-        let code = pupil_code(&out, "Camille MARTIN");
         let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
             .expect("hasher")
             .hash(SECRET)
@@ -112,7 +117,7 @@ impl Cluster {
             None,
         )
         .await;
-        (cluster, code)
+        (cluster, out)
     }
 
     fn spawn(&self, i: usize) -> Node {
@@ -360,6 +365,64 @@ async fn every_request_may_land_on_another_node() {
     assert_eq!(r.status(), 401);
     assert_eq!(c.half_created().await, 0);
     assert_eq!(c.env.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(
+        c.env.count("SELECT COUNT(*) FROM signing_keys").await,
+        1,
+        "three nodes started together made one signing key"
+    );
+}
+
+// The parent journey of the seed guide, each request on another node:
+// account creation with an activation code, the confirmation link, the
+// first login, the home page with the child.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_parent_journey_with_each_request_on_another_node() {
+    use crate::parents::{
+        Signup, code_of, confirmation_links, follow_link, guardian_codes, login, sign_up,
+    };
+    let (c, out) = Cluster::start_with_codes(3, None).await;
+    let codes = guardian_codes(&out);
+    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    let remote = TestServer::remote(&c.proxy);
+    let form = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
+        identifiant: "olivier.martin",
+        password: crate::account::PASSWORD,
+        email: "olivier.martin@example.org",
+    };
+    let (status, html) = sign_up(&remote, &form).await;
+    assert_eq!(status, 200, "{html}");
+    let link = confirmation_links(&crate::support::outbox(&c.env).await).remove(0);
+    assert_eq!(follow_link(&remote, &link).await.0, 200);
+    let browser = TestServer::browser();
+    let (status, _, _) = login(
+        &remote,
+        &browser,
+        "olivier.martin",
+        crate::account::PASSWORD,
+    )
+    .await;
+    assert_eq!(status, 303);
+    let home = browser
+        .get(format!("{}/", c.proxy))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(home.contains("Jean-Baptiste"), "{home}");
+    let used: std::collections::HashSet<usize> =
+        c.log.lock().expect("lock").iter().copied().collect();
+    assert_eq!(used.len(), 3, "the journey went through every node");
+    assert_eq!(c.half_created().await, 0);
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM accounts WHERE state = 'active'")
+            .await,
+        1
+    );
 }
 
 // AUTH-05 across nodes: ten wrong passwords spread over three nodes block

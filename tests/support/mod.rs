@@ -360,6 +360,16 @@ impl TestServer {
         }
     }
 
+    /// A server started elsewhere (other processes behind a proxy), reached
+    /// at `url` with a browser of its own.
+    pub fn remote(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            client: Self::browser(),
+            handle: tokio::spawn(async {}),
+        }
+    }
+
     /// A new browser: its own cookie jar, redirects not followed.
     pub fn browser() -> reqwest::Client {
         // The workspace builds reqwest without a bundled TLS provider.

@@ -325,10 +325,36 @@ pub async fn ensure(app: &App) -> Result<(), KeyError> {
             .iter()
             .any(|k| k.alg == alg.name() && k.retired_at.is_none_or(|r| r > now))
         {
-            create(app, alg, now).await?;
+            create_once(app, alg, now).await?;
         }
     }
     Ok(())
+}
+
+/// Creates the first key of `alg` on one node only: nodes starting
+/// together take a lease in the shared store; the others wait for its key
+/// (and make one themselves if it never comes).
+async fn create_once(app: &App, alg: Alg, now: OffsetDateTime) -> Result<(), KeyError> {
+    let lease = format!("job:first-key:{}", alg.name());
+    let mine = app
+        .store
+        .put_if_absent(&lease, b"1", std::time::Duration::from_secs(30))
+        .await
+        .map_err(StoreError::from)?;
+    if !mine {
+        for _ in 0..50 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if signing_keys::all(app.db.conn())
+                .await?
+                .iter()
+                .any(|k| k.alg == alg.name() && k.retired_at.is_none_or(|r| r > now))
+            {
+                app.signing_keys.forget();
+                return Ok(());
+            }
+        }
+    }
+    create(app, alg, now).await.map(|_| ())
 }
 
 /// Adds, for each configured algorithm, a key that signs after
