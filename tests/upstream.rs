@@ -338,6 +338,30 @@ async fn a_parent_without_a_matching_guardian_is_sent_to_the_codes() {
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
 }
 
+/// Starts a staff login at the downstream; answers the provider's
+/// authorization URL and its `state`.
+async fn start_staff_login(browser: &Client, down: &TestServer) -> (String, String) {
+    let start = browser
+        .get(format!(
+            "{}/amont/academie?profil=personnel_education",
+            down.url
+        ))
+        .send()
+        .await
+        .expect("start");
+    let authorize = start.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let state = url::Url::parse(&authorize)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    (authorize, state)
+}
+
 // Failures: a stopped provider, an error returned, a forged or replayed
 // answer: a French page back to the profile choice, nothing created.
 #[tokio::test(flavor = "multi_thread")]
@@ -365,24 +389,7 @@ async fn upstream_failures_show_a_page_and_create_nothing() {
     let browser = TestServer::browser();
     login_upstream(&up, &browser).await;
     // The answer, caught before Sésame sees it.
-    let start = browser
-        .get(format!(
-            "{}/amont/academie?profil=personnel_education",
-            down.url
-        ))
-        .send()
-        .await
-        .expect("start");
-    let authorize = start.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let state = url::Url::parse(&authorize)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("state");
+    let (authorize, state) = start_staff_login(&browser, &down).await;
     let r = browser.get(&authorize).send().await.expect("authorize");
     let answer = r.headers()["location"].to_str().expect("ascii").to_owned();
     assert!(
@@ -401,24 +408,7 @@ async fn upstream_failures_show_a_page_and_create_nothing() {
     assert_eq!(r.status(), 400, "a replayed answer is refused");
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 1);
     // The provider returns an error.
-    let start = browser
-        .get(format!(
-            "{}/amont/academie?profil=personnel_education",
-            down.url
-        ))
-        .send()
-        .await
-        .expect("start");
-    let authorize = start.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let state = url::Url::parse(&authorize)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("state");
+    let (_, state) = start_staff_login(&browser, &down).await;
     let r = browser
         .get(format!(
             "{down_url}/amont/retour?error=access_denied&state={state}"

@@ -399,6 +399,47 @@ fn session(account_id: i32, display: &str, kind: &str, profile: &str, now: i64) 
     }
 }
 
+/// Links a new account to its provider's subject, and says so in the
+/// audit log (in the creating transaction).
+async fn link_created(
+    txn: &impl sesame_store::ConnectionTrait,
+    upstream: &str,
+    subject: &str,
+    account_id: i32,
+    claims: &Claims,
+    now: time::OffsetDateTime,
+) -> Result<(), sesame_store::DbErr> {
+    federated::link(txn, upstream, subject, account_id, claims, now).await?;
+    accounts::audit(
+        txn,
+        "account_created_upstream",
+        Some(account_id),
+        None,
+        None,
+        now,
+    )
+    .await
+}
+
+/// The session of an active account linked to a provider.
+async fn active_session(
+    app: &App,
+    account_id: i32,
+    profile: &str,
+) -> Result<Session, UpstreamError> {
+    let a = accounts::find(app.db.conn(), account_id)
+        .await?
+        .filter(|a| a.state == "active")
+        .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
+    Ok(session(
+        a.id,
+        &a.identifiant_display,
+        &a.kind,
+        profile,
+        app.clock.now().unix_timestamp(),
+    ))
+}
+
 /// A staff (or guest) login: the account linked to the provider's
 /// subject, created the first time; answers the session to open.
 pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamError> {
@@ -431,31 +472,12 @@ pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamE
                 now,
             )
             .await?;
-            federated::link(&txn, up, &r.subject, a.id, &r.claims, now).await?;
-            accounts::audit(
-                &txn,
-                "account_created_upstream",
-                Some(a.id),
-                None,
-                None,
-                now,
-            )
-            .await?;
+            link_created(&txn, up, &r.subject, a.id, &r.claims, now).await?;
             txn.commit().await?;
             a.id
         }
     };
-    let a = accounts::find(conn, account_id)
-        .await?
-        .filter(|a| a.state == "active")
-        .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
-    Ok(session(
-        a.id,
-        &a.identifiant_display,
-        &a.kind,
-        &r.pending.profile,
-        now.unix_timestamp(),
-    ))
+    active_session(app, account_id, &r.pending.profile).await
 }
 
 /// What a parent's national identity leads to.
@@ -495,17 +517,9 @@ pub async fn parent(app: &App, r: &Returned) -> Result<ParentOutcome, UpstreamEr
     let now = app.clock.now();
     if let Some(id) = federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
         federated::touch(conn, &r.pending.upstream, &r.subject, &r.claims, now).await?;
-        let a = accounts::find(conn, id)
-            .await?
-            .filter(|a| a.state == "active")
-            .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
-        return Ok(ParentOutcome::LoggedIn(session(
-            a.id,
-            &a.identifiant_display,
-            &a.kind,
-            &r.pending.profile,
-            now.unix_timestamp(),
-        )));
+        return Ok(ParentOutcome::LoggedIn(
+            active_session(app, id, &r.pending.profile).await?,
+        ));
     }
     let (Some(first), Some(last)) = (&r.claims.first_name, &r.claims.last_name) else {
         return Ok(ParentOutcome::NoMatch);
@@ -641,16 +655,7 @@ pub async fn confirm_parent(
             return Ok(Confirmed::AlreadyHasAccount);
         }
     }
-    federated::link(&txn, &c.upstream, &c.subject, a.id, &c.claims, now).await?;
-    accounts::audit(
-        &txn,
-        "account_created_upstream",
-        Some(a.id),
-        None,
-        None,
-        now,
-    )
-    .await?;
+    link_created(&txn, &c.upstream, &c.subject, a.id, &c.claims, now).await?;
     txn.commit().await?;
     app.store.delete(&key).await?;
     tracing::info!(account.id = a.id, upstream = %c.upstream, children = pupils.len(), "parent account created from a national identity");

@@ -272,14 +272,16 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
     }
     let family = Family {
         id: new_token(),
-        account_id: grant.account_id,
         client_id: r.client_id.clone(),
         scopes: r.scopes.clone(),
         auth_time: grant.auth_time,
         started: chrono::Utc::now().timestamp(),
-        sid: grant.sid.clone(),
-        generation: grant.generation,
-        profile: grant.profile.clone(),
+        login: Login {
+            account_id: grant.account_id,
+            sid: grant.sid.clone(),
+            generation: grant.generation,
+            profile: grant.profile.clone(),
+        },
     };
     app.store
         .put(
@@ -298,15 +300,22 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Family {
     id: String,
-    account_id: i32,
     client_id: String,
     scopes: Vec<String>,
     auth_time: i64,
     started: i64,
-    /// The SSO session it came from: logging out revokes the family.
+    #[serde(flatten)]
+    login: Login,
+}
+
+/// The login tokens come from: the account, and what revokes them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Login {
+    account_id: i32,
+    /// The SSO session: logging out revokes its tokens.
     #[serde(default)]
     sid: String,
-    /// The account's session generation: a password change revokes it.
+    /// The account's session generation: a password change revokes them.
     #[serde(default)]
     generation: i64,
     /// The profile chosen at login.
@@ -314,10 +323,17 @@ struct Family {
     profile: String,
 }
 
+impl Login {
+    /// Whether the family `family` of this login is revoked.
+    async fn revoked(&self, app: &App, family: &str) -> Result<bool, sesame_store::EphemeralError> {
+        Ok(family_revoked(app, family).await?
+            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+    }
+}
+
 impl Family {
     async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
-        Ok(family_revoked(app, &self.id).await?
-            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+        self.login.revoked(app, &self.id).await
     }
 }
 
@@ -401,21 +417,18 @@ async fn issue_tokens(
     family: &Family,
     nonce: Option<&str>,
 ) -> Result<serde_json::Value, TokenError> {
-    let account = sesame_store::accounts::find(app.db.conn(), family.account_id)
+    let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
         .await
         .map_err(|_| TokenError::ServerError)?
         .filter(|a| a.state == "active")
         .ok_or(TokenError::InvalidGrant)?;
     let access = new_token();
     let at = AccessGrant {
-        account_id: account.id,
         client_id: family.client_id.clone(),
         scopes: family.scopes.clone(),
         family: family.id.clone(),
         exp: chrono::Utc::now().timestamp() + TOKEN_SECONDS as i64,
-        sid: family.sid.clone(),
-        generation: family.generation,
-        profile: family.profile.clone(),
+        login: family.login.clone(),
     };
     app.store
         .put(
@@ -458,7 +471,7 @@ async fn issue_tokens(
             Some(c),
         ))),
         SessionClaims {
-            sid: (!family.sid.is_empty()).then(|| family.sid.clone()),
+            sid: (!family.login.sid.is_empty()).then(|| family.login.sid.clone()),
         },
     )
     .set_auth_time(chrono::DateTime::from_timestamp(family.auth_time, 0));
@@ -488,24 +501,18 @@ async fn issue_tokens(
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct AccessGrant {
-    account_id: i32,
     client_id: String,
     scopes: Vec<String>,
     family: String,
     #[serde(default)]
     exp: i64,
-    #[serde(default)]
-    sid: String,
-    #[serde(default)]
-    generation: i64,
-    #[serde(default)]
-    profile: String,
+    #[serde(flatten)]
+    login: Login,
 }
 
 impl AccessGrant {
     async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
-        Ok(family_revoked(app, &self.family).await?
-            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+        self.login.revoked(app, &self.family).await
     }
 }
 
@@ -526,7 +533,7 @@ pub async fn userinfo(
     if at.revoked(app).await? {
         return Ok(None);
     }
-    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.account_id).await? else {
+    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id).await? else {
         return Ok(None);
     };
     let has = |s: &str| at.scopes.iter().any(|x| x == s);
@@ -562,7 +569,7 @@ pub async fn userinfo(
     let mut out = serde_json::to_value(&claims).unwrap_or_default();
     if let Some(id) = &id {
         if has("sesame") {
-            out["sesame_profile"] = at.profile.clone().into();
+            out["sesame_profile"] = at.login.profile.clone().into();
             out["sesame_uai"] = id.uais.clone().into();
             out["sesame_classes"] = id.classes.clone().into();
         }
@@ -655,7 +662,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "Bearer",
             "client_id": at.client_id,
             "scope": at.scopes.join(" "),
-            "sub": sub_for(app, at.account_id, &at.client_id),
+            "sub": sub_for(app, at.login.account_id, &at.client_id),
             "exp": at.exp,
             "iss": super::discovery::issuer(app),
         }));
@@ -675,7 +682,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "refresh_token",
             "client_id": f.client_id,
             "scope": f.scopes.join(" "),
-            "sub": sub_for(app, f.account_id, &f.client_id),
+            "sub": sub_for(app, f.login.account_id, &f.client_id),
             "iss": super::discovery::issuer(app),
         }));
     }
