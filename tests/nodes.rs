@@ -67,13 +67,27 @@ impl Cluster {
     /// `n` nodes on a fresh database and key prefix, with Camille's pupil
     /// code generated; Redis at `redis` (default: the machine's).
     async fn start(n: usize, redis: Option<&str>) -> (Self, String) {
-        let (c, out) = Self::start_with_codes(n, redis).await;
+        Self::start_on(n, None, redis).await
+    }
+
+    /// Like [`Cluster::start`], on the PostgreSQL server `pg` (its admin
+    /// URL) when given.
+    async fn start_on(n: usize, pg: Option<&str>, redis: Option<&str>) -> (Self, String) {
+        let (c, out) = Self::start_with_codes_on(n, pg, redis).await;
         (c, pupil_code(&out, "Camille MARTIN"))
     }
 
     /// Like [`Cluster::start`]; answers the `codes generate` output.
     async fn start_with_codes(n: usize, redis: Option<&str>) -> (Self, String) {
-        let env = TestEnv::shared(redis);
+        Self::start_with_codes_on(n, None, redis).await
+    }
+
+    async fn start_with_codes_on(
+        n: usize,
+        pg: Option<&str>,
+        redis: Option<&str>,
+    ) -> (Self, String) {
+        let env = TestEnv::shared_on(pg, redis);
         env.import_samples();
         let out = env
             .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
@@ -135,6 +149,7 @@ impl Cluster {
                 self.env.path().join("services"),
             )
             .env("SESAME__SERVER__SHUTDOWN_GRACE_SECS", "5")
+            .env("SESAME__DATABASE__CONNECT_TIMEOUT_SECS", "1")
             .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
             .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
             .env("RUST_LOG", "info")
@@ -623,4 +638,187 @@ async fn each_node_exposes_prometheus_metrics() {
     ] {
         assert!(text.contains(line), "{line} in:\n{text}");
     }
+}
+
+/// A PostgreSQL server of the test's own (initdb as `postgres`, trust on
+/// loopback), which the test stops and starts; stopped when dropped.
+struct Postgres {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+fn pg_bin(name: &str) -> std::path::PathBuf {
+    let mut versions: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL binaries (apt-get install postgresql)")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .expect("a PostgreSQL version")
+        .join("bin")
+        .join(name)
+}
+
+impl Postgres {
+    fn as_postgres(args: &[&str]) -> std::process::Output {
+        Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .args(args)
+            .output()
+            .expect("runuser")
+    }
+
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        Command::new("chown")
+            .args([
+                "-R",
+                "postgres:postgres",
+                dir.path().to_str().expect("utf8"),
+            ])
+            .status()
+            .expect("chown");
+        let out = Self::as_postgres(&[
+            pg_bin("initdb").to_str().expect("utf8"),
+            "-D",
+            data.to_str().expect("utf8"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ]);
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pg = Self {
+            dir,
+            port: free_port(),
+        };
+        pg.up();
+        pg
+    }
+
+    fn ctl(&self, action: &[&str]) {
+        let data = self.dir.path().join("data");
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("pg.log");
+        let mut args = vec![
+            pg_bin("pg_ctl").to_str().expect("utf8").to_owned(),
+            "-D".into(),
+            data.to_str().expect("utf8").into(),
+            "-o".into(),
+            opts,
+            "-l".into(),
+            log.to_str().expect("utf8").into(),
+            "-w".into(),
+        ];
+        args.extend(action.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = Self::as_postgres(&args);
+        assert!(
+            out.status.success(),
+            "pg_ctl {action:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn up(&self) {
+        self.ctl(&["start"]);
+    }
+
+    fn down(&self) {
+        self.ctl(&["stop", "-m", "fast"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = Self::as_postgres(&[
+            pg_bin("pg_ctl").to_str().expect("utf8"),
+            "-D",
+            data.to_str().expect("utf8"),
+            "stop",
+            "-m",
+            "immediate",
+        ]);
+    }
+}
+
+// PostgreSQL restarted: 503 with Retry-After meanwhile (never a 500), the
+// pools reconnect by themselves, and no account is half-written.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
+    let pg = Postgres::start();
+    let (c, code) = Cluster::start_on(2, Some(&pg.url()), None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+
+    pg.down();
+    for n in 0..2 {
+        let r = client()
+            .get(format!("{}/readyz", c.url(n)))
+            .send()
+            .await
+            .expect("an answer within 3 s");
+        assert_eq!(r.status(), 503, "node {n}");
+        assert!(r.headers().get("retry-after").is_some());
+        // A page that reads the database: 503, not 500.
+        let r = browser
+            .get(format!("{}/compte", c.url(n)))
+            .send()
+            .await
+            .expect("an answer within 3 s");
+        assert_eq!(r.status(), 503, "/compte on node {n}");
+        assert!(r.headers().get("retry-after").is_some());
+    }
+    // A login while the database is down: 503, and nothing written.
+    let html = browser
+        .get(format!("{}/connexion?profil=eleve", c.url(0)))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    let r = browser
+        .post(format!("{}/connexion", c.url(1)))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", "camille.martin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("an answer within 3 s");
+    assert_eq!(r.status(), 503);
+
+    pg.up();
+    for n in 0..2 {
+        wait_ready(c.url(n), 200).await;
+    }
+    for n in 0..2 {
+        assert_eq!(
+            status(&browser, &format!("{}/compte", c.url(n))).await,
+            200,
+            "node {n}"
+        );
+    }
+    assert_eq!(login(&client(), &c.proxy, PASSWORD).await, 303);
+    assert_eq!(c.half_created().await, 0);
 }

@@ -69,10 +69,17 @@ impl TestEnv {
     /// `SESAME_SHARED_*_URL`, else `SESAME_TEST_*_URL`, else the machine's),
     /// with `redis` instead when given: what several nodes share.
     pub fn shared(redis: Option<&str>) -> Self {
+        Self::shared_on(None, redis)
+    }
+
+    /// Like [`TestEnv::shared`], on the PostgreSQL server `pg` (an admin
+    /// URL) when given.
+    pub fn shared_on(pg: Option<&str>, redis: Option<&str>) -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self::build(
             Some(
-                var("SESAME_SHARED_DATABASE_URL")
+                pg.map(str::to_owned)
+                    .or_else(|| var("SESAME_SHARED_DATABASE_URL"))
                     .or_else(|| var("SESAME_TEST_DATABASE_URL"))
                     .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into()),
             ),
