@@ -11,7 +11,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
 use sesame_service::oidc::flow::{self, AuthorizeError};
-use sesame_service::oidc::token::{self, TokenError, TokenQuery, TokenRequest};
+use sesame_service::oidc::resource::{self, TokenQuery};
+use sesame_service::oidc::token::{self, TokenError, TokenRequest};
 use sesame_service::oidc::{discovery, keys};
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
@@ -364,7 +365,10 @@ async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    match token::userinfo(&app, bearer).await.map_err(unavailable)? {
+    match resource::userinfo(&app, bearer)
+        .await
+        .map_err(unavailable)?
+    {
         Some(claims) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
             claims.to_string(),
@@ -419,7 +423,7 @@ async fn revoke(
     headers: HeaderMap,
     Form(f): Form<QueryForm>,
 ) -> Response {
-    match token::revoke(&app, &token_query(&headers, f)).await {
+    match resource::revoke(&app, &token_query(&headers, f)).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => token_error(e),
     }
@@ -431,7 +435,7 @@ async fn introspect(
     headers: HeaderMap,
     Form(f): Form<QueryForm>,
 ) -> Response {
-    match token::introspect(&app, &token_query(&headers, f)).await {
+    match resource::introspect(&app, &token_query(&headers, f)).await {
         Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
         Err(e) => token_error(e),
     }

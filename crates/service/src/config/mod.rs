@@ -4,6 +4,7 @@
 //! variable), the key and the reason.
 
 mod auth;
+mod mail;
 mod secrets;
 mod services;
 mod upstream;
@@ -12,6 +13,7 @@ pub use auth::{
     AccountsConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
     SessionConfig, ThrottleConfig,
 };
+pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
 pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
@@ -109,66 +111,6 @@ pub struct RedisConfig {
     pub key_prefix: String,
     /// Milliseconds before a Redis command is given up.
     pub timeout_ms: u64,
-}
-
-/// How mail leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailTransport {
-    /// Written as `.eml` files in `mail.outbox_dir`.
-    Outbox,
-    /// Sent to an SMTP server.
-    Smtp,
-}
-
-/// SMTP transport security.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// TLS from the first byte (port 465).
-    Tls,
-    /// STARTTLS, required (port 587).
-    Starttls,
-    /// No TLS: only for a relay on localhost.
-    None,
-}
-
-/// `[mail.smtp]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpConfig {
-    /// Server host name.
-    pub host: String,
-    /// Server port.
-    pub port: u16,
-    /// tls | starttls | none.
-    pub tls: SmtpTls,
-    /// User name, empty for none.
-    pub username: String,
-    /// Password (secret).
-    pub password: Option<SecretKey>,
-    /// File holding the password.
-    pub password_file: Option<PathBuf>,
-}
-
-/// `[mail]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailConfig {
-    /// outbox | smtp.
-    pub transport: MailTransport,
-    /// Folder the outbox transport writes to. Empty: `outbox` in `server.data_dir`.
-    pub outbox_dir: PathBuf,
-    /// The From header.
-    pub from: String,
-    /// SMTP settings, when `transport = "smtp"`.
-    pub smtp: SmtpConfig,
-    /// Seconds between two looks at the outbox.
-    pub poll_seconds: u64,
-    /// Seconds one delivery attempt may take before it is abandoned and retried.
-    pub send_timeout_secs: u64,
-    /// Hours after which a mail still not delivered is marked abandoned.
-    pub retry_budget_hours: u64,
 }
 
 /// `[branding]`.

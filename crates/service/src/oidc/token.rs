@@ -13,8 +13,8 @@ use openidconnect::core::{
     CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AccessToken, AdditionalClaims, Audience, EndUserEmail, EndUserFamilyName, EndUserGivenName,
-    EndUserUsername, IdToken, IdTokenClaims, IssuerUrl, Nonce, StandardClaims, SubjectIdentifier,
+    AccessToken, AdditionalClaims, Audience, IdToken, IdTokenClaims, IssuerUrl, Nonce,
+    StandardClaims, SubjectIdentifier,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -102,11 +102,11 @@ pub fn subject(app: &App, account_id: i32, client: Option<&OidcClient>) -> Strin
     app.keys.token_hmac(&input)[..32].to_owned()
 }
 
-fn sub_for(app: &App, account_id: i32, client_id: &str) -> String {
+pub(super) fn sub_for(app: &App, account_id: i32, client_id: &str) -> String {
     subject(app, account_id, client(app, client_id))
 }
 
-async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
+pub(super) async fn check_client(app: &App, req: &TokenRequest) -> Result<(), TokenError> {
     let Some(c) = client(app, &req.client_id) else {
         return Err(TokenError::InvalidClient);
     };
@@ -298,29 +298,29 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
 /// login of one account at one client. Reusing a spent refresh token
 /// revokes the whole family.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Family {
-    id: String,
-    client_id: String,
-    scopes: Vec<String>,
-    auth_time: i64,
-    started: i64,
+pub(super) struct Family {
+    pub(super) id: String,
+    pub(super) client_id: String,
+    pub(super) scopes: Vec<String>,
+    pub(super) auth_time: i64,
+    pub(super) started: i64,
     #[serde(flatten)]
-    login: Login,
+    pub(super) login: Login,
 }
 
 /// The login tokens come from: the account, and what revokes them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Login {
-    account_id: i32,
+pub(super) struct Login {
+    pub(super) account_id: i32,
     /// The SSO session: logging out revokes its tokens.
     #[serde(default)]
-    sid: String,
+    pub(super) sid: String,
     /// The account's session generation: a password change revokes them.
     #[serde(default)]
-    generation: i64,
+    pub(super) generation: i64,
     /// The profile chosen at login.
     #[serde(default)]
-    profile: String,
+    pub(super) profile: String,
 }
 
 impl Login {
@@ -332,7 +332,7 @@ impl Login {
 }
 
 impl Family {
-    async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
         self.login.revoked(app, &self.id).await
     }
 }
@@ -360,7 +360,7 @@ async fn revoke_replayed(app: &App, spent_key: &str) -> Result<(), TokenError> {
     Ok(())
 }
 
-async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
+pub(super) async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
     app.store
         .put(
             &format!("oidc:revoked:{id}"),
@@ -500,191 +500,18 @@ async fn issue_tokens(
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct AccessGrant {
-    client_id: String,
-    scopes: Vec<String>,
-    family: String,
+pub(super) struct AccessGrant {
+    pub(super) client_id: String,
+    pub(super) scopes: Vec<String>,
+    pub(super) family: String,
     #[serde(default)]
-    exp: i64,
+    pub(super) exp: i64,
     #[serde(flatten)]
-    login: Login,
+    pub(super) login: Login,
 }
 
 impl AccessGrant {
-    async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
         self.login.revoked(app, &self.family).await
     }
-}
-
-/// The userinfo endpoint: the claims of the token's scopes, or `None` for
-/// an unknown or expired token.
-pub async fn userinfo(
-    app: &App,
-    access_token: &str,
-) -> Result<Option<serde_json::Value>, sesame_store::StoreError> {
-    let Some(at) = app
-        .store
-        .get(&hash_key(app, "oidc:at:", access_token))
-        .await?
-        .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
-    else {
-        return Ok(None);
-    };
-    if at.revoked(app).await? {
-        return Ok(None);
-    }
-    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id).await? else {
-        return Ok(None);
-    };
-    let has = |s: &str| at.scopes.iter().any(|x| x == s);
-    let mut claims = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(sub_for(
-        app,
-        a.id,
-        &at.client_id,
-    )));
-    let id = if has("profile") || has("sesame") || has("sesame.children") {
-        Some(sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?)
-    } else {
-        None
-    };
-    if let (true, Some(id)) = (has("profile"), &id) {
-        claims = claims
-            .set_given_name(
-                id.first_name
-                    .clone()
-                    .map(|n| EndUserGivenName::new(n).into()),
-            )
-            .set_family_name(
-                id.last_name
-                    .clone()
-                    .map(|n| EndUserFamilyName::new(n).into()),
-            )
-            .set_preferred_username(Some(EndUserUsername::new(a.identifiant_display.clone())));
-    }
-    if has("email") {
-        claims = claims
-            .set_email(a.email.clone().map(EndUserEmail::new))
-            .set_email_verified(Some(a.confirmed_at.is_some() || a.kind == "eleve"));
-    }
-    let mut out = serde_json::to_value(&claims).unwrap_or_default();
-    if let Some(id) = &id {
-        if has("sesame") {
-            out["sesame_profile"] = at.login.profile.clone().into();
-            out["sesame_uai"] = id.uais.clone().into();
-            out["sesame_classes"] = id.classes.clone().into();
-        }
-        // Only to clients that list the scope (OIDC-17); never names or
-        // birth dates, the identifiers of the school export only.
-        if has("sesame.children") {
-            out["sesame_children"] = id.children.clone().into();
-        }
-    }
-    Ok(Some(out))
-}
-
-/// A client-authenticated request about a token (revocation, introspection).
-#[derive(Debug, Clone, Default)]
-pub struct TokenQuery {
-    /// `token`.
-    pub token: String,
-    /// The client id (Basic or form).
-    pub client_id: String,
-    /// The client secret (Basic or form).
-    pub client_secret: Option<String>,
-}
-
-async fn authenticate(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
-    check_client(
-        app,
-        &TokenRequest {
-            client_id: q.client_id.clone(),
-            client_secret: q.client_secret.clone(),
-            ..TokenRequest::default()
-        },
-    )
-    .await
-}
-
-/// RFC 7009: revokes an access token or (with its family) a refresh token
-/// of the calling client. Unknown tokens are not an error.
-pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
-    authenticate(app, q).await?;
-    let rt_key = hash_key(app, "oidc:rt:", &q.token);
-    if let Some(f) = app
-        .store
-        .get(&rt_key)
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice::<Family>(&v).ok())
-        && f.client_id == q.client_id
-    {
-        app.store
-            .delete(&rt_key)
-            .await
-            .map_err(|_| TokenError::ServerError)?;
-        revoke_family(app, &f.id).await?;
-        return Ok(());
-    }
-    let at_key = hash_key(app, "oidc:at:", &q.token);
-    if let Some(at) = app
-        .store
-        .get(&at_key)
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
-        && at.client_id == q.client_id
-    {
-        app.store
-            .delete(&at_key)
-            .await
-            .map_err(|_| TokenError::ServerError)?;
-    }
-    Ok(())
-}
-
-/// RFC 7662: what a token of the calling client is; `{"active": false}`
-/// for anything else.
-pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, TokenError> {
-    authenticate(app, q).await?;
-    let inactive = serde_json::json!({ "active": false });
-    let at = app
-        .store
-        .get(&hash_key(app, "oidc:at:", &q.token))
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok());
-    if let Some(at) = at.filter(|a| a.client_id == q.client_id) {
-        if at.revoked(app).await.map_err(|_| TokenError::ServerError)? {
-            return Ok(inactive);
-        }
-        return Ok(serde_json::json!({
-            "active": true,
-            "token_type": "Bearer",
-            "client_id": at.client_id,
-            "scope": at.scopes.join(" "),
-            "sub": sub_for(app, at.login.account_id, &at.client_id),
-            "exp": at.exp,
-            "iss": super::discovery::issuer(app),
-        }));
-    }
-    let rt = app
-        .store
-        .get(&hash_key(app, "oidc:rt:", &q.token))
-        .await
-        .map_err(|_| TokenError::ServerError)?
-        .and_then(|v| serde_json::from_slice::<Family>(&v).ok());
-    if let Some(f) = rt.filter(|f| f.client_id == q.client_id) {
-        if f.revoked(app).await.map_err(|_| TokenError::ServerError)? {
-            return Ok(inactive);
-        }
-        return Ok(serde_json::json!({
-            "active": true,
-            "token_type": "refresh_token",
-            "client_id": f.client_id,
-            "scope": f.scopes.join(" "),
-            "sub": sub_for(app, f.login.account_id, &f.client_id),
-            "iss": super::discovery::issuer(app),
-        }));
-    }
-    Ok(inactive)
 }

@@ -1,0 +1,327 @@
+//! The accounts behind upstream identities: staff and guests (kind
+//! `federe`), parents matched to guardians and confirmed with a child, and
+//! password accounts linked from "gérer son compte".
+
+use super::{Returned, STATE_SECONDS, UpstreamError};
+use crate::app::App;
+use crate::session::{Session, new_token};
+use serde::{Deserialize, Serialize};
+use sesame_domain::name::normalize_first_name;
+use sesame_store::federated::{self, Claims};
+use sesame_store::{TransactionTrait, accounts};
+use std::time::Duration;
+
+/// The account name of a federated account: never typed at the login
+/// page (its password never verifies).
+fn internal_identifiant(up: &str, subject: &str) -> String {
+    format!("{up}:{subject}").to_lowercase()
+}
+
+/// A federated account has no password: this never verifies.
+const NO_PASSWORD: &str = "!federated";
+
+fn session(account_id: i32, display: &str, kind: &str, profile: &str, now: i64) -> Session {
+    Session {
+        account_id,
+        identifiant: display.to_owned(),
+        kind: kind.to_owned(),
+        profile: profile.to_owned(),
+        auth_time: now,
+        generation: 0,
+        must_change: None,
+        sid: String::new(),
+    }
+}
+
+/// Links a new account to its provider's subject, and says so in the
+/// audit log (in the creating transaction).
+async fn link_created(
+    txn: &impl sesame_store::ConnectionTrait,
+    upstream: &str,
+    subject: &str,
+    account_id: i32,
+    claims: &Claims,
+    now: time::OffsetDateTime,
+) -> Result<(), sesame_store::DbErr> {
+    federated::link(txn, upstream, subject, account_id, claims, now).await?;
+    accounts::audit(
+        txn,
+        "account_created_upstream",
+        Some(account_id),
+        None,
+        None,
+        now,
+    )
+    .await
+}
+
+/// The session of an active account linked to a provider.
+async fn active_session(
+    app: &App,
+    account_id: i32,
+    profile: &str,
+) -> Result<Session, UpstreamError> {
+    let a = accounts::find(app.db.conn(), account_id)
+        .await?
+        .filter(|a| a.state == "active")
+        .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
+    Ok(session(
+        a.id,
+        &a.identifiant_display,
+        &a.kind,
+        profile,
+        app.clock.now().unix_timestamp(),
+    ))
+}
+
+/// A staff (or guest) login: the account linked to the provider's
+/// subject, created the first time; answers the session to open.
+pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamError> {
+    let now = app.clock.now();
+    let conn = app.db.conn();
+    let up = &r.pending.upstream;
+    let display = if r.claims.identifiant.is_empty() {
+        r.subject.clone()
+    } else {
+        r.claims.identifiant.clone()
+    };
+    let account_id = match federated::account_of(conn, up, &r.subject).await? {
+        Some(id) => {
+            federated::touch(conn, up, &r.subject, &r.claims, now).await?;
+            id
+        }
+        None => {
+            let txn = conn.begin().await?;
+            let a = accounts::insert(
+                &txn,
+                accounts::NewAccount {
+                    identifiant: internal_identifiant(up, &r.subject),
+                    identifiant_display: display.clone(),
+                    password_hash: NO_PASSWORD.into(),
+                    email: r.claims.email.clone(),
+                    state: "active",
+                    kind: "federe",
+                    joint: false,
+                },
+                now,
+            )
+            .await?;
+            link_created(&txn, up, &r.subject, a.id, &r.claims, now).await?;
+            txn.commit().await?;
+            a.id
+        }
+    };
+    active_session(app, account_id, &r.pending.profile).await
+}
+
+/// What a parent's national identity leads to.
+#[derive(Debug)]
+pub enum ParentOutcome {
+    /// Linked before: logged in.
+    LoggedIn(Session),
+    /// Exactly one guardian matches: confirm with a child (the ticket of
+    /// the confirmation form).
+    Confirm(String),
+    /// No guardian of that name.
+    NoMatch,
+    /// Several guardians of that name (the codes path tells them apart).
+    Several,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Candidate {
+    upstream: String,
+    subject: String,
+    claims: Claims,
+    guardians: Vec<i32>,
+    profile: String,
+    resume: serde_json::Value,
+}
+
+fn candidate_key(app: &App, ticket: &str) -> String {
+    format!("up:candidate:{}", app.keys.token_hmac(ticket))
+}
+
+/// Attempts allowed at the confirmation form.
+pub const CONFIRM_ATTEMPTS: i64 = 5;
+
+/// A parent back from a national identity provider.
+pub async fn parent(app: &App, r: &Returned) -> Result<ParentOutcome, UpstreamError> {
+    let conn = app.db.conn();
+    let now = app.clock.now();
+    if let Some(id) = federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
+        federated::touch(conn, &r.pending.upstream, &r.subject, &r.claims, now).await?;
+        return Ok(ParentOutcome::LoggedIn(
+            active_session(app, id, &r.pending.profile).await?,
+        ));
+    }
+    let (Some(first), Some(last)) = (&r.claims.first_name, &r.claims.last_name) else {
+        return Ok(ParentOutcome::NoMatch);
+    };
+    let (first, last) = (normalize_first_name(first), normalize_first_name(last));
+    // SIECLE keeps one record per school: same-name records of different
+    // schools are one person; two in one school are two people.
+    let matching: Vec<(i32, i32)> = federated::guardians(conn)
+        .await?
+        .into_iter()
+        .filter(|(_, _, l, f)| normalize_first_name(l) == last && normalize_first_name(f) == first)
+        .map(|(id, school, _, _)| (id, school))
+        .collect();
+    if matching.is_empty() {
+        return Ok(ParentOutcome::NoMatch);
+    }
+    let mut schools = std::collections::HashSet::new();
+    if !matching.iter().all(|(_, school)| schools.insert(*school)) {
+        return Ok(ParentOutcome::Several);
+    }
+    let matching: Vec<i32> = matching.into_iter().map(|(id, _)| id).collect();
+    let ticket = new_token();
+    let c = Candidate {
+        upstream: r.pending.upstream.clone(),
+        subject: r.subject.clone(),
+        claims: r.claims.clone(),
+        guardians: matching,
+        profile: r.pending.profile.clone(),
+        resume: r.pending.resume.clone(),
+    };
+    app.store
+        .put(
+            &candidate_key(app, &ticket),
+            &serde_json::to_vec(&c).unwrap_or_default(),
+            Duration::from_secs(STATE_SECONDS),
+        )
+        .await?;
+    Ok(ParentOutcome::Confirm(ticket))
+}
+
+/// The confirmation's result.
+#[derive(Debug)]
+pub enum Confirmed {
+    /// The account is created (or was): the session to open and where to
+    /// resume.
+    Done(Session, serde_json::Value),
+    /// Wrong child or code: try again (the same message whatever was wrong).
+    Wrong,
+    /// An account already holds this guardian's codes.
+    AlreadyHasAccount,
+}
+
+/// Confirms a matched parent with one child's first name and birth date,
+/// or an activation code; creates the account with every child of the
+/// guardian, in one transaction.
+pub async fn confirm_parent(
+    app: &App,
+    ticket: &str,
+    prenom: &str,
+    naissance: Option<time::Date>,
+    code: Option<&sesame_domain::ActivationCode>,
+) -> Result<Confirmed, UpstreamError> {
+    let conn = app.db.conn();
+    let now = app.clock.now();
+    let key = candidate_key(app, ticket);
+    let c: Candidate = match app.store.get(&key).await? {
+        Some(v) => serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?,
+        None => return Err(UpstreamError::Expired),
+    };
+    let pupils = federated::pupils_of(conn, &c.guardians, now.date()).await?;
+    let key_name = normalize_first_name(prenom);
+    let mut ok = naissance.is_some_and(|date| {
+        pupils
+            .iter()
+            .any(|(_, name, birth)| *name == key_name && *birth == date)
+    });
+    if let Some(code) = code
+        && let Some(info) =
+            sesame_store::codes::find_by_hmac(conn, &app.keys.code_hmac(code)).await?
+        && info.guardian_id.is_some_and(|g| c.guardians.contains(&g))
+        && info.revoked_at.is_none()
+    {
+        ok = true;
+    }
+    if !ok {
+        let n = app
+            .store
+            .incr(&format!("{key}:fail"), Duration::from_secs(STATE_SECONDS))
+            .await?;
+        if n >= CONFIRM_ATTEMPTS {
+            app.store.delete(&key).await?;
+        }
+        return Ok(Confirmed::Wrong);
+    }
+    let codes = federated::codes_of(conn, &c.guardians).await?;
+    if codes.iter().any(|(_, used)| used.is_some()) {
+        return Ok(Confirmed::AlreadyHasAccount);
+    }
+    let display = if c.claims.identifiant.is_empty() {
+        format!(
+            "{}.{}",
+            c.claims.first_name.clone().unwrap_or_default(),
+            c.claims.last_name.clone().unwrap_or_default()
+        )
+        .to_lowercase()
+    } else {
+        c.claims.identifiant.clone()
+    };
+    let txn = conn.begin().await?;
+    let a = accounts::insert(
+        &txn,
+        accounts::NewAccount {
+            identifiant: internal_identifiant(&c.upstream, &c.subject),
+            identifiant_display: display,
+            password_hash: NO_PASSWORD.into(),
+            email: c.claims.email.clone(),
+            state: "active",
+            kind: "responsable",
+            joint: false,
+        },
+        now,
+    )
+    .await?;
+    for (p, _, _) in &pupils {
+        accounts::link_pupil(&txn, a.id, *p).await?;
+    }
+    for g in &c.guardians {
+        accounts::link_guardian(&txn, a.id, *g).await?;
+    }
+    for (code_id, _) in &codes {
+        if !accounts::claim_code(&txn, *code_id, a.id).await? {
+            txn.rollback().await?;
+            return Ok(Confirmed::AlreadyHasAccount);
+        }
+    }
+    link_created(&txn, &c.upstream, &c.subject, a.id, &c.claims, now).await?;
+    txn.commit().await?;
+    app.store.delete(&key).await?;
+    tracing::info!(account.id = a.id, upstream = %c.upstream, children = pupils.len(), "parent account created from a national identity");
+    Ok(Confirmed::Done(
+        session(
+            a.id,
+            &a.identifiant_display,
+            &a.kind,
+            &c.profile,
+            now.unix_timestamp(),
+        ),
+        c.resume,
+    ))
+}
+
+/// Links an existing account to the provider's subject; false when that
+/// subject is already linked to another account.
+pub async fn link_account(app: &App, account_id: i32, r: &Returned) -> Result<bool, UpstreamError> {
+    let conn = app.db.conn();
+    match federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
+        Some(id) => Ok(id == account_id),
+        None => {
+            federated::link(
+                conn,
+                &r.pending.upstream,
+                &r.subject,
+                account_id,
+                &r.claims,
+                app.clock.now(),
+            )
+            .await?;
+            Ok(true)
+        }
+    }
+}
