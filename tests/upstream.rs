@@ -401,6 +401,19 @@ async fn upstream_failures_show_a_page_and_create_nothing() {
     let r = browser.get(&forged).send().await.expect("forged");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("Demande expirée"));
+    // Login CSRF: the answer opened in another browser (an attacker's
+    // link) is refused, and does not spend the state of its owner.
+    let other = TestServer::browser();
+    let r = other.get(&answer).send().await.expect("other browser");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("body").contains("Demande expirée"));
+    let r = other
+        .get(format!("{down_url}/compte"))
+        .send()
+        .await
+        .expect("account");
+    assert_eq!(r.status(), 303, "no session in the other browser");
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
     // The real answer, then replayed.
     let r = browser.get(&answer).send().await.expect("answer");
     assert_eq!(r.status(), 303);

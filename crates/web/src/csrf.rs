@@ -15,10 +15,11 @@ use subtle::ConstantTimeEq;
 /// How long a form stays valid.
 const TTL: Duration = Duration::from_secs(3600);
 
-/// Issues a token for a form, setting the browser cookie when missing.
-pub async fn issue(app: &App, jar: CookieJar) -> Result<(CookieJar, String), crate::WebError> {
+/// The browser's id (its cookie), set when missing: what binds CSRF
+/// tokens and upstream logins in flight to one browser.
+pub fn browser(app: &App, jar: CookieJar) -> (CookieJar, String) {
     let name = cookies::name(app, cookies::BROWSER);
-    let (jar, browser) = match jar
+    match jar
         .get(&name)
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == 43)
@@ -31,7 +32,18 @@ pub async fn issue(app: &App, jar: CookieJar) -> Result<(CookieJar, String), cra
                 b,
             )
         }
-    };
+    }
+}
+
+/// The browser's id, if it has one.
+pub fn browser_of(app: &App, jar: &CookieJar) -> Option<String> {
+    jar.get(&cookies::name(app, cookies::BROWSER))
+        .map(|c| c.value().to_owned())
+}
+
+/// Issues a token for a form, setting the browser cookie when missing.
+pub async fn issue(app: &App, jar: CookieJar) -> Result<(CookieJar, String), crate::WebError> {
+    let (jar, browser) = browser(app, jar);
     let token = new_token();
     app.store
         .put(
@@ -46,10 +58,7 @@ pub async fn issue(app: &App, jar: CookieJar) -> Result<(CookieJar, String), cra
 
 /// Takes the token of a submitted form; answers whether it is valid here.
 pub async fn check(app: &App, jar: &CookieJar, token: &str) -> Result<bool, crate::WebError> {
-    let Some(browser) = jar
-        .get(&cookies::name(app, cookies::BROWSER))
-        .map(|c| c.value().to_owned())
-    else {
+    let Some(browser) = browser_of(app, jar) else {
         return Ok(false);
     };
     if token.len() != 43 {

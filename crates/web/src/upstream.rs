@@ -74,6 +74,7 @@ struct StartQuery {
 async fn start(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    jar: CookieJar,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, WebError> {
     let offered = upstream::find(&app, &id).is_some_and(|u| u.profiles.contains(&q.profil));
@@ -81,8 +82,9 @@ async fn start(
         return failure(&app, &name_of(&app, &id), UpstreamError::Unknown);
     }
     let resume = serde_json::to_value(&q.cas).unwrap_or_default();
-    match upstream::start(&app, &id, &q.profil, resume, None).await {
-        Ok(url) => Ok(Redirect::to(&url).into_response()),
+    let (jar, browser) = csrf::browser(&app, jar);
+    match upstream::start(&app, &id, &q.profil, &browser, resume, None).await {
+        Ok(url) => Ok((jar, Redirect::to(&url)).into_response()),
         Err(e) => failure(&app, &name_of(&app, &id), e),
     }
 }
@@ -109,16 +111,19 @@ async fn start_link(
     if s.kind != "responsable" || upstream::find(&app, &id).is_none_or(|u| !u.match_guardians) {
         return failure(&app, &name_of(&app, &id), UpstreamError::Unknown);
     }
+    let (jar, browser) = csrf::browser(&app, jar);
+    let link = Some(s.account_id);
     match upstream::start(
         &app,
         &id,
         &s.profile,
+        &browser,
         serde_json::Value::Null,
-        Some(s.account_id),
+        link,
     )
     .await
     {
-        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Ok(url) => Ok((jar, Redirect::to(&url)).into_response()),
         Err(e) => failure(&app, &name_of(&app, &id), e),
     }
 }
@@ -148,7 +153,8 @@ async fn back(
         url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let r = match upstream::finish(&app, &params).await {
+    let browser = csrf::browser_of(&app, &jar);
+    let r = match upstream::finish(&app, &params, browser.as_deref()).await {
         Ok(r) => r,
         Err(e) => return failure(&app, "le fournisseur d'identité", e),
     };

@@ -173,6 +173,14 @@ pub struct Pending {
     pub resume: serde_json::Value,
     /// Set when an account is being linked to the provider.
     pub link_account: Option<i32>,
+    /// A keyed hash of the browser's id: the answer is accepted from the
+    /// browser that started the login only (no login CSRF).
+    #[serde(default)]
+    browser: String,
+}
+
+fn browser_key(app: &App, browser: &str) -> String {
+    app.keys.token_hmac(&format!("upstream-browser:{browser}"))
 }
 
 fn state_key(app: &App, state: &str) -> String {
@@ -185,6 +193,7 @@ pub async fn start(
     app: &App,
     id: &str,
     profile: &str,
+    browser: &str,
     resume: serde_json::Value,
     link_account: Option<i32>,
 ) -> Result<String, UpstreamError> {
@@ -219,6 +228,7 @@ pub async fn start(
         verifier: verifier.secret().clone(),
         resume,
         link_account,
+        browser: browser_key(app, browser),
     };
     app.store
         .put(
@@ -271,13 +281,34 @@ fn claim_list(all: &serde_json::Value, name: &str) -> Vec<String> {
 /// Checks the provider's answer (`/amont/retour?code&state` or `?error`):
 /// the state is taken (single use), the code exchanged, the ID token
 /// verified (signature, issuer, audience, expiry, nonce), userinfo read.
-pub async fn finish(app: &App, params: &[(String, String)]) -> Result<Returned, UpstreamError> {
+pub async fn finish(
+    app: &App,
+    params: &[(String, String)],
+    browser: Option<&str>,
+) -> Result<Returned, UpstreamError> {
+    use subtle::ConstantTimeEq;
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-    let state = get("state").unwrap_or_default();
-    let pending: Pending = match app.store.take(&state_key(app, state)).await? {
-        Some(v) => serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?,
-        None => return Err(UpstreamError::Expired),
+    let key = state_key(app, get("state").unwrap_or_default());
+    // Another browser's answer (a login CSRF) is refused without spending
+    // the state, which stays its owner's.
+    let Some(v) = app.store.get(&key).await? else {
+        return Err(UpstreamError::Expired);
     };
+    let pending: Pending = serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?;
+    let mine = browser.is_some_and(|b| {
+        bool::from(
+            browser_key(app, b)
+                .as_bytes()
+                .ct_eq(pending.browser.as_bytes()),
+        )
+    });
+    if !mine {
+        return Err(UpstreamError::Expired);
+    }
+    // Single use.
+    if app.store.take(&key).await?.is_none() {
+        return Err(UpstreamError::Expired);
+    }
     if let Some(e) = get("error") {
         return Err(UpstreamError::Refused(e.chars().take(100).collect()));
     }
