@@ -21,6 +21,8 @@ pub struct TestEnv {
     pub redis_url: Option<String>,
     pub redis_prefix: String,
     pg_name: Option<String>,
+    /// The PostgreSQL admin URL the database was created with.
+    pg_admin: Option<String>,
 }
 
 fn random_name() -> String {
@@ -94,7 +96,7 @@ impl TestEnv {
     fn build(pg_admin: Option<String>, redis_url: Option<String>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!("sesame_t_{}", random_name());
-        let (database_url, pg_name) = match pg_admin {
+        let (database_url, pg_name) = match pg_admin.clone() {
             Some(admin) => {
                 let admin2 = admin.clone();
                 let n = name.clone();
@@ -123,6 +125,7 @@ impl TestEnv {
             redis_url,
             redis_prefix: format!("t:{name}:"),
             pg_name,
+            pg_admin,
         }
     }
 
@@ -212,7 +215,7 @@ impl TestEnv {
             .expect("query")
             .expect("one row");
         let n: i64 = row.try_get_by_index(0).expect("integer");
-        db.close().await.ok();
+        close(db).await;
         n
     }
 
@@ -234,17 +237,21 @@ impl TestEnv {
                     .collect()
             })
             .collect();
-        db.close().await.ok();
+        close(db).await;
         out
     }
 }
 
+/// Closes a test's connection. sqlx's `close` waits for its pool's
+/// maintenance task, which was once seen spinning under a loaded suite:
+/// never wait more than two seconds for it (dropping closes anyway).
+async fn close(db: DatabaseConnection) {
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), db.close()).await;
+}
+
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        if let (Some(name), Ok(admin)) = (
-            self.pg_name.clone(),
-            std::env::var("SESAME_TEST_DATABASE_URL"),
-        ) {
+        if let (Some(name), Some(admin)) = (self.pg_name.clone(), self.pg_admin.clone()) {
             block_on(async move {
                 if let Ok(db) = Database::connect(&admin).await {
                     let _ = db
