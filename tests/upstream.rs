@@ -622,3 +622,56 @@ async fn two_guardians_of_that_name_in_one_school_are_not_guessed_between() {
     assert!(html.contains("/premiere-visite/parent"), "{html}");
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
 }
+
+// The child confirmation stands a few guesses only: five per round trip,
+// ten per upstream identity and day, then a page towards the codes.
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_confirmations_are_limited_per_identity_and_day() {
+    let (listener, down_url) = bound().await;
+    let (_uenv, up) = upstream(&down_url).await;
+    let (env, down) = downstream(listener, &up.url, true).await;
+    let browser = TestServer::browser();
+    login_upstream(&up, &browser).await;
+    let confirm = |html: String, naissance: &'static str| {
+        let (b, url) = (browser.clone(), format!("{}/amont/confirmation", down.url));
+        async move {
+            let ticket = html
+                .split("name=\"ticket\" value=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("ticket")
+                .to_owned();
+            b.post(url)
+                .form(&[
+                    ("csrf", csrf_of(&html)),
+                    ("ticket", ticket),
+                    ("prenom", "Jean-Baptiste".to_owned()),
+                    ("naissance", naissance.to_owned()),
+                ])
+                .send()
+                .await
+                .expect("confirm")
+        }
+    };
+    for round in 0..2 {
+        let (r, _) = follow(&browser, &format!("{}/amont/fc?profil=parent", down.url)).await;
+        let mut html = r.text().await.expect("body");
+        for attempt in 0..5 {
+            let r = confirm(html.clone(), "01/01/2011").await;
+            if attempt < 4 {
+                assert_eq!(r.status(), 422, "round {round}, attempt {attempt}");
+                html = r.text().await.expect("body");
+            } else {
+                assert!(r.status() == 422 || r.status() == 400);
+            }
+        }
+    }
+    // Even the right answer is refused now.
+    let (r, _) = follow(&browser, &format!("{}/amont/fc?profil=parent", down.url)).await;
+    let html = r.text().await.expect("body");
+    let r = confirm(html, "03/02/2011").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(r.text().await.expect("body").contains("Trop de tentatives"));
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+}

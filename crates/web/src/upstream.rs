@@ -290,6 +290,21 @@ async fn confirm(
             )
             .await
         }
+        Ok(Confirmed::TooManyAttempts) => {
+            let mut r = message(
+                &app,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de tentatives",
+                "Trop de réponses erronées aujourd'hui pour cette identité. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
+                "/premiere-visite/parent",
+                "Créer mon compte avec mes codes",
+            )?;
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("86400"),
+            );
+            Ok(r)
+        }
         Ok(Confirmed::AlreadyHasAccount) => message(
             &app,
             StatusCode::OK,

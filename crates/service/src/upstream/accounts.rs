@@ -144,6 +144,10 @@ fn candidate_key(app: &App, ticket: &str) -> String {
 
 /// Attempts allowed at the confirmation form.
 pub const CONFIRM_ATTEMPTS: i64 = 5;
+/// Wrong confirmations per upstream identity and day, whatever the number
+/// of round trips to the provider: a child's first name and birth date
+/// are not a secret that stands many guesses.
+pub const CONFIRM_DAILY_LIMIT: i64 = 10;
 
 /// A parent back from a national identity provider.
 pub async fn parent(app: &App, r: &Returned) -> Result<ParentOutcome, UpstreamError> {
@@ -204,6 +208,8 @@ pub enum Confirmed {
     Wrong,
     /// An account already holds this guardian's codes.
     AlreadyHasAccount,
+    /// Too many wrong answers for this identity today.
+    TooManyAttempts,
 }
 
 /// Confirms a matched parent with one child's first name and birth date,
@@ -223,6 +229,15 @@ pub async fn confirm_parent(
         Some(v) => serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?,
         None => return Err(UpstreamError::Expired),
     };
+    let daily = format!(
+        "up:confirm-fail:{}",
+        app.keys
+            .token_hmac(&format!("{}:{}", c.upstream, c.subject))
+    );
+    if app.store.count(&daily).await? >= CONFIRM_DAILY_LIMIT {
+        app.store.delete(&key).await?;
+        return Ok(Confirmed::TooManyAttempts);
+    }
     let pupils = federated::pupils_of(conn, &c.guardians, now.date()).await?;
     let key_name = normalize_first_name(prenom);
     let mut ok = naissance.is_some_and(|date| {
@@ -242,6 +257,9 @@ pub async fn confirm_parent(
         let n = app
             .store
             .incr(&format!("{key}:fail"), Duration::from_secs(STATE_SECONDS))
+            .await?;
+        app.store
+            .incr(&daily, Duration::from_secs(24 * 3600))
             .await?;
         if n >= CONFIRM_ATTEMPTS {
             app.store.delete(&key).await?;
