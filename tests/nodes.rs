@@ -9,6 +9,7 @@ use crate::support::{TestEnv, TestServer, UAI, csrf_of, free_port, pupil_code, s
 use crate::throttle::PASSWORD;
 use reqwest::Client;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 const SERVICE: &str = "https://app.ent.fr/cas/";
@@ -25,6 +26,8 @@ struct Cluster {
     nodes: Vec<Node>,
     proxy: String,
     log: crate::support::proxy::Log,
+    /// Environment variables given to nodes started from now on.
+    extra_env: Vec<(String, String)>,
 }
 
 impl Drop for Cluster {
@@ -117,6 +120,7 @@ impl Cluster {
             nodes: Vec::new(),
             proxy: proxy_url.clone(),
             log: Default::default(),
+            extra_env: Vec::new(),
         };
         for i in 0..n {
             let node = cluster.spawn(i);
@@ -137,10 +141,9 @@ impl Cluster {
     fn spawn(&self, i: usize) -> Node {
         let port = free_port();
         let log = std::fs::File::create(self.env.path().join(format!("node{i}.log"))).expect("log");
-        let child = self
-            .env
-            .command()
-            .arg("serve")
+        let mut command = self.env.command();
+        command.arg("serve");
+        let child = command
             .env("SESAME__SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env("SESAME__SERVER__PUBLIC_URL", format!("{}/", self.proxy))
             .env("SESAME__SERVER__ALLOW_INSECURE_HTTP", "true")
@@ -153,6 +156,7 @@ impl Cluster {
             .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
             .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
             .env("RUST_LOG", "info")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -821,4 +825,99 @@ async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
     }
     assert_eq!(login(&client(), &c.proxy, PASSWORD).await, 303);
     assert_eq!(c.half_created().await, 0);
+}
+
+// SIGTERM drains: logins already received when the signal comes (each an
+// argon2id hash at the production cost, one at a time, so that they queue)
+// all get their answer; the node then exits 0 and is gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_the_requests_in_flight_finish() {
+    let (mut c, _) = Cluster::start(0, None).await;
+    c.extra_env = vec![
+        ("SESAME__PASSWORD__ARGON2_MEMORY_KIB".into(), "19456".into()),
+        ("SESAME__PASSWORD__ARGON2_ITERATIONS".into(), "2".into()),
+        ("SESAME__PASSWORD__MAX_CONCURRENT_HASHES".into(), "1".into()),
+        (
+            "SESAME__THROTTLE__IP_FAILURES_PER_MINUTE".into(),
+            "1000".into(),
+        ),
+    ];
+    let node = c.spawn(0);
+    c.nodes.push(node);
+    let base = c.url(0).to_owned();
+    wait_ready(&base, 200).await;
+    // Forms first (each browser its CSRF token), then the logins at once:
+    // unknown identifiants, each hashed all the same (no enumeration).
+    let mut forms = Vec::new();
+    for i in 0..40 {
+        let b = client();
+        let html = b
+            .get(format!("{base}/connexion?profil=eleve"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body");
+        forms.push((b, csrf_of(&html), format!("personne.{i}")));
+    }
+    let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut logins = Vec::new();
+    for (b, csrf, who) in forms {
+        let (url, signalled) = (format!("{base}/connexion"), signalled.clone());
+        logins.push(tokio::spawn(async move {
+            let r = b
+                .post(url)
+                .timeout(Duration::from_secs(30))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("profil", "eleve"),
+                    ("identifiant", who.as_str()),
+                    ("password", "Mauvais-mot-2026"),
+                ])
+                .send()
+                .await;
+            let after = signalled.load(std::sync::atomic::Ordering::SeqCst);
+            r.map(|r| (r.status().as_u16(), after))
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let pid = c.nodes[0].child.as_ref().expect("running").id();
+    signalled.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+    let (mut after_signal, mut refused) = (0, 0);
+    for l in logins {
+        match l.await.expect("join") {
+            Ok((status, after)) => {
+                assert_eq!(status, 200, "a login in flight gets its (failed) answer");
+                after_signal += usize::from(after);
+            }
+            // Not yet connected when the listener closed: never accepted.
+            Err(e) if e.is_connect() => refused += 1,
+            Err(e) => panic!("a request in flight was cut: {e}"),
+        }
+    }
+    assert!(
+        after_signal > 0,
+        "requests in flight were answered after SIGTERM ({after_signal}; {refused} refused)"
+    );
+    let exit = c.nodes[0]
+        .child
+        .take()
+        .expect("child")
+        .wait()
+        .expect("wait");
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        client()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "stopped"
+    );
 }

@@ -21,6 +21,7 @@ pub async fn start(
     targets: Vec<String>,
     rewrite: Option<Rewrite>,
 ) -> Log {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
