@@ -1,7 +1,8 @@
-//! The whole parent journey in a real browser: Debian's headless Chromium
-//! driven through chromedriver (WebDriver), from the profile screen to the
-//! first login, with a screenshot of each page under
-//! `target/screenshots/parent-journey/`.
+//! Journeys in a real browser: Debian's headless Chromium driven through
+//! chromedriver (WebDriver), with a screenshot of each page under
+//! `target/screenshots/`: the parent journey from the profile screen to the
+//! first login (`parent-journey/`), and a third-party OpenID Connect
+//! télé-service asking for consent (`oidc-consent/`).
 
 use crate::support::{TestEnv, TestServer, UAI, link_in, outbox};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -76,9 +77,10 @@ struct Shots {
 }
 
 impl Shots {
-    fn new() -> Self {
+    fn new(journey: &str) -> Self {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/screenshots/parent-journey");
+            .join("../../target/screenshots")
+            .join(journey);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         Self { dir, n: 0 }
@@ -135,7 +137,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     let s = TestServer::spawn(&env, |_| {}).await;
     let driver = Driver::start();
     let c = driver.connect().await;
-    let mut shots = Shots::new();
+    let mut shots = Shots::new("parent-journey");
 
     c.goto(&format!("{}/", s.url)).await.expect("goto");
     wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
@@ -245,4 +247,126 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     shots.take(&c, "accueil").await;
     c.close().await.expect("close");
     assert_eq!(std::fs::read_dir(&shots.dir).expect("dir").count(), 9);
+}
+
+// A third-party télé-service (OpenID Connect, consent required): from its
+// authorization request through the profile choice, the login (identifiant
+// pre-filled by `login_hint`) and the consent page, back to the service
+// with a code that the test redeems.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
+    use sha2::Digest;
+    let env = TestEnv::new();
+    let callback = format!("http://127.0.0.1:{}/callback", crate::support::free_port());
+    env.write(
+        "services/tiers.toml",
+        format!("id = \"tiers\"\nname = \"Orientation en ligne\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"tiers\"\nredirect_uris = [\"{callback}\"]\nscopes = [\"openid\", \"profile\"]\nconsent = true\n"),
+    );
+    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
+        time::OffsetDateTime::now_utc(),
+    ));
+    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
+    let driver = Driver::start();
+    let c = driver.connect().await;
+    let mut shots = Shots::new("oidc-consent");
+
+    let verifier = "a-verifier-for-the-browser-journey-0123456789";
+    let challenge = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        sha2::Sha256::digest(verifier.as_bytes()),
+    );
+    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    c.goto(&format!(
+        "{}/oidc/authorize?client_id=tiers&redirect_uri={}&response_type=code&scope=openid%20profile&state=etat-42&code_challenge={challenge}&code_challenge_method=S256&login_hint=camille.martin",
+        s.url,
+        enc(&callback)
+    ))
+    .await
+    .expect("goto");
+    wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
+    shots.take(&c, "profil").await;
+    c.find(Locator::Css("input[value=eleve]"))
+        .await
+        .expect("élève")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("valider")
+        .click()
+        .await
+        .expect("click");
+    let page = wait_for(&c, "Profil choisi").await;
+    assert!(
+        page.contains("value=\"camille.martin\""),
+        "login_hint pre-fills"
+    );
+    fill(&c, "password", crate::throttle::PASSWORD).await;
+    shots.take(&c, "connexion").await;
+    c.find(Locator::Css(
+        "form[action='/connexion'] button[type=submit]",
+    ))
+    .await
+    .expect("se connecter")
+    .click()
+    .await
+    .expect("click");
+    let consent = wait_for(&c, "Autoriser « Orientation en ligne » ?").await;
+    assert!(consent.contains("connaître vos nom, prénom et identifiant"));
+    shots.take(&c, "consentement").await;
+    c.find(Locator::Css("button[value=autoriser]"))
+        .await
+        .expect("autoriser")
+        .click()
+        .await
+        .expect("click");
+    // Back at the service (nothing listens there: the address is what counts).
+    let mut back = None;
+    for _ in 0..100 {
+        let u = c.current_url().await.expect("url");
+        if u.as_str().starts_with(&callback) {
+            back = Some(u);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let back = back.expect("redirected to the service");
+    let q: Vec<(String, String)> = back.query_pairs().into_owned().collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("state").as_deref(), Some("etat-42"));
+    assert_eq!(get("iss").as_deref(), Some("http://localhost"));
+    let code = get("code").expect("code");
+    c.close().await.expect("close");
+
+    let r = TestServer::browser()
+        .post(format!("{}/oidc/token", s.url))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", callback.as_str()),
+            ("code_verifier", verifier),
+            ("client_id", "tiers"),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 200);
+    let tokens: serde_json::Value = r.json().await.expect("JSON");
+    let info: serde_json::Value = TestServer::browser()
+        .get(format!("{}/oidc/userinfo", s.url))
+        .bearer_auth(tokens["access_token"].as_str().expect("at"))
+        .send()
+        .await
+        .expect("userinfo")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(info["given_name"], "Camille");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM oidc_consents WHERE client_id = 'tiers'")
+            .await,
+        1
+    );
+    assert_eq!(std::fs::read_dir(&shots.dir).expect("dir").count(), 3);
 }

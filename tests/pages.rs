@@ -474,3 +474,47 @@ async fn the_academie_logo_comes_from_config_or_is_built_in() {
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(r.bytes().await.expect("body").to_vec(), png);
 }
+
+// SES (CSP): `form-action` is 'self' everywhere, plus, on the pages whose
+// form leads on to a service, that registered service's origin only
+// (browsers apply form-action to the redirects after a submission; the
+// Chromium journeys depend on it).
+#[tokio::test(flavor = "multi_thread")]
+async fn form_action_allows_the_registered_service_a_login_resumes_and_nothing_else() {
+    let env = TestEnv::new();
+    env.write(
+        "services/ent.toml",
+        "id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"https://app.ent.fr/cas/\"]\n",
+    );
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let csp = |path: &'static str| {
+        let url = format!("{}{path}", s.url);
+        async move {
+            TestServer::browser()
+                .get(url)
+                .send()
+                .await
+                .expect("get")
+                .headers()["content-security-policy"]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        }
+    };
+    let plain = csp("/connexion?profil=eleve").await;
+    assert!(plain.contains("form-action 'self';"), "{plain}");
+    for path in [
+        "/connexion?profil=eleve&service=https%3A%2F%2Fapp.ent.fr%2Fcas%2F",
+        "/profil?service=https%3A%2F%2Fapp.ent.fr%2Fcas%2F",
+    ] {
+        let p = csp(path).await;
+        assert!(
+            p.contains("form-action 'self' https://app.ent.fr;"),
+            "{path}: {p}"
+        );
+        assert!(p.contains("default-src 'none'") && p.contains("frame-ancestors 'none'"));
+    }
+    // An unregistered look-alike earns nothing.
+    let p = csp("/connexion?profil=eleve&service=https%3A%2F%2Fapp.ent.fr.evil.com%2Fcas%2F").await;
+    assert!(p.contains("form-action 'self';"), "{p}");
+}

@@ -98,6 +98,9 @@ async fn account_page(
         return Ok(Redirect::to("/").into_response());
     };
     let (jar, csrf) = csrf::issue(app, jar).await?;
+    // "Associer mon compte" leads to the upstream provider.
+    let targets =
+        crate::pages::form_targets(app, &crate::cas::CasContext::default(), Some("parent"));
     let page = AccountPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -105,7 +108,10 @@ async fn account_page(
         errors,
         notice,
     };
-    Ok((status, jar, render(&page)?).into_response())
+    Ok(crate::pages::with_form_targets(
+        &targets,
+        (status, jar, render(&page)?).into_response(),
+    ))
 }
 
 async fn show_account(

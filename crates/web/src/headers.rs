@@ -9,6 +9,25 @@ use axum::response::Response;
 /// Security: a strict policy by default; pages need nothing from elsewhere.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The policy of a page whose form may end, through redirects, at other
+/// origins (a registered service, a client's redirect URI, an upstream
+/// provider): browsers apply `form-action` to the redirects that follow a
+/// submission, so those origins, and only those, are allowed.
+pub(crate) fn csp_with_form_targets(origins: &[String]) -> String {
+    let mut targets = vec!["'self'".to_owned()];
+    for o in origins {
+        // An origin is scheme://host[:port]: nothing that could end the
+        // directive.
+        if !o.is_empty() && !o.contains([';', ' ', ',', '\'', '"']) && !targets.contains(o) {
+            targets.push(o.clone());
+        }
+    }
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action {}", targets.join(" ")),
+    )
+}
+
 /// Adds the security headers to every response.
 pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

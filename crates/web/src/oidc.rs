@@ -242,7 +242,14 @@ async fn consent_page(
         csrf,
         ticket,
     };
-    Ok((jar, crate::pages::render(&page)?).into_response())
+    // Both answers go back to the client (the code, or access_denied).
+    let target = url::Url::parse(&req.redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    Ok(crate::pages::with_form_targets(
+        &[target],
+        (jar, crate::pages::render(&page)?).into_response(),
+    ))
 }
 
 #[derive(serde::Deserialize)]

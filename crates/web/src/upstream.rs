@@ -238,6 +238,13 @@ async fn confirm_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(app, jar).await?;
+    // Once confirmed, the login goes on to the service it resumes.
+    let resume = upstream::candidate_resume(app, &ticket)
+        .await
+        .map_err(unavailable)?
+        .map(resume_of)
+        .unwrap_or_default();
+    let targets = crate::pages::form_targets(app, &resume, Some("parent"));
     let page = ConfirmPage {
         academie: &app.config.branding.academie,
         name,
@@ -246,7 +253,10 @@ async fn confirm_page(
         ticket,
         error,
     };
-    Ok((status, jar, render(&page)?).into_response())
+    Ok(crate::pages::with_form_targets(
+        &targets,
+        (status, jar, render(&page)?).into_response(),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -198,6 +198,20 @@ pub async fn parent(app: &App, r: &Returned) -> Result<ParentOutcome, UpstreamEr
     Ok(ParentOutcome::Confirm(ticket))
 }
 
+/// Where a matched parent goes once confirmed (the resumed service), for
+/// the confirmation page's policy.
+pub async fn candidate_resume(
+    app: &App,
+    ticket: &str,
+) -> Result<Option<serde_json::Value>, UpstreamError> {
+    Ok(app
+        .store
+        .get(&candidate_key(app, ticket))
+        .await?
+        .and_then(|v| serde_json::from_slice::<Candidate>(&v).ok())
+        .map(|c| c.resume))
+}
+
 /// The confirmation's result.
 #[derive(Debug)]
 pub enum Confirmed {

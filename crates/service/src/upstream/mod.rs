@@ -10,7 +10,9 @@
 
 mod accounts;
 
-pub use accounts::{Confirmed, ParentOutcome, confirm_parent, link_account, parent, staff_session};
+pub use accounts::{
+    Confirmed, ParentOutcome, candidate_resume, confirm_parent, link_account, parent, staff_session,
+};
 
 use crate::app::App;
 use crate::config::Upstream;
