@@ -370,3 +370,81 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
     );
     assert_eq!(std::fs::read_dir(&shots.dir).expect("dir").count(), 3);
 }
+
+// A CAS service on another origin: its login link → profile → password →
+// back at the service with a ticket (the form's redirect to another origin
+// is what a browser's `form-action` would stop), validated by the test.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pupil_logs_in_to_a_cas_service_in_chromium() {
+    let env = TestEnv::new();
+    let service = format!("http://127.0.0.1:{}/ent/", crate::support::free_port());
+    env.write(
+        "services/ent.toml",
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\n[cas]\nservice_urls = [\"{service}\"]\n"),
+    );
+    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
+        time::OffsetDateTime::now_utc(),
+    ));
+    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
+    let driver = Driver::start();
+    let c = driver.connect().await;
+    let mut shots = Shots::new("cas-login");
+    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    c.goto(&format!("{}/cas/login?service={}", s.url, enc(&service)))
+        .await
+        .expect("goto");
+    wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
+    c.find(Locator::Css("input[value=eleve]"))
+        .await
+        .expect("élève")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("valider")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "Profil choisi").await;
+    fill(&c, "identifiant", "camille.martin").await;
+    fill(&c, "password", crate::throttle::PASSWORD).await;
+    shots.take(&c, "connexion").await;
+    c.find(Locator::Css(
+        "form[action='/connexion'] button[type=submit]",
+    ))
+    .await
+    .expect("se connecter")
+    .click()
+    .await
+    .expect("click");
+    let mut back = None;
+    for _ in 0..100 {
+        let u = c.current_url().await.expect("url");
+        if u.as_str().starts_with(&service) {
+            back = Some(u);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let back = back.expect("back at the service");
+    c.close().await.expect("close");
+    let ticket = back
+        .query_pairs()
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v.into_owned())
+        .expect("ticket");
+    let xml = TestServer::browser()
+        .get(format!(
+            "{}/cas/p3/serviceValidate?ticket={ticket}&service={}",
+            s.url,
+            enc(&service)
+        ))
+        .send()
+        .await
+        .expect("validate")
+        .text()
+        .await
+        .expect("body");
+    assert!(xml.contains("<cas:user>camille.martin</cas:user>"), "{xml}");
+}
