@@ -100,7 +100,7 @@ async fn account_page(
     let (jar, csrf) = csrf::issue(app, jar).await?;
     // "Associer mon compte" leads to the upstream provider.
     let targets =
-        crate::pages::form_targets(app, &crate::cas::CasContext::default(), Some("parent"));
+        crate::onward::form_targets(app, &crate::cas::CasContext::default(), Some("parent"));
     let page = AccountPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -108,7 +108,7 @@ async fn account_page(
         errors,
         notice,
     };
-    Ok(crate::pages::with_form_targets(
+    Ok(crate::onward::with_form_targets(
         &targets,
         (status, jar, render(&page)?).into_response(),
     ))

@@ -150,7 +150,7 @@ pub(crate) async fn redirect_with_ticket(
         .map_err(unavailable)?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
     if ctx.method.eq_ignore_ascii_case("post") {
-        return crate::pages::post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
+        return crate::onward::post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
     }
     let location = cas::with_ticket(&ctx.service, &ticket);
     Ok((status, [(header::LOCATION, location)]).into_response())

@@ -16,6 +16,7 @@ mod health;
 mod links;
 mod metrics;
 mod oidc;
+mod onward;
 mod pages;
 mod signup;
 mod upstream;

@@ -210,7 +210,7 @@ async fn answer(
 ) -> Result<Response, WebError> {
     let (to, fields) = flow::issue_code(app, req, s).await.map_err(unavailable)?;
     if req.form_post {
-        return crate::pages::post_back(app, &req.redirect_uri, fields);
+        return crate::onward::post_back(app, &req.redirect_uri, fields);
     }
     Ok(found(to))
 }
@@ -246,7 +246,7 @@ async fn consent_page(
     let target = url::Url::parse(&req.redirect_uri)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
-    Ok(crate::pages::with_form_targets(
+    Ok(crate::onward::with_form_targets(
         &[target],
         (jar, crate::pages::render(&page)?).into_response(),
     ))

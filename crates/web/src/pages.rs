@@ -247,14 +247,14 @@ async fn profiles_page(
         .copied()
         .filter(|(k, _)| source(&app, k) != Some(ProfileSource::Disabled))
         .collect();
-    let targets = form_targets(&app, &cas, None);
+    let targets = crate::onward::form_targets(&app, &cas, None);
     let page = ProfilePage {
         academie: &app.config.branding.academie,
         csrf,
         cas,
         profiles,
     };
-    Ok(with_form_targets(
+    Ok(crate::onward::with_form_targets(
         &targets,
         (jar, render(&page)?).into_response(),
     ))
@@ -403,50 +403,11 @@ async fn login_page_with(
             })
             .collect(),
     };
-    let targets = form_targets(app, cas, Some(profile));
-    Ok(with_form_targets(
+    let targets = crate::onward::form_targets(app, cas, Some(profile));
+    Ok(crate::onward::with_form_targets(
         &targets,
         (status, jar, render(&page)?).into_response(),
     ))
-}
-
-/// The origins a login may end at: the CAS service or the OpenID Connect
-/// client's redirect URI it resumes (registered ones only), and the
-/// upstream providers offered for `profile` (all of them when `None`).
-pub(crate) fn form_targets(app: &AppState, ctx: &CasContext, profile: Option<&str>) -> Vec<String> {
-    let origin = |u: &str| {
-        url::Url::parse(u)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    if !ctx.service.is_empty() && sesame_service::cas::find_service(app, &ctx.service).is_some() {
-        out.push(origin(&ctx.service));
-    }
-    if ctx.resumes_oidc() {
-        let q = ctx.suite.split_once('?').unwrap_or_default().1;
-        let params: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
-            .into_owned()
-            .collect();
-        if let Ok(req) = sesame_service::oidc::flow::check(app, &params) {
-            out.push(origin(&req.redirect_uri));
-        }
-    }
-    let upstreams = match profile {
-        Some(p) => sesame_service::upstream::for_profile(app, p),
-        None => app.config.upstream.iter().collect(),
-    };
-    out.extend(upstreams.iter().map(|u| origin(u.issuer.as_str())));
-    out
-}
-
-/// A page whose form may lead to `targets` (see [`form_targets`]).
-pub(crate) fn with_form_targets(targets: &[String], r: Response) -> Response {
-    let mut r = r;
-    if let Ok(v) = header::HeaderValue::from_str(&crate::headers::csp_with_form_targets(targets)) {
-        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    r
 }
 
 /// Opens the session of a successful login (password or upstream) and
@@ -605,34 +566,4 @@ async fn logout(
         "Se connecter à nouveau",
     )?;
     Ok((jar, r).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "post_back.html")]
-struct PostBack<'a> {
-    academie: &'a str,
-    action: &'a str,
-    fields: Vec<(String, String)>,
-}
-
-/// A page whose form the browser posts back to a service (CAS
-/// `method=POST`, OpenID Connect `response_mode=form_post`); its CSP allows
-/// that one origin as a form target.
-pub(crate) fn post_back(
-    app: &AppState,
-    action: &str,
-    fields: Vec<(String, String)>,
-) -> Result<Response, WebError> {
-    let origin = url::Url::parse(action)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default();
-    let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
-    );
-    let page = PostBack {
-        academie: &app.config.branding.academie,
-        action,
-        fields,
-    };
-    Ok(([(header::CONTENT_SECURITY_POLICY, csp)], render(&page)?).into_response())
 }

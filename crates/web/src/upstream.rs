@@ -244,7 +244,7 @@ async fn confirm_page(
         .map_err(unavailable)?
         .map(resume_of)
         .unwrap_or_default();
-    let targets = crate::pages::form_targets(app, &resume, Some("parent"));
+    let targets = crate::onward::form_targets(app, &resume, Some("parent"));
     let page = ConfirmPage {
         academie: &app.config.branding.academie,
         name,
@@ -253,7 +253,7 @@ async fn confirm_page(
         ticket,
         error,
     };
-    Ok(crate::pages::with_form_targets(
+    Ok(crate::onward::with_form_targets(
         &targets,
         (status, jar, render(&page)?).into_response(),
     ))
