@@ -117,6 +117,60 @@ async fn wait_for(c: &Client, marker: &str) -> String {
     panic!("the page never showed {marker:?}: {last}");
 }
 
+/// Camille's pupil account on a server whose services folder holds
+/// `service` (file name, content); a Chromium session on it.
+async fn pupil_in_chromium(service: (&str, String)) -> (TestEnv, TestServer, Driver) {
+    let env = TestEnv::new();
+    env.write(service.0, service.1);
+    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
+        time::OffsetDateTime::now_utc(),
+    ));
+    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
+    (env, s, Driver::start())
+}
+
+/// On the profile screen: chooses `profile`, then "Valider".
+async fn choose_profile(c: &Client, profile: &str) {
+    wait_for(c, "Vous souhaitez vous connecter avec le profil").await;
+    c.find(Locator::Css(&format!("input[value={profile}]")))
+        .await
+        .expect("profile")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("valider")
+        .click()
+        .await
+        .expect("click");
+}
+
+/// On the login page: submits the form.
+async fn submit_login(c: &Client) {
+    c.find(Locator::Css(
+        "form[action='/connexion'] button[type=submit]",
+    ))
+    .await
+    .expect("se connecter")
+    .click()
+    .await
+    .expect("click");
+}
+
+/// The browser's address once it starts with `prefix` (a service on
+/// another origin, where nothing listens: the address is what counts).
+async fn wait_for_url(c: &Client, prefix: &str) -> url::Url {
+    for _ in 0..100 {
+        let u = c.current_url().await.expect("url");
+        if u.as_str().starts_with(prefix) {
+            return u;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached {prefix}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() {
     let env = TestEnv::new();
@@ -142,18 +196,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     c.goto(&format!("{}/", s.url)).await.expect("goto");
     wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
     shots.take(&c, "profil").await;
-    c.find(Locator::Css("input[value=parent]"))
-        .await
-        .expect("parent")
-        .click()
-        .await
-        .expect("click");
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("valider")
-        .click()
-        .await
-        .expect("click");
+    choose_profile(&c, "parent").await;
     wait_for(&c, "Profil choisi").await;
     shots.take(&c, "connexion").await;
 
@@ -231,14 +274,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
     fill(&c, "identifiant", "Olivier.Martin").await;
     fill(&c, "password", "Hirondelle7").await;
     shots.take(&c, "premiere-connexion").await;
-    c.find(Locator::Css(
-        "form[action='/connexion'] button[type=submit]",
-    ))
-    .await
-    .expect("se connecter")
-    .click()
-    .await
-    .expect("click");
+    submit_login(&c).await;
     let home = wait_for(&c, "Bonjour olivier.martin").await;
     assert!(
         home.contains("Camille MARTIN") && home.contains("Jean-Baptiste MARTIN"),
@@ -256,17 +292,12 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
     use sha2::Digest;
-    let env = TestEnv::new();
     let callback = format!("http://127.0.0.1:{}/callback", crate::support::free_port());
-    env.write(
+    let (env, s, driver) = pupil_in_chromium((
         "services/tiers.toml",
         format!("id = \"tiers\"\nname = \"Orientation en ligne\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"tiers\"\nredirect_uris = [\"{callback}\"]\nscopes = [\"openid\", \"profile\"]\nconsent = true\n"),
-    );
-    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
-        time::OffsetDateTime::now_utc(),
-    ));
-    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
-    let driver = Driver::start();
+    ))
+    .await;
     let c = driver.connect().await;
     let mut shots = Shots::new("oidc-consent");
 
@@ -285,18 +316,7 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
     .expect("goto");
     wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
     shots.take(&c, "profil").await;
-    c.find(Locator::Css("input[value=eleve]"))
-        .await
-        .expect("élève")
-        .click()
-        .await
-        .expect("click");
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("valider")
-        .click()
-        .await
-        .expect("click");
+    choose_profile(&c, "eleve").await;
     let page = wait_for(&c, "Profil choisi").await;
     assert!(
         page.contains("value=\"camille.martin\""),
@@ -304,14 +324,7 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
     );
     fill(&c, "password", crate::throttle::PASSWORD).await;
     shots.take(&c, "connexion").await;
-    c.find(Locator::Css(
-        "form[action='/connexion'] button[type=submit]",
-    ))
-    .await
-    .expect("se connecter")
-    .click()
-    .await
-    .expect("click");
+    submit_login(&c).await;
     let consent = wait_for(&c, "Autoriser « Orientation en ligne » ?").await;
     assert!(consent.contains("connaître vos nom, prénom et identifiant"));
     shots.take(&c, "consentement").await;
@@ -321,17 +334,7 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
         .click()
         .await
         .expect("click");
-    // Back at the service (nothing listens there: the address is what counts).
-    let mut back = None;
-    for _ in 0..100 {
-        let u = c.current_url().await.expect("url");
-        if u.as_str().starts_with(&callback) {
-            back = Some(u);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let back = back.expect("redirected to the service");
+    let back = wait_for_url(&c, &callback).await;
     let q: Vec<(String, String)> = back.query_pairs().into_owned().collect();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     assert_eq!(get("state").as_deref(), Some("etat-42"));
@@ -376,58 +379,25 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
 // is what a browser's `form-action` would stop), validated by the test.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pupil_logs_in_to_a_cas_service_in_chromium() {
-    let env = TestEnv::new();
     let service = format!("http://127.0.0.1:{}/ent/", crate::support::free_port());
-    env.write(
+    let (_env, s, driver) = pupil_in_chromium((
         "services/ent.toml",
         format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\n[cas]\nservice_urls = [\"{service}\"]\n"),
-    );
-    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
-        time::OffsetDateTime::now_utc(),
-    ));
-    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
-    let driver = Driver::start();
+    ))
+    .await;
     let c = driver.connect().await;
     let mut shots = Shots::new("cas-login");
     let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
     c.goto(&format!("{}/cas/login?service={}", s.url, enc(&service)))
         .await
         .expect("goto");
-    wait_for(&c, "Vous souhaitez vous connecter avec le profil").await;
-    c.find(Locator::Css("input[value=eleve]"))
-        .await
-        .expect("élève")
-        .click()
-        .await
-        .expect("click");
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("valider")
-        .click()
-        .await
-        .expect("click");
+    choose_profile(&c, "eleve").await;
     wait_for(&c, "Profil choisi").await;
     fill(&c, "identifiant", "camille.martin").await;
     fill(&c, "password", crate::throttle::PASSWORD).await;
     shots.take(&c, "connexion").await;
-    c.find(Locator::Css(
-        "form[action='/connexion'] button[type=submit]",
-    ))
-    .await
-    .expect("se connecter")
-    .click()
-    .await
-    .expect("click");
-    let mut back = None;
-    for _ in 0..100 {
-        let u = c.current_url().await.expect("url");
-        if u.as_str().starts_with(&service) {
-            back = Some(u);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let back = back.expect("back at the service");
+    submit_login(&c).await;
+    let back = wait_for_url(&c, &service).await;
     c.close().await.expect("close");
     let ticket = back
         .query_pairs()

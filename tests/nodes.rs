@@ -195,8 +195,8 @@ impl Cluster {
     }
 }
 
-/// Logs `browser` in as Camille through `base`; answers the status.
-async fn login(browser: &Client, base: &str, password: &str) -> u16 {
+/// The CSRF token of the login page at `base`.
+async fn login_csrf(browser: &Client, base: &str) -> String {
     let html = browser
         .get(format!("{base}/connexion?profil=eleve"))
         .send()
@@ -205,17 +205,29 @@ async fn login(browser: &Client, base: &str, password: &str) -> u16 {
         .text()
         .await
         .expect("body");
+    csrf_of(&html)
+}
+
+/// Posts Camille's login form (with `csrf`) to `base`.
+async fn post_login(browser: &Client, base: &str, csrf: &str, password: &str) -> reqwest::Response {
     browser
         .post(format!("{base}/connexion"))
         .form(&[
-            ("csrf", csrf_of(&html).as_str()),
+            ("csrf", csrf),
             ("profil", "eleve"),
             ("identifiant", "camille.martin"),
             ("password", password),
         ])
         .send()
         .await
-        .expect("login")
+        .expect("an answer to the login")
+}
+
+/// Logs `browser` in as Camille through `base`; answers the status.
+async fn login(browser: &Client, base: &str, password: &str) -> u16 {
+    let csrf = login_csrf(browser, base).await;
+    post_login(browser, base, &csrf, password)
+        .await
         .status()
         .as_u16()
 }
@@ -580,26 +592,9 @@ async fn a_killed_node_does_not_stop_the_journey_and_sigterm_stops_cleanly() {
     let (mut c, code) = Cluster::start(3, None).await;
     let browser = client();
     sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
-    let html = browser
-        .get(format!("{}/connexion?profil=eleve", c.proxy))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("body");
+    let csrf = login_csrf(&browser, &c.proxy).await;
     c.signal(1, "KILL");
-    let r = browser
-        .post(format!("{}/connexion", c.proxy))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let r = post_login(&browser, &c.proxy, &csrf, PASSWORD).await;
     assert_eq!(r.status(), 303, "the CSRF token and the login live on");
     for _ in 0..4 {
         assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
@@ -791,25 +786,8 @@ async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
         assert!(r.headers().get("retry-after").is_some());
     }
     // A login while the database is down: 503, and nothing written.
-    let html = browser
-        .get(format!("{}/connexion?profil=eleve", c.url(0)))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("body");
-    let r = browser
-        .post(format!("{}/connexion", c.url(1)))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("an answer within 3 s");
+    let csrf = login_csrf(&browser, c.url(0)).await;
+    let r = post_login(&browser, c.url(1), &csrf, PASSWORD).await;
     assert_eq!(r.status(), 503);
 
     pg.up();
@@ -851,15 +829,8 @@ async fn sigterm_lets_the_requests_in_flight_finish() {
     let mut forms = Vec::new();
     for i in 0..40 {
         let b = client();
-        let html = b
-            .get(format!("{base}/connexion?profil=eleve"))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
-        forms.push((b, csrf_of(&html), format!("personne.{i}")));
+        let csrf = login_csrf(&b, &base).await;
+        forms.push((b, csrf, format!("personne.{i}")));
     }
     let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut logins = Vec::new();
