@@ -105,7 +105,7 @@ impl App {
         };
         let db = Database::connect_and_migrate(&config.database.url, &opts).await?;
         let store = if config.redis.url.is_empty() {
-            EphemeralStore::memory()
+            EphemeralStore::memory_with_clock(clock.clone())
         } else {
             EphemeralStore::redis(
                 &config.redis.url,

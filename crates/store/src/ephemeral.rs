@@ -12,7 +12,8 @@
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use sesame_domain::{Clock, SystemClock};
+use std::time::Duration;
 
 /// A failure of the ephemeral store (Redis unreachable or erroring).
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +52,19 @@ impl std::fmt::Debug for EphemeralStore {
 }
 
 impl EphemeralStore {
-    /// An in-process store.
+    /// An in-process store on the machine's clock.
     pub fn memory() -> Self {
-        Self::Memory(Arc::new(MemoryStore::default()))
+        Self::memory_with_clock(Arc::new(SystemClock))
+    }
+
+    /// An in-process store whose times to live run on `clock` (the
+    /// application's), so that a test moving the clock moves past every
+    /// TTL too.
+    pub fn memory_with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::Memory(Arc::new(MemoryStore {
+            entries: Mutex::default(),
+            clock,
+        }))
     }
 
     /// A Redis store at `url`, every key prefixed with `prefix`. The
@@ -298,19 +309,31 @@ impl RedisStore {
     }
 }
 
+/// A deadline: nanoseconds since the Unix epoch on the store's clock.
+type Deadline = i128;
+
 /// The in-process implementation: a map with deadlines, swept as it grows.
-#[derive(Default)]
 pub struct MemoryStore {
-    entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    entries: Mutex<HashMap<String, (Vec<u8>, Deadline)>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// `ttl` after `now`.
+fn after(now: Deadline, ttl: Duration) -> Deadline {
+    now.saturating_add(i128::try_from(ttl.as_nanos()).unwrap_or(i128::MAX))
 }
 
 impl MemoryStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<u8>, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<u8>, Deadline)>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn now(&self) -> Deadline {
+        self.clock.now().unix_timestamp_nanos()
+    }
+
     fn put(&self, key: &str, value: &[u8], ttl: Duration, only_if_absent: bool) -> bool {
-        let now = Instant::now();
+        let now = self.now();
         let mut map = self.lock();
         if map.len() > 10_000 && map.len().is_power_of_two() {
             map.retain(|_, (_, deadline)| *deadline > now);
@@ -318,12 +341,12 @@ impl MemoryStore {
         if only_if_absent && map.get(key).is_some_and(|(_, d)| *d > now) {
             return false;
         }
-        map.insert(key.to_owned(), (value.to_vec(), now + ttl));
+        map.insert(key.to_owned(), (value.to_vec(), after(now, ttl)));
         true
     }
 
     fn get(&self, key: &str, remove: bool) -> Option<Vec<u8>> {
-        let now = Instant::now();
+        let now = self.now();
         let mut map = self.lock();
         let live = map.get(key).is_some_and(|(_, d)| *d > now);
         if !live {
@@ -338,11 +361,11 @@ impl MemoryStore {
     }
 
     fn get_touch(&self, key: &str, ttl: Duration) -> Option<Vec<u8>> {
-        let now = Instant::now();
+        let now = self.now();
         let mut map = self.lock();
         match map.get_mut(key) {
             Some((v, deadline)) if *deadline > now => {
-                *deadline = now + ttl;
+                *deadline = after(now, ttl);
                 Some(v.clone())
             }
             _ => {
@@ -354,7 +377,7 @@ impl MemoryStore {
 
     /// Lists are kept as a JSON array of byte strings.
     fn push_capped(&self, key: &str, value: &[u8], cap: usize, ttl: Duration) {
-        let now = Instant::now();
+        let now = self.now();
         let mut map = self.lock();
         let mut items: Vec<Vec<u8>> = map
             .get(key)
@@ -366,7 +389,7 @@ impl MemoryStore {
             items.drain(..items.len() - cap);
         }
         let encoded = serde_json::to_vec(&items).unwrap_or_default();
-        map.insert(key.to_owned(), (encoded, now + ttl));
+        map.insert(key.to_owned(), (encoded, after(now, ttl)));
     }
 
     fn take_list(&self, key: &str) -> Vec<Vec<u8>> {
@@ -376,13 +399,13 @@ impl MemoryStore {
     }
 
     fn incr(&self, key: &str, ttl: Duration) -> i64 {
-        let now = Instant::now();
+        let now = self.now();
         let mut map = self.lock();
         let entry = map
             .entry(key.to_owned())
-            .or_insert_with(|| (b"0".to_vec(), now + ttl));
+            .or_insert_with(|| (b"0".to_vec(), after(now, ttl)));
         if entry.1 <= now {
-            *entry = (b"0".to_vec(), now + ttl);
+            *entry = (b"0".to_vec(), after(now, ttl));
         }
         let n = std::str::from_utf8(&entry.0)
             .ok()
