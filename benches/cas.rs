@@ -41,6 +41,8 @@ async fn run(label: &str, redis: Option<&str>) {
             from_new_login: false,
             expires_at: 0,
             proxies: Vec::new(),
+            sid: String::new(),
+            generation: 0,
         },
     )
     .await
@@ -138,6 +140,8 @@ async fn run(label: &str, redis: Option<&str>) {
             from_new_login: false,
             expires_at: 0,
             proxies: Vec::new(),
+            sid: String::new(),
+            generation: 0,
         };
         tickets.push(cas::issue_service_ticket(&app, st).await.expect("ticket"));
     }

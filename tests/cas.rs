@@ -7,8 +7,8 @@ use reqwest::Client;
 use sesame_domain::FixedClock;
 use std::sync::Arc;
 
-const ENT: &str = "https://app.ent.fr/cas/";
-const CANTINE: &str = "https://cantine.exemple.fr/";
+pub(crate) const ENT: &str = "https://app.ent.fr/cas/";
+pub(crate) const CANTINE: &str = "https://cantine.exemple.fr/";
 
 fn register_services(env: &TestEnv) {
     env.write(
@@ -45,24 +45,24 @@ async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
     (env, s)
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
         .map(|v| v.to_str().expect("ascii").to_owned())
         .unwrap_or_default()
 }
 
-async fn get(c: &Client, url: &str) -> reqwest::Response {
+pub(crate) async fn get(c: &Client, url: &str) -> reqwest::Response {
     c.get(url).send().await.expect("get")
 }
 
 /// Logs in through `/cas/login?service=…` with the password; answers the
 /// ticket the service receives.
-async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
+pub(crate) async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
     let r = get(
         c,
         &format!("{}/cas/login?service={}{extra}", s.url, enc(service)),
@@ -113,7 +113,7 @@ fn ticket_of(location: &str, service: &str) -> String {
     location[prefix.len()..].to_owned()
 }
 
-async fn validate(
+pub(crate) async fn validate(
     s: &TestServer,
     path: &str,
     ticket: &str,
@@ -135,7 +135,7 @@ async fn validate(
 
 /// Parses XML strictly (well-formedness), answering the text of every
 /// element by name, e.g. ("cas:user", "camille.martin").
-fn parse_xml(xml: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_xml(xml: &str) -> Vec<(String, String)> {
     use quick_xml::events::Event;
     let mut r = quick_xml::Reader::from_str(xml);
     r.config_mut().check_end_names = true;
@@ -197,11 +197,11 @@ fn parse_xml(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
     xml.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn now_clock() -> Arc<FixedClock> {
+pub(crate) fn now_clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()))
 }
 
@@ -654,7 +654,7 @@ async fn single_logout_posts_a_logout_request_to_each_service_of_the_session() {
 }
 
 /// A proxy callback endpoint: keeps each request's query and answers `status`.
-async fn callback(status: u16) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+pub(crate) async fn callback(status: u16) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -693,7 +693,7 @@ async fn a_proxy_gets_a_pgt_through_its_callback_and_proxy_tickets_for_other_ser
     let env = TestEnv::new();
     env.write(
         "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\n"),
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
     );
     env.write(
         "services/cantine.toml",
@@ -864,7 +864,7 @@ async fn plain_http_callbacks_are_refused_by_default() {
     let env = TestEnv::new();
     env.write(
         "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\n"),
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
     );
     let s = pupil_account(&env, now_clock(), 1000).await;
     let c = TestServer::browser();

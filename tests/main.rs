@@ -20,6 +20,7 @@ mod nodes;
 mod oidc;
 mod pages;
 mod parents;
+mod revocation;
 mod server;
 mod throttle;
 mod upstream;

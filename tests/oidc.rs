@@ -81,7 +81,7 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
     assert!(after.contains(&kid));
 }
 
-mod flow {
+pub(crate) mod flow {
     use crate::support::{TestEnv, TestServer, csrf_of};
     use crate::throttle::{PASSWORD, pupil_account_with};
     use openidconnect::JsonWebKey;
@@ -95,17 +95,17 @@ mod flow {
     use sesame_domain::FixedClock;
     use std::sync::Arc;
 
-    const SECRET: &str = "le-secret-du-teleservice-2026";
-    const CALLBACK: &str = "https://app.exemple.fr/callback";
+    pub(crate) const SECRET: &str = "le-secret-du-teleservice-2026";
+    pub(crate) const CALLBACK: &str = "https://app.exemple.fr/callback";
 
-    async fn setup() -> (TestEnv, TestServer, Arc<FixedClock>) {
+    pub(crate) async fn setup() -> (TestEnv, TestServer, Arc<FixedClock>) {
         setup_with(&[], |_| {}).await
     }
 
     /// Like [`setup`], with more confidential clients (client id, lines
     /// added to their `[oidc]`; same secret and redirect URI) and a
     /// configuration change.
-    async fn setup_with(
+    pub(crate) async fn setup_with(
         clients: &[(&str, String)],
         tweak: impl FnOnce(&mut sesame_service::Config),
     ) -> (TestEnv, TestServer, Arc<FixedClock>) {
@@ -138,7 +138,7 @@ mod flow {
         (env, s, clock)
     }
 
-    async fn client(
+    pub(crate) async fn client(
         s: &TestServer,
     ) -> (
         CoreClient<
@@ -189,7 +189,7 @@ mod flow {
         (c, meta)
     }
 
-    async fn logged_in(s: &TestServer) -> reqwest::Client {
+    pub(crate) async fn logged_in(s: &TestServer) -> reqwest::Client {
         let c = TestServer::browser();
         let html = c
             .get(format!("{}/connexion?profil=eleve", s.url))
@@ -215,20 +215,20 @@ mod flow {
     }
 
     /// The path and query of a URL built for the issuer `http://localhost`.
-    fn local(url: &url::Url) -> String {
+    pub(crate) fn local(url: &url::Url) -> String {
         format!("{}?{}", url.path(), url.query().unwrap_or_default())
     }
 
-    fn query_of(location: &str) -> Vec<(String, String)> {
+    pub(crate) fn query_of(location: &str) -> Vec<(String, String)> {
         let u = url::Url::parse(location).expect("location");
         u.query_pairs().into_owned().collect()
     }
 
-    fn q<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    pub(crate) fn q<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
         pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
     }
 
-    async fn exchange(
+    pub(crate) async fn exchange(
         s: &TestServer,
         code: &str,
         verifier: &str,
@@ -380,7 +380,7 @@ mod flow {
         );
     }
 
-    async fn refresh(s: &TestServer, token: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn refresh(s: &TestServer, token: &str) -> (u16, serde_json::Value) {
         let r = TestServer::browser()
             .post(format!("{}/oidc/token", s.url))
             .basic_auth("teleservice", Some(SECRET))
@@ -564,7 +564,7 @@ mod flow {
 
     /// A logged-in browser's authorization with PKCE for the confidential
     /// client; answers the code, the PKCE verifier and the browser.
-    async fn authorize_code(
+    pub(crate) async fn authorize_code(
         s: &TestServer,
     ) -> (String, openidconnect::PkceCodeVerifier, reqwest::Client) {
         let (rp, _) = client(s).await;
@@ -592,14 +592,14 @@ mod flow {
     }
 
     /// A full code flow for the confidential client; answers the token response.
-    async fn tokens(s: &TestServer) -> serde_json::Value {
+    pub(crate) async fn tokens(s: &TestServer) -> serde_json::Value {
         let (code, verifier, _) = authorize_code(s).await;
         let (status, body) = exchange(s, &code, verifier.secret(), SECRET).await;
         assert_eq!(status, 200, "{body}");
         body
     }
 
-    async fn call(
+    pub(crate) async fn call(
         s: &TestServer,
         path: &str,
         who: (&str, Option<&str>),
@@ -872,14 +872,14 @@ mod flow {
     }
 
     /// The claims of a JWT, unverified (the verification is the test's).
-    fn payload(jwt: &str) -> serde_json::Value {
+    pub(crate) fn payload(jwt: &str) -> serde_json::Value {
         let part = jwt.split('.').nth(1).expect("payload");
         let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part)
             .expect("base64");
         serde_json::from_slice(&raw).expect("JSON")
     }
 
-    async fn userinfo(s: &TestServer, at: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn userinfo(s: &TestServer, at: &str) -> (u16, serde_json::Value) {
         let r = TestServer::browser()
             .get(format!("{}/oidc/userinfo", s.url))
             .bearer_auth(at)

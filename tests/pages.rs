@@ -419,7 +419,14 @@ async fn login_failures_look_the_same_and_the_fifth_one_delays_even_the_right_pa
     assert_eq!(
         env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_failed'")
             .await,
-        7
+        6,
+        "six passwords compared"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_refused'")
+            .await,
+        1,
+        "the one during the delay refused unchecked"
     );
 }
 

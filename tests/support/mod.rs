@@ -129,6 +129,43 @@ impl TestEnv {
         }
     }
 
+    /// Moves this test's ephemeral store `by` into the future, as a test
+    /// moves the application clock: on Redis, every key of the test
+    /// expires as it would have by then (the in-process store follows the
+    /// application clock by itself).
+    pub async fn advance_store(&self, by: std::time::Duration) {
+        let Some(url) = &self.redis_url else {
+            return;
+        };
+        let client = redis::Client::open(url.as_str()).expect("redis URL");
+        let mut c = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.redis_prefix))
+            .query_async(&mut c)
+            .await
+            .expect("KEYS");
+        let by = i64::try_from(by.as_millis()).expect("duration");
+        for k in keys {
+            let left: i64 = redis::cmd("PTTL")
+                .arg(&k)
+                .query_async(&mut c)
+                .await
+                .expect("PTTL");
+            if left < 0 {
+                continue;
+            }
+            let cmd = if left <= by {
+                redis::cmd("DEL").arg(&k).clone()
+            } else {
+                redis::cmd("PEXPIRE").arg(&k).arg(left - by).clone()
+            };
+            let _: i64 = cmd.query_async(&mut c).await.expect("expire");
+        }
+    }
+
     /// Whether this run uses PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.pg_name.is_some()
@@ -353,6 +390,13 @@ impl TestServer {
         clock: std::sync::Arc<dyn sesame_domain::Clock>,
         tweak: impl FnOnce(&mut sesame_service::Config),
     ) -> Self {
+        // SESAME_TEST_LOG=warn (an env filter) shows the servers' logs.
+        if let Ok(filter) = std::env::var("SESAME_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let config = server_config(env, tweak);
         let app = sesame_service::App::init_with_clock(config, clock)
             .await

@@ -217,9 +217,7 @@ async fn store_password(
     )
     .await?;
     txn.commit().await?;
-    session::end_all(app, a.id)
-        .await
-        .map_err(StoreError::from)?;
+    session::end_all(app, a.id).await?;
     Ok(Session {
         auth_time: now.unix_timestamp(),
         must_change: None,

@@ -93,7 +93,11 @@ pub(crate) enum Checked {
 }
 
 /// Checks a password for an identifiant with the throttles of SECURITY.md
-/// §1.2 (counters move before any hash is computed).
+/// §1.2. Security: every limit is reserved atomically before any hash is
+/// computed, so that parallel requests cannot pass it: the address's
+/// attempt is counted first (CONC-01) and given back on success, and the
+/// attempts on one identifiant run one at a time across nodes (CONC-02),
+/// so that a delay set by one failure holds for the next attempt.
 pub(crate) async fn check_password(
     app: &App,
     identifiant: &str,
@@ -101,17 +105,71 @@ pub(crate) async fn check_password(
     ip: &str,
 ) -> Result<Checked, StoreError> {
     let t = &app.config.throttle;
-    let ip_key = format!("thr:ip:{}", pseudonym(app, ip));
-    let ip_failures = app.store.count(&ip_key).await?;
-    if ip_failures >= t.ip_failures_per_minute {
+    // One counter per address and minute of the application clock (a fixed
+    // window); the store keeps it a while longer only to collect it.
+    let now_s = app.clock.now().unix_timestamp();
+    let ip_key = format!("thr:ip:{}:{}", pseudonym(app, ip), now_s.div_euclid(60));
+    let reserved = app.store.incr(&ip_key, Duration::from_secs(300)).await?;
+    if reserved > t.ip_failures_per_minute {
         tracing::warn!(ip = %pseudonym(app, ip), "login throttled for this address");
-        return Ok(Checked::IpThrottled(60));
+        return Ok(Checked::IpThrottled(
+            u64::try_from(60 - now_s.rem_euclid(60)).unwrap_or(60),
+        ));
     }
     // Unknown and invalid identifiants are counted too, under their text.
     let id = normalize_identifiant(identifiant)
         .unwrap_or_else(|| format!("invalid:{}", identifiant.trim().to_lowercase()));
-    let who = pseudonym(app, &id);
-    let (count_key, lock_key) = throttle_keys(app, &id);
+    let lease = format!("thr:busy:{}", pseudonym(app, &id));
+    let checked = if app.store.lease(&lease, LEASE_TTL, LEASE_WAIT).await? {
+        let r = check_one(app, &id, password, ip).await;
+        // The lease goes whatever happened (its TTL is the last resort).
+        let released = app.store.delete(&lease).await;
+        let r = r?;
+        released?;
+        r
+    } else {
+        // Attempts queue on this identifiant faster than they are
+        // checked: refused without a check, like a wrong password.
+        refused(app, &id, ip, true).await?;
+        Checked::Failed
+    };
+    if matches!(checked, Checked::Password(_) | Checked::Temporary(..)) {
+        app.store.decr(&ip_key).await?;
+    }
+    Ok(checked)
+}
+
+/// How long one attempt may hold its identifiant's lease.
+const LEASE_TTL: Duration = Duration::from_secs(15);
+/// How long an attempt waits for the one before it.
+const LEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Records a failed attempt: audited (`login_failed` when the password was
+/// compared with the account's, `login_refused` when a delay or block
+/// refused it unchecked) and logged with pseudonyms only.
+async fn refused(app: &App, id: &str, ip: &str, unchecked: bool) -> Result<(), StoreError> {
+    let who = pseudonym(app, id);
+    accounts::audit(
+        app.db.conn(),
+        if unchecked {
+            "login_refused"
+        } else {
+            "login_failed"
+        },
+        None,
+        Some(&who),
+        Some(&pseudonym(app, ip)),
+        app.clock.now(),
+    )
+    .await?;
+    tracing::info!(actor = %who, locked = unchecked, "password check failed");
+    Ok(())
+}
+
+/// One attempt on identifiant `id` (normalised), under its lease.
+async fn check_one(app: &App, id: &str, password: &str, ip: &str) -> Result<Checked, StoreError> {
+    let t = &app.config.throttle;
+    let (count_key, lock_key) = throttle_keys(app, id);
     let now = app.clock.now();
     let now_s = now.unix_timestamp();
     let mut mark = app
@@ -140,7 +198,7 @@ pub(crate) async fn check_password(
     let account = if locked {
         None
     } else {
-        accounts::find_by_identifiant(app.db.conn(), &id).await?
+        accounts::find_by_identifiant(app.db.conn(), id).await?
     };
     // A typed temporary password is checked against the temporary one only:
     // one hash per attempt whatever happens.
@@ -185,19 +243,9 @@ pub(crate) async fn check_password(
             // An attempt during a delay counts but does not extend it; the
             // block falls at the limit whatever the state.
             if !blocked && (!locked || n >= t.account_block_after) {
-                fail(app, &id, &lock_key, n, now).await?;
+                fail(app, id, &lock_key, n, now).await?;
             }
-            app.store.incr(&ip_key, Duration::from_secs(60)).await?;
-            accounts::audit(
-                app.db.conn(),
-                "login_failed",
-                None,
-                Some(&who),
-                Some(&pseudonym(app, ip)),
-                now,
-            )
-            .await?;
-            tracing::info!(actor = %who, locked, "password check failed");
+            refused(app, id, ip, locked).await?;
             Ok(Checked::Failed)
         }
     }

@@ -278,6 +278,7 @@ impl Hasher {
             return false;
         };
         let known = phc.is_some();
+        metrics::counter!("sesame_password_verifications_total").increment(1);
         let phc = phc.map_or_else(|| self.dummy.as_str().to_owned(), str::to_owned);
         let argon = self.argon();
         let pw = normalized(password);

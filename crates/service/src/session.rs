@@ -6,7 +6,7 @@ use crate::app::App;
 use base64::Engine;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sesame_store::EphemeralError;
+use sesame_store::{EphemeralError, StoreError, accounts};
 use std::time::Duration;
 
 /// What a session holds.
@@ -56,25 +56,70 @@ fn generation_key(account_id: i32) -> String {
     format!("sessgen:{account_id}")
 }
 
-pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, EphemeralError> {
-    Ok(app
+/// How long the store keeps its copy of an account's generation: as long
+/// as a session lives. The database keeps the generation itself, for as
+/// long as the longest token.
+fn generation_ttl(app: &App) -> Duration {
+    Duration::from_secs(app.config.session.absolute_hours * 3600 + 3600)
+}
+
+/// An account's session generation. The database holds it (REV-01: it
+/// must outlive every token issued under it); the shared store keeps a
+/// copy so that a session check costs no SQL.
+pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, StoreError> {
+    let key = generation_key(account_id);
+    if let Some(g) = app
         .store
-        .get(&generation_key(account_id))
+        .get(&key)
         .await?
         .and_then(|v| String::from_utf8(v).ok())
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+    {
+        return Ok(g);
+    }
+    let g = accounts::session_generation(app.db.conn(), account_id)
+        .await?
+        .unwrap_or(0);
+    // Security: the copy is only added when absent, so that a reader that
+    // read the database before a change cannot overwrite what `end_all`
+    // wrote after it.
+    app.store
+        .put_if_absent(&key, g.to_string().as_bytes(), generation_ttl(app))
+        .await?;
+    Ok(g)
 }
 
-/// Ends every session of an account (those opened afterwards live on).
-pub async fn end_all(app: &App, account_id: i32) -> Result<(), EphemeralError> {
-    let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600 + 3600);
-    app.store.incr(&generation_key(account_id), ttl).await?;
+/// Whether what a login gave (a session's ticket, code or token) is still
+/// valid: its SSO session `sid` was not logged out and no password change,
+/// reset or "end all sessions" moved the account's generation since.
+pub(crate) async fn alive(
+    app: &App,
+    account_id: i32,
+    sid: &str,
+    generation: i64,
+) -> Result<bool, StoreError> {
+    if !sid.is_empty() && app.store.get(&crate::slo::ended_key(sid)).await?.is_some() {
+        return Ok(false);
+    }
+    Ok(self::generation(app, account_id).await? == generation)
+}
+
+/// Ends every session of an account, and every ticket, code and token its
+/// sessions gave (those opened afterwards live on).
+pub async fn end_all(app: &App, account_id: i32) -> Result<(), StoreError> {
+    let g = accounts::next_session_generation(app.db.conn(), account_id).await?;
+    app.store
+        .put(
+            &generation_key(account_id),
+            g.to_string().as_bytes(),
+            generation_ttl(app),
+        )
+        .await?;
     Ok(())
 }
 
 /// Opens a session; returns its token. A new token at every login.
-pub async fn open(app: &App, session: &Session) -> Result<String, EphemeralError> {
+pub async fn open(app: &App, session: &Session) -> Result<String, StoreError> {
     let token = new_token();
     let mut session = session.clone();
     session.generation = generation(app, session.account_id).await?;
@@ -88,7 +133,7 @@ pub async fn open(app: &App, session: &Session) -> Result<String, EphemeralError
 
 /// Finds the session of a token, enforcing the absolute lifetime and
 /// extending the idle one.
-pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralError> {
+pub async fn find(app: &App, token: &str) -> Result<Option<Session>, StoreError> {
     if token.len() != 43 {
         return Ok(None);
     }
@@ -112,11 +157,11 @@ pub async fn find(app: &App, token: &str) -> Result<Option<Session>, EphemeralEr
 
 /// Replaces a session's record (same token), e.g. once the forced
 /// password change is done.
-pub async fn update(app: &App, token: &str, session: &Session) -> Result<(), EphemeralError> {
+pub async fn update(app: &App, token: &str, session: &Session) -> Result<(), StoreError> {
     let mut session = session.clone();
     session.generation = generation(app, session.account_id).await?;
     let value = serde_json::to_vec(&session).unwrap_or_default();
-    app.store.put(&key(app, token), &value, idle(app)).await
+    Ok(app.store.put(&key(app, token), &value, idle(app)).await?)
 }
 
 /// Ends a session.

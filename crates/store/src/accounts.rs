@@ -69,6 +69,7 @@ pub async fn insert(
         updated_at: Set(now),
         confirmed_at: Set((a.state == "active").then_some(now)),
         last_login_at: Set(None),
+        session_generation: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -407,4 +408,30 @@ pub async fn set_password_hash(
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// Moves an account's session generation on: every session, ticket, code
+/// and token issued before carries the old one and is dead from now on,
+/// for its whole lifetime (REV-01). Answers the new generation.
+pub async fn next_session_generation(db: &impl ConnectionTrait, id: i32) -> Result<i64, DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::SessionGeneration,
+            Expr::col(account::Column::SessionGeneration).add(1),
+        )
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(session_generation(db, id).await?.unwrap_or(0))
+}
+
+/// An account's session generation (`None` for an unknown account).
+pub async fn session_generation(db: &impl ConnectionTrait, id: i32) -> Result<Option<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    account::Entity::find_by_id(id)
+        .select_only()
+        .column(account::Column::SessionGeneration)
+        .into_tuple::<i64>()
+        .one(db)
+        .await
 }

@@ -10,9 +10,9 @@
 //! is no node-local fallback that could issue a ticket twice.
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sesame_domain::{Clock, SystemClock};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use sesame_domain::{Clock, SystemClock};
 use std::time::Duration;
 
 /// A failure of the ephemeral store (Redis unreachable or erroring).
@@ -292,6 +292,50 @@ impl EphemeralStore {
     }
 }
 
+impl EphemeralStore {
+    /// Takes one back from the counter under `key` (a reservation made by
+    /// [`EphemeralStore::incr`] that turned out not to count), never below
+    /// zero and never creating the counter; answers the new count.
+    pub async fn decr(&self, key: &str) -> Result<i64, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.decr(key)),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let script = redis::Script::new(
+                    "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+                     if n > 0 then return redis.call('DECR', KEYS[1]) end \
+                     return 0",
+                );
+                Ok(script.key(r.key(key)).invoke_async(&mut c).await?)
+            }
+        }
+    }
+
+    /// Takes a lease on `key` for `ttl` if nobody holds it, waiting up to
+    /// `wait` for it (polling); answers whether it was taken. Several
+    /// nodes use it to serialise work on one thing (one account's login
+    /// attempts); a holder that dies loses its lease when `ttl` is over.
+    pub async fn lease(
+        &self,
+        key: &str,
+        ttl: Duration,
+        wait: Duration,
+    ) -> Result<bool, EphemeralError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            if self.put_if_absent(key, b"1", ttl).await? {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+}
+
 fn ttl_ms(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
@@ -396,6 +440,21 @@ impl MemoryStore {
         self.get(key, true)
             .and_then(|v| serde_json::from_slice(&v).ok())
             .unwrap_or_default()
+    }
+
+    fn decr(&self, key: &str) -> i64 {
+        let now = self.now();
+        let mut map = self.lock();
+        let Some(entry) = map.get_mut(key).filter(|(_, d)| *d > now) else {
+            return 0;
+        };
+        let n = std::str::from_utf8(&entry.0)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
+        let n = (n - 1).max(0);
+        entry.0 = n.to_string().into_bytes();
+        n
     }
 
     fn incr(&self, key: &str, ttl: Duration) -> i64 {

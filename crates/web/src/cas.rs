@@ -141,6 +141,8 @@ pub(crate) async fn redirect_with_ticket(
         from_new_login,
         expires_at: 0,
         proxies: Vec::new(),
+        sid: s.sid.clone(),
+        generation: s.generation,
     };
     let ticket = cas::issue_service_ticket(app, st)
         .await

@@ -460,17 +460,24 @@ async fn end_session(
             .into_owned()
             .collect();
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let current = current_session(&app, &jar).await?;
     let target = sesame_service::oidc::logout::post_logout_target(
         &app,
         get("id_token_hint"),
         get("post_logout_redirect_uri"),
         get("state"),
+        current
+            .as_ref()
+            .map(|(_, s)| sesame_service::oidc::logout::Current {
+                sid: &s.sid,
+                account_id: s.account_id,
+            }),
     )
     .await
     .map_err(unavailable)?;
     match target {
         Some(to) => {
-            if let Some((token, s)) = current_session(&app, &jar).await? {
+            if let Some((token, s)) = current {
                 sesame_service::slo::end(app.0.clone(), &token, s.sid)
                     .await
                     .map_err(unavailable)?;

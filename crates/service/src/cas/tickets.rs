@@ -31,6 +31,14 @@ pub struct ServiceTicket {
     /// For a proxy ticket: the proxies it went through, the nearest first.
     #[serde(default)]
     pub proxies: Vec<String>,
+    /// The SSO session that gave it (its public id): once that session
+    /// ends, the ticket no longer validates (REV-05).
+    #[serde(default)]
+    pub sid: String,
+    /// The account's session generation when it was given: a password
+    /// change ends it too.
+    #[serde(default)]
+    pub generation: i64,
 }
 
 /// A proxy-granting ticket: a service allowed to proxy may obtain proxy
@@ -45,6 +53,12 @@ pub struct ProxyGrantingTicket {
     pub auth_time: i64,
     /// The proxy chain, the holder's callback first.
     pub proxies: Vec<String>,
+    /// The SSO session it belongs to: every logout path ends it (REV-03).
+    #[serde(default)]
+    pub sid: String,
+    /// The account's session generation: a password change ends it.
+    #[serde(default)]
+    pub generation: i64,
 }
 
 fn key(app: &App, ticket: &str) -> String {

@@ -133,6 +133,17 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
             "Ticket inconnu, déjà utilisé ou expiré.",
         ));
     }
+    // Security: a ticket of a session that has ended (any logout path, a
+    // password change) no longer validates (REV-05).
+    if !crate::session::alive(app, st.account_id, &st.sid, st.generation)
+        .await
+        .map_err(|e| internal(&e))?
+    {
+        return Err(fail(
+            FailureCode::InvalidTicket,
+            "Ticket inconnu, déjà utilisé ou expiré.",
+        ));
+    }
     if st.service != req.service {
         tracing::warn!(service.id = %st.service_id, "service ticket presented by another service");
         return Err(fail(
@@ -164,8 +175,22 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
         .map_err(|e| internal(&e))?;
     let proxy_allowed = service.cas.as_ref().is_some_and(|c| c.proxy_allowed);
     let pgt_iou = match req.pgt_url {
-        // A service that may not proxy gets no PGT, whatever it asks.
-        Some(url) if proxy_allowed => Some(proxy_callback(app, url, &st).await?),
+        // A service that may not proxy gets no PGT, whatever it asks; nor
+        // does a callback the service did not register (REV-04): no call is
+        // made, the validation succeeds without a PGT.
+        Some(url)
+            if proxy_allowed
+                && service
+                    .cas
+                    .as_ref()
+                    .is_some_and(|c| c.is_proxy_callback(url)) =>
+        {
+            Some(proxy_callback(app, url, &st).await?)
+        }
+        Some(_) if proxy_allowed => {
+            tracing::warn!(service.id = %service.id, "pgtUrl not among the service's proxy callbacks: no PGT");
+            None
+        }
         _ => None,
     };
     Ok(Success {
@@ -211,6 +236,8 @@ async fn proxy_callback(app: &App, pgt_url: &str, st: &ServiceTicket) -> Result<
         profile: st.profile.clone(),
         auth_time: st.auth_time,
         proxies,
+        sid: st.sid.clone(),
+        generation: st.generation,
     };
     let (id, iou) = issue_pgt(app, &pgt)
         .await
@@ -268,6 +295,18 @@ pub async fn proxy(app: &App, pgt: &str, target: &str) -> Result<String, Failure
             "Ticket d'octroi de proxy inconnu ou expiré.",
         ));
     };
+    // Security: a PGT belongs to the SSO session that produced it; it ends
+    // with it, or with a password change (REV-03).
+    let alive = crate::session::alive(app, g.account_id, &g.sid, g.generation)
+        .await
+        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
+    if !alive {
+        let _ = drop_pgt(app, pgt).await;
+        return Err(fail(
+            FailureCode::InvalidTicket,
+            "Ticket d'octroi de proxy inconnu ou expiré.",
+        ));
+    }
     let st = ServiceTicket {
         service: target.to_owned(),
         service_id: def.id.clone(),
@@ -277,6 +316,8 @@ pub async fn proxy(app: &App, pgt: &str, target: &str) -> Result<String, Failure
         from_new_login: false,
         expires_at: 0,
         proxies: g.proxies,
+        sid: g.sid,
+        generation: g.generation,
     };
     issue_ticket(app, "PT-", st)
         .await

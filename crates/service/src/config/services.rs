@@ -42,11 +42,20 @@ pub struct CasService {
     /// Whether the service may obtain proxy tickets.
     #[serde(default)]
     pub proxy_allowed: bool,
+    /// The proxy callback URLs (`pgtUrl`) of the service, matched exactly.
+    #[serde(default)]
+    pub proxy_callback_urls: Vec<Url>,
+    /// Anchored patterns (`^…$`) for its proxy callback URLs.
+    #[serde(default)]
+    pub proxy_callback_patterns: Vec<String>,
     /// Where single-logout requests are POSTed; none when absent.
     pub logout_url: Option<Url>,
     /// `service_patterns`, compiled when the file is read.
     #[serde(skip)]
     pub compiled: Vec<regex::Regex>,
+    /// `proxy_callback_patterns`, compiled when the file is read.
+    #[serde(skip)]
+    pub compiled_callbacks: Vec<regex::Regex>,
 }
 
 /// The id of the demonstration télé-service that `sesame demo` registers.
@@ -71,8 +80,11 @@ impl ServiceDef {
                 service_urls: vec![url],
                 service_patterns: Vec::new(),
                 proxy_allowed: false,
+                proxy_callback_urls: Vec::new(),
+                proxy_callback_patterns: Vec::new(),
                 logout_url: None,
                 compiled: Vec::new(),
+                compiled_callbacks: Vec::new(),
             }),
             oidc: None,
             file: PathBuf::new(),
@@ -85,6 +97,28 @@ impl CasService {
     pub fn compiled_patterns(&self) -> &[regex::Regex] {
         &self.compiled
     }
+
+    /// Whether `pgt_url` is one of the service's registered proxy
+    /// callbacks (the URL as received, or an anchored pattern).
+    pub fn is_proxy_callback(&self, pgt_url: &str) -> bool {
+        self.proxy_callback_urls
+            .iter()
+            .any(|u| u.as_str() == pgt_url)
+            || self.compiled_callbacks.iter().any(|p| p.is_match(pgt_url))
+    }
+}
+
+/// Compiles anchored patterns (`^…$`); the error names the bad one.
+fn compile_patterns(patterns: &[String]) -> Result<Vec<regex::Regex>, String> {
+    patterns
+        .iter()
+        .map(|p| {
+            if !p.starts_with('^') || !p.ends_with('$') {
+                return Err(format!("{p:?} must be anchored with ^ and $"));
+            }
+            regex::Regex::new(p).map_err(|e| format!("{p:?} is not a valid pattern: {e}"))
+        })
+        .collect()
 }
 
 /// `[oidc]` of a client file.
@@ -257,20 +291,20 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                         "give at least one service URL or pattern".into(),
                     ));
                 }
-                let mut compiled = Vec::new();
-                for p in &cas.service_patterns {
-                    if !p.starts_with('^') || !p.ends_with('$') {
-                        return Err(at(
-                            "cas.service_patterns",
-                            format!("{p:?} must be anchored with ^ and $"),
-                        ));
-                    }
-                    compiled.push(regex::Regex::new(p).map_err(|e| {
-                        at(
-                            "cas.service_patterns",
-                            format!("{p:?} is not a valid pattern: {e}"),
-                        )
-                    })?);
+                let compiled = compile_patterns(&cas.service_patterns)
+                    .map_err(|why| at("cas.service_patterns", why))?;
+                let compiled_callbacks = compile_patterns(&cas.proxy_callback_patterns)
+                    .map_err(|why| at("cas.proxy_callback_patterns", why))?;
+                // Security: a proxy callback receives a PGT, which acts in the
+                // user's name: only the service's own callbacks get one (REV-04).
+                if cas.proxy_allowed
+                    && cas.proxy_callback_urls.is_empty()
+                    && cas.proxy_callback_patterns.is_empty()
+                {
+                    return Err(at(
+                        "cas.proxy_callback_urls",
+                        "a service with proxy_allowed = true needs its proxy callback URLs (proxy_callback_urls or proxy_callback_patterns)".into(),
+                    ));
                 }
                 for u in &cas.service_urls {
                     if u.scheme() != "https"
@@ -286,6 +320,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                 }
                 if let Some(c) = def.cas.as_mut() {
                     c.compiled = compiled;
+                    c.compiled_callbacks = compiled_callbacks;
                 }
             }
             Protocol::Oidc => {

@@ -183,18 +183,11 @@ impl SecretCache {
     }
 }
 
-/// Whether what a login gave is still valid: its SSO session was not
-/// logged out and no password change ended the account's sessions since.
-async fn alive(
-    app: &App,
-    account_id: i32,
-    sid: &str,
-    generation: i64,
-) -> Result<bool, sesame_store::EphemeralError> {
-    if !sid.is_empty() && app.store.get(&crate::slo::ended_key(sid)).await?.is_some() {
-        return Ok(false);
-    }
-    Ok(crate::session::generation(app, account_id).await? == generation)
+/// A failure inside: its cause logged once, the client answered
+/// `server_error` without it.
+pub(super) fn server_error(e: impl std::fmt::Display) -> TokenError {
+    tracing::error!(error = %e, "token request failed inside");
+    TokenError::ServerError
 }
 
 /// Seconds a refresh token may go unused (its idle lifetime).
@@ -246,6 +239,14 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
     {
         return Err(TokenError::InvalidGrant);
     }
+    // Security: a code outlives neither the session that gave it nor a
+    // password change (REV-02).
+    if !crate::session::alive(app, grant.account_id, &grant.sid, grant.generation)
+        .await
+        .map_err(server_error)?
+    {
+        return Err(TokenError::InvalidGrant);
+    }
     // RFC 7636 §4.1: 43 to 128 unreserved characters.
     let well_formed = |v: &str| {
         (43..=128).contains(&v.len())
@@ -275,7 +276,7 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
         client_id: r.client_id.clone(),
         scopes: r.scopes.clone(),
         auth_time: grant.auth_time,
-        started: chrono::Utc::now().timestamp(),
+        started: app.clock.now().unix_timestamp(),
         login: Login {
             account_id: grant.account_id,
             sid: grant.sid.clone(),
@@ -325,14 +326,14 @@ pub(super) struct Login {
 
 impl Login {
     /// Whether the family `family` of this login is revoked.
-    async fn revoked(&self, app: &App, family: &str) -> Result<bool, sesame_store::EphemeralError> {
+    async fn revoked(&self, app: &App, family: &str) -> Result<bool, sesame_store::StoreError> {
         Ok(family_revoked(app, family).await?
-            || !alive(app, self.account_id, &self.sid, self.generation).await?)
+            || !crate::session::alive(app, self.account_id, &self.sid, self.generation).await?)
     }
 }
 
 impl Family {
-    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::StoreError> {
         self.login.revoked(app, &self.id).await
     }
 }
@@ -400,11 +401,8 @@ async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Valu
         .await
         .map_err(|_| TokenError::ServerError)?;
     if family.client_id != req.client_id
-        || family
-            .revoked(app)
-            .await
-            .map_err(|_| TokenError::ServerError)?
-        || chrono::Utc::now().timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
+        || family.revoked(app).await.map_err(server_error)?
+        || app.clock.now().unix_timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
     {
         return Err(TokenError::InvalidGrant);
     }
@@ -427,7 +425,7 @@ async fn issue_tokens(
         client_id: family.client_id.clone(),
         scopes: family.scopes.clone(),
         family: family.id.clone(),
-        exp: chrono::Utc::now().timestamp() + TOKEN_SECONDS as i64,
+        exp: app.clock.now().unix_timestamp() + TOKEN_SECONDS as i64,
         login: family.login.clone(),
     };
     app.store
@@ -457,7 +455,8 @@ async fn issue_tokens(
     let key = keys::signing_key(app, alg)
         .await
         .map_err(|_| TokenError::ServerError)?;
-    let now = chrono::Utc::now();
+    let now = chrono::DateTime::from_timestamp(app.clock.now().unix_timestamp(), 0)
+        .ok_or(TokenError::ServerError)?;
     let issuer =
         IssuerUrl::new(super::discovery::issuer(app)).map_err(|_| TokenError::ServerError)?;
     let mut claims = IdTokenClaims::new(
@@ -511,7 +510,7 @@ pub(super) struct AccessGrant {
 }
 
 impl AccessGrant {
-    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::EphemeralError> {
+    pub(super) async fn revoked(&self, app: &App) -> Result<bool, sesame_store::StoreError> {
         self.login.revoked(app, &self.family).await
     }
 }

@@ -20,6 +20,7 @@ pub struct Model {
     pub updated_at: TimeDateTimeWithTimeZone,
     pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
+    pub session_generation: i64,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
