@@ -15,6 +15,7 @@ mod codes;
 mod config;
 mod demo;
 mod import;
+mod listeners;
 mod mail;
 mod nodes;
 mod oidc;
