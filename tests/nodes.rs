@@ -158,6 +158,9 @@ impl Cluster {
                 self.env.path().join("services"),
             )
             .env("SESAME__SERVER__SHUTDOWN_GRACE_SECS", "5")
+            // Mails stay in the outbox where the tests read their links: a
+            // delivered mail is erased (REST-01). One round at start only.
+            .env("SESAME__MAIL__POLL_SECONDS", "3600")
             .env("SESAME__DATABASE__CONNECT_TIMEOUT_SECS", "1")
             .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
             .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
