@@ -65,10 +65,9 @@ async fn stalled(addr: std::net::SocketAddr) -> TcpStream {
 /// it wrote before closing is read and dropped.
 async fn closed_by_server(mut c: TcpStream, within: Duration) -> bool {
     let mut sink = Vec::new();
-    match tokio::time::timeout(within, c.read_to_end(&mut sink)).await {
-        Ok(_) => true,
-        Err(_) => false,
-    }
+    tokio::time::timeout(within, c.read_to_end(&mut sink))
+        .await
+        .is_ok()
 }
 
 /// The status code of a whole `GET /healthz` on a new connection, or None

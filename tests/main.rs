@@ -14,6 +14,7 @@ mod cli;
 mod codes;
 mod config;
 mod demo;
+mod files;
 mod import;
 mod listeners;
 mod mail;

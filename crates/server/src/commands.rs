@@ -32,7 +32,7 @@ pub(crate) const UNAVAILABLE: u8 = 5;
 impl From<InitError> for Failure {
     fn from(e: InitError) -> Self {
         match e {
-            InitError::Secrets(_) => Failure::new(BAD_CONFIG, e.to_string()),
+            InitError::Secrets(_) | InitError::Files(_) => Failure::new(BAD_CONFIG, e.to_string()),
             _ => Failure::new(UNAVAILABLE, e.to_string()),
         }
     }

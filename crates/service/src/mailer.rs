@@ -74,7 +74,11 @@ impl Mailer {
         let transport = match config.mail.transport {
             MailTransport::Outbox => {
                 let dir = outbox_dir(config);
-                std::fs::create_dir_all(&dir)
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b.create(&dir)
                     .map_err(|e| format!("mail outbox folder {}: {e}", dir.display()))?;
                 Transport::File(AsyncFileTransport::new(&dir), dir)
             }
@@ -132,10 +136,19 @@ impl Mailer {
         let msg = self.message(m)?;
         let sent = tokio::time::timeout(self.timeout, async {
             match &self.transport {
-                Transport::File(t, _) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
-                    permanent: false,
-                    text: e.to_string(),
-                }),
+                Transport::File(t, dir) => {
+                    let id = t.send(msg).await.map_err(|e| SendError {
+                        permanent: false,
+                        text: e.to_string(),
+                    })?;
+                    // Security: the file is the mail, links included (REST-02).
+                    crate::files::make_private(&dir.join(format!("{id}.eml"))).map_err(|e| {
+                        SendError {
+                            permanent: false,
+                            text: format!("outbox file mode: {e}"),
+                        }
+                    })
+                }
                 Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
                     permanent: e.is_permanent(),
                     text: e.to_string(),
