@@ -45,6 +45,7 @@ impl World {
             .env("SESAME__REDIS__URL", &self.redis_url)
             .env("SESAME__REDIS__KEY_PREFIX", &self.prefix)
             .env("SESAME__THROTTLE__IP_FAILURES_PER_MINUTE", "1000000")
+            .env("SESAME__SERVER__ADMIN_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "warn");
         c
     }

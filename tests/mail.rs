@@ -3,7 +3,10 @@
 //! server that stalls, the retry budget, and two workers sharing one
 //! database. Nothing is lost; every mail is delivered once.
 
-use crate::support::{Smtp, SmtpServer, TestEnv, free_port, worker_app};
+use crate::parents::{Signup, code_of, confirmation_links, follow_link, martin_family, sign_up};
+use crate::support::{
+    MailSink, Smtp, SmtpServer, TestEnv, TestServer, csrf_of, free_port, worker_app,
+};
 use sesame_domain::FixedClock;
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};
@@ -103,11 +106,12 @@ async fn a_550_fails_at_once_and_the_budget_abandons_the_rest_until_retried() {
     assert_eq!(states(&env).await, [("failed".into(), "1".into())]);
     let list = env.sesame(&["mail", "list", "--state", "failed"]).ok();
     assert!(
-        list.contains("p***@example.org") && list.contains("550"),
+        list.contains("550") && !list.contains("parent@example.org"),
         "{list}"
     );
 
-    // Nobody listening for a day and more: abandoned, visible, retryable.
+    // Nobody listening for a day and more: abandoned and visible; its body
+    // is erased (REST-01), so it cannot be queued again.
     let dead = free_port();
     let app = worker_app(&env, clock.clone(), smtp_on(dead)).await;
     let mailer = Mailer::new(&app.config).expect("mailer");
@@ -120,10 +124,11 @@ async fn a_550_fails_at_once_and_the_budget_abandons_the_rest_until_retried() {
     assert_eq!(states(&env).await[0].0, "abandoned");
     let out = env.sesame(&["mail", "retry", "--all"]).ok();
     assert!(
-        out.contains("1 courriel(s) remis en file d'attente."),
+        out.contains("0 courriel(s) remis en file d'attente.")
+            && out.contains("la personne doit refaire sa demande"),
         "{out}"
     );
-    assert_eq!(states(&env).await, [("pending".into(), "0".into())]);
+    assert_eq!(states(&env).await[0].0, "abandoned");
 }
 
 // MAIL-04
@@ -180,4 +185,116 @@ async fn two_workers_on_one_database_deliver_each_mail_once() {
     subjects.sort_unstable();
     subjects.dedup();
     assert_eq!(subjects.len(), 60, "no mail twice");
+}
+
+/// What the outbox row of each mail keeps: (state, recipient, pseudonym,
+/// subject, text, html, sent_at), oldest first.
+async fn kept(env: &TestEnv) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT state, recipient, recipient_pseudonym, subject, text_body, html_body, \
+         CAST(sent_at AS TEXT) FROM mail_outbox ORDER BY id",
+    )
+    .await
+    .into_iter()
+    .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+    .collect()
+}
+
+// REST-01: a mail carrying a link, delivered through SMTP, and a mail
+// carrying a temporary password, abandoned: neither row keeps its body nor
+// the address; the delivered link still works; support still finds both.
+#[tokio::test(flavor = "multi_thread")]
+async fn delivered_and_abandoned_mails_keep_no_body_nor_address() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let sink = MailSink::start(&env).await;
+    let codes = martin_family(&env);
+    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    let form = Signup {
+        joint: false,
+        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
+        identifiant: "olivier.martin",
+        password: crate::account::PASSWORD,
+        email: "olivier.martin@example.org",
+    };
+    assert_eq!(sign_up(&s, &form).await.0, 200);
+    assert!(kept(&env).await[0][4].contains("/confirmation?code="));
+    let link = confirmation_links(&sink.mails().await).remove(0);
+    let rows = kept(&env).await;
+    let sent = &rows[0];
+    assert_eq!(sent[0], "sent");
+    assert_eq!(sent[1], "", "address erased");
+    assert_eq!(sent[2].len(), 16, "a pseudonym instead: {sent:?}");
+    assert!(sent[3].contains("confirmez"), "the subject stays: {sent:?}");
+    assert_eq!(
+        (sent[4].as_str(), sent[5].as_str()),
+        ("", ""),
+        "bodies erased"
+    );
+    assert!(!sent[6].is_empty(), "sent_at stays");
+    // Delivered before the erasure: the link works.
+    let (status, body) = follow_link(&s, &link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Votre compte est confirmé"), "{body}");
+
+    // A temporary password that never reaches the SMTP server.
+    let browser = TestServer::browser();
+    let url = format!("{}/mot-de-passe-oublie", s.url);
+    let html = browser
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let r = browser
+        .post(&url)
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("valeur", "olivier.martin"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    for _ in 0..100 {
+        if kept(&env).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        kept(&env).await[1][0],
+        "pending",
+        "the recovery mail is queued"
+    );
+    assert!(!kept(&env).await[1][4].is_empty());
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let dead = worker_app(&env, clock.clone(), smtp_on(free_port())).await;
+    let mailer = Mailer::new(&dead.config).expect("mailer");
+    for _ in 0..60 {
+        mailer::run_once(&dead, &mailer).await.expect("round");
+        clock.advance(time::Duration::minutes(31));
+    }
+    let rows = kept(&env).await;
+    let abandoned = &rows[1];
+    assert_eq!(abandoned[0], "abandoned");
+    assert_eq!(abandoned[1], "");
+    assert_eq!(abandoned[2], sent[2], "one pseudonym per address");
+    assert_eq!((abandoned[4].as_str(), abandoned[5].as_str()), ("", ""));
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM mail_outbox WHERE last_error LIKE '%example.org%'")
+            .await,
+        0
+    );
+
+    // Support: both mails to the address, without the address.
+    let list = env
+        .sesame(&["mail", "list", "--to", "Olivier.Martin@example.org"])
+        .ok();
+    assert!(
+        list.contains("2 courriel(s).") && list.contains(&sent[2]) && !list.contains("olivier"),
+        "{list}"
+    );
 }

@@ -19,6 +19,8 @@ const SECRET: &str = "le-secret-du-teleservice-2026";
 struct Node {
     child: Option<Child>,
     url: String,
+    /// The administration listener (`/metrics`).
+    admin: String,
 }
 
 struct Cluster {
@@ -139,12 +141,16 @@ impl Cluster {
     }
 
     fn spawn(&self, i: usize) -> Node {
-        let port = free_port();
+        let (port, admin_port) = (free_port(), free_port());
         let log = std::fs::File::create(self.env.path().join(format!("node{i}.log"))).expect("log");
         let mut command = self.env.command();
         command.arg("serve");
         let child = command
             .env("SESAME__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "SESAME__SERVER__ADMIN_LISTEN",
+                format!("127.0.0.1:{admin_port}"),
+            )
             .env("SESAME__SERVER__PUBLIC_URL", format!("{}/", self.proxy))
             .env("SESAME__SERVER__ALLOW_INSECURE_HTTP", "true")
             .env(
@@ -152,6 +158,9 @@ impl Cluster {
                 self.env.path().join("services"),
             )
             .env("SESAME__SERVER__SHUTDOWN_GRACE_SECS", "5")
+            // Mails stay in the outbox where the tests read their links: a
+            // delivered mail is erased (REST-01). One round at start only.
+            .env("SESAME__MAIL__POLL_SECONDS", "3600")
             .env("SESAME__DATABASE__CONNECT_TIMEOUT_SECS", "1")
             .env("SESAME__PASSWORD__ARGON2_MEMORY_KIB", "8192")
             .env("SESAME__PASSWORD__ARGON2_ITERATIONS", "1")
@@ -164,6 +173,7 @@ impl Cluster {
         Node {
             child: Some(child),
             url: format!("http://127.0.0.1:{port}"),
+            admin: format!("http://127.0.0.1:{admin_port}"),
         }
     }
 
@@ -609,7 +619,8 @@ async fn a_killed_node_does_not_stop_the_journey_and_sigterm_stops_cleanly() {
     assert_eq!(c.half_created().await, 0);
 }
 
-// /metrics: the counters a node keeps, in the Prometheus text format.
+// /metrics: the counters a node keeps, in the Prometheus text format, on
+// its administration listener (REST-07).
 #[tokio::test(flavor = "multi_thread")]
 async fn each_node_exposes_prometheus_metrics() {
     let (c, code) = Cluster::start(1, None).await;
@@ -620,7 +631,7 @@ async fn each_node_exposes_prometheus_metrics() {
     let t = ticket(&browser, c.url(0)).await;
     assert!(validate(c.url(0), &t).await);
     let text = TestServer::browser()
-        .get(format!("{}/metrics", c.url(0)))
+        .get(format!("{}/metrics", c.nodes[0].admin))
         .send()
         .await
         .expect("metrics")

@@ -11,6 +11,7 @@ mod m20261129_000004_signing_keys;
 mod m20261129_000005_oidc_consents;
 mod m20261129_000006_federated_identities;
 mod m20261201_000007_session_generation;
+mod m20261201_000008_mail_erasure;
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_oidc_consents::Migration),
             Box::new(m20261129_000006_federated_identities::Migration),
             Box::new(m20261201_000007_session_generation::Migration),
+            Box::new(m20261201_000008_mail_erasure::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 pub mod proxy;
 pub mod samples;
+pub mod serve;
 
 /// The sample school's UAI.
 pub const UAI: &str = "0999001W";
@@ -197,6 +198,8 @@ impl TestEnv {
         }
         c.env("SESAME__SERVER__DATA_DIR", self.path().join("data"));
         c.env("SESAME__DATABASE__URL", &self.database_url);
+        // Every `serve` of a test gets its own administration port.
+        c.env("SESAME__SERVER__ADMIN_LISTEN", "127.0.0.1:0");
         if let Some(r) = &self.redis_url {
             c.env("SESAME__REDIS__URL", r);
             c.env("SESAME__REDIS__KEY_PREFIX", &self.redis_prefix);

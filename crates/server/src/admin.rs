@@ -26,7 +26,11 @@ fn mask(addr: &str) -> String {
 pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
     let conn = app.db.conn();
     match c {
-        MailCommand::List { state: s, limit } => {
+        MailCommand::List {
+            state: s,
+            to,
+            limit,
+        } => {
             if let Some(s) = s
                 && ![state::PENDING, state::SENT, state::FAILED, state::ABANDONED]
                     .contains(&s.as_str())
@@ -36,18 +40,36 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
                     format!("--state {s}: expected pending, sent, failed or abandoned"),
                 ));
             }
-            let mails = outbox::list(conn, s.as_deref(), *limit)
-                .await
-                .map_err(unavailable)?;
-            println!("id\tétat\tessais\tcréé le\tdestinataire\tobjet\tdernière erreur");
+            let to = to
+                .as_deref()
+                .map(|a| (a.trim(), mailer::recipient_pseudonym(app, a)));
+            let mails = outbox::list(
+                conn,
+                s.as_deref(),
+                to.as_ref().map(|(a, p)| (*a, p.as_str())),
+                *limit,
+            )
+            .await
+            .map_err(unavailable)?;
+            println!(
+                "id\tétat\tessais\tcréé le\tenvoyé le\tdestinataire (ou pseudonyme)\tobjet\tdernière erreur"
+            );
             for m in &mails {
+                let recipient = if m.recipient.is_empty() {
+                    m.recipient_pseudonym.clone().unwrap_or_else(|| "-".into())
+                } else {
+                    mask(&m.recipient)
+                };
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     m.id,
                     m.state,
                     m.attempts,
                     m.created_at,
-                    mask(&m.recipient),
+                    m.sent_at
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    recipient,
                     m.subject,
                     m.last_error.as_deref().unwrap_or("")
                 );
@@ -66,10 +88,17 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
                 .await
                 .map_err(unavailable)?;
             println!("{n} courriel(s) remis en file d'attente.");
+            if n == 0 {
+                println!(
+                    "Un courriel refusé ou abandonné est effacé (lien, mot de passe provisoire) : \
+                     la personne doit refaire sa demande (renvoyer le courriel de confirmation, \
+                     mot de passe ou identifiant oublié)."
+                );
+            }
             if n == 0 && id.is_some() {
                 return Err(Failure::new(
                     REFUSED,
-                    "no failed or abandoned mail has this id",
+                    "no failed or abandoned mail with its content has this id",
                 ));
             }
             Ok(())

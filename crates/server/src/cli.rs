@@ -95,16 +95,24 @@ pub struct AuditArgs {
 /// `sesame mail`.
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
-    /// List mails, newest first (recipient, subject, state, attempts, last error).
+    /// List mails, newest first (recipient, subject, state, attempts, last
+    /// error). A mail sent, failed or abandoned keeps no body and no
+    /// address: its recipient is shown as a pseudonym.
     List {
         /// Only this state: pending, sent, failed or abandoned.
         #[arg(long)]
         state: Option<String>,
+        /// Only the mails to this address (found by its pseudonym once
+        /// erased).
+        #[arg(long)]
+        to: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
     /// Put failed or abandoned mails back in the queue (one by id, or all).
+    /// Only mails given up before their erasure existed can be: a mail
+    /// given up now keeps no body, and its holder asks again.
     Retry {
         /// The mail's id (from `sesame mail list`).
         id: Option<i32>,

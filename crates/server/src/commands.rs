@@ -32,7 +32,7 @@ pub(crate) const UNAVAILABLE: u8 = 5;
 impl From<InitError> for Failure {
     fn from(e: InitError) -> Self {
         match e {
-            InitError::Secrets(_) => Failure::new(BAD_CONFIG, e.to_string()),
+            InitError::Secrets(_) | InitError::Files(_) => Failure::new(BAD_CONFIG, e.to_string()),
             _ => Failure::new(UNAVAILABLE, e.to_string()),
         }
     }
@@ -110,11 +110,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 async fn serve(app: App) -> Result<(), Failure> {
+    let bind = |addr: std::net::SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Failure::new(1, format!("cannot listen on {addr}: {e}")))
+    };
+    let listener = bind(app.config.server.listen).await?;
+    let admin = bind(app.config.server.admin_listen).await?;
     let addr = app.config.server.listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Failure::new(1, format!("cannot listen on {addr}: {e}")))?;
+    let admin_addr = admin.local_addr().unwrap_or(app.config.server.admin_listen);
     tracing::info!(%addr, public_url = %app.config.server.public_url, "Sésame is listening");
+    tracing::info!(addr = %admin_addr, "administration listener (/metrics, /healthz, /readyz)");
     let mailer = sesame_service::mailer::Mailer::new(&app.config)
         .map_err(|e| Failure::new(BAD_CONFIG, e))?;
     // The first OpenID Connect signing key is made at the first start.
@@ -124,12 +130,10 @@ async fn serve(app: App) -> Result<(), Failure> {
     let app = Arc::new(app);
     let worker = tokio::spawn(sesame_service::mailer::run(app.clone(), mailer));
     let purge = tokio::spawn(sesame_service::mailer::run_purge(app.clone()));
-    let r = crate::serve::serve(app, listener)
-        .await
-        .map_err(|e| Failure::new(1, format!("server error: {e}")));
+    crate::serve::serve(app, listener, admin).await;
     worker.abort();
     purge.abort();
-    r
+    Ok(())
 }
 
 async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
@@ -290,6 +294,8 @@ const SAMPLE_GUARDIANS: &[u8] =
 async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let mut base = Config::default();
     base.server.data_dir = PathBuf::from("data/demo");
+    // Any free port: a demonstration must not clash with a local Prometheus.
+    base.server.admin_listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     base.server.listen = args
         .listen
         .parse()

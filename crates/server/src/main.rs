@@ -7,6 +7,7 @@
 mod admin;
 mod cli;
 mod commands;
+mod listener;
 mod serve;
 
 use clap::Parser;

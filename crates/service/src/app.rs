@@ -15,6 +15,10 @@ pub enum InitError {
     /// A secret could not be read or generated.
     #[error("secrets: {0}")]
     Secrets(String),
+    /// Files of the data folder are readable by others (production), or
+    /// cannot be created.
+    #[error("file modes:\n{0}")]
+    Files(String),
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Db(#[from] sesame_store::DbErr),
@@ -79,6 +83,7 @@ impl App {
     ) -> Result<Self, InitError> {
         // One TLS crypto provider for every client (SMTP, single logout…).
         let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::files::secure(&config).map_err(InitError::Files)?;
         if config.server.mode == Mode::Development {
             config
                 .secrets

@@ -10,6 +10,7 @@ pub mod cas;
 pub mod codes;
 pub mod config;
 pub mod confirm;
+pub mod files;
 pub mod import;
 pub mod keys;
 pub mod letters;

@@ -4,7 +4,10 @@
 //! retried with exponential backoff (1, 2, 4… minutes, capped at 30) until
 //! the retry budget runs out (abandoned); a permanent refusal (5xx) is
 //! marked failed at once. Failures never reach the request that queued the
-//! mail.
+//! mail. A mail sent, failed or abandoned is erased from the outbox (its
+//! bodies and address; REST-01): only its recipient's pseudonym
+//! ([`recipient_pseudonym`]), subject, dates and state remain. With the
+//! outbox transport the `.eml` file is the delivery itself (owner-only).
 
 use crate::app::App;
 use crate::config::{Config, MailTransport, SmtpTls};
@@ -71,7 +74,11 @@ impl Mailer {
         let transport = match config.mail.transport {
             MailTransport::Outbox => {
                 let dir = outbox_dir(config);
-                std::fs::create_dir_all(&dir)
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b.create(&dir)
                     .map_err(|e| format!("mail outbox folder {}: {e}", dir.display()))?;
                 Transport::File(AsyncFileTransport::new(&dir), dir)
             }
@@ -129,10 +136,19 @@ impl Mailer {
         let msg = self.message(m)?;
         let sent = tokio::time::timeout(self.timeout, async {
             match &self.transport {
-                Transport::File(t, _) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
-                    permanent: false,
-                    text: e.to_string(),
-                }),
+                Transport::File(t, dir) => {
+                    let id = t.send(msg).await.map_err(|e| SendError {
+                        permanent: false,
+                        text: e.to_string(),
+                    })?;
+                    // Security: the file is the mail, links included (REST-02).
+                    crate::files::make_private(&dir.join(format!("{id}.eml"))).map_err(|e| {
+                        SendError {
+                            permanent: false,
+                            text: format!("outbox file mode: {e}"),
+                        }
+                    })
+                }
                 Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| SendError {
                     permanent: e.is_permanent(),
                     text: e.to_string(),
@@ -149,6 +165,13 @@ impl Mailer {
     }
 }
 
+/// The pseudonym an outbox row keeps of its recipient once erased: the
+/// same keyed hash as the audit's, of the address in lower case, so that
+/// support can find the mails sent to an address (`sesame mail list --to`).
+pub fn recipient_pseudonym(app: &App, address: &str) -> String {
+    crate::login::pseudonym(app, &format!("mail:{}", address.trim().to_lowercase()))
+}
+
 fn backoff(attempts: i32) -> time::Duration {
     let minutes = 1i64 << (attempts - 1).clamp(0, 5);
     time::Duration::minutes(minutes.min(30))
@@ -163,13 +186,19 @@ pub async fn run_once(app: &App, mailer: &Mailer) -> Result<usize, StoreError> {
     let budget = time::Duration::hours(app.config.mail.retry_budget_hours as i64);
     let mut sent = 0;
     for m in claimed {
+        let pseudonym = recipient_pseudonym(app, &m.recipient);
         match mailer.send(&m).await {
             Ok(()) => {
-                outbox::mark_sent(app.db.conn(), m.id, app.clock.now()).await?;
+                outbox::mark_sent(app.db.conn(), m.id, app.clock.now(), &pseudonym).await?;
                 tracing::info!(mail.id = m.id, attempts = m.attempts, "mail sent");
                 sent += 1;
             }
-            Err(e) => {
+            Err(mut e) => {
+                // Security: a server's refusal often quotes the address; the
+                // row keeps the pseudonym instead.
+                if !m.recipient.is_empty() {
+                    e.text = e.text.replace(&m.recipient, &format!("<{pseudonym}>"));
+                }
                 let now = app.clock.now();
                 let next = if e.permanent {
                     Err(state::FAILED)
@@ -186,7 +215,7 @@ pub async fn run_once(app: &App, mailer: &Mailer) -> Result<usize, StoreError> {
                         tracing::error!(mail.id = m.id, attempts = m.attempts, error = %e.text, state = s, "mail given up")
                     }
                 }
-                outbox::mark_attempt_failed(app.db.conn(), m.id, &e.text, next).await?;
+                outbox::mark_attempt_failed(app.db.conn(), m.id, &e.text, next, &pseudonym).await?;
             }
         }
     }

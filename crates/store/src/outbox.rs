@@ -2,6 +2,12 @@
 //! that causes them; workers claim due rows with a lease (a compare-and-set
 //! on `lease_until`, so two nodes never hold the same row), send, then mark
 //! them sent, retried later, failed or abandoned.
+//!
+//! Once a mail is sent, failed or abandoned, its row keeps no secret
+//! (REST-01): the bodies (links, temporary passwords) and the address are
+//! erased in the same update that records the outcome; what operations
+//! need stays (the recipient's pseudonym, the subject, which names the kind
+//! of mail and holds no secret, the dates, the state, the last error).
 
 use crate::entity::mail_outbox;
 use crate::school_data::ts;
@@ -136,13 +142,31 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-/// Marks a mail sent.
+/// Adds to `q` the erasure of a row's secrets: the bodies, and the address
+/// replaced by its pseudonym.
+fn erase(
+    q: sea_orm::UpdateMany<mail_outbox::Entity>,
+    pseudonym: &str,
+) -> sea_orm::UpdateMany<mail_outbox::Entity> {
+    // Security: a delivered or abandoned mail keeps no live link, no
+    // temporary password and no address at rest (REST-01).
+    q.col_expr(mail_outbox::Column::TextBody, Expr::value(""))
+        .col_expr(mail_outbox::Column::HtmlBody, Expr::value(""))
+        .col_expr(mail_outbox::Column::Recipient, Expr::value(""))
+        .col_expr(
+            mail_outbox::Column::RecipientPseudonym,
+            Expr::value(pseudonym.to_owned()),
+        )
+}
+
+/// Marks a mail sent and erases its secrets (`pseudonym`: the recipient's).
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
     id: i32,
     now: OffsetDateTime,
+    pseudonym: &str,
 ) -> Result<(), DbErr> {
-    mail_outbox::Entity::update_many()
+    erase(mail_outbox::Entity::update_many(), pseudonym)
         .col_expr(mail_outbox::Column::State, Expr::value(state::SENT))
         .col_expr(mail_outbox::Column::SentAt, Expr::value(ts(now)))
         .col_expr(
@@ -159,13 +183,15 @@ pub async fn mark_sent(
         .map(|_| ())
 }
 
-/// Records a failed attempt: `next` is when to retry, or `None` to give up
-/// with `final_state` (failed or abandoned).
+/// Records a failed attempt: `next` is when to retry, or `Err` to give up
+/// with that final state (failed or abandoned), erasing the mail's secrets
+/// (`pseudonym`: the recipient's).
 pub async fn mark_attempt_failed(
     db: &impl ConnectionTrait,
     id: i32,
     error: &str,
     next: Result<OffsetDateTime, &'static str>,
+    pseudonym: &str,
 ) -> Result<(), DbErr> {
     let mut q = mail_outbox::Entity::update_many()
         .col_expr(
@@ -178,7 +204,9 @@ pub async fn mark_attempt_failed(
         );
     q = match next {
         Ok(at) => q.col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(ts(at))),
-        Err(final_state) => q.col_expr(mail_outbox::Column::State, Expr::value(final_state)),
+        Err(final_state) => {
+            erase(q, pseudonym).col_expr(mail_outbox::Column::State, Expr::value(final_state))
+        }
     };
     q.filter(mail_outbox::Column::Id.eq(id))
         .exec(db)
@@ -186,15 +214,24 @@ pub async fn mark_attempt_failed(
         .map(|_| ())
 }
 
-/// Every mail in a state (all when `None`), newest first.
+/// Every mail in a state (all when `None`), newest first; only those to
+/// one recipient when `to` is given: (its address, its pseudonym).
 pub async fn list(
     db: &impl ConnectionTrait,
     in_state: Option<&str>,
+    to: Option<(&str, &str)>,
     limit: u64,
 ) -> Result<Vec<Mail>, DbErr> {
     let mut q = mail_outbox::Entity::find();
     if let Some(s) = in_state {
         q = q.filter(mail_outbox::Column::State.eq(s));
+    }
+    if let Some((address, pseudonym)) = to {
+        q = q.filter(
+            Cond::any()
+                .add(mail_outbox::Column::Recipient.eq(address))
+                .add(mail_outbox::Column::RecipientPseudonym.eq(pseudonym)),
+        );
     }
     q.order_by_desc(mail_outbox::Column::Id)
         .limit(limit)
@@ -203,7 +240,9 @@ pub async fn list(
 }
 
 /// Puts failed or abandoned mails back in the queue, due now; returns how
-/// many (`id` = one mail, `None` = all of them).
+/// many (`id` = one mail, `None` = all of them). Only rows that still hold
+/// their body can be sent again: since REST-01, a mail given up is erased,
+/// so this concerns rows written before that.
 pub async fn retry(
     db: &impl ConnectionTrait,
     id: Option<i32>,
@@ -214,7 +253,9 @@ pub async fn retry(
         .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(ts(now)))
         .col_expr(mail_outbox::Column::Attempts, Expr::value(0))
         .col_expr(mail_outbox::Column::CreatedAt, Expr::value(ts(now)))
-        .filter(mail_outbox::Column::State.is_in([state::FAILED, state::ABANDONED]));
+        .filter(mail_outbox::Column::State.is_in([state::FAILED, state::ABANDONED]))
+        .filter(mail_outbox::Column::Recipient.ne(""))
+        .filter(mail_outbox::Column::TextBody.ne(""));
     if let Some(id) = id {
         q = q.filter(mail_outbox::Column::Id.eq(id));
     }

@@ -47,12 +47,12 @@ impl Deref for AppState {
 /// Largest request body accepted (forms are small; SES-10).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Builds the whole router.
+/// Builds the public router (everything a browser or a télé-service
+/// reaches). `/metrics` is not in it: see [`admin_router`].
 pub fn router(app: Arc<App>) -> Router {
     let state = AppState(app);
     metrics::install();
     Router::new()
-        .route("/metrics", axum::routing::get(metrics::render))
         .merge(health::routes())
         .merge(pages::routes())
         .merge(signup::routes())
@@ -73,4 +73,25 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Builds the administration router, for `server.admin_listen` (the
+/// monitoring network): `/metrics`, `/healthz` and `/readyz`.
+// Security: the metrics (counts of logins, blocks, mails) stay off the
+// public listener (REST-07); anything else here answers 404.
+pub fn admin_router(app: Arc<App>) -> Router {
+    let state = AppState(app);
+    metrics::install();
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::render))
+        .merge(health::routes())
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
 }

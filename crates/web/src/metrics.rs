@@ -1,8 +1,9 @@
 //! Prometheus metrics at `/metrics` (the `metrics` facade and its
 //! Prometheus exporter): requests by status, logins by outcome, CAS
 //! tickets and validations, OpenID Connect token requests, throttle blocks,
-//! and, read at each scrape, the mail queue depth. The endpoint is for the
-//! monitoring network: keep it off the public reverse proxy.
+//! and, read at each scrape, the mail queue depth. The endpoint is served
+//! only by the administration listener (`server.admin_listen`), for the
+//! monitoring network.
 
 use crate::AppState;
 use axum::extract::State;

@@ -6,6 +6,7 @@
 mod auth;
 mod mail;
 mod secrets;
+mod server;
 mod services;
 mod upstream;
 
@@ -15,6 +16,7 @@ pub use auth::{
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
+pub use server::ServerConfig;
 pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
     SIGNING_ALGORITHMS, ServiceDef,
@@ -59,33 +61,6 @@ pub enum LogFormat {
     Human,
     /// One JSON object per line.
     Json,
-}
-
-/// `[server]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// development | production.
-    pub mode: Mode,
-    /// Address and port to listen on.
-    pub listen: SocketAddr,
-    /// The public base URL users reach Sésame at; every absolute link is
-    /// built from it, never from the Host header.
-    pub public_url: Url,
-    /// Folder for the SQLite file, the mail outbox and generated secrets.
-    pub data_dir: PathBuf,
-    /// Folder of the registered services and clients (one TOML file each).
-    pub services_dir: PathBuf,
-    /// human | json.
-    pub log_format: LogFormat,
-    /// Seconds granted to in-flight requests on SIGTERM.
-    pub shutdown_grace_secs: u64,
-    /// Development switch: when `public_url` is plain http, cookies are sent
-    /// without `Secure` and without the `__Host-` prefix. Refused in production.
-    pub allow_insecure_http: bool,
-    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed; the
-    /// client address is the last one added by an untrusted hop.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `[database]`.
@@ -190,6 +165,9 @@ impl Default for Config {
                 shutdown_grace_secs: 20,
                 allow_insecure_http: false,
                 trusted_proxies: Vec::new(),
+                admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+                header_read_timeout_secs: 10,
+                max_connections: 4096,
             },
             database: DatabaseConfig {
                 url: String::new(),
@@ -367,6 +345,7 @@ impl Config {
                 "must be between 1 and 10000".into(),
             ));
         }
+        self.server.check(origin)?;
         if self.database.max_connections == 0 {
             return Err(err("database.max_connections", "must be at least 1".into()));
         }

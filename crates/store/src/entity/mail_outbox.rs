@@ -20,6 +20,9 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub sent_at: Option<TimeDateTimeWithTimeZone>,
     pub account_id: Option<i32>,
+    /// The recipient's pseudonym (a keyed hash of the address), written
+    /// when the mail is delivered or given up and its address erased.
+    pub recipient_pseudonym: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
