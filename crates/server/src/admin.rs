@@ -3,6 +3,7 @@
 
 use crate::cli::{AccountsCommand, AuditArgs, KeysCommand, MailCommand};
 use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
+use sesame_domain::text::terminal_safe;
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};
 use sesame_store::outbox::{self, state};
@@ -47,9 +48,9 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
                     m.state,
                     m.attempts,
                     m.created_at,
-                    mask(&m.recipient),
-                    m.subject,
-                    m.last_error.as_deref().unwrap_or("")
+                    terminal_safe(&mask(&m.recipient)),
+                    terminal_safe(&m.subject),
+                    terminal_safe(m.last_error.as_deref().unwrap_or(""))
                 );
             }
             println!("{} courriel(s).", mails.len());
