@@ -7,7 +7,7 @@ use reqwest::Client;
 use sesame_domain::FixedClock;
 use std::sync::Arc;
 
-const ENT: &str = "https://app.ent.fr/cas/";
+pub(crate) const ENT: &str = "https://app.ent.fr/cas/";
 const CANTINE: &str = "https://cantine.exemple.fr/";
 
 fn register_services(env: &TestEnv) {
@@ -38,7 +38,7 @@ service_urls = ["https://cantine.exemple.fr/"]
 }
 
 /// A server with the two services and Camille's pupil account.
-async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
+pub(crate) async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
     let env = TestEnv::new();
     register_services(&env);
     let s = pupil_account(&env, clock, 1000).await;
@@ -62,7 +62,7 @@ async fn get(c: &Client, url: &str) -> reqwest::Response {
 
 /// Logs in through `/cas/login?service=…` with the password; answers the
 /// ticket the service receives.
-async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
+pub(crate) async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
     let r = get(
         c,
         &format!("{}/cas/login?service={}{extra}", s.url, enc(service)),
@@ -113,7 +113,7 @@ fn ticket_of(location: &str, service: &str) -> String {
     location[prefix.len()..].to_owned()
 }
 
-async fn validate(
+pub(crate) async fn validate(
     s: &TestServer,
     path: &str,
     ticket: &str,
@@ -135,7 +135,7 @@ async fn validate(
 
 /// Parses XML strictly (well-formedness), answering the text of every
 /// element by name, e.g. ("cas:user", "camille.martin").
-fn parse_xml(xml: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_xml(xml: &str) -> Vec<(String, String)> {
     use quick_xml::events::Event;
     let mut r = quick_xml::Reader::from_str(xml);
     r.config_mut().check_end_names = true;
@@ -197,11 +197,11 @@ fn parse_xml(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
     xml.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn now_clock() -> Arc<FixedClock> {
+pub(crate) fn now_clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()))
 }
 

@@ -15,6 +15,7 @@ mod codes;
 mod config;
 mod demo;
 mod import;
+mod import_limits;
 mod mail;
 mod nodes;
 mod oidc;

@@ -2,7 +2,8 @@
 //! pupils or one file of guardian↔pupil links, `;` or `,` separated, UTF-8
 //! (Windows-1252 accepted), a header line naming the columns in any order.
 
-use super::error::{ImportError, control_reason, parse_date};
+use super::dates::parse_date;
+use super::error::{ImportError, control_reason};
 use super::limits::{Exceeded, ItemBudget, MAX_CSV_FIELD_BYTES, MAX_CSV_LINE_BYTES, read_error};
 use super::siecle::SiecleExport;
 use sesame_domain::text::first_forbidden_control;

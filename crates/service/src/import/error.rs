@@ -74,22 +74,3 @@ pub fn control_reason(c: char) -> String {
 }
 
 impl std::error::Error for ImportError {}
-
-/// Parses a SIECLE date, `jj/mm/aaaa`, strictly.
-pub fn parse_date(s: &str) -> Result<time::Date, String> {
-    let bad = || format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)");
-    let mut parts = s.trim().split('/');
-    let (Some(d), Some(m), Some(y), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    if d.len() != 2 || m.len() != 2 || y.len() != 4 {
-        return Err(bad());
-    }
-    let d: u8 = d.parse().map_err(|_| bad())?;
-    let m: u8 = m.parse().map_err(|_| bad())?;
-    let y: i32 = y.parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(m).map_err(|_| bad())?;
-    time::Date::from_calendar_date(y, month, d).map_err(|_| bad())
-}

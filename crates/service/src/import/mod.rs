@@ -2,12 +2,14 @@
 //! and applying them to the database in one transaction.
 
 pub mod csv;
+mod dates;
 mod error;
 pub mod limits;
 pub mod siecle;
 mod source;
 
-pub use error::{ImportError, parse_date};
+pub use dates::parse_date;
+pub use error::ImportError;
 pub use siecle::SiecleExport;
 
 use crate::app::App;

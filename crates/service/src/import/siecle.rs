@@ -5,7 +5,8 @@
 //! elements, and is strict only where it must be: the root, `UAJ`, the ids
 //! and `DATE_NAISS`.
 
-use super::error::{ImportError, control_reason, parse_date};
+use super::dates::{normalize_stamp, parse_date, stamp_date};
+use super::error::{ImportError, control_reason};
 use super::limits::{self, Exceeded, ItemBudget};
 use quick_xml::encoding::DecodingReader;
 use quick_xml::events::Event;
@@ -47,35 +48,11 @@ type Fields = HashMap<String, String>;
 
 /// The children of a record that are read; others are skipped, so that a
 /// record with thousands of unknown children does not grow in memory.
-const FIELDS: &[&str] = &[
-    "NOM_USAGE",
-    "NOM_DE_FAMILLE",
-    "NOM",
-    "PRENOM",
-    "PRENOM2",
-    "PRENOM3",
-    "DATE_NAISS",
-    "DATE_SORTIE",
-    "ID_NATIONAL",
-    "INE_RNIE",
-    "MEL",
-    "LC_CIVILITE",
-    "ADRESSE_ID",
-    "ELEVE_ID",
-    "PERSONNE_ID",
-    "NIVEAU_RESPONSABILITE",
-    "RESP_LEGAL",
-    "CODE_PARENTE",
-    "LIGNE1_ADRESSE",
-    "LIGNE2_ADRESSE",
-    "LIGNE3_ADRESSE",
-    "LIGNE4_ADRESSE",
-    "CODE_POSTAL",
-    "LIBELLE_POSTAL",
-    "COMMUNE_ETRANGERE",
-    "CODE_PAYS",
-    "LL_PAYS",
-];
+const FIELDS: &str = "NOM_USAGE NOM_DE_FAMILLE NOM PRENOM PRENOM2 PRENOM3 DATE_NAISS \
+    DATE_SORTIE ID_NATIONAL INE_RNIE MEL LC_CIVILITE ADRESSE_ID ELEVE_ID \
+    PERSONNE_ID NIVEAU_RESPONSABILITE RESP_LEGAL CODE_PARENTE \
+    LIGNE1_ADRESSE LIGNE2_ADRESSE LIGNE3_ADRESSE LIGNE4_ADRESSE \
+    CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS";
 
 /// Parses a SIECLE export.
 pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportError> {
@@ -350,7 +327,7 @@ impl<'s> Parser<'s> {
                 4,
                 "ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE" | "STRUCTURES_ELEVE",
                 field,
-            ) if FIELDS.contains(&field) => {
+            ) if FIELDS.split(' ').any(|f| f == field) => {
                 self.record.insert(field.to_owned(), text);
             }
             (5, "STRUCTURE", field @ ("TYPE_STRUCTURE" | "CODE_STRUCTURE")) => {
@@ -596,31 +573,4 @@ impl<'s> Parser<'s> {
             warnings,
         })
     }
-}
-
-/// `jj/mm/aaaa hh:mm:ss` → `aaaa-mm-jj hh:mm:ss`, sortable as text.
-fn normalize_stamp(horodatage: Option<&str>, date_export: Option<&str>) -> Option<String> {
-    let (date, time) = match horodatage.filter(|s| !s.is_empty()) {
-        Some(h) => {
-            let mut it = h.split_whitespace();
-            (it.next()?, it.next().unwrap_or("00:00:00").to_owned())
-        }
-        None => (
-            date_export.filter(|s| !s.is_empty())?,
-            "00:00:00".to_owned(),
-        ),
-    };
-    let d = parse_date(date).ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02} {time}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    ))
-}
-
-fn stamp_date(stamp: &str) -> Option<time::Date> {
-    let d = stamp.get(..10)?;
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(d, &f).ok()
 }
