@@ -83,7 +83,7 @@ fn fields(
                 source,
                 line,
                 column,
-                "valeur de plus de 64 Kio",
+                "valeur de plus de 64 Kio, la taille maximale",
             ));
         }
         let value = decode(raw);
@@ -134,14 +134,12 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
             Ok(true) => Ok(Some(record.position().map_or(line, |p| p.line()))),
             Ok(false) => Ok(None),
             Err(e) => {
-                let reason = match e.kind() {
-                    csv::ErrorKind::Io(io) => match Exceeded::of(io) {
-                        Some(limit) => limit.to_string(),
-                        None => format!("lecture impossible : {io}"),
-                    },
-                    _ => format!("illisible : {e}"),
+                let mut err = match e.kind() {
+                    csv::ErrorKind::Io(io) => read_error(source, io),
+                    _ => ImportError::file(source, format!("illisible : {e}")),
                 };
-                Err(ImportError::at(source, line, "ligne", reason))
+                err.line = Some(line);
+                Err(err)
             }
         }
     };

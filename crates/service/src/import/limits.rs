@@ -31,11 +31,13 @@ pub enum Exceeded {
 impl std::fmt::Display for Exceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::File => "fichier trop volumineux : plus de 256 Mio (une fois décompressé)",
+            Self::File => "fichier de plus de 256 Mio une fois décompressé, la taille maximale",
             Self::XmlItem => {
-                "texte ou balise de plus de 64 Kio : un export SIECLE n'en contient pas d'aussi long"
+                "texte ou balise de plus de 64 Kio, la taille maximale (un export SIECLE n'en contient pas d'aussi long)"
             }
-            Self::CsvLine => "ligne de plus de 1 Mio",
+            Self::CsvLine => {
+                "ligne de plus de 1 Mio, la taille maximale (un guillemet non fermé ?)"
+            }
         })
     }
 }
