@@ -38,7 +38,7 @@ service_urls = ["https://cantine.exemple.fr/"]
 }
 
 /// A server with the two services and Camille's pupil account.
-async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
+pub(crate) async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
     let env = TestEnv::new();
     register_services(&env);
     let s = pupil_account(&env, clock, 1000).await;

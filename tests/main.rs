@@ -16,6 +16,7 @@ mod config;
 mod demo;
 mod files;
 mod import;
+mod import_limits;
 mod listeners;
 mod mail;
 mod nodes;

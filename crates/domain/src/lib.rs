@@ -8,6 +8,7 @@ pub mod clock;
 pub mod code;
 pub mod name;
 pub mod people;
+pub mod text;
 pub mod uai;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -3,6 +3,7 @@
 
 use crate::cli::{AccountsCommand, AuditArgs, KeysCommand, MailCommand};
 use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
+use sesame_domain::text::terminal_safe;
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};
 use sesame_store::outbox::{self, state};
@@ -69,9 +70,9 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
                     m.sent_at
                         .map(|t| t.to_string())
                         .unwrap_or_else(|| "-".into()),
-                    recipient,
-                    m.subject,
-                    m.last_error.as_deref().unwrap_or("")
+                    terminal_safe(&recipient),
+                    terminal_safe(&m.subject),
+                    terminal_safe(m.last_error.as_deref().unwrap_or(""))
                 );
             }
             println!("{} courriel(s).", mails.len());

@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 use crate::cli::{Cli, CodesCommand, Command, DemoArgs, ImportArgs, LettersArgs};
+use sesame_domain::text::terminal_safe;
 use sesame_domain::{ActivationCode, Uai};
 use sesame_service::codes::{self, CodeState, CodesError, GeneratedCodes};
 use sesame_service::config::{LogFormat, secrets_generate_key};
@@ -142,7 +143,8 @@ async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
     };
     match import::run(app, &args.files, &opts).await {
         Ok(report) => {
-            print!("{report}");
+            // Security: file and entry names reach the terminal escaped.
+            print!("{}", terminal_safe(&report.to_string()));
             println!("Import terminé.");
             Ok(())
         }
@@ -170,16 +172,18 @@ fn print_codes(g: &GeneratedCodes) {
                 .as_deref()
                 .map(|e| format!(" <{e}>"))
                 .unwrap_or_default();
+            // Security: imported names reach the terminal escaped (REST-05).
             println!(
-                "  {} {} {}{email}",
-                l.civility.as_deref().unwrap_or(""),
-                l.first_name,
-                l.last_name
+                "  {} {} {}{}",
+                terminal_safe(l.civility.as_deref().unwrap_or("")),
+                terminal_safe(&l.first_name),
+                terminal_safe(&l.last_name),
+                terminal_safe(&email)
             );
             for c in &l.children {
                 println!(
                     "    {:<16} né(e) le {}  {}",
-                    c.first_name,
+                    terminal_safe(&c.first_name),
                     fr_date(c.birth_date),
                     c.code
                 );
@@ -192,7 +196,7 @@ fn print_codes(g: &GeneratedCodes) {
             let c = &p.child;
             println!(
                 "  {:<28} né(e) le {}  {}",
-                format!("{} {}", c.first_name, c.last_name),
+                terminal_safe(&format!("{} {}", c.first_name, c.last_name)),
                 fr_date(c.birth_date),
                 c.code
             );
@@ -222,7 +226,7 @@ async fn generate(
     println!(
         "Établissement {} ({}) : codes valables jusqu'au {}.",
         g.school.uai,
-        g.school.name,
+        terminal_safe(&g.school.name),
         fr_date(g.valid_until)
     );
     if args.regenerate {
@@ -272,9 +276,9 @@ async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
         sesame_domain::CodeKind::Eleve => "Code Activation Élève",
     };
     println!("{kind} — établissement {}", r.uai);
-    println!("élève : {}", r.pupil);
+    println!("élève : {}", terminal_safe(&r.pupil));
     if let Some(g) = r.guardian {
-        println!("responsable : {g}");
+        println!("responsable : {}", terminal_safe(&g));
     }
     println!(
         "état : {state} (valable jusqu'au {})",

@@ -28,7 +28,8 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sesame: {}", e.message);
+            // Security: messages may quote imported text; escaped for the terminal.
+            eprintln!("sesame: {}", sesame_domain::text::terminal_safe(&e.message));
             ExitCode::from(e.code)
         }
     }

@@ -7,6 +7,7 @@
 use super::validate::{Failure, Success};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use sesame_domain::text::xml10_safe;
 
 /// The ticket of a SAML 1.1 request, if the body is well-formed XML and
 /// holds exactly one `AssertionArtifact`.
@@ -40,8 +41,8 @@ type W = Writer<Vec<u8>>;
 
 fn start(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> std::io::Result<()> {
     let mut e = BytesStart::new(name);
-    for a in attrs {
-        e.push_attribute(*a);
+    for (k, v) in attrs {
+        e.push_attribute((*k, &*xml10_safe(v)));
     }
     w.write_event(Event::Start(e))
 }
@@ -52,7 +53,10 @@ fn end(w: &mut W, name: &str) -> std::io::Result<()> {
 
 fn element(w: &mut W, name: &str, attrs: &[(&str, &str)], text: &str) -> std::io::Result<()> {
     start(w, name, attrs)?;
-    w.write_event(Event::Text(BytesText::new(text)))?;
+    // Security: escaping cannot carry most C0 characters in XML 1.0; any
+    // that reached the database are replaced, so the response stays
+    // well-formed (REST-05).
+    w.write_event(Event::Text(BytesText::new(&xml10_safe(text))))?;
     end(w, name)
 }
 

@@ -2,10 +2,14 @@
 //! pupils or one file of guardian↔pupil links, `;` or `,` separated, UTF-8
 //! (Windows-1252 accepted), a header line naming the columns in any order.
 
-use super::error::{ImportError, parse_date};
+use super::dates::parse_date;
+use super::error::{ImportError, control_reason};
+use super::limits::{Exceeded, ItemBudget, MAX_CSV_FIELD_BYTES, MAX_CSV_LINE_BYTES, read_error};
 use super::siecle::SiecleExport;
+use sesame_domain::text::first_forbidden_control;
 use sesame_domain::{GuardianRecord, LinkRecord, PupilRecord, ResponsibilityLevel, Uai};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::BufRead;
 
 /// The columns of a pupils file.
 pub const PUPIL_COLUMNS: &[&str] = &[
@@ -46,29 +50,105 @@ pub struct CsvExport {
     pub names: HashMap<String, String>,
 }
 
-/// Parses a CSV file's bytes.
-pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
+/// Decodes one field: UTF-8, or Windows-1252 when it is not valid UTF-8
+/// (as a spreadsheet saves it).
+fn decode(field: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(field) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
-    };
-    let first_line = text.lines().next().unwrap_or_default();
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(field)
+                .0
+        }
+    }
+}
+
+/// Decodes and checks the fields of a record read at `line`: each within
+/// [`MAX_CSV_FIELD_BYTES`] and free of control characters (REST-05,
+/// REST-06). `names` names the columns for the messages.
+fn fields(
+    record: &csv::ByteRecord,
+    names: &[String],
+    source: &str,
+    line: u64,
+) -> Result<Vec<String>, ImportError> {
+    let mut out = Vec::with_capacity(record.len());
+    for (i, raw) in record.iter().enumerate() {
+        let column = match names.get(i) {
+            Some(n) => format!("colonne « {n} »"),
+            None => format!("colonne {}", i + 1),
+        };
+        if raw.len() > MAX_CSV_FIELD_BYTES {
+            return Err(ImportError::at(
+                source,
+                line,
+                column,
+                "valeur de plus de 64 Kio, la taille maximale",
+            ));
+        }
+        let value = decode(raw);
+        if let Some((at, c)) = first_forbidden_control(&value) {
+            let line = line + value[..at].matches('\n').count() as u64;
+            return Err(ImportError::at(source, line, column, control_reason(c)));
+        }
+        out.push(value.trim().to_owned());
+    }
+    Ok(out)
+}
+
+/// Parses a CSV file, streaming: no line longer than
+/// [`MAX_CSV_LINE_BYTES`] and no field longer than [`MAX_CSV_FIELD_BYTES`]
+/// is read into memory.
+pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportError> {
+    let head = input.fill_buf().map_err(|e| read_error(source, &e))?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let head = if bom { &head[3..] } else { head };
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first_line = decode(first_line);
     let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
         b';'
     } else {
         b','
     };
+    if bom {
+        input.consume(3);
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| ImportError::at(source, 1, "en-tête", format!("illisible : {e}")))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
+        .has_headers(false)
+        .from_reader(ItemBudget::new(
+            input,
+            MAX_CSV_LINE_BYTES,
+            Exceeded::CsvLine,
+        ));
+    let mut record = csv::ByteRecord::new();
+    // Security: every record is read within a budget, so that one huge
+    // line or field is refused before it is held in memory.
+    let next = |rdr: &mut csv::Reader<ItemBudget<&mut dyn BufRead>>,
+                record: &mut csv::ByteRecord|
+     -> Result<Option<u64>, ImportError> {
+        let line = rdr.position().line();
+        rdr.get_mut().reset();
+        match rdr.read_byte_record(record) {
+            Ok(true) => Ok(Some(record.position().map_or(line, |p| p.line()))),
+            Ok(false) => Ok(None),
+            Err(e) => {
+                let mut err = match e.kind() {
+                    csv::ErrorKind::Io(io) => read_error(source, io),
+                    _ => ImportError::file(source, format!("illisible : {e}")),
+                };
+                err.line = Some(line);
+                Err(err)
+            }
+        }
+    };
+    if next(&mut rdr, &mut record)?.is_none() {
+        return Err(ImportError::at(source, 1, "en-tête", "fichier vide"));
+    }
+    let header: Vec<String> = fields(&record, &[], source, 1)?
+        .into_iter()
+        .map(|h| h.to_ascii_lowercase())
         .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let is_guardians = col("personne_id").is_some();
@@ -109,14 +189,12 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<CsvExport, ImportError> {
     let mut names = HashMap::new();
     let mut pupils: BTreeMap<String, (Uai, Vec<PupilRecord>, HashSet<String>)> = BTreeMap::new();
     let mut guardians: BTreeMap<String, GuardiansOfSchool> = BTreeMap::new();
-    for (i, row) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
-        let row =
-            row.map_err(|e| ImportError::at(source, line, "ligne", format!("illisible : {e}")))?;
+    while let Some(line) = next(&mut rdr, &mut record)? {
+        let row = fields(&record, &header, source, line)?;
         let get = |name: &str| {
             col(name)
                 .and_then(|c| row.get(c))
-                .map(str::trim)
+                .map(String::as_str)
                 .filter(|s| !s.is_empty())
         };
         let need = |name: &str| {

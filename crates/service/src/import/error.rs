@@ -1,5 +1,6 @@
 //! Import errors: where (file, line, element) and why.
 
+use sesame_domain::text::terminal_safe;
 use std::fmt;
 
 /// A refused import file. Nothing of the run is written when one occurs.
@@ -44,34 +45,32 @@ impl ImportError {
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.source)?;
+        let mut s = self.source.clone();
         if let Some(l) = self.line {
-            write!(f, ", ligne {l}")?;
+            s.push_str(&format!(", ligne {l}"));
         }
         if let Some(e) = &self.element {
-            write!(f, ", {e}")?;
+            s.push_str(&format!(", {e}"));
         }
-        write!(f, " : {}", self.reason)
+        s.push_str(" : ");
+        s.push_str(&self.reason);
+        // Security: names and values from the file reach the terminal with
+        // their control characters escaped.
+        f.write_str(&terminal_safe(&s))
     }
+}
+
+/// Why a value holding the control character `c` is refused, in French.
+pub fn control_reason(c: char) -> String {
+    let what = match u32::from(c) {
+        0x7f => "DEL",
+        0x80..=0x9f => "de contrôle C1",
+        _ => "de contrôle",
+    };
+    format!(
+        "caractère {what} (U+{:04X}) interdit dans une valeur : corrigez la fiche dans SIECLE ou le fichier, puis recommencez l'import",
+        u32::from(c)
+    )
 }
 
 impl std::error::Error for ImportError {}
-
-/// Parses a SIECLE date, `jj/mm/aaaa`, strictly.
-pub fn parse_date(s: &str) -> Result<time::Date, String> {
-    let bad = || format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)");
-    let mut parts = s.trim().split('/');
-    let (Some(d), Some(m), Some(y), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    if d.len() != 2 || m.len() != 2 || y.len() != 4 {
-        return Err(bad());
-    }
-    let d: u8 = d.parse().map_err(|_| bad())?;
-    let m: u8 = m.parse().map_err(|_| bad())?;
-    let y: i32 = y.parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(m).map_err(|_| bad())?;
-    time::Date::from_calendar_date(y, month, d).map_err(|_| bad())
-}

@@ -2,11 +2,14 @@
 //! and applying them to the database in one transaction.
 
 pub mod csv;
+mod dates;
 mod error;
+pub mod limits;
 pub mod siecle;
 mod source;
 
-pub use error::{ImportError, parse_date};
+pub use dates::parse_date;
+pub use error::ImportError;
 pub use siecle::SiecleExport;
 
 use crate::app::App;
@@ -146,11 +149,7 @@ fn parse_one(
     match kind {
         source::Kind::Xml => Ok(vec![(siecle::parse(reader, label)?, None)]),
         source::Kind::Csv => {
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
-                .map_err(|e| ImportError::file(label, format!("lecture impossible : {e}")))?;
-            let parsed = csv::parse(&bytes, label)?;
+            let parsed = csv::parse(reader, label)?;
             Ok(parsed
                 .exports
                 .into_iter()
@@ -185,9 +184,9 @@ pub async fn run(
         for pass in [Pass::Pupils, Pass::Guardians] {
             for path in paths {
                 source::for_each_input(path, &mut |label, kind, reader| {
-                    let head = reader.fill_buf().map_err(|e| {
-                        ImportError::file(label, format!("lecture impossible : {e}"))
-                    })?;
+                    let head = reader
+                        .fill_buf()
+                        .map_err(|e| limits::read_error(label, &e))?;
                     if pass_of(kind, head) != pass {
                         return Ok(());
                     }

@@ -5,10 +5,13 @@
 //! elements, and is strict only where it must be: the root, `UAJ`, the ids
 //! and `DATE_NAISS`.
 
-use super::error::{ImportError, parse_date};
+use super::dates::{normalize_stamp, parse_date, stamp_date};
+use super::error::{ImportError, control_reason};
+use super::limits::{self, Exceeded, ItemBudget};
 use quick_xml::encoding::DecodingReader;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
+use sesame_domain::text::first_forbidden_control;
 use sesame_domain::{GuardianRecord, LinkRecord, PupilRecord, ResponsibilityLevel, Uai};
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -40,43 +43,24 @@ pub enum SiecleExport {
     },
 }
 
-/// A `BufRead` that counts the lines consumed, for error messages.
-struct LineCounter<R> {
-    inner: R,
-    lines: u64,
-}
-
-impl<R: BufRead> std::io::Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for LineCounter<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let n = amt.min(buf.len());
-            self.lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
-        }
-        self.inner.consume(amt);
-    }
-}
-
 /// Fields of the element being read, by child name.
 type Fields = HashMap<String, String>;
 
+/// The children of a record that are read; others are skipped, so that a
+/// record with thousands of unknown children does not grow in memory.
+const FIELDS: &str = "NOM_USAGE NOM_DE_FAMILLE NOM PRENOM PRENOM2 PRENOM3 DATE_NAISS \
+    DATE_SORTIE ID_NATIONAL INE_RNIE MEL LC_CIVILITE ADRESSE_ID ELEVE_ID \
+    PERSONNE_ID NIVEAU_RESPONSABILITE RESP_LEGAL CODE_PARENTE \
+    LIGNE1_ADRESSE LIGNE2_ADRESSE LIGNE3_ADRESSE LIGNE4_ADRESSE \
+    CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS";
+
 /// Parses a SIECLE export.
 pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportError> {
-    let counter = LineCounter {
-        inner: DecodingReader::new(input),
-        lines: 0,
-    };
+    let counter = ItemBudget::new(
+        DecodingReader::new(input),
+        limits::MAX_XML_ITEM_BYTES,
+        Exceeded::XmlItem,
+    );
     let mut reader = Reader::from_reader(counter);
     let mut p = Parser::new(source);
     let mut buf = Vec::with_capacity(1024);
@@ -84,9 +68,19 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
     loop {
         let line = reader.get_ref().lines + 1;
         p.line = line;
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| ImportError::at(source, line, p.path(), format!("XML mal formé : {e}")))?;
+        // Security: each event (text, tag, comment) is read within a budget,
+        // so a huge text node is refused before it is held in memory.
+        reader.get_mut().reset();
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            let reason = match &e {
+                quick_xml::Error::Io(io) => match Exceeded::of(io) {
+                    Some(limit) => limit.to_string(),
+                    None => format!("lecture impossible : {io}"),
+                },
+                _ => format!("XML mal formé : {e}"),
+            };
+            ImportError::at(source, line, p.path(), reason)
+        })?;
         let was_first = std::mem::replace(&mut first, false);
         match ev {
             Event::Decl(d) if was_first => {
@@ -103,7 +97,7 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                         },
                     )?;
                     if enc.is_ascii_compatible() {
-                        reader.get_mut().inner.set_encoding(enc);
+                        reader.get_mut().inner_mut().set_encoding(enc);
                     }
                 }
             }
@@ -124,6 +118,7 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                                 format!("attribut mal formé : {err}"),
                             )
                         })?;
+                    p.check_text(&v, line, format!("attribut {} de {name}", a.key.as_ref()))?;
                     attrs.insert(a.key.as_ref().to_owned(), v.into_owned());
                 }
                 p.start(name, attrs)?;
@@ -134,8 +129,8 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                 p.end()?;
             }
             Event::End(_) => p.end()?,
-            Event::Text(t) => p.text.push_str(&t.xml10_content()),
-            Event::CData(t) => p.text.push_str(&t.xml10_content()),
+            Event::Text(t) => p.push_text(&t.xml10_content(), line)?,
+            Event::CData(t) => p.push_text(&t.xml10_content(), line)?,
             Event::GeneralRef(r) => {
                 let resolved = if r.is_char_ref() {
                     r.resolve_char_ref().ok().flatten().map(String::from)
@@ -144,7 +139,7 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                         .map(str::to_owned)
                 };
                 match resolved {
-                    Some(s) => p.text.push_str(&s),
+                    Some(s) => p.push_text(&s, line)?,
                     None => {
                         return Err(ImportError::at(
                             source,
@@ -245,6 +240,40 @@ impl<'s> Parser<'s> {
         ImportError::at(self.source, self.line, element, reason)
     }
 
+    /// Refuses a value holding a control character (REST-05), naming the
+    /// line it is on (`line` is where the event holding it starts).
+    fn check_text(&self, value: &str, line: u64, element: String) -> Result<(), ImportError> {
+        match first_forbidden_control(value) {
+            None => Ok(()),
+            Some((at, c)) => {
+                let line = line + value[..at].matches('\n').count() as u64;
+                Err(ImportError::at(
+                    self.source,
+                    line,
+                    element,
+                    control_reason(c),
+                ))
+            }
+        }
+    }
+
+    /// Adds a piece of the current text node, within its limits.
+    fn push_text(&mut self, piece: &str, line: u64) -> Result<(), ImportError> {
+        self.check_text(piece, line, self.path())?;
+        // Security: a text node made of many events (references, CDATA)
+        // is bounded too.
+        if (self.text.len() + piece.len()) as u64 > limits::MAX_XML_ITEM_BYTES {
+            return Err(ImportError::at(
+                self.source,
+                line,
+                self.path(),
+                Exceeded::XmlItem.to_string(),
+            ));
+        }
+        self.text.push_str(piece);
+        Ok(())
+    }
+
     fn start(&mut self, name: String, attrs: HashMap<String, String>) -> Result<(), ImportError> {
         if self.stack.is_empty() {
             self.root = match name.as_str() {
@@ -257,6 +286,15 @@ impl<'s> Parser<'s> {
                     ));
                 }
             };
+        }
+        if self.stack.len() >= limits::MAX_XML_DEPTH {
+            return Err(self.err(
+                &name,
+                format!(
+                    "éléments imbriqués sur plus de {} niveaux : ce n'est pas un export SIECLE",
+                    limits::MAX_XML_DEPTH
+                ),
+            ));
         }
         if matches!(
             name.as_str(),
@@ -289,10 +327,10 @@ impl<'s> Parser<'s> {
                 4,
                 "ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE" | "STRUCTURES_ELEVE",
                 field,
-            ) => {
+            ) if FIELDS.split(' ').any(|f| f == field) => {
                 self.record.insert(field.to_owned(), text);
             }
-            (5, "STRUCTURE", field) => {
+            (5, "STRUCTURE", field @ ("TYPE_STRUCTURE" | "CODE_STRUCTURE")) => {
                 self.structure.insert(field.to_owned(), text);
             }
             _ => {}
@@ -535,31 +573,4 @@ impl<'s> Parser<'s> {
             warnings,
         })
     }
-}
-
-/// `jj/mm/aaaa hh:mm:ss` → `aaaa-mm-jj hh:mm:ss`, sortable as text.
-fn normalize_stamp(horodatage: Option<&str>, date_export: Option<&str>) -> Option<String> {
-    let (date, time) = match horodatage.filter(|s| !s.is_empty()) {
-        Some(h) => {
-            let mut it = h.split_whitespace();
-            (it.next()?, it.next().unwrap_or("00:00:00").to_owned())
-        }
-        None => (
-            date_export.filter(|s| !s.is_empty())?,
-            "00:00:00".to_owned(),
-        ),
-    };
-    let d = parse_date(date).ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02} {time}",
-        d.year(),
-        u8::from(d.month()),
-        d.day()
-    ))
-}
-
-fn stamp_date(stamp: &str) -> Option<time::Date> {
-    let d = stamp.get(..10)?;
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(d, &f).ok()
 }

@@ -1,12 +1,9 @@
 //! Opening import files: plain XML or CSV, or a ZIP archive of them.
 
 use super::error::ImportError;
-use std::io::{BufRead, BufReader, Read};
+use super::limits::{FileLimit, read_error};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-
-/// Largest decompressed size read from one archive entry (a guard against
-/// ZIP bombs).
-const MAX_ENTRY_BYTES: u64 = 4 << 30;
 
 /// The kind of a file, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,12 +33,10 @@ pub fn for_each_input(path: &Path, each: Visit<'_>) -> Result<(), ImportError> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path)
         .map_err(|e| ImportError::file(&shown, format!("impossible d'ouvrir le fichier : {e}")))?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let head = reader
-        .fill_buf()
-        .map_err(|e| ImportError::file(&shown, format!("lecture impossible : {e}")))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, FileLimit::new(file));
+    let head = reader.fill_buf().map_err(|e| read_error(&shown, &e))?;
     if head.starts_with(b"PK\x03\x04") {
-        let file = reader.into_inner();
+        let file = reader.into_inner().into_inner();
         let mut archive = zip::ZipArchive::new(file)
             .map_err(|e| ImportError::file(&shown, format!("archive ZIP illisible : {e}")))?;
         let mut found = 0;
@@ -56,10 +51,15 @@ pub fn for_each_input(path: &Path, each: Visit<'_>) -> Result<(), ImportError> {
             }
             found += 1;
             let label = format!("{shown}!{name}");
-            let mut r = BufReader::with_capacity(256 * 1024, entry.take(MAX_ENTRY_BYTES));
-            let head = r.fill_buf().map_err(|e| {
-                ImportError::file(&label, format!("décompression impossible : {e}"))
-            })?;
+            // Security: the decompressed bytes are counted as they come; the
+            // sizes the archive declares are not trusted.
+            let mut r = BufReader::with_capacity(256 * 1024, FileLimit::new(entry));
+            let head = r
+                .fill_buf()
+                .map_err(|e| match super::limits::Exceeded::of(&e) {
+                    Some(_) => read_error(&label, &e),
+                    None => ImportError::file(&label, format!("décompression impossible : {e}")),
+                })?;
             let kind = sniff(head);
             each(&label, kind, &mut r)?;
         }

@@ -1,0 +1,50 @@
+//! SIECLE dates and export timestamps.
+
+/// Parses a SIECLE date, `jj/mm/aaaa`, strictly.
+pub fn parse_date(s: &str) -> Result<time::Date, String> {
+    let bad = || format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)");
+    let mut parts = s.trim().split('/');
+    let (Some(d), Some(m), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if d.len() != 2 || m.len() != 2 || y.len() != 4 {
+        return Err(bad());
+    }
+    let d: u8 = d.parse().map_err(|_| bad())?;
+    let m: u8 = m.parse().map_err(|_| bad())?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(m).map_err(|_| bad())?;
+    time::Date::from_calendar_date(y, month, d).map_err(|_| bad())
+}
+
+/// `jj/mm/aaaa hh:mm:ss` → `aaaa-mm-jj hh:mm:ss`, sortable as text.
+pub(super) fn normalize_stamp(
+    horodatage: Option<&str>,
+    date_export: Option<&str>,
+) -> Option<String> {
+    let (date, time) = match horodatage.filter(|s| !s.is_empty()) {
+        Some(h) => {
+            let mut it = h.split_whitespace();
+            (it.next()?, it.next().unwrap_or("00:00:00").to_owned())
+        }
+        None => (
+            date_export.filter(|s| !s.is_empty())?,
+            "00:00:00".to_owned(),
+        ),
+    };
+    let d = parse_date(date).ok()?;
+    Some(format!(
+        "{:04}-{:02}-{:02} {time}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
+pub(super) fn stamp_date(stamp: &str) -> Option<time::Date> {
+    let d = stamp.get(..10)?;
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(d, &f).ok()
+}
