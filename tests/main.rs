@@ -12,6 +12,7 @@ mod cas;
 mod cas_interop;
 mod cli;
 mod codes;
+mod concurrency;
 mod config;
 mod demo;
 mod files;

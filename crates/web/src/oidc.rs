@@ -2,6 +2,7 @@
 //! (`/oidc/authorize`, `/oidc/token`, `/oidc/userinfo`).
 
 use crate::cas::CasContext;
+use crate::client_ip::ClientIp;
 use crate::pages::{current_session, message, unavailable};
 use crate::{AppState, WebError, cookies};
 use axum::extract::{RawQuery, State};
@@ -336,6 +337,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 
 async fn token(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<TokenForm>,
 ) -> Response {
@@ -354,6 +356,7 @@ async fn token(
         refresh_token: f.refresh_token,
         client_id,
         client_secret,
+        ip,
     };
     match token::token(&app, &req).await {
         Ok(body) => (
@@ -397,7 +400,7 @@ struct QueryForm {
     client_secret: Option<String>,
 }
 
-fn token_query(headers: &HeaderMap, f: QueryForm) -> TokenQuery {
+fn token_query(headers: &HeaderMap, f: QueryForm, ip: String) -> TokenQuery {
     let (client_id, client_secret) = match basic(headers) {
         Some((id, secret)) => (id, Some(secret)),
         None => (f.client_id.unwrap_or_default(), f.client_secret),
@@ -406,6 +409,7 @@ fn token_query(headers: &HeaderMap, f: QueryForm) -> TokenQuery {
         token: f.token,
         client_id,
         client_secret,
+        ip,
     }
 }
 
@@ -427,10 +431,11 @@ fn token_error(e: TokenError) -> Response {
 /// RFC 7009.
 async fn revoke(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<QueryForm>,
 ) -> Response {
-    match resource::revoke(&app, &token_query(&headers, f)).await {
+    match resource::revoke(&app, &token_query(&headers, f, ip)).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => token_error(e),
     }
@@ -439,10 +444,11 @@ async fn revoke(
 /// RFC 7662.
 async fn introspect(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<QueryForm>,
 ) -> Response {
-    match resource::introspect(&app, &token_query(&headers, f)).await {
+    match resource::introspect(&app, &token_query(&headers, f, ip)).await {
         Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
         Err(e) => token_error(e),
     }

@@ -87,6 +87,8 @@ pub struct TokenQuery {
     pub client_id: String,
     /// The client secret (Basic or form).
     pub client_secret: Option<String>,
+    /// The caller's address (its failures are counted per address).
+    pub ip: String,
 }
 
 async fn authenticate(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
@@ -95,6 +97,7 @@ async fn authenticate(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
         &TokenRequest {
             client_id: q.client_id.clone(),
             client_secret: q.client_secret.clone(),
+            ip: q.ip.clone(),
             ..TokenRequest::default()
         },
     )

@@ -57,6 +57,9 @@ pub struct TokenRequest {
     pub client_id: String,
     /// The client secret (Basic or form).
     pub client_secret: Option<String>,
+    /// The caller's address: wrong secrets are counted per client and
+    /// address, so that nobody can lock a client out (CONC-04).
+    pub ip: String,
 }
 
 /// Why a token request is refused (RFC 6749 §5.2).
@@ -117,41 +120,47 @@ pub(super) async fn check_client(app: &App, req: &TokenRequest) -> Result<(), To
             Some(_) => Err(TokenError::InvalidClient),
         };
     };
-    // Per-client throttle (OIDC-08): after too many wrong secrets in a
-    // minute, the client is refused without a check until it is over.
-    let failures = format!("oidc:client-fail:{}", c.client_id);
+    // Per-client throttle (OIDC-08), per address (CONC-04): after too many
+    // wrong secrets in a minute from one address, that address is refused
+    // without a check; the client's own servers, elsewhere, are not.
+    // Security: the attempt is reserved before the (argon2id) check and
+    // given back on success, so that parallel requests cannot pass it.
+    let now_s = app.clock.now().unix_timestamp();
+    let failures = format!(
+        "oidc:client-fail:{}:{}:{}",
+        c.client_id,
+        crate::login::pseudonym(app, &req.ip),
+        now_s.div_euclid(60)
+    );
     let limit = i64::from(app.config.oidc.client_failures_per_minute);
-    if app
+    let reserved = app
         .store
-        .count(&failures)
+        .incr(&failures, Duration::from_secs(300))
         .await
-        .map_err(|_| TokenError::ServerError)?
-        >= limit
-    {
+        .map_err(server_error)?;
+    if reserved > limit {
+        if reserved == limit + 1 {
+            tracing::warn!(client_id = %c.client_id, "too many wrong client secrets from one address: refused until the minute is over");
+        }
         return Err(TokenError::InvalidClient);
     }
-    match &req.client_secret {
+    let known = match &req.client_secret {
         // The secret verified last for this client, kept in memory as a
         // keyed hash: argon2id costs tens of milliseconds, too much for
         // every token request; a constant-time comparison does not.
-        Some(secret) if app.client_secrets.knows(app, &c.client_id, hash, secret) => Ok(()),
+        Some(secret) if app.client_secrets.knows(app, &c.client_id, hash, secret) => true,
         // argon2id verification compares in constant time.
         Some(secret) if app.hasher.verify(secret, Some(hash)).await => {
             app.client_secrets.remember(app, &c.client_id, hash, secret);
-            Ok(())
+            true
         }
-        _ => {
-            let n = app
-                .store
-                .incr(&failures, Duration::from_secs(60))
-                .await
-                .map_err(|_| TokenError::ServerError)?;
-            if n == limit {
-                tracing::warn!(client_id = %c.client_id, "too many wrong client secrets: client refused for a minute");
-            }
-            Err(TokenError::InvalidClient)
-        }
+        _ => false,
+    };
+    if !known {
+        return Err(TokenError::InvalidClient);
     }
+    app.store.decr(&failures).await.map_err(server_error)?;
+    Ok(())
 }
 
 /// Client secrets verified by argon2id, per client: a keyed hash of the

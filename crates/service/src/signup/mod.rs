@@ -199,6 +199,9 @@ pub(crate) async fn ip_throttled(app: &App, ip: &str) -> Result<bool, SignupErro
     Ok(app.store.count(&ip_key(app, ip)).await? >= IP_FAILURES_PER_HOUR)
 }
 
+/// An id no row has (ids start at 1).
+const NO_ROW: i32 = 0;
+
 /// A code that opened its pupil.
 #[derive(Debug, Clone)]
 pub(crate) struct Matched {
@@ -218,33 +221,41 @@ pub(crate) async fn match_code(
     ip: &str,
     now: OffsetDateTime,
 ) -> Result<Option<Matched>, SignupError> {
+    // Security: every code checked takes one of the address's attempts
+    // first, atomically (CONC-03): a form carrying 24 codes, or 40 forms at
+    // once, cannot check more codes than the limit; a code that opens its
+    // pupil gives its attempt back.
+    let key = ip_key(app, ip);
+    if app.store.incr(&key, Duration::from_secs(3600)).await? > IP_FAILURES_PER_HOUR {
+        return Err(SignupError::Throttled);
+    }
     let conn = app.db.conn();
     let info = codes::find_by_hmac(conn, &app.keys.code_hmac(code)).await?;
-    let pupil = match &info {
-        Some(i) if i.kind == kind.as_str() && i.revoked_at.is_none() && i.expires_at > now => {
-            codes::pupil_for_code(conn, i.pupil_id).await?
-        }
-        _ => None,
-    };
+    let usable = info
+        .as_ref()
+        .filter(|i| i.kind == kind.as_str() && i.revoked_at.is_none() && i.expires_at > now);
+    // Security: the same statements whether the code exists or not
+    // (CONC-07): an unknown code looks a pupil up, and counts its failure,
+    // on an id that names no row.
+    let pupil = codes::pupil_for_code(conn, usable.map_or(NO_ROW, |i| i.pupil_id)).await?;
     let ok = pupil.as_ref().is_some_and(|p| {
         p.first_name_key == normalize_first_name(prenom)
             && p.birth_date == birth
             && p.left_on.is_none_or(|d| d > now.date())
     });
     match (info, pupil) {
-        (Some(info), Some(pupil)) if ok => Ok(Some(Matched { info, pupil })),
+        (Some(info), Some(pupil)) if ok => {
+            app.store.decr(&key).await?;
+            Ok(Some(Matched { info, pupil }))
+        }
         (info, _) => {
-            if let Some(i) = info
-                && accounts::code_failure(conn, i.id, CODE_FAILURE_LIMIT, now).await?
-            {
+            let id = info.as_ref().map_or(NO_ROW, |i| i.id);
+            if accounts::code_failure(conn, id, CODE_FAILURE_LIMIT, now).await? {
                 tracing::warn!(
-                    code.id = i.id,
+                    code.id = id,
                     "activation code revoked after repeated failures"
                 );
             }
-            app.store
-                .incr(&ip_key(app, ip), Duration::from_secs(3600))
-                .await?;
             Ok(None)
         }
     }

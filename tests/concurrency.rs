@@ -1,0 +1,120 @@
+//! Limits that hold under parallel requests (SECURITY.md §2.10): the
+//! token endpoint's per-client limit, activation checks counted per code,
+//! and activation work that does not tell existing codes from unknown ones.
+
+use crate::oidc::flow::{SECRET, setup_with, tokens};
+use crate::support::TestServer;
+
+/// A refresh grant for `teleservice` with `secret`, said (through the
+/// trusted proxy) to come from `client`; answers the status.
+async fn refresh_from(s: &TestServer, client: &str, secret: &str, rt: &str) -> u16 {
+    TestServer::browser()
+        .post(format!("{}/oidc/token", s.url))
+        .header("x-forwarded-for", client)
+        .basic_auth("teleservice", Some(secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+// CONC-04: nobody can lock a client out of the token endpoint: 40 wrong
+// secrets at once for the client from one address slow that address only;
+// the client's right secret from another address still works.
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_secrets_from_one_address_do_not_lock_the_client_out() {
+    let (_env, s, _clock) = setup_with(&[], |c| {
+        c.oidc.client_failures_per_minute = 20;
+        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    })
+    .await;
+    let t = tokens(&s).await;
+    let rt = t["refresh_token"].as_str().expect("rt").to_owned();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (url, rt) = (s.url.clone(), rt.clone());
+        tasks.spawn(async move {
+            refresh_from(&TestServer::remote(&url), "203.0.113.66", "mauvais", &rt).await
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.expect("task"), 401);
+    }
+    assert_eq!(
+        refresh_from(&s, "203.0.113.66", SECRET, &rt).await,
+        401,
+        "the guessing address is slowed, even with the right secret"
+    );
+    assert_eq!(
+        refresh_from(&s, "198.51.100.7", SECRET, &rt).await,
+        200,
+        "the client's own server, elsewhere, is served"
+    );
+}
+
+// CONC-03: the per-address activation limit counts codes checked, not
+// requests: 40 parent forms at once from one address, each carrying 24
+// codes, check no more than ten codes in all.
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_parent_forms_check_no_more_codes_than_the_address_limit() {
+    use crate::parents::{Signup, code_of, martin_family, page, post};
+    let env = crate::support::TestEnv::new();
+    let codes = martin_family(&env);
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let pairs = [
+        (
+            "Camille",
+            code_of(&codes, "Olivier MARTIN", "Camille"),
+            code_of(&codes, "Sophie MARTIN", "Camille"),
+        ),
+        (
+            "Jean-Baptiste",
+            code_of(&codes, "Olivier MARTIN", "Jean-Baptiste"),
+            code_of(&codes, "Sophie MARTIN", "Jean-Baptiste"),
+        ),
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (url, pairs) = (s.url.clone(), pairs.clone());
+        tasks.spawn(async move {
+            // Twelve rows, two codes each, every birth date wrong.
+            let rows: Vec<[&str; 4]> = (0..12)
+                .map(|i| {
+                    let (name, vous, autre) = &pairs[i % 2];
+                    [*name, "01/01/2000", vous.as_str(), autre.as_str()]
+                })
+                .collect();
+            let form = Signup {
+                joint: true,
+                rows,
+                identifiant: "devineur",
+                password: "Hirondelle7",
+                email: "x@example.org",
+            };
+            let c = TestServer::browser();
+            let page_url = format!("{url}/premiere-visite/parent");
+            let (_, html) = page(&c, &page_url).await;
+            let csrf = crate::support::csrf_of(&html);
+            post(&c, &page_url, &form.form(&csrf, "creer")).await.0
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 422 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let checked = env
+        .count("SELECT COALESCE(SUM(failed_attempts), 0) FROM activation_codes")
+        .await;
+    assert!(
+        checked <= 10,
+        "{checked} codes checked, beyond the address's limit of ten"
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
+}
