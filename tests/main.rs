@@ -20,6 +20,7 @@ mod nodes;
 mod oidc;
 mod pages;
 mod parents;
+mod passwords;
 mod server;
 mod throttle;
 mod upstream;

@@ -10,9 +10,9 @@
 //! is no node-local fallback that could issue a ticket twice.
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sesame_domain::{Clock, SystemClock};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use sesame_domain::{Clock, SystemClock};
 use std::time::Duration;
 
 /// A failure of the ephemeral store (Redis unreachable or erroring).

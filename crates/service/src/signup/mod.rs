@@ -129,7 +129,7 @@ pub fn parse_birth(s: &str) -> Option<time::Date> {
 }
 
 /// `ddmmyyyy` and `yyyy` of a birth date: context words for the password.
-fn date_words(d: time::Date) -> [String; 2] {
+pub(crate) fn date_words(d: time::Date) -> [String; 2] {
     [
         format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()),
         format!("{:04}", d.year()),
