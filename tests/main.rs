@@ -21,6 +21,7 @@ mod oidc;
 mod pages;
 mod parents;
 mod passwords;
+mod redaction;
 mod server;
 mod throttle;
 mod upstream;
