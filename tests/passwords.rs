@@ -3,7 +3,7 @@
 
 use crate::account::{PASSWORD, account_form, olivier};
 use crate::parents::{Signup, login, page, post};
-use crate::support::{MailSink, TestEnv, TestServer, csrf_of, samples};
+use crate::support::{MailSink, TestEnv, TestServer, UAI, csrf_of, pupil_code, samples};
 
 /// The audit's weak passwords (one a line, `#` for comments).
 const WEAK: &str = include_str!("../crates/service/data/weak-passwords.txt");
@@ -63,11 +63,7 @@ async fn a_new_password_is_not_built_on_a_childs_school_or_birth_year() {
     let s = TestServer::spawn(&env, |_| {}).await;
     let sink = MailSink::start(&env).await;
     olivier(&env, &s, &sink).await;
-    let p = env.write("in/ElevesSansAdresses.xml", samples::PUPILS);
-    let g = env.write("in/ResponsablesAvecAdresses.xml", samples::GUARDIANS);
-    let (p, g) = (p.to_str().expect("utf8"), g.to_str().expect("utf8"));
-    env.sesame(&["import", p, g, "--school-name", "Collège Les Goélands"])
-        .ok();
+    import_as_goelands(&env);
     let me = TestServer::browser();
     assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
     // Jean-Baptiste, born on 03/02/2011, at the Collège Les Goélands.
@@ -84,5 +80,49 @@ async fn a_new_password_is_not_built_on_a_childs_school_or_birth_year() {
             html.contains("trop proche de vos données personnelles"),
             "{pw}: {html}"
         );
+    }
+}
+
+/// Imports the sample school under the name `Collège Les Goélands`.
+fn import_as_goelands(env: &TestEnv) {
+    let p = env.write("in/ElevesSansAdresses.xml", samples::PUPILS);
+    let g = env.write("in/ResponsablesAvecAdresses.xml", samples::GUARDIANS);
+    let (p, g) = (p.to_str().expect("utf8"), g.to_str().expect("utf8"));
+    env.sesame(&["import", p, g, "--school-name", "Collège Les Goélands"])
+        .ok();
+}
+
+// REST-04, AUTH-03: at sign-up, once the activation code has named the
+// school, a password built on the school's name is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pupil_password_is_not_built_on_the_schools_name() {
+    let env = TestEnv::new();
+    import_as_goelands(&env);
+    let out = env
+        .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
+        .ok();
+    let code = pupil_code(&out, "Camille MARTIN");
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let url = format!("{}/premiere-visite/eleve", s.url);
+    for (pw, status) in [("Goelands-Vkz7", 422), ("Kq7mWz4p", 200)] {
+        let (_, html) = page(&s.client, &url).await;
+        let form = [
+            ("csrf", csrf_of(&html)),
+            ("prenom", "Camille".into()),
+            ("naissance", "16/06/2013".into()),
+            ("code", code.clone()),
+            ("identifiant", "camille.martin".into()),
+            ("password", pw.into()),
+            ("password2", pw.into()),
+            ("email", "camille@example.org".into()),
+            ("email2", "camille@example.org".into()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v));
+        let (got, _, html) = post(&s.client, &url, &form).await;
+        assert_eq!(got, status, "{pw}: {html}");
+        if status == 422 {
+            let reason = password_error(&html).unwrap_or_else(|| panic!("{pw}: {html}"));
+            assert!(reason.contains("trop proche"), "{pw}: {reason}");
+        }
     }
 }
