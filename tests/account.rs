@@ -193,7 +193,7 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     );
     let (status, _, html) = try_new(html, "azerty12".into()).await;
     assert_eq!(status, 422, "the policy applies");
-    let (status, location, _) = try_new(html, "Papillon2026x".into()).await;
+    let (status, location, _) = try_new(html, "Hibou-Quartz-73".into()).await;
     assert_eq!((status, location.as_str()), (303, "/"));
     let (_, home) = page(&c, &format!("{}/", s.url)).await;
     assert!(home.contains("Bonjour olivier.martin"), "{home}");
@@ -215,7 +215,7 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
             &s,
             &TestServer::browser(),
             "olivier.martin",
-            "Papillon2026x"
+            "Hibou-Quartz-73"
         )
         .await
         .0,
@@ -238,7 +238,7 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
             &s,
             &TestServer::browser(),
             "olivier.martin",
-            "Papillon2026x"
+            "Hibou-Quartz-73"
         )
         .await
         .0,
@@ -266,8 +266,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "/compte/mot-de-passe",
         &[
             ("actuel", "Mauvais123"),
-            ("nouveau", "Papillon2026x"),
-            ("nouveau2", "Papillon2026x"),
+            ("nouveau", "Hibou-Quartz-73"),
+            ("nouveau2", "Hibou-Quartz-73"),
         ],
     )
     .await;
@@ -301,8 +301,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "/compte/mot-de-passe",
         &[
             ("actuel", PASSWORD),
-            ("nouveau", "Papillon2026x"),
-            ("nouveau2", "Papillon2026x"),
+            ("nouveau", "Hibou-Quartz-73"),
+            ("nouveau2", "Hibou-Quartz-73"),
         ],
     )
     .await;
@@ -331,7 +331,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
             &s,
             &TestServer::browser(),
             "olivier.martin",
-            "Papillon2026x"
+            "Hibou-Quartz-73"
         )
         .await
         .0,
@@ -361,7 +361,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "olivier.martin",
         "example.org",
         PASSWORD,
-        "Papillon2026x",
+        "Hibou-Quartz-73",
         "127.0.0.1",
     ] {
         assert!(!all.contains(secret), "{secret} in {all}");

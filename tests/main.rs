@@ -24,6 +24,8 @@ mod nodes;
 mod oidc;
 mod pages;
 mod parents;
+mod passwords;
+mod redaction;
 mod revocation;
 mod server;
 mod throttle;

@@ -999,8 +999,8 @@ pub(crate) mod flow {
             "/compte/mot-de-passe",
             &[
                 ("actuel", PASSWORD),
-                ("nouveau", "Papillon2026x"),
-                ("nouveau2", "Papillon2026x"),
+                ("nouveau", "Hibou-Quartz-73"),
+                ("nouveau2", "Hibou-Quartz-73"),
             ],
         )
         .await;

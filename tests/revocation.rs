@@ -26,8 +26,8 @@ async fn change_password(s: &TestServer, browser: &reqwest::Client) {
         "/compte/mot-de-passe",
         &[
             ("actuel", PASSWORD),
-            ("nouveau", "Papillon2026x"),
-            ("nouveau2", "Papillon2026x"),
+            ("nouveau", "Hibou-Quartz-73"),
+            ("nouveau2", "Hibou-Quartz-73"),
         ],
     )
     .await;

@@ -152,8 +152,11 @@ async fn context_words(app: &App, a: &accounts::Account) -> Result<Vec<String>, 
     if let Some((local, _)) = a.email.as_deref().and_then(|e| e.split_once('@')) {
         ctx.push(local.to_owned());
     }
-    for c in children(app, a.id).await? {
-        ctx.push(c.first_name);
+    // The children's first names, birth dates and schools (AUTH-03, REST-04).
+    for (first_name, birth, school) in accounts::children_words(app.db.conn(), a.id).await? {
+        ctx.push(first_name);
+        ctx.extend(crate::signup::date_words(birth));
+        ctx.push(school);
     }
     Ok(ctx)
 }

@@ -136,7 +136,8 @@ impl App {
                 ))
             })?
         };
-        let mut policy = crate::password::Policy::new(p.min_length, &extra);
+        let mut policy = crate::password::Policy::new(p.min_length, &extra)
+            .with_site_words(&[config.branding.academie.clone()]);
         if p.policy == crate::config::PasswordPolicyKind::Cnil {
             policy = policy.cnil();
         }

@@ -278,6 +278,31 @@ pub async fn children(
     Ok(out)
 }
 
+/// The words of an account's children that its password must not be built
+/// on: first names, birth dates and school names.
+pub async fn children_words(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<(String, time::Date, String)>, DbErr> {
+    use crate::entity::{pupil, school};
+    let links = account_pupil::Entity::find()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(links.len());
+    for l in links {
+        if let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? {
+            let school = school::Entity::find_by_id(p.school_id)
+                .one(db)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default();
+            out.push((p.first_name, p.birth_date, school));
+        }
+    }
+    Ok(out)
+}
+
 /// Whether an insert failed on a unique constraint (an identifiant taken by
 /// a concurrent sign-up between check and insert).
 pub fn is_unique_violation(e: &DbErr) -> bool {

@@ -19,6 +19,7 @@ mod oidc;
 mod onward;
 mod pages;
 mod signup;
+mod trace;
 mod upstream;
 
 pub use error::WebError;
@@ -72,7 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(trace::RedactedSpan))
 }
 
 /// Builds the administration router, for `server.admin_listen` (the

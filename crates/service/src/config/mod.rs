@@ -15,7 +15,7 @@ pub use auth::{
     SessionConfig, ThrottleConfig,
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
-pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key};
+pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key, mask_url};
 pub use server::ServerConfig;
 pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
@@ -517,17 +517,6 @@ impl Config {
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         &self.server.data_dir
-    }
-}
-
-/// Hides the password of a URL.
-pub fn mask_url(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("********"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 

@@ -155,6 +155,13 @@ impl Secrets {
                     "this is a sample value: generate a real key with `sesame secret`",
                 ));
             }
+            if let Some(reason) = low_entropy(v) {
+                return Err(ConfigError::at(
+                    &origin(key),
+                    key,
+                    format!("{reason}: generate a real key with `sesame secret`"),
+                ));
+            }
             if let Some((other, _)) = seen.iter().find(|(_, s)| s == v) {
                 return Err(ConfigError::at(
                     &origin(key),
@@ -203,6 +210,90 @@ fn looks_like_sample(v: &str) -> bool {
         || v.chars()
             .next()
             .is_some_and(|first| v.chars().all(|c| c == first))
+}
+
+/// Query parameters of a connection URL whose value is a secret
+/// (`?password=`, `?sslpassword=`, `?auth_token=`…), matched on their name.
+fn is_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "passwd", "secret", "token", "pwd"]
+        .iter()
+        .any(|w| n.contains(w))
+        || n == "pass"
+}
+
+/// Hides the passwords of a URL: the userinfo's, and the values of query
+/// parameters that carry one (`postgres://u@h/db?password=…`, REST-03).
+/// A value that does not parse as a URL but may hold one is hidden whole.
+pub fn mask_url(url: &str) -> String {
+    const MASK: &str = "********";
+    let Ok(mut u) = url::Url::parse(url) else {
+        return if url.contains(['@', '?']) {
+            MASK.to_owned()
+        } else {
+            url.to_owned()
+        };
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some(MASK));
+    }
+    if u.query_pairs().any(|(k, _)| is_secret_param(&k)) {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_param(&k) {
+                    MASK.into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+/// Fewest distinct characters in a production key: 32 random bytes in
+/// base64 show about 28, in hex about 16.
+const MIN_DISTINCT_CHARS: usize = 10;
+/// Least estimated entropy of a production key, in bits (character
+/// frequencies times length); a random key of 32 bytes shows over 150.
+const MIN_ESTIMATED_BITS: f64 = 96.0;
+
+/// Why a key long enough is still predictable (REST-03): few distinct
+/// characters (`aaaa…`), a repeated block (`abcabc…`, `0123…ef0123…ef`),
+/// mostly runs of consecutive characters (`0123456789abcdef…`), or a low
+/// estimate of entropy from its character frequencies.
+fn low_entropy(v: &str) -> Option<&'static str> {
+    let chars: Vec<char> = v.chars().collect();
+    let n = chars.len();
+    let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Some("low entropy (too few distinct characters)");
+    }
+    if (1..=n / 2).any(|p| (p..n).all(|i| chars[i] == chars[i - p])) {
+        return Some("low entropy (a repeated pattern)");
+    }
+    let stepped = chars
+        .windows(2)
+        .filter(|w| (i64::from(u32::from(w[1])) - i64::from(u32::from(w[0]))).abs() <= 1)
+        .count();
+    if n > 1 && stepped * 2 >= n - 1 {
+        return Some("low entropy (a sequential pattern)");
+    }
+    let bits: f64 = distinct
+        .iter()
+        .map(|c| {
+            let f = chars.iter().filter(|x| *x == c).count() as f64 / n as f64;
+            -f * f.log2()
+        })
+        .sum::<f64>()
+        * n as f64;
+    if bits < MIN_ESTIMATED_BITS {
+        return Some("low entropy (too predictable)");
+    }
+    None
 }
 
 /// A new random key: 32 bytes from the OS generator, base64url.

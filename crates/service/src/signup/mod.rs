@@ -18,7 +18,7 @@ use crate::login::normalize_identifiant;
 use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
 use sesame_store::codes::{self, CodeInfo};
 use sesame_store::entity::pupil::Model as Pupil;
-use sesame_store::{StoreError, accounts};
+use sesame_store::{StoreError, accounts, school_data};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -129,7 +129,7 @@ pub fn parse_birth(s: &str) -> Option<time::Date> {
 }
 
 /// `ddmmyyyy` and `yyyy` of a birth date: context words for the password.
-fn date_words(d: time::Date) -> [String; 2] {
+pub(crate) fn date_words(d: time::Date) -> [String; 2] {
     [
         format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()),
         format!("{:04}", d.year()),
@@ -151,6 +151,41 @@ pub fn valid_email(s: &str) -> bool {
         })
 }
 
+/// The words a new password must not be built on: `context` (children's
+/// names and birth dates), the identifiant and the email local part.
+fn password_context(f: &Credentials, context: &[String]) -> Vec<String> {
+    let mut ctx = context.to_vec();
+    ctx.push(f.identifiant.clone());
+    if let Some((local, _)) = f.email.split_once('@') {
+        ctx.push(local.to_owned());
+    }
+    ctx
+}
+
+/// Checks the password again once the codes have named the schools: it
+/// must not be built on their names either (AUTH-03, REST-04).
+pub(crate) async fn check_against_schools(
+    app: &App,
+    f: &Credentials,
+    context: &[String],
+    uais: &[&str],
+    errors: &mut FieldErrors,
+) -> Result<(), SignupError> {
+    let mut ctx = password_context(f, context);
+    for uai in uais {
+        let Ok(uai) = sesame_domain::Uai::parse(uai) else {
+            continue;
+        };
+        if let Some(school) = school_data::find_school(app.db.conn(), &uai).await? {
+            ctx.push(school.name);
+        }
+    }
+    if let Err(p) = app.policy.check(&f.password, &ctx) {
+        errors.insert("password", p.to_string());
+    }
+    Ok(())
+}
+
 /// Checks the identifiant, password and email fields; returns the
 /// normalised identifiant when it is well formed.
 fn check_credentials(
@@ -163,11 +198,7 @@ fn check_credentials(
     if id.is_none() {
         errors.insert("identifiant", "L'identifiant doit compter 3 à 64 caractères : lettres sans accent, chiffres, « . », « - » ou « _ ».");
     }
-    let mut ctx = context.to_vec();
-    ctx.push(f.identifiant.clone());
-    if let Some((local, _)) = f.email.split_once('@') {
-        ctx.push(local.to_owned());
-    }
+    let ctx = password_context(f, context);
     if let Err(p) = app.policy.check(&f.password, &ctx) {
         errors.insert("password", p.to_string());
     } else if f.password != f.password2 {

@@ -5,8 +5,8 @@
 
 use super::{
     Credentials, FieldErrors, IDENTIFIANT_TAKEN, Matched, NOT_IDENTIFIED, SignupError,
-    check_credentials, code_holder, date_words, hash_password, identifiant_taken, ip_throttled,
-    match_code, parse_birth,
+    check_against_schools, check_credentials, code_holder, date_words, hash_password,
+    identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
 use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
@@ -299,6 +299,8 @@ pub async fn create_parent_account(
             }
         }
     }
+    let uais: Vec<&str> = matches.iter().map(|m| m.vous.info.uai.as_str()).collect();
+    check_against_schools(app, &f.credentials, &context, &uais, &mut errors).await?;
     if identifiant_taken(app, &id).await? {
         errors.insert("identifiant", IDENTIFIANT_TAKEN);
     }

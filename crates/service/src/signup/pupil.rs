@@ -2,9 +2,9 @@
 //! The account is active at once; a notice is mailed.
 
 use super::{
-    Credentials, FieldErrors, IDENTIFIANT_TAKEN, NOT_IDENTIFIED, SignupError, check_credentials,
-    code_holder, date_words, hash_password, identifiant_taken, ip_throttled, match_code,
-    parse_birth,
+    Credentials, FieldErrors, IDENTIFIANT_TAKEN, NOT_IDENTIFIED, SignupError,
+    check_against_schools, check_credentials, code_holder, date_words, hash_password,
+    identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
 use sesame_domain::{ActivationCode, CodeKind};
@@ -70,6 +70,10 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
             return Err(SignupError::Invalid(errors));
         }
     };
+    check_against_schools(app, &f.credentials, &context, &[&m.info.uai], &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(SignupError::Invalid(errors));
+    }
     if identifiant_taken(app, &id).await? {
         errors.insert("identifiant", IDENTIFIANT_TAKEN);
         return Err(SignupError::Invalid(errors));

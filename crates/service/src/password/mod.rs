@@ -1,6 +1,10 @@
 //! Passwords: the policy (seed rule: 8 characters with letters AND digits,
-//! plus a blocklist and context words, SECURITY.md §1.1) and argon2id
-//! hashing, run off the async threads behind a semaphore.
+//! plus a blocklist, context words and a guessability estimate, SECURITY.md
+//! §1.1) and argon2id hashing, run off the async threads behind a semaphore.
+
+mod estimate;
+
+pub use estimate::MIN_GUESSES_LOG10;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -16,7 +20,7 @@ pub const MAX_CHARS: usize = 128;
 /// Longest password accepted, in bytes, checked before anything else.
 pub const MAX_BYTES: usize = 512;
 
-const SHIPPED_BLOCKLIST: &str = include_str!("../data/common-passwords.txt");
+const SHIPPED_BLOCKLIST: &str = include_str!("../../data/common-passwords.txt");
 
 /// Why a new password is refused; the text is shown beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +42,11 @@ pub enum PasswordProblem {
     /// A common password, a sequence or a repetition.
     #[error("Ce mot de passe est trop courant ou trop simple : choisissez-en un autre.")]
     Common,
+    /// Quickly guessed from common words, names, dates or keyboard patterns.
+    #[error(
+        "Ce mot de passe est trop courant : il se devine vite (mot ou prénom courant, date, suite de touches…). Choisissez-en un plus long ou moins prévisible."
+    )]
+    Guessable,
     /// Contains the identifiant, a name or a birth date.
     #[error(
         "Ce mot de passe est trop proche de vos données personnelles (identifiant, prénom, date de naissance…)."
@@ -51,6 +60,8 @@ pub struct Policy {
     min_chars: usize,
     cnil: bool,
     blocklist: Arc<HashSet<String>>,
+    /// The site's words and the shipped French list, for the estimate.
+    dictionary: Arc<Vec<String>>,
 }
 
 fn fold(s: &str) -> String {
@@ -119,6 +130,16 @@ impl Policy {
             min_chars,
             cnil: false,
             blocklist: Arc::new(blocklist),
+            dictionary: Arc::new(estimate::dictionary(&[])),
+        }
+    }
+
+    /// The same policy with the site's own words (the académie's name…),
+    /// which every person's password is estimated against.
+    pub fn with_site_words(self, words: &[String]) -> Self {
+        Self {
+            dictionary: Arc::new(estimate::dictionary(words)),
+            ..self
         }
     }
 
@@ -129,7 +150,8 @@ impl Policy {
     }
 
     /// Checks a new password against the policy; `context` holds the words
-    /// it must not contain (identifiant, names, birth dates as `jjmmaaaa`).
+    /// it must not contain (identifiant, names, birth dates as `jjmmaaaa`,
+    /// school names), which the estimate also tries first.
     pub fn check(&self, password: &str, context: &[String]) -> Result<(), PasswordProblem> {
         if password.len() > MAX_BYTES {
             return Err(PasswordProblem::TooLong);
@@ -184,7 +206,13 @@ impl Policy {
                 return Err(PasswordProblem::Personal);
             }
         }
-        Ok(())
+        // Security: the class rule rates `soleil12` or `Bonjour1` as good
+        // enough; an estimate with real frequency lists does not (REST-04).
+        match estimate::estimate(password, context, &self.dictionary) {
+            estimate::Verdict::Strong => Ok(()),
+            estimate::Verdict::Personal => Err(PasswordProblem::Personal),
+            estimate::Verdict::Common => Err(PasswordProblem::Guessable),
+        }
     }
 }
 
