@@ -13,6 +13,7 @@ mod cas_interop;
 mod cli;
 mod codes;
 mod config;
+mod csrf;
 mod demo;
 mod import;
 mod mail;
