@@ -107,6 +107,11 @@ impl EphemeralStore {
         }
     }
 
+    /// Whether the values are held in this process.
+    pub fn is_in_process(&self) -> bool {
+        matches!(self, Self::Memory(_))
+    }
+
     /// The number of live entries: in-process, those not expired; on Redis,
     /// the keys under this store's prefix (`SCAN`, which walks the whole
     /// keyspace: for tests and diagnostics, not for a request path).
