@@ -2,7 +2,6 @@
 # Anonymous flood of form pages (CONC-05): RSS and ephemeral store size of a
 # running `sesame serve` before and after 60 s of wrk on / and on a form page.
 # usage: benches/form_flood.sh PATH/TO/sesame PORT [memory|redis]  (needs wrk, curl, redis-cli)
-# usage: run.sh BIN PORT [redis]
 set -u
 BIN=$1; PORT=$2; MODE=${3:-memory}
 D=$(mktemp -d)
@@ -31,3 +30,4 @@ for path in / /premiere-visite/parent; do
 done
 grep -c "in-process store full" $D/log
 kill $PID; wait $PID 2>/dev/null
+rm -rf "$D"
