@@ -140,6 +140,12 @@ fn bad_urls_and_values_are_refused() {
             "required",
         ),
         ("[mail]\ntransport = \"pigeon\"\n", "mail.transport", ""),
+        // CONC-05: a capacity so small that the store would evict all along.
+        (
+            "[redis]\nin_process_max_entries = 100\n",
+            "redis.in_process_max_entries",
+            "at least 10000",
+        ),
     ] {
         let f = env.write("bad.toml", toml);
         let err = env

@@ -14,6 +14,7 @@ mod cli;
 mod codes;
 mod concurrency;
 mod config;
+mod csrf;
 mod demo;
 mod files;
 mod import;

@@ -356,6 +356,8 @@ pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
     handle: tokio::task::JoinHandle<()>,
+    /// The application served, when it runs in this process.
+    app: Option<std::sync::Arc<sesame_service::App>>,
 }
 
 impl Drop for TestServer {
@@ -405,7 +407,8 @@ impl TestServer {
             .await
             .expect("app");
         let addr = listener.local_addr().expect("addr");
-        let router = sesame_web::router(std::sync::Arc::new(app));
+        let app = std::sync::Arc::new(app);
+        let router = sesame_web::router(app.clone());
         let handle = tokio::spawn(async move {
             let _ = axum::serve(
                 listener,
@@ -418,7 +421,20 @@ impl TestServer {
             url: format!("http://{host}:{}", addr.port()),
             client,
             handle,
+            app: Some(app),
         }
+    }
+
+    /// The number of live entries in the server's ephemeral store (the
+    /// in-process store's, or the Redis keys under the test's prefix).
+    pub async fn store_entries(&self) -> usize {
+        self.app
+            .as_ref()
+            .expect("a server in this process")
+            .store
+            .entry_count()
+            .await
+            .expect("store size")
     }
 
     /// A server started elsewhere (other processes behind a proxy), reached
@@ -428,6 +444,7 @@ impl TestServer {
             url: url.to_owned(),
             client: Self::browser(),
             handle: tokio::spawn(async {}),
+            app: None,
         }
     }
 

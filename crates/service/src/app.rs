@@ -110,7 +110,7 @@ impl App {
         };
         let db = Database::connect_and_migrate(&config.database.url, &opts).await?;
         let store = if config.redis.url.is_empty() {
-            EphemeralStore::memory_with_clock(clock.clone())
+            EphemeralStore::memory_bounded(clock.clone(), config.redis.in_process_max_entries)
         } else {
             EphemeralStore::redis(
                 &config.redis.url,

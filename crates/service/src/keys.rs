@@ -9,6 +9,8 @@ use sha2::Sha256;
 pub struct Keys {
     code_hmac: Vec<u8>,
     token_hmac: Vec<u8>,
+    /// Derived once: the key of the forms' CSRF tokens.
+    csrf: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -37,10 +39,13 @@ fn hmac_hex(key: &[u8], data: &[u8]) -> String {
 impl Keys {
     /// Keys from raw secrets.
     pub fn new(code_hmac: &[u8], token_hmac: &[u8]) -> Self {
-        Self {
+        let mut keys = Self {
             code_hmac: code_hmac.to_vec(),
             token_hmac: token_hmac.to_vec(),
-        }
+            csrf: [0; 32],
+        };
+        keys.csrf = keys.derived("csrf");
+        keys
     }
 
     /// HMAC-SHA256 of an activation code, hex: the only form stored.
@@ -62,5 +67,18 @@ impl Keys {
     /// HMAC-SHA256 of a token (confirmation link, unlock link...), hex.
     pub fn token_hmac(&self, token: &str) -> String {
         hmac_hex(&self.token_hmac, token.as_bytes())
+    }
+
+    /// HMAC-SHA256 of a form's CSRF token fields, under the key derived for
+    /// CSRF tokens only (so that no other MAC of the server passes as one).
+    pub fn csrf_mac(&self, fields: &[&[u8]]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.csrf)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        for f in fields {
+            // Each field length-prefixed: no two field lists give one input.
+            mac.update(&u64::try_from(f.len()).unwrap_or(u64::MAX).to_be_bytes());
+            mac.update(f);
+        }
+        mac.finalize().into_bytes().into()
     }
 }

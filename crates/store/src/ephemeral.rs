@@ -15,6 +15,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The in-process store's default capacity, in entries.
+pub const DEFAULT_MAX_ENTRIES: usize = 1_000_000;
+
 /// A failure of the ephemeral store (Redis unreachable or erroring).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -61,9 +64,17 @@ impl EphemeralStore {
     /// application's), so that a test moving the clock moves past every
     /// TTL too.
     pub fn memory_with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::memory_bounded(clock, DEFAULT_MAX_ENTRIES)
+    }
+
+    /// An in-process store on `clock` holding at most `max_entries`
+    /// entries: when full, expired entries are swept, then those closest
+    /// to expiry are evicted (with a warning in the log).
+    pub fn memory_bounded(clock: Arc<dyn Clock>, max_entries: usize) -> Self {
         Self::Memory(Arc::new(MemoryStore {
             entries: Mutex::default(),
             clock,
+            max_entries: max_entries.max(1),
         }))
     }
 
@@ -92,6 +103,42 @@ impl EphemeralStore {
                 let mut c = r.conn.clone();
                 let _: String = redis::cmd("PING").query_async(&mut c).await?;
                 Ok(())
+            }
+        }
+    }
+
+    /// Whether the values are held in this process.
+    pub fn is_in_process(&self) -> bool {
+        matches!(self, Self::Memory(_))
+    }
+
+    /// The number of live entries: in-process, those not expired; on Redis,
+    /// the keys under this store's prefix (`SCAN`, which walks the whole
+    /// keyspace: for tests and diagnostics, not for a request path).
+    pub async fn entry_count(&self) -> Result<usize, EphemeralError> {
+        match self {
+            Self::Memory(m) => Ok(m.live()),
+            Self::Redis(r) => {
+                let mut c = r.conn.clone();
+                let pattern = format!("{}*", glob_escape(&r.prefix));
+                let mut cursor: u64 = 0;
+                // SCAN may give a key twice: count each once.
+                let mut seen = std::collections::HashSet::new();
+                loop {
+                    let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut c)
+                        .await?;
+                    seen.extend(keys);
+                    if next == 0 {
+                        return Ok(seen.len());
+                    }
+                    cursor = next;
+                }
             }
         }
     }
@@ -336,6 +383,18 @@ impl EphemeralStore {
     }
 }
 
+/// `s` with Redis glob characters escaped, to match it literally.
+fn glob_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 fn ttl_ms(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
@@ -356,10 +415,15 @@ impl RedisStore {
 /// A deadline: nanoseconds since the Unix epoch on the store's clock.
 type Deadline = i128;
 
-/// The in-process implementation: a map with deadlines, swept as it grows.
+/// The entries of the in-process store: value and deadline by key.
+type Entries = HashMap<String, (Vec<u8>, Deadline)>;
+
+/// The in-process implementation: a map with deadlines, swept as it grows,
+/// and capped.
 pub struct MemoryStore {
-    entries: Mutex<HashMap<String, (Vec<u8>, Deadline)>>,
+    entries: Mutex<Entries>,
     clock: Arc<dyn Clock>,
+    max_entries: usize,
 }
 
 /// `ttl` after `now`.
@@ -368,7 +432,7 @@ fn after(now: Deadline, ttl: Duration) -> Deadline {
 }
 
 impl MemoryStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Vec<u8>, Deadline)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -385,8 +449,55 @@ impl MemoryStore {
         if only_if_absent && map.get(key).is_some_and(|(_, d)| *d > now) {
             return false;
         }
+        self.make_room(&mut map, key, now);
         map.insert(key.to_owned(), (value.to_vec(), after(now, ttl)));
         true
+    }
+
+    /// The number of entries not expired.
+    fn live(&self) -> usize {
+        let now = self.now();
+        self.lock().values().filter(|(_, d)| *d > now).count()
+    }
+
+    /// Before `key` is inserted: when it is new and the map is full, sweeps
+    /// the expired entries, then, if still full, evicts the hundredth of
+    /// the capacity closest to expiry (at least one entry).
+    ///
+    /// Security: eviction may drop a throttle counter or a session before
+    /// its time; the capacity is set far above what legitimate use needs,
+    /// so that only a flood reaches it, and the warning says it did.
+    fn make_room(&self, map: &mut Entries, key: &str, now: Deadline) {
+        if map.len() < self.max_entries || map.contains_key(key) {
+            return;
+        }
+        map.retain(|_, (_, d)| *d > now);
+        if map.len() < self.max_entries {
+            return;
+        }
+        let excess = map.len() + 1 - self.max_entries;
+        let target = excess.max(self.max_entries / 100).min(map.len());
+        let mut deadlines: Vec<Deadline> = map.values().map(|(_, d)| *d).collect();
+        let (_, threshold, _) = deadlines.select_nth_unstable(target - 1);
+        let threshold = *threshold;
+        let below = deadlines.iter().filter(|d| **d < threshold).count();
+        // Every entry before the threshold, and as many at it as needed.
+        let mut at_threshold = target - below;
+        map.retain(|_, (_, d)| {
+            if *d < threshold {
+                false
+            } else if *d == threshold && at_threshold > 0 {
+                at_threshold -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        tracing::warn!(
+            evicted = target,
+            max_entries = self.max_entries,
+            "in-process store full: the entries closest to expiry were evicted"
+        );
     }
 
     fn get(&self, key: &str, remove: bool) -> Option<Vec<u8>> {
@@ -433,6 +544,7 @@ impl MemoryStore {
             items.drain(..items.len() - cap);
         }
         let encoded = serde_json::to_vec(&items).unwrap_or_default();
+        self.make_room(&mut map, key, now);
         map.insert(key.to_owned(), (encoded, after(now, ttl)));
     }
 
@@ -460,6 +572,7 @@ impl MemoryStore {
     fn incr(&self, key: &str, ttl: Duration) -> i64 {
         let now = self.now();
         let mut map = self.lock();
+        self.make_room(&mut map, key, now);
         let entry = map
             .entry(key.to_owned())
             .or_insert_with(|| (b"0".to_vec(), after(now, ttl)));

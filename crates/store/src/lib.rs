@@ -23,7 +23,7 @@ pub mod signing_keys;
 pub mod tokens;
 
 pub use db::{Database, DbKind};
-pub use ephemeral::{EphemeralError, EphemeralStore};
+pub use ephemeral::{DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore};
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 
 /// A storage failure: the database or the ephemeral store did not answer as

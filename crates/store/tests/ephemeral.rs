@@ -156,3 +156,94 @@ async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
         );
     }
 }
+
+// CONC-05: the in-process store has a capacity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_expiry() {
+    use sesame_domain::FixedClock;
+    let clock = std::sync::Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let store = EphemeralStore::memory_bounded(clock.clone(), 100);
+    let secs = Duration::from_secs;
+    for i in 0..60 {
+        store
+            .put(&format!("short:{i}"), b"s", secs(10))
+            .await
+            .expect("put");
+    }
+    for i in 0..40 {
+        store
+            .put(&format!("long:{i}"), b"l", secs(86_400))
+            .await
+            .expect("put");
+    }
+    assert_eq!(store.entry_count().await.expect("count"), 100);
+
+    // Full, but 60 entries have expired: they go first, nothing live does.
+    clock.advance(time::Duration::seconds(20));
+    for i in 0..60u64 {
+        store
+            .put(&format!("new:{i}"), b"n", secs(1_000 + i))
+            .await
+            .expect("put");
+    }
+    assert_eq!(store.entry_count().await.expect("count"), 100);
+    for i in 0..40 {
+        assert!(
+            store
+                .get(&format!("long:{i}"))
+                .await
+                .expect("get")
+                .is_some()
+        );
+    }
+    for i in 0..60 {
+        assert!(store.get(&format!("new:{i}")).await.expect("get").is_some());
+    }
+
+    // Full of live entries: the one closest to expiry (new:0) makes room,
+    // for a new key, a counter and a list alike.
+    store.put("one-more", b"1", secs(5_000)).await.expect("put");
+    assert_eq!(store.get("new:0").await.expect("get"), None);
+    assert_eq!(store.incr("counter", secs(5_000)).await.expect("incr"), 1);
+    assert_eq!(store.get("new:1").await.expect("get"), None);
+    store
+        .push_capped("list", b"x", 3, secs(5_000))
+        .await
+        .expect("push");
+    assert_eq!(store.get("new:2").await.expect("get"), None);
+    assert_eq!(store.entry_count().await.expect("count"), 100);
+    // Rewriting an existing key evicts nothing.
+    store
+        .put("new:3", b"again", secs(1_003))
+        .await
+        .expect("put");
+    assert!(store.get("new:4").await.expect("get").is_some());
+
+    // 40 writers at once, 50 short-lived keys each: the store stays within
+    // its capacity and the long-lived entries outlive the flood.
+    let mut tasks = Vec::new();
+    for t in 0..40 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..50 {
+                s.put(&format!("flood:{t}:{i}"), b"f", Duration::from_secs(60))
+                    .await
+                    .expect("put");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("join");
+    }
+    assert!(store.entry_count().await.expect("count") <= 100);
+    for i in 0..40 {
+        assert!(
+            store
+                .get(&format!("long:{i}"))
+                .await
+                .expect("get")
+                .is_some()
+        );
+    }
+    assert!(store.get("one-more").await.expect("get").is_some());
+}

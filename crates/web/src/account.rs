@@ -75,9 +75,10 @@ async fn checked_session(
     app: &AppState,
     jar: &CookieJar,
     token: &str,
+    form: csrf::Form,
     forced_ok: bool,
 ) -> Result<Result<(String, Session), Response>, WebError> {
-    if !csrf::check(app, jar, token).await? {
+    if !csrf::check(app, jar, token, form).await? {
         return Ok(Err(csrf_refused(app)?));
     }
     session_or_redirect(app, jar, forced_ok).await
@@ -97,7 +98,7 @@ async fn account_page(
     else {
         return Ok(Redirect::to("/").into_response());
     };
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Account);
     // "Associer mon compte" leads to the upstream provider.
     let targets =
         crate::onward::form_targets(app, &crate::cas::CasContext::default(), Some("parent"));
@@ -190,7 +191,7 @@ async fn change_password(
     jar: CookieJar,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let (token, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
+    let (token, s) = match checked_session(&app, &jar, &f.csrf, csrf::Form::Account, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -221,7 +222,7 @@ async fn change_email(
     jar: CookieJar,
     Form(f): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    let (_, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
+    let (_, s) = match checked_session(&app, &jar, &f.csrf, csrf::Form::Account, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -254,7 +255,7 @@ async fn attach_child(
     jar: CookieJar,
     Form(f): Form<AttachSubmission>,
 ) -> Result<Response, WebError> {
-    let (_, s) = match checked_session(&app, &jar, &f.csrf, false).await? {
+    let (_, s) = match checked_session(&app, &jar, &f.csrf, csrf::Form::Account, false).await? {
         Ok(found) => found,
         Err(r) => return Ok(r),
     };
@@ -278,7 +279,7 @@ async fn new_password_page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::NewPassword);
     let page = NewPasswordPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -315,11 +316,12 @@ async fn new_password(
     jar: CookieJar,
     Form(f): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let (token, s) = match checked_session(&app, &jar, &f.csrf, true).await? {
-        Ok((t, s)) if s.must_change.is_some() => (t, s),
-        Ok(_) => return Ok(Redirect::to("/compte").into_response()),
-        Err(r) => return Ok(r),
-    };
+    let (token, s) =
+        match checked_session(&app, &jar, &f.csrf, csrf::Form::NewPassword, true).await? {
+            Ok((t, s)) if s.must_change.is_some() => (t, s),
+            Ok(_) => return Ok(Redirect::to("/compte").into_response()),
+            Err(r) => return Ok(r),
+        };
     match account::replace_temporary(&app, &s, &f.nouveau, &f.nouveau2).await {
         Ok(new) => {
             let jar = reopen(&app, jar, &token, &new).await?;
@@ -350,7 +352,7 @@ async fn show_lost_identifiant(
     State(app): State<AppState>,
     jar: CookieJar,
 ) -> Result<Response, WebError> {
-    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::LostIdentifiant);
     let page = ForgotPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -368,7 +370,7 @@ async fn show_lost_password(
     State(app): State<AppState>,
     jar: CookieJar,
 ) -> Result<Response, WebError> {
-    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::LostPassword);
     let page = ForgotPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -408,7 +410,7 @@ async fn lost_identifiant(
     jar: CookieJar,
     Form(f): Form<ForgotForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::LostIdentifiant).await? {
         return csrf_refused(&app);
     }
     recovery::request_identifiants(app.0.clone(), f.valeur, ip);
@@ -421,7 +423,7 @@ async fn lost_password(
     jar: CookieJar,
     Form(f): Form<ForgotForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::LostPassword).await? {
         return csrf_refused(&app);
     }
     recovery::request_temporary_password(app.0.clone(), f.valeur, ip);

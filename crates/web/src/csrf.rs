@@ -1,12 +1,23 @@
-//! CSRF protection: synchroniser tokens, single use, bound to the browser.
+//! CSRF protection: stateless tokens, bound to the browser and the form,
+//! spent once.
 //!
-//! Each form carries a random token stored in the shared ephemeral store with
-//! the browser's id (a cookie); a POST must present a token that is taken
-//! (once) and bound to the same browser. Security: a missing, foreign or
-//! replayed token is refused (AUTH-14).
+//! A form's token is `nonce ‖ expiry ‖ MAC`, the MAC (HMAC-SHA256 under a key
+//! derived for CSRF tokens only) covering the browser's id (its cookie), the
+//! form's purpose ([`Form`]), the expiry (one hour on the application
+//! clock) and a random nonce. Issuing one stores nothing: the ephemeral
+//! store grows with POSTs (which are throttled), never with GETs (CONC-05).
+//! A POST that presents a valid token records its nonce as spent for the
+//! token's remaining life (`put_if_absent`), so that a token serves once.
+//!
+//! Security: a missing, forged, foreign (another browser's, another form's),
+//! expired or replayed token is refused (AUTH-14, CONC-05). The MAC is
+//! compared in constant time.
 
 use crate::cookies;
 use axum_extra::extract::CookieJar;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
 use sesame_service::App;
 use sesame_service::session::new_token;
 use std::time::Duration;
@@ -14,6 +25,75 @@ use subtle::ConstantTimeEq;
 
 /// How long a form stays valid.
 const TTL: Duration = Duration::from_secs(3600);
+
+/// Bytes of the random nonce.
+const NONCE: usize = 16;
+/// Bytes of the expiry (Unix seconds, big-endian).
+const EXPIRY: usize = 8;
+/// Bytes of the MAC.
+const MAC: usize = 32;
+/// Bytes of a whole token, before base64.
+const LEN: usize = NONCE + EXPIRY + MAC;
+
+/// What a form does. A token issued for one form passes no other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The profile choice (`/profil`).
+    Profile,
+    /// The login page: login, and "renvoyer le courriel" shown on it.
+    Login,
+    /// Logout (`/deconnexion`), from the home page or the OpenID Connect
+    /// logout confirmation.
+    Logout,
+    /// The pupil sign-up (`/premiere-visite/eleve`).
+    SignupPupil,
+    /// The parent sign-up (`/premiere-visite/parent`).
+    SignupParent,
+    /// "Identifiant oublié".
+    LostIdentifiant,
+    /// "Mot de passe oublié".
+    LostPassword,
+    /// The account page's forms: password, address, child, linking an
+    /// upstream provider.
+    Account,
+    /// The new password after a temporary one.
+    NewPassword,
+    /// The account confirmation link's page.
+    Confirmation,
+    /// The unlock link's page.
+    Unlock,
+    /// The new address's confirmation link's page.
+    EmailChange,
+    /// The old address's cancel link's page.
+    EmailCancel,
+    /// The OpenID Connect consent.
+    Consent,
+    /// The confirmation of an upstream login to be linked.
+    UpstreamConfirm,
+}
+
+impl Form {
+    /// The short name the MAC covers.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Profile => "profile",
+            Self::Login => "login",
+            Self::Logout => "logout",
+            Self::SignupPupil => "signup-pupil",
+            Self::SignupParent => "signup-parent",
+            Self::LostIdentifiant => "lost-identifiant",
+            Self::LostPassword => "lost-password",
+            Self::Account => "account",
+            Self::NewPassword => "new-password",
+            Self::Confirmation => "confirmation",
+            Self::Unlock => "unlock",
+            Self::EmailChange => "email-change",
+            Self::EmailCancel => "email-cancel",
+            Self::Consent => "consent",
+            Self::UpstreamConfirm => "upstream-confirm",
+        }
+    }
+}
 
 /// The browser's id (its cookie), set when missing: what binds CSRF
 /// tokens and upstream logins in flight to one browser.
@@ -41,33 +121,78 @@ pub fn browser_of(app: &App, jar: &CookieJar) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// Issues a token for a form, setting the browser cookie when missing.
-pub async fn issue(app: &App, jar: CookieJar) -> Result<(CookieJar, String), crate::WebError> {
-    let (jar, browser) = browser(app, jar);
-    let token = new_token();
-    app.store
-        .put(
-            &format!("csrf:{}", app.keys.token_hmac(&token)),
-            browser.as_bytes(),
-            TTL,
-        )
-        .await
-        .map_err(|e| crate::WebError::Unavailable(e.to_string()))?;
-    Ok((jar, token))
+/// The MAC of a token's fields.
+fn mac(app: &App, form: Form, browser: &str, expiry: &[u8], nonce: &[u8]) -> [u8; 32] {
+    app.keys.csrf_mac(&[
+        b"sesame:csrf:v1",
+        form.name().as_bytes(),
+        browser.as_bytes(),
+        expiry,
+        nonce,
+    ])
 }
 
-/// Takes the token of a submitted form; answers whether it is valid here.
-pub async fn check(app: &App, jar: &CookieJar, token: &str) -> Result<bool, crate::WebError> {
+/// Issues a token for `form`, setting the browser cookie when missing.
+/// Nothing is stored.
+pub fn issue(app: &App, jar: CookieJar, form: Form) -> (CookieJar, String) {
+    let (jar, browser) = browser(app, jar);
+    let mut nonce = [0u8; NONCE];
+    rand::rng().fill_bytes(&mut nonce);
+    let ttl = i64::try_from(TTL.as_secs()).unwrap_or(i64::MAX);
+    let expiry = app
+        .clock
+        .now()
+        .unix_timestamp()
+        .saturating_add(ttl)
+        .to_be_bytes();
+    let mut token = Vec::with_capacity(LEN);
+    token.extend_from_slice(&nonce);
+    token.extend_from_slice(&expiry);
+    token.extend_from_slice(&mac(app, form, &browser, &expiry, &nonce));
+    (jar, URL_SAFE_NO_PAD.encode(token))
+}
+
+/// Checks the token of a submitted `form` and spends it; answers whether
+/// it is valid here: issued for this form, to this browser, unexpired, and
+/// not spent before.
+pub async fn check(
+    app: &App,
+    jar: &CookieJar,
+    token: &str,
+    form: Form,
+) -> Result<bool, crate::WebError> {
     let Some(browser) = browser_of(app, jar) else {
         return Ok(false);
     };
-    if token.len() != 43 {
+    let Some(bytes) = URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .filter(|b| b.len() == LEN)
+    else {
+        return Ok(false);
+    };
+    let (nonce, rest) = bytes.split_at(NONCE);
+    let (expiry, given) = rest.split_at(EXPIRY);
+    // Security: constant-time comparison of the MAC; the store is reached
+    // only by genuine tokens.
+    let expected = mac(app, form, &browser, expiry, nonce);
+    if !bool::from(expected.as_slice().ct_eq(given)) {
         return Ok(false);
     }
-    let stored = app
-        .store
-        .take(&format!("csrf:{}", app.keys.token_hmac(token)))
+    let mut be = [0u8; EXPIRY];
+    be.copy_from_slice(expiry);
+    let left = i64::from_be_bytes(be).saturating_sub(app.clock.now().unix_timestamp());
+    let Some(left) = u64::try_from(left).ok().filter(|s| *s > 0) else {
+        return Ok(false);
+    };
+    // Security: the nonce is recorded as spent for the token's remaining
+    // life; a second POST with the same token finds it (AUTH-14).
+    app.store
+        .put_if_absent(
+            &format!("csrf:{}", URL_SAFE_NO_PAD.encode(nonce)),
+            b"1",
+            Duration::from_secs(left),
+        )
         .await
-        .map_err(|e| crate::WebError::Unavailable(e.to_string()))?;
-    Ok(stored.is_some_and(|s| bool::from(s.ct_eq(browser.as_bytes()))))
+        .map_err(|e| crate::WebError::Unavailable(e.to_string()))
 }

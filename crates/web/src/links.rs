@@ -91,7 +91,7 @@ async fn show_confirmation(
 ) -> Result<Response, WebError> {
     match confirm::check(&app, &q.code).await.map_err(unavailable)? {
         LinkState::Valid(identifiant) => {
-            let (jar, csrf) = csrf::issue(&app, jar).await?;
+            let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Confirmation);
             let text = format!(
                 "Pour activer le compte « {identifiant} », cliquez sur le bouton ci-dessous."
             );
@@ -116,7 +116,7 @@ async fn confirm_account(
     jar: CookieJar,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Confirmation).await? {
         return csrf_refused(&app);
     }
     match confirm::confirm(&app, &f.code).await.map_err(unavailable)? {
@@ -146,7 +146,7 @@ async fn resend(
     jar: CookieJar,
     Form(f): Form<ResendForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Login).await? {
         return csrf_refused(&app);
     }
     if confirm::resend(&app, &f.jeton).await.map_err(unavailable)? {
@@ -181,7 +181,7 @@ async fn show_unlock(
     {
         return unlock_invalid(&app);
     }
-    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Unlock);
     let page = LinkPage {
         academie: &app.config.branding.academie,
         title: "Débloquer votre compte",
@@ -210,7 +210,7 @@ async fn unlock(
     jar: CookieJar,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Unlock).await? {
         return csrf_refused(&app);
     }
     if login::unlock(&app, &f.code).await.map_err(unavailable)? {
@@ -236,6 +236,15 @@ fn email_link_invalid(app: &AppState) -> Result<Response, WebError> {
         "/",
         "Retour",
     )
+}
+
+/// The form of an address-change link's page.
+fn email_form(which: &str) -> csrf::Form {
+    if which == purpose::EMAIL_CHANGE {
+        csrf::Form::EmailChange
+    } else {
+        csrf::Form::EmailCancel
+    }
 }
 
 async fn email_link_page(
@@ -265,7 +274,7 @@ async fn email_link_page(
             "Annuler le changement",
         )
     };
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, email_form(which));
     let page = LinkPage {
         academie: &app.config.branding.academie,
         title,
@@ -284,7 +293,7 @@ async fn use_email_link(
     which: &'static str,
     f: &CodeForm,
 ) -> Result<Response, WebError> {
-    if !csrf::check(app, jar, &f.csrf).await? {
+    if !csrf::check(app, jar, &f.csrf, email_form(which)).await? {
         return csrf_refused(app);
     }
     if !account::use_email_link(app, which, &f.code)

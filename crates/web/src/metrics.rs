@@ -1,9 +1,9 @@
 //! Prometheus metrics at `/metrics` (the `metrics` facade and its
 //! Prometheus exporter): requests by status, logins by outcome, CAS
 //! tickets and validations, OpenID Connect token requests, throttle blocks,
-//! and, read at each scrape, the mail queue depth. The endpoint is served
-//! only by the administration listener (`server.admin_listen`), for the
-//! monitoring network.
+//! and, read at each scrape, the mail queue depth and the in-process
+//! store's size. The endpoint is served only by the administration
+//! listener (`server.admin_listen`), for the monitoring network.
 
 use crate::AppState;
 use axum::extract::State;
@@ -49,6 +49,13 @@ pub(crate) async fn render(State(app): State<AppState>) -> Response {
             }
         }
         Err(e) => tracing::warn!(error = %e, "metrics: the mail queue could not be read"),
+    }
+    // The in-process store's size (against `redis.in_process_max_entries`);
+    // Redis has its own monitoring, and counting its keys is a full SCAN.
+    if app.store.is_in_process()
+        && let Ok(n) = app.store.entry_count().await
+    {
+        metrics::gauge!("sesame_store_entries").set(n as f64);
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -235,7 +235,7 @@ async fn consent_page(
     let ticket = flow::hold_for_consent(app, req, account_id)
         .await
         .map_err(unavailable)?;
-    let (jar, csrf) = crate::csrf::issue(app, jar).await?;
+    let (jar, csrf) = crate::csrf::issue(app, jar, crate::csrf::Form::Consent);
     let page = ConsentPage {
         academie: &app.config.branding.academie,
         client: flow::client_name(app, &req.client_id),
@@ -270,7 +270,7 @@ async fn consent(
     jar: axum_extra::extract::CookieJar,
     Form(f): Form<ConsentForm>,
 ) -> Result<Response, WebError> {
-    if !crate::csrf::check(&app, &jar, &f.csrf).await? {
+    if !crate::csrf::check(&app, &jar, &f.csrf, crate::csrf::Form::Consent).await? {
         return crate::pages::csrf_refused(&app);
     }
     let expired = || {
@@ -492,7 +492,7 @@ async fn end_session(
             Ok((StatusCode::FOUND, jar, [(header::LOCATION, to)]).into_response())
         }
         None => {
-            let (jar, csrf) = crate::csrf::issue(&app, jar).await?;
+            let (jar, csrf) = crate::csrf::issue(&app, jar, crate::csrf::Form::Logout);
             let page = crate::links::LinkPage {
                 academie: &app.config.branding.academie,
                 title: "Se déconnecter ?",

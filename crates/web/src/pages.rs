@@ -206,7 +206,7 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
         let children = sesame_service::account::children(&app, s.account_id)
             .await
             .map_err(unavailable)?;
-        let (jar, csrf) = csrf::issue(&app, jar).await?;
+        let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Logout);
         let page = HomePage {
             academie: &app.config.branding.academie,
             identifiant: &s.identifiant,
@@ -241,7 +241,7 @@ async fn profiles_page(
     cas: CasContext,
 ) -> Result<Response, WebError> {
     let app = app.clone();
-    let (jar, csrf) = csrf::issue(&app, jar).await?;
+    let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Profile);
     let profiles = PROFILES
         .iter()
         .copied()
@@ -287,7 +287,7 @@ async fn choose_profile(
     jar: CookieJar,
     Form(f): Form<ProfileForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Profile).await? {
         return csrf_refused(&app);
     }
     if source(&app, &f.profil).is_none() {
@@ -383,7 +383,7 @@ async fn login_page_with(
             );
         }
     }
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Login);
     let page = LoginPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -481,7 +481,7 @@ async fn submit_login(
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Login).await? {
         return csrf_refused(&app);
     }
     if source(&app, &f.profil) != Some(ProfileSource::Local) {
@@ -548,7 +548,7 @@ async fn logout(
     jar: CookieJar,
     Form(f): Form<LogoutForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Logout).await? {
         return csrf_refused(&app);
     }
     if let Some((token, s)) = current_session(&app, &jar).await? {

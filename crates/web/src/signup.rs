@@ -56,7 +56,7 @@ async fn pupil_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     form.credentials.clear_passwords();
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::SignupPupil);
     let page = PupilSignupPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -97,7 +97,7 @@ async fn submit_pupil_signup(
     jar: CookieJar,
     Form(s): Form<PupilSubmission>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &s.csrf).await? {
+    if !csrf::check(&app, &jar, &s.csrf, csrf::Form::SignupPupil).await? {
         return csrf_refused(&app);
     }
     if app.config.profiles.eleve != ProfileSource::Local {
@@ -138,7 +138,7 @@ async fn parent_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     form.credentials.clear_passwords();
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::SignupParent);
     let page = ParentSignupPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -173,7 +173,14 @@ async fn submit_parent_signup(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    if !csrf::check(&app, &jar, field("csrf").unwrap_or_default()).await? {
+    if !csrf::check(
+        &app,
+        &jar,
+        field("csrf").unwrap_or_default(),
+        csrf::Form::SignupParent,
+    )
+    .await?
+    {
         return csrf_refused(&app);
     }
     if app.config.profiles.parent != ProfileSource::Local {

@@ -102,7 +102,7 @@ async fn start_link(
     jar: CookieJar,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Account).await? {
         return crate::pages::csrf_refused(&app);
     }
     let Some((_, s)) = current_session(&app, &jar).await? else {
@@ -237,7 +237,7 @@ async fn confirm_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (jar, csrf) = csrf::issue(app, jar).await?;
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::UpstreamConfirm);
     // Once confirmed, the login goes on to the service it resumes.
     let resume = upstream::candidate_resume(app, &ticket)
         .await
@@ -279,7 +279,7 @@ async fn confirm(
     jar: CookieJar,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
-    if !csrf::check(&app, &jar, &f.csrf).await? {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::UpstreamConfirm).await? {
         return crate::pages::csrf_refused(&app);
     }
     let birth = sesame_service::signup::parse_birth(&f.naissance);

@@ -86,6 +86,8 @@ pub struct RedisConfig {
     pub key_prefix: String,
     /// Milliseconds before a Redis command is given up.
     pub timeout_ms: u64,
+    /// When `url` is empty: the most entries the in-process store holds.
+    pub in_process_max_entries: usize,
 }
 
 /// `[branding]`.
@@ -178,6 +180,7 @@ impl Default for Config {
                 url: String::new(),
                 key_prefix: "sesame:".into(),
                 timeout_ms: 1500,
+                in_process_max_entries: sesame_store::DEFAULT_MAX_ENTRIES,
             },
             mail: MailConfig {
                 transport: MailTransport::Outbox,
@@ -346,6 +349,12 @@ impl Config {
             ));
         }
         self.server.check(origin)?;
+        if self.redis.in_process_max_entries < 10_000 {
+            return Err(err(
+                "redis.in_process_max_entries",
+                "must be at least 10000".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(err("database.max_connections", "must be at least 1".into()));
         }
