@@ -253,12 +253,11 @@ pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     account::Entity::delete_by_id(id).exec(db).await.map(|_| ())
 }
 
-/// The pupils linked to an account, with their school: (first name, last
-/// name, school name).
-pub async fn children(
+/// The pupils linked to an account, each with its school's name.
+async fn pupils_with_school(
     db: &impl ConnectionTrait,
     account_id: i32,
-) -> Result<Vec<(String, String, String)>, DbErr> {
+) -> Result<Vec<(crate::entity::pupil::Model, String)>, DbErr> {
     use crate::entity::{pupil, school};
     let links = account_pupil::Entity::find()
         .filter(account_pupil::Column::AccountId.eq(account_id))
@@ -272,10 +271,23 @@ pub async fn children(
                 .await?
                 .map(|s| s.name)
                 .unwrap_or_default();
-            out.push((p.first_name, p.last_name, school));
+            out.push((p, school));
         }
     }
     Ok(out)
+}
+
+/// The pupils linked to an account, with their school: (first name, last
+/// name, school name).
+pub async fn children(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Vec<(String, String, String)>, DbErr> {
+    Ok(pupils_with_school(db, account_id)
+        .await?
+        .into_iter()
+        .map(|(p, school)| (p.first_name, p.last_name, school))
+        .collect())
 }
 
 /// The words of an account's children that its password must not be built
@@ -284,23 +296,11 @@ pub async fn children_words(
     db: &impl ConnectionTrait,
     account_id: i32,
 ) -> Result<Vec<(String, time::Date, String)>, DbErr> {
-    use crate::entity::{pupil, school};
-    let links = account_pupil::Entity::find()
-        .filter(account_pupil::Column::AccountId.eq(account_id))
-        .all(db)
-        .await?;
-    let mut out = Vec::with_capacity(links.len());
-    for l in links {
-        if let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? {
-            let school = school::Entity::find_by_id(p.school_id)
-                .one(db)
-                .await?
-                .map(|s| s.name)
-                .unwrap_or_default();
-            out.push((p.first_name, p.birth_date, school));
-        }
-    }
-    Ok(out)
+    Ok(pupils_with_school(db, account_id)
+        .await?
+        .into_iter()
+        .map(|(p, school)| (p.first_name, p.birth_date, school))
+        .collect())
 }
 
 /// Whether an insert failed on a unique constraint (an identifiant taken by

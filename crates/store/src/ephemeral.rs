@@ -337,9 +337,7 @@ impl EphemeralStore {
             }
         }
     }
-}
 
-impl EphemeralStore {
     /// Takes one back from the counter under `key` (a reservation made by
     /// [`EphemeralStore::incr`] that turned out not to count), never below
     /// zero and never creating the counter; answers the new count.
