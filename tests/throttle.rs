@@ -235,8 +235,11 @@ async fn attempt_from(s: &TestServer, client: &str, id: &str) -> u16 {
 // share a proxy; one spraying address must not lock the others out).
 #[tokio::test(flavor = "multi_thread")]
 async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
+    // The limit counts per minute of the application clock: a fixed clock
+    // keeps every attempt of the test in one minute.
+    let clock = || Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
     let env = TestEnv::new();
-    let s = TestServer::spawn(&env, |c| {
+    let s = TestServer::spawn_with_clock(&env, clock(), |c| {
         c.throttle.ip_failures_per_minute = 3;
         c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
     })
@@ -252,7 +255,10 @@ async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
     );
     // Without the proxy trusted, the header is ignored: all share the peer.
     let env = TestEnv::new();
-    let s = TestServer::spawn(&env, |c| c.throttle.ip_failures_per_minute = 3).await;
+    let s = TestServer::spawn_with_clock(&env, clock(), |c| {
+        c.throttle.ip_failures_per_minute = 3;
+    })
+    .await;
     for (client, id) in [
         ("198.51.100.1", "alice.a"),
         ("198.51.100.2", "bruno.b"),
