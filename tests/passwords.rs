@@ -6,7 +6,7 @@ use crate::parents::{Signup, login, page, post};
 use crate::support::{MailSink, TestEnv, TestServer, UAI, csrf_of, pupil_code, samples};
 
 /// The audit's weak passwords (one a line, `#` for comments).
-const WEAK: &str = include_str!("../crates/service/data/weak-passwords.txt");
+const WEAK: &str = include_str!("../crates/domain/data/weak-passwords.txt");
 
 /// The password field's error on a sign-up answer, if any.
 fn password_error(html: &str) -> Option<&str> {

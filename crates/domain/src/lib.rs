@@ -4,15 +4,24 @@
 //! Architecture invariant: this crate knows nothing of databases, HTTP,
 //! files, async or the clock of the machine. Time and randomness are passed in.
 
+pub mod account;
+pub mod birth_date;
 pub mod clock;
 pub mod code;
+pub mod identifiant;
 pub mod name;
+pub mod password;
 pub mod people;
+pub mod profile;
+pub mod secret;
 pub mod text;
 pub mod uai;
 
+pub use account::{AccountKind, AccountState};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use code::{ActivationCode, CodeError, CodeKind};
+pub use identifiant::{Email, EmailError, Identifiant, IdentifiantError};
 pub use name::normalize_first_name;
 pub use people::{GuardianRecord, LinkRecord, PupilRecord, ResponsibilityLevel};
+pub use profile::{Profile, UnknownProfile};
 pub use uai::{Uai, UaiError};

@@ -2,7 +2,7 @@
 //! purge of unconfirmed accounts.
 
 use crate::cli::{AccountsCommand, AuditArgs, KeysCommand, MailCommand};
-use crate::commands::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
+use crate::failure::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_domain::text::terminal_safe;
 use sesame_service::App;
 use sesame_service::mailer::{self, Mailer};

@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 use crate::cli::{Cli, CodesCommand, Command, DemoArgs, ImportArgs, LettersArgs};
+use crate::failure::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_domain::text::terminal_safe;
 use sesame_domain::{ActivationCode, Uai};
 use sesame_service::codes::{self, CodeState, CodesError, GeneratedCodes};
@@ -9,26 +10,6 @@ use sesame_service::import::{self, ImportOptions, ImportRunError};
 use sesame_service::{App, Config, ConfigSource, InitError, letters};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// A failed command: the exit code and the message for stderr.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-pub(crate) const BAD_CONFIG: u8 = 3;
-pub(crate) const REFUSED: u8 = 4;
-pub(crate) const UNAVAILABLE: u8 = 5;
 
 impl From<InitError> for Failure {
     fn from(e: InitError) -> Self {

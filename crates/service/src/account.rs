@@ -12,7 +12,7 @@ use crate::signup::{
     CODE_FAILURE_LIMIT, FieldErrors, NOT_IDENTIFIED, ip_throttled, match_code, parse_birth,
     valid_email,
 };
-use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
+use sesame_domain::{AccountKind, ActivationCode, CodeKind, normalize_first_name};
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens;
 pub use sesame_store::tokens::purpose;
@@ -79,7 +79,7 @@ pub async fn overview(app: &App, account_id: i32) -> Result<Option<Overview>, St
         .config
         .upstream
         .iter()
-        .filter(|u| u.match_guardians && a.kind == "responsable")
+        .filter(|u| u.match_guardians && a.kind() == AccountKind::Responsable)
         .map(|u| (u.id.clone(), u.name.clone(), linked.contains(&u.id)))
         .collect();
     Ok(Some(Overview {
@@ -267,7 +267,7 @@ pub async fn replace_temporary(
     let Some(a) = accounts::find(app.db.conn(), s.account_id).await? else {
         return Err(invalid("nouveau", WRONG_CURRENT));
     };
-    let same = crate::recovery::as_temporary(new)
+    let same = sesame_domain::secret::as_temporary(new)
         .is_some_and(|t| Some(app.keys.token_hmac(&t)) == s.must_change);
     if same {
         return Err(invalid(
@@ -427,7 +427,7 @@ pub async fn attach_child(
     ip: &str,
 ) -> Result<String, ChangeError> {
     let a = reauthenticate(app, s, &f.actuel_enfant, "actuel_enfant", ip).await?;
-    if a.kind != "responsable" {
+    if a.kind() != AccountKind::Responsable {
         return Err(invalid(
             "code",
             "Seul un compte responsable peut rattacher un enfant.",

@@ -4,9 +4,12 @@
 
 use crate::app::App;
 use crate::session::new_token;
+use sesame_domain::AccountState;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{ConnectionTrait, DbErr, StoreError, TransactionTrait, accounts};
+use sesame_store::{
+    ConnectionTrait, DbErr, Key, Ns, StoreError, Throttle, TransactionTrait, accounts,
+};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -78,12 +81,18 @@ async fn state_of(
     let account = accounts::find(conn, t.account_id).await?;
     let now = app.clock.now();
     Ok(match account {
-        Some(a) if a.state == "pending" && t.used_at.is_none() && t.expires_at > now => (
-            LinkState::Valid(a.identifiant_display),
-            Some(t.id),
-            Some(a.id),
-        ),
-        Some(a) if a.state == "pending" && t.used_at.is_none() => (LinkState::Expired, None, None),
+        Some(a)
+            if a.state() == AccountState::Pending && t.used_at.is_none() && t.expires_at > now =>
+        {
+            (
+                LinkState::Valid(a.identifiant_display),
+                Some(t.id),
+                Some(a.id),
+            )
+        }
+        Some(a) if a.state() == AccountState::Pending && t.used_at.is_none() => {
+            (LinkState::Expired, None, None)
+        }
         _ if t.expires_at <= now => (LinkState::Expired, None, None),
         _ => (LinkState::Invalid, None, None),
     })
@@ -117,9 +126,12 @@ pub async fn confirm(app: &App, token: &str) -> Result<LinkState, StoreError> {
     Ok(state)
 }
 
-fn resend_key(app: &App, ticket: &str) -> String {
-    format!("resend:{}", app.keys.token_hmac(ticket))
+fn resend_key(app: &App, ticket: &str) -> Key {
+    Ns::ConfirmResend.key(app.keys.token_hmac(ticket))
 }
+
+/// Confirmation mails sent again, per account and hour.
+const RESENDS: Throttle = Throttle::per_hour(RESENDS_PER_HOUR);
 
 /// A short-lived ticket allowing "renvoyer le courriel" for a pending
 /// account whose password was just given (so that nobody else can make
@@ -153,14 +165,14 @@ pub async fn resend(app: &App, ticket: &str) -> Result<bool, StoreError> {
     let Some(a) = accounts::find(app.db.conn(), id).await? else {
         return Ok(false);
     };
-    if a.state != "pending" || deadline(app, a.created_at) <= now {
+    if a.state() != AccountState::Pending || deadline(app, a.created_at) <= now {
         return Ok(false);
     }
-    let n = app
-        .store
-        .incr(&format!("thr:resend:{id}"), Duration::from_secs(3600))
-        .await?;
-    if n > RESENDS_PER_HOUR {
+    if !RESENDS
+        .reserve(&app.store, &Ns::ConfirmResendCount.key(id))
+        .await?
+        .allowed()
+    {
         return Ok(false);
     }
     let email = a.email.clone().unwrap_or_default();

@@ -8,6 +8,15 @@
 use crate::config::{Config, Mode};
 use std::path::{Path, PathBuf};
 
+/// The folder the outbox transport writes to.
+pub fn outbox_dir(config: &Config) -> PathBuf {
+    if config.mail.outbox_dir.as_os_str().is_empty() {
+        config.server.data_dir.join("outbox")
+    } else {
+        config.mail.outbox_dir.clone()
+    }
+}
+
 /// A folder or file Sésame keeps private.
 enum Kind {
     Dir,
@@ -19,7 +28,7 @@ enum Kind {
 /// path that is too open.
 pub fn secure(config: &Config) -> Result<(), String> {
     let data = &config.server.data_dir;
-    let outbox = crate::mailer::outbox_dir(config);
+    let outbox = outbox_dir(config);
     let mut dirs = vec![data.clone(), data.join("secrets")];
     if config.mail.transport == crate::config::MailTransport::Outbox {
         dirs.push(outbox.clone());

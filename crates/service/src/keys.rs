@@ -69,6 +69,12 @@ impl Keys {
         hmac_hex(&self.token_hmac, token.as_bytes())
     }
 
+    /// A pseudonym for logs and audit events: a keyed hash of `s` (an
+    /// identifiant, an address), short but stable for one key.
+    pub fn pseudonym(&self, s: &str) -> String {
+        self.token_hmac(&format!("pseudonym:{s}"))[..16].to_owned()
+    }
+
     /// HMAC-SHA256 of a form's CSRF token fields, under the key derived for
     /// CSRF tokens only (so that no other MAC of the server passes as one).
     pub fn csrf_mac(&self, fields: &[&[u8]]) -> [u8; 32] {

@@ -7,9 +7,10 @@
 
 use crate::app::App;
 use crate::session::Session;
+use sesame_domain::AccountState;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{StoreError, TransactionTrait, accounts};
+use sesame_store::{Key, Ns, StoreError, Throttle, TransactionTrait, Verdict, accounts};
 use std::time::Duration;
 
 /// How a login ended.
@@ -28,22 +29,20 @@ pub enum LoginOutcome {
 /// Normalises an identifiant: trimmed, ASCII lower case. Others characters
 /// make it invalid (AUTH-11: homoglyphs never name a distinct account).
 pub fn normalize_identifiant(input: &str) -> Option<String> {
-    let t = input.trim();
-    let ok = (3..=64).contains(&t.len())
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    ok.then(|| t.to_ascii_lowercase())
+    sesame_domain::Identifiant::parse(input)
+        .ok()
+        .map(String::from)
 }
 
 pub(crate) fn pseudonym(app: &App, s: &str) -> String {
-    app.keys.token_hmac(&format!("pseudonym:{s}"))[..16].to_owned()
+    app.keys.pseudonym(s)
 }
 
 /// The store keys of an identifiant's throttle: its failure counter and its
 /// delay or block mark.
-fn throttle_keys(app: &App, normalized: &str) -> (String, String) {
+fn throttle_keys(app: &App, normalized: &str) -> (Key, Key) {
     let who = pseudonym(app, normalized);
-    (format!("thr:acct:{who}"), format!("thr:lock:{who}"))
+    (Ns::LoginFailures.key(&who), Ns::LoginLock.key(&who))
 }
 
 /// A delay or block, until a time of the application's clock (so that the
@@ -108,18 +107,18 @@ pub(crate) async fn check_password(
     // One counter per address and minute of the application clock (a fixed
     // window); the store keeps it a while longer only to collect it.
     let now_s = app.clock.now().unix_timestamp();
-    let ip_key = format!("thr:ip:{}:{}", pseudonym(app, ip), now_s.div_euclid(60));
-    let reserved = app.store.incr(&ip_key, Duration::from_secs(300)).await?;
-    if reserved > t.ip_failures_per_minute {
+    let per_address = Throttle::per_minute(t.ip_failures_per_minute);
+    let (ip_key, verdict) = per_address
+        .reserve_in_window(&app.store, Ns::LoginAddress, pseudonym(app, ip), now_s)
+        .await?;
+    if let Verdict::Refused { retry_after, .. } = verdict {
         tracing::warn!(ip = %pseudonym(app, ip), "login throttled for this address");
-        return Ok(Checked::IpThrottled(
-            u64::try_from(60 - now_s.rem_euclid(60)).unwrap_or(60),
-        ));
+        return Ok(Checked::IpThrottled(retry_after.unwrap_or(60)));
     }
     // Unknown and invalid identifiants are counted too, under their text.
     let id = normalize_identifiant(identifiant)
         .unwrap_or_else(|| format!("invalid:{}", identifiant.trim().to_lowercase()));
-    let lease = format!("thr:busy:{}", pseudonym(app, &id));
+    let lease = Ns::LoginBusy.key(pseudonym(app, &id));
     let checked = if app.store.lease(&lease, LEASE_TTL, LEASE_WAIT).await? {
         let r = check_one(app, &id, password, ip).await;
         // The lease goes whatever happened (its TTL is the last resort).
@@ -134,7 +133,7 @@ pub(crate) async fn check_password(
         Checked::Failed
     };
     if matches!(checked, Checked::Password(_) | Checked::Temporary(..)) {
-        app.store.decr(&ip_key).await?;
+        per_address.release(&app.store, &ip_key).await?;
     }
     Ok(checked)
 }
@@ -188,12 +187,10 @@ async fn check_one(app: &App, id: &str, password: &str, ip: &str) -> Result<Chec
     }
     // Security: the counter moves before the password is checked, so that
     // parallel guesses cannot exceed the limit.
-    let n = app
-        .store
-        .incr(&count_key, Duration::from_secs(DAY as u64))
-        .await?;
+    let per_account = Throttle::new(t.account_block_after, Duration::from_secs(DAY as u64));
+    let n = per_account.record(&app.store, &count_key).await?;
     let active = mark.filter(|m| m.until() > now_s);
-    let blocked = matches!(active, Some(Mark::Block(_))) || n > t.account_block_after;
+    let blocked = matches!(active, Some(Mark::Block(_))) || n > per_account.limit;
     let locked = active.is_some() || blocked;
     let account = if locked {
         None
@@ -202,7 +199,7 @@ async fn check_one(app: &App, id: &str, password: &str, ip: &str) -> Result<Chec
     };
     // A typed temporary password is checked against the temporary one only:
     // one hash per attempt whatever happens.
-    let temp = match (&account, crate::recovery::as_temporary(password)) {
+    let temp = match (&account, sesame_domain::secret::as_temporary(password)) {
         (Some(a), Some(typed)) => {
             tokens::latest_unused(app.db.conn(), a.id, purpose::TEMP_PASSWORD, now)
                 .await?
@@ -283,10 +280,10 @@ async fn login_inner(
         Checked::Failed => return Ok(LoginOutcome::Failed),
         Checked::IpThrottled(secs) => return Ok(LoginOutcome::IpThrottled(secs)),
     };
-    if a.state == "pending" {
+    if a.state() == AccountState::Pending {
         return Ok(LoginOutcome::Pending(a.id));
     }
-    if a.state != "active" {
+    if !a.is_active() {
         return Ok(LoginOutcome::Failed);
     }
     let now = app.clock.now();
@@ -307,8 +304,8 @@ async fn login_inner(
     tracing::info!(account.id = a.id, "login succeeded");
     Ok(LoginOutcome::Success(Session {
         account_id: a.id,
+        kind: a.kind(),
         identifiant: a.identifiant_display,
-        kind: a.kind,
         profile: profile.to_owned(),
         auth_time: now.unix_timestamp(),
         generation: 0,
@@ -320,7 +317,7 @@ async fn login_inner(
 async fn fail(
     app: &App,
     id: &str,
-    lock_key: &str,
+    lock_key: &Key,
     n: i64,
     now: time::OffsetDateTime,
 ) -> Result<(), StoreError> {

@@ -15,13 +15,6 @@ pub struct Contents {
     pub html: String,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// An absolute link under the public URL: `path` plus an optional `code`
 /// query parameter.
 pub fn link(config: &Config, path: &str, code: Option<&str>) -> String {
@@ -36,45 +29,51 @@ pub fn link(config: &Config, path: &str, code: Option<&str>) -> String {
     url.to_string()
 }
 
-/// A mail of paragraphs, with an optional call to action (label, URL).
+/// The HTML part of a mail (askama escapes every value).
+#[derive(askama::Template)]
+#[template(path = "mail/mail.html")]
+struct Html<'a> {
+    paragraphs: &'a [String],
+    action: Option<(&'a str, &'a str)>,
+    signature: &'a str,
+}
+
+/// The plain-text part of a mail (not escaped: it is not markup).
+#[derive(askama::Template)]
+#[template(path = "mail/mail.txt")]
+struct Text<'a> {
+    paragraphs: &'a [String],
+    action: Option<(&'a str, &'a str)>,
+    signature: &'a str,
+}
+
+/// A mail of paragraphs, with an optional call to action (label, URL)
+/// after the first one.
 fn compose(
     config: &Config,
     subject: &str,
     paragraphs: &[String],
     action: Option<(&str, &str)>,
 ) -> Contents {
+    use askama::Template;
     let academie = &config.branding.academie;
-    let mut text = String::from("Bonjour,\n\n");
-    let mut html = String::from(
-        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;color:#161616\"><p>Bonjour,</p>",
-    );
-    for (i, p) in paragraphs.iter().enumerate() {
-        text.push_str(p);
-        text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape(p)));
-        if i == 0
-            && let Some((label, url)) = action
-        {
-            text.push_str(&format!("{label} :\n{url}\n\n"));
-            html.push_str(&format!(
-                "<p><a href=\"{u}\" style=\"display:inline-block;padding:.6em 1.2em;background:#000091;color:#fff;text-decoration:none\">{l}</a></p><p style=\"font-size:small\">Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur : {u}</p>",
-                u = escape(url),
-                l = escape(label)
-            ));
-        }
-    }
     let signature = format!("Les télé-services de l'{academie}");
-    text.push_str(&format!(
-        "{signature}\n\nCe courriel est envoyé automatiquement : merci de ne pas y répondre."
-    ));
-    html.push_str(&format!(
-        "<p>{}</p><p style=\"font-size:small;color:#666\">Ce courriel est envoyé automatiquement : merci de ne pas y répondre.</p></body></html>",
-        escape(&signature)
-    ));
+    let text = Text {
+        paragraphs,
+        action,
+        signature: &signature,
+    };
+    let html = Html {
+        paragraphs,
+        action,
+        signature: &signature,
+    };
     Contents {
         subject: format!("{academie} : {subject}"),
-        text,
-        html,
+        // Rendering only fails on a formatter error, which writing into a
+        // String never raises.
+        text: text.render().unwrap_or_default(),
+        html: html.render().unwrap_or_default(),
     }
 }
 
@@ -240,4 +239,47 @@ pub fn child_attached(config: &Config, identifiant: &str, first_name: &str) -> C
         ],
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_part_keeps_its_layout_and_the_html_part_escapes() {
+        let config = Config::default();
+        let academie = config.branding.academie.clone();
+        let m = compose(
+            &config,
+            "sujet",
+            &["Premier <b>&</b>".into(), "Second".into()],
+            Some(("Agir", "https://ex.fr/a?x=1&y=2")),
+        );
+        assert_eq!(m.subject, format!("{academie} : sujet"));
+        assert_eq!(
+            m.text,
+            format!(
+                "Bonjour,\n\nPremier <b>&</b>\n\nAgir :\nhttps://ex.fr/a?x=1&y=2\n\nSecond\n\nLes télé-services de l'{academie}\n\nCe courriel est envoyé automatiquement : merci de ne pas y répondre."
+            )
+        );
+        assert!(
+            m.html
+                .contains("<p>Premier &#60;b&#62;&#38;&#60;/b&#62;</p>"),
+            "{}",
+            m.html
+        );
+        assert!(
+            m.html.contains("href=\"https://ex.fr/a?x=1&#38;y=2\""),
+            "{}",
+            m.html
+        );
+        assert!(!m.html.contains("<b>"));
+        let first = m.html.find("Premier").unwrap_or_default();
+        let button = m.html.find(">Agir<").unwrap_or_default();
+        let second = m.html.find("Second").unwrap_or_default();
+        assert!(first < button && button < second, "{}", m.html);
+        let plain = compose(&config, "s", &["Seul".into()], None);
+        assert!(!plain.html.contains("<a "));
+        assert!(!plain.text.contains(" :\n"));
+    }
 }

@@ -14,8 +14,8 @@ use crate::config::{Config, MailTransport, SmtpTls};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sesame_store::StoreError;
 use sesame_store::outbox::{self, Mail, state};
+use sesame_store::{Ns, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,14 +53,7 @@ pub struct SendError {
     pub text: String,
 }
 
-/// The folder the outbox transport writes to.
-pub fn outbox_dir(config: &Config) -> PathBuf {
-    if config.mail.outbox_dir.as_os_str().is_empty() {
-        config.server.data_dir.join("outbox")
-    } else {
-        config.mail.outbox_dir.clone()
-    }
-}
+pub use crate::files::outbox_dir;
 
 impl Mailer {
     /// Builds the configured transport.
@@ -169,7 +162,8 @@ impl Mailer {
 /// same keyed hash as the audit's, of the address in lower case, so that
 /// support can find the mails sent to an address (`sesame mail list --to`).
 pub fn recipient_pseudonym(app: &App, address: &str) -> String {
-    crate::login::pseudonym(app, &format!("mail:{}", address.trim().to_lowercase()))
+    app.keys
+        .pseudonym(&format!("mail:{}", address.trim().to_lowercase()))
 }
 
 fn backoff(attempts: i32) -> time::Duration {
@@ -246,7 +240,7 @@ pub async fn run_purge(app: Arc<App>) {
         let lease = app
             .store
             .put_if_absent(
-                "job:purge",
+                &Ns::Job.key("purge"),
                 b"1",
                 pause
                     .saturating_sub(Duration::from_secs(1))

@@ -11,15 +11,12 @@
 //! choosing a new password (REC-04).
 
 use crate::app::App;
-use crate::login::{normalize_identifiant, pseudonym};
-use rand::Rng;
+use sesame_domain::secret::new_temporary;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{StoreError, TransactionTrait, accounts};
+use sesame_store::{Key, Ns, StoreError, Throttle, TransactionTrait, accounts};
 use std::sync::Arc;
-use std::time::Duration;
 
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Recovery mails per address and hour.
 pub const PER_ADDRESS_PER_HOUR: i64 = 3;
 /// Recovery mails per address and day.
@@ -29,47 +26,10 @@ pub const PER_IP_PER_HOUR: i64 = 10;
 /// Hours a temporary password lasts.
 pub const TEMPORARY_HOURS: i64 = 24;
 
-/// A new temporary password: `XXXX-XXXX-XXXX-XXXX`, 80 random bits.
-fn new_temporary() -> String {
-    let mut bytes = [0u8; 10];
-    rand::rng().fill_bytes(&mut bytes);
-    let mut bits: u128 = 0;
-    for b in bytes {
-        bits = (bits << 8) | u128::from(b);
-    }
-    let chars: Vec<char> = (0..16)
-        .map(|i| CROCKFORD[((bits >> (75 - 5 * i)) & 31) as usize] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// The canonical form of a typed password when it has the shape of a
-/// temporary one (case and spaces do not matter), else `None`.
-pub fn as_temporary(typed: &str) -> Option<String> {
-    let t: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let ok = t.len() == 19
-        && t.bytes().enumerate().all(|(i, b)| {
-            if i % 5 == 4 {
-                b == b'-'
-            } else {
-                CROCKFORD.contains(&b)
-            }
-        });
-    ok.then_some(t)
-}
-
-/// Counts one request against a throttle key; answers whether it is within
-/// `limit` per `window`.
-async fn within(app: &App, key: &str, limit: i64, window: Duration) -> Result<bool, StoreError> {
-    Ok(app.store.incr(key, window).await? <= limit)
+/// Counts one request against `throttle` under `key`; answers whether it
+/// is within the limit.
+async fn within(app: &App, throttle: Throttle, key: &Key) -> Result<bool, StoreError> {
+    Ok(throttle.reserve(&app.store, key).await?.allowed())
 }
 
 async fn address_allowed(app: &App, address: &str) -> Result<bool, StoreError> {
@@ -78,23 +38,21 @@ async fn address_allowed(app: &App, address: &str) -> Result<bool, StoreError> {
         .token_hmac(&format!("rec:{}", address.to_ascii_lowercase()));
     Ok(within(
         app,
-        &format!("thr:rec:h:{a}"),
-        PER_ADDRESS_PER_HOUR,
-        Duration::from_secs(3600),
+        Throttle::per_hour(PER_ADDRESS_PER_HOUR),
+        &Ns::RecoveryHour.key(&a),
     )
     .await?
         && within(
             app,
-            &format!("thr:rec:d:{a}"),
-            PER_ADDRESS_PER_DAY,
-            Duration::from_secs(86400),
+            Throttle::per_day(PER_ADDRESS_PER_DAY),
+            &Ns::RecoveryDay.key(&a),
         )
         .await?)
 }
 
 async fn ip_allowed(app: &App, ip: &str) -> Result<bool, StoreError> {
-    let k = format!("thr:rec:ip:{}", pseudonym(app, ip));
-    within(app, &k, PER_IP_PER_HOUR, Duration::from_secs(3600)).await
+    let k = Ns::RecoveryAddress.key(app.keys.pseudonym(ip));
+    within(app, Throttle::per_hour(PER_IP_PER_HOUR), &k).await
 }
 
 fn in_background<F>(what: &'static str, work: F)
@@ -153,7 +111,7 @@ async fn send_identifiants(app: &App, email: &str, ip: &str) -> Result<(), Store
             "identifiant_sent",
             Some(a.id),
             None,
-            Some(&pseudonym(app, ip)),
+            Some(&app.keys.pseudonym(ip)),
             now,
         )
         .await?;
@@ -174,20 +132,20 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
     if !ip_allowed(app, ip).await? {
         return Ok(());
     }
-    let Some(id) = normalize_identifiant(identifiant) else {
+    let Some(id) = sesame_domain::Identifiant::parse(identifiant).ok() else {
         return Ok(());
     };
-    let Some(a) = accounts::find_by_identifiant(app.db.conn(), &id).await? else {
+    let Some(a) = accounts::find_by_identifiant(app.db.conn(), id.as_str()).await? else {
         return Ok(());
     };
-    let Some(to) = a.email.clone().filter(|_| a.state == "active") else {
+    let Some(to) = a.email.clone().filter(|_| a.is_active()) else {
         return Ok(());
     };
     if !address_allowed(app, &to).await? {
         tracing::warn!(account.id = a.id, "lost password: address over its limit");
         return Ok(());
     }
-    let temporary = new_temporary();
+    let temporary = new_temporary(&mut rand::rng());
     let hash = app
         .hasher
         .hash(&temporary)
@@ -227,31 +185,10 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
         "temporary_password_sent",
         Some(a.id),
         None,
-        Some(&pseudonym(app, ip)),
+        Some(&app.keys.pseudonym(ip)),
         now,
     )
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn temporary_passwords_have_80_random_bits_in_a_recognisable_shape() {
-        let a = new_temporary();
-        let b = new_temporary();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 19);
-        assert_eq!(as_temporary(&a.to_lowercase()), Some(a.clone()));
-        assert_eq!(as_temporary(&format!(" {a} ")), Some(a));
-        assert_eq!(as_temporary("Kq7mWz4p"), None);
-        assert_eq!(
-            as_temporary("ABCD-EFGH-IJKL-MNOP"),
-            None,
-            "I, L, O are not Crockford"
-        );
-    }
 }

@@ -3,10 +3,9 @@
 //! hash of the token, so a copy of the store does not yield cookies.
 
 use crate::app::App;
-use base64::Engine;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sesame_store::{EphemeralError, StoreError, accounts};
+use sesame_domain::AccountKind;
+use sesame_store::{EphemeralError, Key, Ns, StoreError, accounts};
 use std::time::Duration;
 
 /// What a session holds.
@@ -16,8 +15,8 @@ pub struct Session {
     pub account_id: i32,
     /// Its identifiant, for display.
     pub identifiant: String,
-    /// `responsable` or `eleve`.
-    pub kind: String,
+    /// Whose account it is.
+    pub kind: AccountKind,
     /// The profile chosen at login.
     pub profile: String,
     /// Login time, unix seconds.
@@ -39,21 +38,19 @@ pub struct Session {
 
 /// A new random token (cookie value).
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    sesame_domain::secret::new_token(&mut rand::rng())
 }
 
-fn key(app: &App, token: &str) -> String {
-    format!("sess:{}", app.keys.token_hmac(token))
+fn key(app: &App, token: &str) -> Key {
+    Ns::Session.key(app.keys.token_hmac(token))
 }
 
 fn idle(app: &App) -> Duration {
     Duration::from_secs(app.config.session.idle_minutes * 60)
 }
 
-fn generation_key(account_id: i32) -> String {
-    format!("sessgen:{account_id}")
+fn generation_key(account_id: i32) -> Key {
+    Ns::SessionGeneration.key(account_id)
 }
 
 /// How long the store keeps its copy of an account's generation: as long
@@ -98,7 +95,7 @@ pub(crate) async fn alive(
     sid: &str,
     generation: i64,
 ) -> Result<bool, StoreError> {
-    if !sid.is_empty() && app.store.get(&crate::slo::ended_key(sid)).await?.is_some() {
+    if !sid.is_empty() && app.store.get(&Ns::SloEnded.key(sid)).await?.is_some() {
         return Ok(false);
     }
     Ok(self::generation(app, account_id).await? == generation)

@@ -16,7 +16,7 @@
 use crate::app::App;
 use crate::cas::slo::{TIMEOUT_SECS, logout_request};
 use serde::{Deserialize, Serialize};
-use sesame_store::EphemeralError;
+use sesame_store::{EphemeralError, Key, Ns};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,14 +30,14 @@ enum Participant {
     Oidc { client_id: String, account_id: i32 },
 }
 
-fn key(sid: &str) -> String {
-    format!("slo:{sid}")
+fn key(sid: &str) -> Key {
+    Ns::Slo.key(sid)
 }
 
 /// The marker of an ended session, which revokes the OpenID Connect
 /// tokens obtained in it.
-pub(crate) fn ended_key(sid: &str) -> String {
-    format!("slo:ended:{sid}")
+pub(crate) fn ended_key(sid: &str) -> Key {
+    Ns::SloEnded.key(sid)
 }
 
 /// Things remembered per session (the newest): a session that keeps

@@ -9,6 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
+use sesame_domain::{AccountKind, AccountState};
 use time::OffsetDateTime;
 
 /// An account as stored.
@@ -41,10 +42,10 @@ pub struct NewAccount {
     pub password_hash: String,
     /// Email address.
     pub email: Option<String>,
-    /// `pending`, `active` or `locked`.
-    pub state: &'static str,
-    /// `responsable` or `eleve`.
-    pub kind: &'static str,
+    /// Awaiting email confirmation, or active.
+    pub state: AccountState,
+    /// Whose account it is.
+    pub kind: AccountKind,
     /// Joint parent account.
     pub joint: bool,
 }
@@ -61,13 +62,13 @@ pub async fn insert(
         identifiant_display: Set(a.identifiant_display),
         password_hash: Set(a.password_hash),
         email: Set(a.email),
-        state: Set(a.state.to_owned()),
-        kind: Set(a.kind.to_owned()),
+        state: Set(a.state.as_str().to_owned()),
+        kind: Set(a.kind.as_str().to_owned()),
         joint: Set(a.joint),
         must_change_password: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
-        confirmed_at: Set((a.state == "active").then_some(now)),
+        confirmed_at: Set((a.state == AccountState::Active).then_some(now)),
         last_login_at: Set(None),
         session_generation: Set(0),
         ..Default::default()
@@ -198,11 +199,14 @@ pub async fn activate(
 ) -> Result<bool, DbErr> {
     let now = ts(now);
     let r = account::Entity::update_many()
-        .col_expr(account::Column::State, Expr::value("active"))
+        .col_expr(
+            account::Column::State,
+            Expr::value(AccountState::Active.as_str()),
+        )
         .col_expr(account::Column::ConfirmedAt, Expr::value(now))
         .col_expr(account::Column::UpdatedAt, Expr::value(now))
         .filter(account::Column::Id.eq(id))
-        .filter(account::Column::State.eq("pending"))
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
@@ -214,7 +218,7 @@ pub async fn expired_pending(
     cutoff: OffsetDateTime,
 ) -> Result<Vec<i32>, DbErr> {
     Ok(account::Entity::find()
-        .filter(account::Column::State.eq("pending"))
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
         .filter(account::Column::CreatedAt.lt(ts(cutoff)))
         .all(db)
         .await?
@@ -357,7 +361,7 @@ pub async fn active_by_email(
             Expr::expr(Func::lower(Expr::col(account::Column::Email)))
                 .eq(email.to_ascii_lowercase()),
         )
-        .filter(account::Column::State.eq("active"))
+        .filter(account::Column::State.eq(AccountState::Active.as_str()))
         .all(db)
         .await
 }

@@ -3,6 +3,7 @@
 
 use crate::entity::{account_guardian, account_pupil, guardian, pupil, school};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sesame_domain::AccountKind;
 
 /// The facts attributes are made of.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,7 +30,7 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 pub async fn identity(
     db: &impl ConnectionTrait,
     account_id: i32,
-    kind: &str,
+    kind: AccountKind,
 ) -> Result<Identity, DbErr> {
     let mut id = Identity::default();
     let links = account_pupil::Entity::find()
@@ -46,14 +47,14 @@ pub async fn identity(
         if let Some(c) = p.class_code.clone() {
             push_unique(&mut id.classes, c);
         }
-        if kind == "eleve" {
+        if kind == AccountKind::Eleve {
             id.first_name = Some(p.first_name);
             id.last_name = Some(p.last_name);
         } else {
             push_unique(&mut id.children, p.external_id);
         }
     }
-    if kind != "eleve"
+    if kind != AccountKind::Eleve
         && let Some(link) = account_guardian::Entity::find()
             .filter(account_guardian::Column::AccountId.eq(account_id))
             .one(db)
@@ -66,7 +67,7 @@ pub async fn identity(
         id.last_name = Some(g.last_name);
     }
     // An account of an upstream provider (staff, guest): its claims.
-    if kind == "federe"
+    if kind == AccountKind::Federe
         && let Some(c) = crate::federated::claims_of(db, account_id).await?
     {
         id.first_name = c.first_name;

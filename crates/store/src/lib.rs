@@ -23,8 +23,10 @@ pub mod signing_keys;
 pub mod tokens;
 
 pub use db::{Database, DbKind};
-pub use ephemeral::{DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore};
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
+pub use ephemeral::{
+    DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, Throttle, Verdict,
+};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
 
 /// A storage failure: the database or the ephemeral store did not answer as
 /// expected. Its text is for logs, never for a browser.
@@ -36,4 +38,33 @@ pub enum StoreError {
     /// The ephemeral store failed.
     #[error("ephemeral store: {0}")]
     Ephemeral(#[from] EphemeralError),
+}
+
+impl StoreError {
+    /// Whether the failure is a dependency that does not answer (Redis,
+    /// a connection to the database, a database busy beyond its timeout),
+    /// which a retry may cure: the web edge answers 503 with `Retry-After`.
+    /// Anything else (a constraint, a bad row) is an internal error.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Ephemeral(_) => true,
+            StoreError::Db(e) => db_unavailable(e),
+        }
+    }
+}
+
+/// Whether a database error means the database does not answer.
+pub fn db_unavailable(e: &DbErr) -> bool {
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(_) | DbErr::Query(_) => {
+            // SQLite's busy timeout and a pool that gave up surface as
+            // statement errors: transient, like a lost connection.
+            let text = e.to_string();
+            text.contains("database is locked")
+                || text.contains("pool timed out")
+                || text.contains("connection")
+        }
+        _ => false,
+    }
 }

@@ -2,7 +2,7 @@
 //! `SESAME_TEST_REDIS_URL` is set): single issue, single redemption under
 //! concurrency, counters, expiry, failure when Redis is down.
 
-use sesame_store::EphemeralStore;
+use sesame_store::{EphemeralStore, Ns};
 use std::time::Duration;
 
 fn stores() -> Vec<EphemeralStore> {
@@ -25,22 +25,30 @@ async fn a_value_is_taken_exactly_once_under_concurrency() {
     for store in stores() {
         assert!(
             store
-                .put_if_absent("ST-1", b"alice", Duration::from_secs(10))
+                .put_if_absent(
+                    &Ns::ServiceTicket.key("ST-1"),
+                    b"alice",
+                    Duration::from_secs(10)
+                )
                 .await
                 .expect("put")
         );
         assert!(
             !store
-                .put_if_absent("ST-1", b"mallory", Duration::from_secs(10))
+                .put_if_absent(
+                    &Ns::ServiceTicket.key("ST-1"),
+                    b"mallory",
+                    Duration::from_secs(10)
+                )
                 .await
                 .expect("put")
         );
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let s = store.clone();
-            tasks.push(tokio::spawn(
-                async move { s.take("ST-1").await.expect("take") },
-            ));
+            tasks.push(tokio::spawn(async move {
+                s.take(&Ns::ServiceTicket.key("ST-1")).await.expect("take")
+            }));
         }
         let mut winners = Vec::new();
         for t in tasks {
@@ -49,7 +57,13 @@ async fn a_value_is_taken_exactly_once_under_concurrency() {
             }
         }
         assert_eq!(winners, vec![b"alice".to_vec()], "{store:?}");
-        assert_eq!(store.get("ST-1").await.expect("get"), None);
+        assert_eq!(
+            store
+                .get(&Ns::ServiceTicket.key("ST-1"))
+                .await
+                .expect("get"),
+            None
+        );
     }
 }
 
@@ -59,7 +73,7 @@ async fn counters_count_and_expire() {
         for i in 1..=5 {
             assert_eq!(
                 store
-                    .incr("fail:x", Duration::from_millis(300))
+                    .incr(&Ns::LoginFailures.key("x"), Duration::from_millis(300))
                     .await
                     .expect("incr"),
                 i
@@ -68,19 +82,26 @@ async fn counters_count_and_expire() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(
             store
-                .incr("fail:x", Duration::from_millis(300))
+                .incr(&Ns::LoginFailures.key("x"), Duration::from_millis(300))
                 .await
                 .expect("incr"),
             1,
             "{store:?}"
         );
         store
-            .put("v", b"1", Duration::from_millis(100))
+            .put(&Ns::Csrf.key("v"), b"1", Duration::from_millis(100))
             .await
             .expect("put");
-        assert_eq!(store.get("v").await.expect("get"), Some(b"1".to_vec()));
+        assert_eq!(
+            store.get(&Ns::Csrf.key("v")).await.expect("get"),
+            Some(b"1".to_vec())
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(store.get("v").await.expect("get"), None, "{store:?}");
+        assert_eq!(
+            store.get(&Ns::Csrf.key("v")).await.expect("get"),
+            None,
+            "{store:?}"
+        );
     }
 }
 
@@ -101,11 +122,11 @@ async fn an_unreachable_redis_fails_fast_instead_of_falling_back() {
     assert!(store.ping().await.is_err());
     assert!(
         store
-            .put_if_absent("k", b"v", Duration::from_secs(1))
+            .put_if_absent(&Ns::Csrf.key("k"), b"v", Duration::from_secs(1))
             .await
             .is_err()
     );
-    assert!(store.take("k").await.is_err());
+    assert!(store.take(&Ns::Csrf.key("k")).await.is_err());
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -117,14 +138,14 @@ async fn an_unreachable_redis_fails_fast_instead_of_falling_back() {
 async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
     for store in stores() {
         store
-            .put("sess", b"s", Duration::from_millis(300))
+            .put(&Ns::Session.key("s"), b"s", Duration::from_millis(300))
             .await
             .expect("put");
         for _ in 0..3 {
             tokio::time::sleep(Duration::from_millis(150)).await;
             assert_eq!(
                 store
-                    .get_touch("sess", Duration::from_millis(300))
+                    .get_touch(&Ns::Session.key("s"), Duration::from_millis(300))
                     .await
                     .expect("get"),
                 Some(b"s".to_vec()),
@@ -134,7 +155,7 @@ async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(
             store
-                .get_touch("sess", Duration::from_millis(300))
+                .get_touch(&Ns::Session.key("s"), Duration::from_millis(300))
                 .await
                 .expect("get"),
             None
@@ -142,16 +163,25 @@ async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
 
         for i in 0..5u8 {
             store
-                .push_capped("list", &[b'a' + i], 3, Duration::from_secs(10))
+                .push_capped(
+                    &Ns::Slo.key("list"),
+                    &[b'a' + i],
+                    3,
+                    Duration::from_secs(10),
+                )
                 .await
                 .expect("push");
         }
         assert_eq!(
-            store.take_list("list").await.expect("take"),
+            store.take_list(&Ns::Slo.key("list")).await.expect("take"),
             vec![b"c".to_vec(), b"d".to_vec(), b"e".to_vec()]
         );
         assert!(
-            store.take_list("list").await.expect("take").is_empty(),
+            store
+                .take_list(&Ns::Slo.key("list"))
+                .await
+                .expect("take")
+                .is_empty(),
             "taken once"
         );
     }
@@ -166,13 +196,13 @@ async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_
     let secs = Duration::from_secs;
     for i in 0..60 {
         store
-            .put(&format!("short:{i}"), b"s", secs(10))
+            .put(&Ns::Csrf.key2("short", i), b"s", secs(10))
             .await
             .expect("put");
     }
     for i in 0..40 {
         store
-            .put(&format!("long:{i}"), b"l", secs(86_400))
+            .put(&Ns::Csrf.key2("long", i), b"l", secs(86_400))
             .await
             .expect("put");
     }
@@ -182,7 +212,7 @@ async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_
     clock.advance(time::Duration::seconds(20));
     for i in 0..60u64 {
         store
-            .put(&format!("new:{i}"), b"n", secs(1_000 + i))
+            .put(&Ns::Csrf.key2("new", i), b"n", secs(1_000 + i))
             .await
             .expect("put");
     }
@@ -190,34 +220,64 @@ async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_
     for i in 0..40 {
         assert!(
             store
-                .get(&format!("long:{i}"))
+                .get(&Ns::Csrf.key2("long", i))
                 .await
                 .expect("get")
                 .is_some()
         );
     }
     for i in 0..60 {
-        assert!(store.get(&format!("new:{i}")).await.expect("get").is_some());
+        assert!(
+            store
+                .get(&Ns::Csrf.key2("new", i))
+                .await
+                .expect("get")
+                .is_some()
+        );
     }
 
     // Full of live entries: the one closest to expiry (new:0) makes room,
     // for a new key, a counter and a list alike.
-    store.put("one-more", b"1", secs(5_000)).await.expect("put");
-    assert_eq!(store.get("new:0").await.expect("get"), None);
-    assert_eq!(store.incr("counter", secs(5_000)).await.expect("incr"), 1);
-    assert_eq!(store.get("new:1").await.expect("get"), None);
     store
-        .push_capped("list", b"x", 3, secs(5_000))
+        .put(&Ns::Csrf.key("one-more"), b"1", secs(5_000))
+        .await
+        .expect("put");
+    assert_eq!(
+        store.get(&Ns::Csrf.key2("new", 0)).await.expect("get"),
+        None
+    );
+    assert_eq!(
+        store
+            .incr(&Ns::LoginFailures.key("counter"), secs(5_000))
+            .await
+            .expect("incr"),
+        1
+    );
+    assert_eq!(
+        store.get(&Ns::Csrf.key2("new", 1)).await.expect("get"),
+        None
+    );
+    store
+        .push_capped(&Ns::Slo.key("list"), b"x", 3, secs(5_000))
         .await
         .expect("push");
-    assert_eq!(store.get("new:2").await.expect("get"), None);
+    assert_eq!(
+        store.get(&Ns::Csrf.key2("new", 2)).await.expect("get"),
+        None
+    );
     assert_eq!(store.entry_count().await.expect("count"), 100);
     // Rewriting an existing key evicts nothing.
     store
-        .put("new:3", b"again", secs(1_003))
+        .put(&Ns::Csrf.key2("new", 3), b"again", secs(1_003))
         .await
         .expect("put");
-    assert!(store.get("new:4").await.expect("get").is_some());
+    assert!(
+        store
+            .get(&Ns::Csrf.key2("new", 4))
+            .await
+            .expect("get")
+            .is_some()
+    );
 
     // 40 writers at once, 50 short-lived keys each: the store stays within
     // its capacity and the long-lived entries outlive the flood.
@@ -226,9 +286,13 @@ async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..50 {
-                s.put(&format!("flood:{t}:{i}"), b"f", Duration::from_secs(60))
-                    .await
-                    .expect("put");
+                s.put(
+                    &Ns::Csrf.key2("flood", format!("{t}:{i}")),
+                    b"f",
+                    Duration::from_secs(60),
+                )
+                .await
+                .expect("put");
             }
         }));
     }
@@ -239,11 +303,17 @@ async fn the_in_process_store_sweeps_expired_entries_then_evicts_the_closest_to_
     for i in 0..40 {
         assert!(
             store
-                .get(&format!("long:{i}"))
+                .get(&Ns::Csrf.key2("long", i))
                 .await
                 .expect("get")
                 .is_some()
         );
     }
-    assert!(store.get("one-more").await.expect("get").is_some());
+    assert!(
+        store
+            .get(&Ns::Csrf.key("one-more"))
+            .await
+            .expect("get")
+            .is_some()
+    );
 }

@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use sesame_service::App;
 use sesame_service::session::new_token;
+use sesame_store::Ns;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
@@ -189,10 +190,10 @@ pub async fn check(
     // life; a second POST with the same token finds it (AUTH-14).
     app.store
         .put_if_absent(
-            &format!("csrf:{}", URL_SAFE_NO_PAD.encode(nonce)),
+            &Ns::Csrf.key(URL_SAFE_NO_PAD.encode(nonce)),
             b"1",
             Duration::from_secs(left),
         )
         .await
-        .map_err(|e| crate::WebError::Unavailable(e.to_string()))
+        .map_err(crate::WebError::from)
 }

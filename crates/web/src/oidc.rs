@@ -98,7 +98,7 @@ fn json(body: String) -> Response {
 }
 
 async fn configuration(State(app): State<AppState>) -> Result<Response, WebError> {
-    let doc = discovery::document(&app).map_err(WebError::Internal)?;
+    let doc = discovery::document(&app).map_err(WebError::internal)?;
     Ok(json(doc.to_string()))
 }
 

@@ -61,13 +61,11 @@ pub(crate) fn label(profile: &str) -> &'static str {
 }
 
 pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
-    t.render()
-        .map(Html)
-        .map_err(|e| WebError::Internal(e.to_string()))
+    t.render().map(Html).map_err(WebError::from)
 }
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> WebError {
-    WebError::Unavailable(e.to_string())
+    WebError::unavailable(e.to_string())
 }
 
 async fn stylesheet() -> Response {

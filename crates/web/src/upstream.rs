@@ -108,7 +108,9 @@ async fn start_link(
     let Some((_, s)) = current_session(&app, &jar).await? else {
         return Ok(Redirect::to("/profil").into_response());
     };
-    if s.kind != "responsable" || upstream::find(&app, &id).is_none_or(|u| !u.match_guardians) {
+    if s.kind != sesame_domain::AccountKind::Responsable
+        || upstream::find(&app, &id).is_none_or(|u| !u.match_guardians)
+    {
         return failure(&app, &name_of(&app, &id), UpstreamError::Unknown);
     }
     let (jar, browser) = csrf::browser(&app, jar);

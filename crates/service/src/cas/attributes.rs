@@ -18,7 +18,7 @@ pub async fn release(
     if service.attributes.is_empty() {
         return Ok(Vec::new());
     }
-    let id = identity(app.db.conn(), account.id, &account.kind).await?;
+    let id = identity(app.db.conn(), account.id, account.kind()).await?;
     let mut out = Vec::new();
     for (ours, theirs) in &service.attributes {
         let values: Vec<String> = match ours.as_str() {

@@ -5,7 +5,7 @@
 use crate::app::App;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sesame_store::EphemeralError;
+use sesame_store::{EphemeralError, Key, Ns};
 use std::time::Duration;
 
 /// Shortest and longest ticket accepted (CAS §3.7: up to 256).
@@ -61,8 +61,8 @@ pub struct ProxyGrantingTicket {
     pub generation: i64,
 }
 
-fn key(app: &App, ticket: &str) -> String {
-    format!("cas:st:{}", app.keys.token_hmac(ticket))
+fn key(app: &App, ticket: &str) -> Key {
+    Ns::ServiceTicket.key(app.keys.token_hmac(ticket))
 }
 
 /// Whether a ticket has the syntax of one of ours: a known prefix, 32–256
@@ -88,8 +88,8 @@ pub async fn issue_service_ticket(app: &App, st: ServiceTicket) -> Result<String
     issue_ticket(app, "ST-", st).await
 }
 
-fn pgt_key(app: &App, pgt: &str) -> String {
-    format!("cas:pgt:{}", app.keys.token_hmac(pgt))
+fn pgt_key(app: &App, pgt: &str) -> Key {
+    Ns::ProxyGrantingTicket.key(app.keys.token_hmac(pgt))
 }
 
 /// Stores a proxy-granting ticket; returns (PGT, PGTIOU).

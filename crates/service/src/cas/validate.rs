@@ -160,7 +160,7 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
     let account = accounts::find(app.db.conn(), st.account_id)
         .await
         .map_err(|e| internal(&e))?
-        .filter(|a| a.state == "active")
+        .filter(|a| a.is_active())
         .ok_or_else(|| {
             fail(
                 FailureCode::InvalidTicket,

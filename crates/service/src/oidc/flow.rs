@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::config::{OidcClient, Protocol};
 use crate::session::{Session, new_token};
 use serde::{Deserialize, Serialize};
+use sesame_store::{Key, Ns};
 use std::time::Duration;
 
 /// Seconds an authorization code lives.
@@ -199,8 +200,8 @@ pub(super) struct CodeGrant {
     pub(super) expires_at: i64,
 }
 
-pub(super) fn hash_key(app: &App, prefix: &str, token: &str) -> String {
-    format!("{prefix}{}", app.keys.token_hmac(token))
+pub(super) fn hash_key(app: &App, ns: Ns, token: &str) -> Key {
+    ns.key(app.keys.token_hmac(token))
 }
 
 /// The parameters of an authorization response: `code`, `state`, `iss`.
@@ -236,7 +237,7 @@ pub async fn issue_code(
         .map_err(sesame_store::StoreError::from)?;
     app.store
         .put(
-            &hash_key(app, "oidc:code:", &code),
+            &hash_key(app, Ns::OidcCode, &code),
             &serde_json::to_vec(&grant).unwrap_or_default(),
             Duration::from_secs(CODE_SECONDS),
         )
@@ -317,7 +318,7 @@ pub async fn hold_for_consent(
     };
     app.store
         .put(
-            &hash_key(app, "oidc:consent:", &ticket),
+            &hash_key(app, Ns::OidcConsent, &ticket),
             &serde_json::to_vec(&held).unwrap_or_default(),
             Duration::from_secs(CONSENT_SECONDS),
         )
@@ -335,7 +336,7 @@ pub async fn decide(
 ) -> Result<Option<AuthRequest>, sesame_store::StoreError> {
     let Some(held) = app
         .store
-        .take(&hash_key(app, "oidc:consent:", ticket))
+        .take(&hash_key(app, Ns::OidcConsent, ticket))
         .await?
         .and_then(|v| serde_json::from_slice::<HeldRequest>(&v).ok())
         .filter(|h| h.account_id == account_id)

@@ -18,8 +18,8 @@ use openidconnect::{JsonWebKey, PrivateSigningKey, SigningError};
 use rand::Rng;
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::PublicKeyParts;
-use sesame_store::StoreError;
 use sesame_store::signing_keys::{self, NewKey, StoredKey};
+use sesame_store::{Ns, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -335,7 +335,7 @@ pub async fn ensure(app: &App) -> Result<(), KeyError> {
 /// together take a lease in the shared store; the others wait for its key
 /// (and make one themselves if it never comes).
 async fn create_once(app: &App, alg: Alg, now: OffsetDateTime) -> Result<(), KeyError> {
-    let lease = format!("job:first-key:{}", alg.name());
+    let lease = Ns::Job.key(format_args!("first-key:{}", alg.name()));
     let mine = app
         .store
         .put_if_absent(&lease, b"1", std::time::Duration::from_secs(30))

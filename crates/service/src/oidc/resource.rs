@@ -11,6 +11,8 @@ use openidconnect::{
     EndUserEmail, EndUserFamilyName, EndUserGivenName, EndUserUsername, StandardClaims,
     SubjectIdentifier,
 };
+use sesame_domain::AccountKind;
+use sesame_store::Ns;
 
 /// The userinfo endpoint: the claims of the token's scopes, or `None` for
 /// an unknown or expired token.
@@ -20,7 +22,7 @@ pub async fn userinfo(
 ) -> Result<Option<serde_json::Value>, sesame_store::StoreError> {
     let Some(at) = app
         .store
-        .get(&hash_key(app, "oidc:at:", access_token))
+        .get(&hash_key(app, Ns::OidcAccessToken, access_token))
         .await?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
     else {
@@ -39,7 +41,7 @@ pub async fn userinfo(
         &at.client_id,
     )));
     let id = if has("profile") || has("sesame") || has("sesame.children") {
-        Some(sesame_store::identity::identity(app.db.conn(), a.id, &a.kind).await?)
+        Some(sesame_store::identity::identity(app.db.conn(), a.id, a.kind()).await?)
     } else {
         None
     };
@@ -60,7 +62,9 @@ pub async fn userinfo(
     if has("email") {
         claims = claims
             .set_email(a.email.clone().map(EndUserEmail::new))
-            .set_email_verified(Some(a.confirmed_at.is_some() || a.kind == "eleve"));
+            .set_email_verified(Some(
+                a.confirmed_at.is_some() || a.kind() == AccountKind::Eleve,
+            ));
     }
     let mut out = serde_json::to_value(&claims).unwrap_or_default();
     if let Some(id) = &id {
@@ -108,7 +112,7 @@ async fn authenticate(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
 /// of the calling client. Unknown tokens are not an error.
 pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
     authenticate(app, q).await?;
-    let rt_key = hash_key(app, "oidc:rt:", &q.token);
+    let rt_key = hash_key(app, Ns::OidcRefreshToken, &q.token);
     if let Some(f) = app
         .store
         .get(&rt_key)
@@ -124,7 +128,7 @@ pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
         revoke_family(app, &f.id).await?;
         return Ok(());
     }
-    let at_key = hash_key(app, "oidc:at:", &q.token);
+    let at_key = hash_key(app, Ns::OidcAccessToken, &q.token);
     if let Some(at) = app
         .store
         .get(&at_key)
@@ -148,7 +152,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
     let inactive = serde_json::json!({ "active": false });
     let at = app
         .store
-        .get(&hash_key(app, "oidc:at:", &q.token))
+        .get(&hash_key(app, Ns::OidcAccessToken, &q.token))
         .await
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok());
@@ -168,7 +172,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
     }
     let rt = app
         .store
-        .get(&hash_key(app, "oidc:rt:", &q.token))
+        .get(&hash_key(app, Ns::OidcRefreshToken, &q.token))
         .await
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<Family>(&v).ok());

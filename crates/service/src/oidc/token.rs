@@ -17,6 +17,7 @@ use openidconnect::{
     StandardClaims, SubjectIdentifier,
 };
 use serde::{Deserialize, Serialize};
+use sesame_store::{Ns, Throttle, Verdict};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -126,20 +127,14 @@ pub(super) async fn check_client(app: &App, req: &TokenRequest) -> Result<(), To
     // Security: the attempt is reserved before the (argon2id) check and
     // given back on success, so that parallel requests cannot pass it.
     let now_s = app.clock.now().unix_timestamp();
-    let failures = format!(
-        "oidc:client-fail:{}:{}:{}",
-        c.client_id,
-        crate::login::pseudonym(app, &req.ip),
-        now_s.div_euclid(60)
-    );
-    let limit = i64::from(app.config.oidc.client_failures_per_minute);
-    let reserved = app
-        .store
-        .incr(&failures, Duration::from_secs(300))
+    let throttle = Throttle::per_minute(i64::from(app.config.oidc.client_failures_per_minute));
+    let who = format!("{}:{}", c.client_id, crate::login::pseudonym(app, &req.ip));
+    let (failures, verdict) = throttle
+        .reserve_in_window(&app.store, Ns::OidcClientFailures, who, now_s)
         .await
         .map_err(server_error)?;
-    if reserved > limit {
-        if reserved == limit + 1 {
+    if let Verdict::Refused { first, .. } = verdict {
+        if first {
             tracing::warn!(client_id = %c.client_id, "too many wrong client secrets from one address: refused until the minute is over");
         }
         return Err(TokenError::InvalidClient);
@@ -159,7 +154,10 @@ pub(super) async fn check_client(app: &App, req: &TokenRequest) -> Result<(), To
     if !known {
         return Err(TokenError::InvalidClient);
     }
-    app.store.decr(&failures).await.map_err(server_error)?;
+    throttle
+        .release(&app.store, &failures)
+        .await
+        .map_err(server_error)?;
     Ok(())
 }
 
@@ -229,10 +227,10 @@ async fn code_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, 
     if req.code.is_empty() {
         return Err(TokenError::InvalidRequest);
     }
-    let spent = hash_key(app, "oidc:code-spent:", &req.code);
+    let spent = hash_key(app, Ns::OidcCodeSpent, &req.code);
     let taken = app
         .store
-        .take(&hash_key(app, "oidc:code:", &req.code))
+        .take(&hash_key(app, Ns::OidcCode, &req.code))
         .await
         .map_err(|_| TokenError::ServerError)?
         .and_then(|v| serde_json::from_slice::<CodeGrant>(&v).ok());
@@ -348,16 +346,12 @@ impl Family {
 }
 
 async fn family_revoked(app: &App, id: &str) -> Result<bool, sesame_store::EphemeralError> {
-    Ok(app
-        .store
-        .get(&format!("oidc:revoked:{id}"))
-        .await?
-        .is_some())
+    Ok(app.store.get(&Ns::OidcRevoked.key(id)).await?.is_some())
 }
 
 /// A spent code or refresh token presented again: someone holds a copy, so
 /// everything issued from it is revoked (RFC 9700 §4.5, §4.14).
-async fn revoke_replayed(app: &App, spent_key: &str) -> Result<(), TokenError> {
+async fn revoke_replayed(app: &App, spent_key: &sesame_store::Key) -> Result<(), TokenError> {
     let family = app
         .store
         .get(spent_key)
@@ -373,7 +367,7 @@ async fn revoke_replayed(app: &App, spent_key: &str) -> Result<(), TokenError> {
 pub(super) async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
     app.store
         .put(
-            &format!("oidc:revoked:{id}"),
+            &Ns::OidcRevoked.key(id),
             b"1",
             Duration::from_secs(REFRESH_ABSOLUTE_SECONDS as u64),
         )
@@ -389,8 +383,8 @@ async fn refresh_grant(app: &App, req: &TokenRequest) -> Result<serde_json::Valu
     if req.refresh_token.is_empty() {
         return Err(TokenError::InvalidRequest);
     }
-    let key = hash_key(app, "oidc:rt:", &req.refresh_token);
-    let spent = hash_key(app, "oidc:rt-spent:", &req.refresh_token);
+    let key = hash_key(app, Ns::OidcRefreshToken, &req.refresh_token);
+    let spent = hash_key(app, Ns::OidcRefreshSpent, &req.refresh_token);
     let taken = app
         .store
         .take(&key)
@@ -427,7 +421,7 @@ async fn issue_tokens(
     let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
         .await
         .map_err(|_| TokenError::ServerError)?
-        .filter(|a| a.state == "active")
+        .filter(|a| a.is_active())
         .ok_or(TokenError::InvalidGrant)?;
     let access = new_token();
     let at = AccessGrant {
@@ -439,7 +433,7 @@ async fn issue_tokens(
     };
     app.store
         .put(
-            &hash_key(app, "oidc:at:", &access),
+            &hash_key(app, Ns::OidcAccessToken, &access),
             &serde_json::to_vec(&at).unwrap_or_default(),
             Duration::from_secs(TOKEN_SECONDS),
         )
@@ -450,7 +444,7 @@ async fn issue_tokens(
         let refresh = new_token();
         app.store
             .put(
-                &hash_key(app, "oidc:rt:", &refresh),
+                &hash_key(app, Ns::OidcRefreshToken, &refresh),
                 &serde_json::to_vec(family).unwrap_or_default(),
                 Duration::from_secs(REFRESH_IDLE_SECONDS),
             )

@@ -13,14 +13,11 @@ pub use parent::{ChildRow, ParentForm, create_parent_account};
 pub use pupil::{PupilForm, create_pupil_account};
 
 use crate::app::App;
-use crate::import::parse_date;
-use crate::login::normalize_identifiant;
-use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
+use sesame_domain::{AccountState, ActivationCode, CodeKind, Identifiant, normalize_first_name};
 use sesame_store::codes::{self, CodeInfo};
 use sesame_store::entity::pupil::Model as Pupil;
-use sesame_store::{StoreError, accounts, school_data};
+use sesame_store::{Key, Ns, StoreError, Throttle, accounts, school_data};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Failed code attempts after which a code is revoked (SECURITY.md ACT-03).
@@ -116,16 +113,10 @@ impl Credentials {
     }
 }
 
+/// A typed birth date, in any of the forms phones and keyboards type
+/// (`sesame_domain::birth_date`).
 pub fn parse_birth(s: &str) -> Option<time::Date> {
-    let s = s.trim();
-    if let Ok(d) = parse_date(s) {
-        return Some(d);
-    }
-    time::Date::parse(
-        s,
-        &time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    sesame_domain::birth_date::parse(s)
 }
 
 /// `ddmmyyyy` and `yyyy` of a birth date: context words for the password.
@@ -136,19 +127,10 @@ pub(crate) fn date_words(d: time::Date) -> [String; 2] {
     ]
 }
 
+/// Whether typed text is an email address Sésame accepts
+/// (`sesame_domain::Email`).
 pub fn valid_email(s: &str) -> bool {
-    let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && s.len() <= 254
-        && !s.contains(|c: char| {
-            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
-        })
+    sesame_domain::Email::parse(s).is_ok()
 }
 
 /// The words a new password must not be built on: `context` (children's
@@ -194,7 +176,7 @@ fn check_credentials(
     context: &[String],
     errors: &mut FieldErrors,
 ) -> Option<String> {
-    let id = normalize_identifiant(&f.identifiant);
+    let id = Identifiant::parse(&f.identifiant).ok().map(String::from);
     if id.is_none() {
         errors.insert("identifiant", "L'identifiant doit compter 3 à 64 caractères : lettres sans accent, chiffres, « . », « - » ou « _ ».");
     }
@@ -222,12 +204,17 @@ fn check_credentials(
 }
 
 /// The address-level throttle key for activation failures.
-fn ip_key(app: &App, ip: &str) -> String {
-    format!("thr:act:ip:{}", app.keys.token_hmac(ip))
+fn ip_key(app: &App, ip: &str) -> Key {
+    Ns::ActivationAddress.key(app.keys.token_hmac(ip))
 }
 
+/// Activation attempts per address (SECURITY.md §1.3).
+pub const ACTIVATIONS_PER_ADDRESS: Throttle = Throttle::per_hour(IP_FAILURES_PER_HOUR);
+
 pub(crate) async fn ip_throttled(app: &App, ip: &str) -> Result<bool, SignupError> {
-    Ok(app.store.count(&ip_key(app, ip)).await? >= IP_FAILURES_PER_HOUR)
+    Ok(ACTIVATIONS_PER_ADDRESS
+        .exhausted(&app.store, &ip_key(app, ip))
+        .await?)
 }
 
 /// An id no row has (ids start at 1).
@@ -257,7 +244,11 @@ pub(crate) async fn match_code(
     // once, cannot check more codes than the limit; a code that opens its
     // pupil gives its attempt back.
     let key = ip_key(app, ip);
-    if app.store.incr(&key, Duration::from_secs(3600)).await? > IP_FAILURES_PER_HOUR {
+    if !ACTIVATIONS_PER_ADDRESS
+        .reserve(&app.store, &key)
+        .await?
+        .allowed()
+    {
         return Err(SignupError::Throttled);
     }
     let conn = app.db.conn();
@@ -276,7 +267,7 @@ pub(crate) async fn match_code(
     });
     match (info, pupil) {
         (Some(info), Some(pupil)) if ok => {
-            app.store.decr(&key).await?;
+            ACTIVATIONS_PER_ADDRESS.release(&app.store, &key).await?;
             Ok(Some(Matched { info, pupil }))
         }
         (info, _) => {
@@ -306,10 +297,13 @@ async fn code_holder(
     };
     let account = accounts::find(app.db.conn(), holder).await?;
     Ok(match account {
-        Some(a) if a.state == "pending" && crate::confirm::deadline(app, a.created_at) <= now => {
+        Some(a)
+            if a.state() == AccountState::Pending
+                && crate::confirm::deadline(app, a.created_at) <= now =>
+        {
             Ok(Some(a.id))
         }
-        Some(a) if a.state == "pending" => Err(
+        Some(a) if a.state() == AccountState::Pending => Err(
             "Ce code d'activation a déjà servi à créer un compte qui attend sa confirmation : ouvrez le lien du courriel reçu, ou attendez une semaine pour recommencer.",
         ),
         _ => Err(

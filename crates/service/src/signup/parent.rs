@@ -9,7 +9,7 @@ use super::{
     identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
-use sesame_domain::{ActivationCode, CodeKind, normalize_first_name};
+use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind, normalize_first_name};
 use sesame_store::TransactionTrait;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::codes::CodeInfo;
@@ -323,8 +323,8 @@ pub async fn create_parent_account(
             identifiant_display: display.clone(),
             password_hash: hash,
             email: Some(email.clone()),
-            state: "pending",
-            kind: "responsable",
+            state: AccountState::Pending,
+            kind: AccountKind::Responsable,
             joint: f.joint,
         },
         now,

@@ -7,7 +7,7 @@ use super::{
     identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
-use sesame_domain::{ActivationCode, CodeKind};
+use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind};
 use sesame_store::TransactionTrait;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::outbox::{self, NewMail};
@@ -92,8 +92,8 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
             identifiant_display: display.clone(),
             password_hash: hash,
             email: Some(email.clone()),
-            state: "active",
-            kind: "eleve",
+            state: AccountState::Active,
+            kind: AccountKind::Eleve,
             joint: false,
         },
         now,

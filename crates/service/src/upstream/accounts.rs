@@ -7,8 +7,9 @@ use crate::app::App;
 use crate::session::{Session, new_token};
 use serde::{Deserialize, Serialize};
 use sesame_domain::name::normalize_first_name;
+use sesame_domain::{AccountKind, AccountState};
 use sesame_store::federated::{self, Claims};
-use sesame_store::{TransactionTrait, accounts};
+use sesame_store::{Key, Ns, Throttle, TransactionTrait, accounts};
 use std::time::Duration;
 
 /// The account name of a federated account: never typed at the login
@@ -20,11 +21,11 @@ fn internal_identifiant(up: &str, subject: &str) -> String {
 /// A federated account has no password: this never verifies.
 const NO_PASSWORD: &str = "!federated";
 
-fn session(account_id: i32, display: &str, kind: &str, profile: &str, now: i64) -> Session {
+fn session(account_id: i32, display: &str, kind: AccountKind, profile: &str, now: i64) -> Session {
     Session {
         account_id,
         identifiant: display.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         profile: profile.to_owned(),
         auth_time: now,
         generation: 0,
@@ -63,12 +64,12 @@ async fn active_session(
 ) -> Result<Session, UpstreamError> {
     let a = accounts::find(app.db.conn(), account_id)
         .await?
-        .filter(|a| a.state == "active")
+        .filter(|a| a.is_active())
         .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
     Ok(session(
         a.id,
         &a.identifiant_display,
-        &a.kind,
+        a.kind(),
         profile,
         app.clock.now().unix_timestamp(),
     ))
@@ -99,8 +100,8 @@ pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamE
                     identifiant_display: display.clone(),
                     password_hash: NO_PASSWORD.into(),
                     email: r.claims.email.clone(),
-                    state: "active",
-                    kind: "federe",
+                    state: AccountState::Active,
+                    kind: AccountKind::Federe,
                     joint: false,
                 },
                 now,
@@ -138,9 +139,12 @@ struct Candidate {
     resume: serde_json::Value,
 }
 
-fn candidate_key(app: &App, ticket: &str) -> String {
-    format!("up:candidate:{}", app.keys.token_hmac(ticket))
+fn candidate_key(app: &App, ticket: &str) -> Key {
+    Ns::UpstreamCandidate.key(app.keys.token_hmac(ticket))
 }
+
+/// Wrong child confirmations of one national identity, per day.
+const CONFIRM_DAILY: Throttle = Throttle::per_day(CONFIRM_DAILY_LIMIT);
 
 /// Attempts allowed at the confirmation form.
 pub const CONFIRM_ATTEMPTS: i64 = 5;
@@ -243,12 +247,11 @@ pub async fn confirm_parent(
         Some(v) => serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?,
         None => return Err(UpstreamError::Expired),
     };
-    let daily = format!(
-        "up:confirm-fail:{}",
+    let daily = Ns::UpstreamConfirmFailures.key(
         app.keys
-            .token_hmac(&format!("{}:{}", c.upstream, c.subject))
+            .token_hmac(&format!("{}:{}", c.upstream, c.subject)),
     );
-    if app.store.count(&daily).await? >= CONFIRM_DAILY_LIMIT {
+    if CONFIRM_DAILY.exhausted(&app.store, &daily).await? {
         app.store.delete(&key).await?;
         return Ok(Confirmed::TooManyAttempts);
     }
@@ -270,11 +273,9 @@ pub async fn confirm_parent(
     if !ok {
         let n = app
             .store
-            .incr(&format!("{key}:fail"), Duration::from_secs(STATE_SECONDS))
+            .incr(&key.sub("fail"), Duration::from_secs(STATE_SECONDS))
             .await?;
-        app.store
-            .incr(&daily, Duration::from_secs(24 * 3600))
-            .await?;
+        CONFIRM_DAILY.record(&app.store, &daily).await?;
         if n >= CONFIRM_ATTEMPTS {
             app.store.delete(&key).await?;
         }
@@ -302,8 +303,8 @@ pub async fn confirm_parent(
             identifiant_display: display,
             password_hash: NO_PASSWORD.into(),
             email: c.claims.email.clone(),
-            state: "active",
-            kind: "responsable",
+            state: AccountState::Active,
+            kind: AccountKind::Responsable,
             joint: false,
         },
         now,
@@ -329,7 +330,7 @@ pub async fn confirm_parent(
         session(
             a.id,
             &a.identifiant_display,
-            &a.kind,
+            a.kind(),
             &c.profile,
             now.unix_timestamp(),
         ),

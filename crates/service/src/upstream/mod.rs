@@ -185,8 +185,8 @@ fn browser_key(app: &App, browser: &str) -> String {
     app.keys.token_hmac(&format!("upstream-browser:{browser}"))
 }
 
-fn state_key(app: &App, state: &str) -> String {
-    format!("up:state:{}", app.keys.token_hmac(state))
+fn state_key(app: &App, state: &str) -> sesame_store::Key {
+    sesame_store::Ns::UpstreamState.key(app.keys.token_hmac(state))
 }
 
 /// Starts a login at provider `id` for `profile`; answers the URL to send

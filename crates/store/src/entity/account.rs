@@ -28,3 +28,24 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The account's state. A value this version does not know reads as
+    /// `Pending`, which no login, ticket or token accepts (fail closed).
+    pub fn state(&self) -> sesame_domain::AccountState {
+        sesame_domain::AccountState::from_db(&self.state)
+            .unwrap_or(sesame_domain::AccountState::Pending)
+    }
+
+    /// Whether the account is active (confirmed, usable).
+    pub fn is_active(&self) -> bool {
+        self.state() == sesame_domain::AccountState::Active
+    }
+
+    /// Whose account it is. A value this version does not know reads as
+    /// `Federe`, which carries no school data.
+    pub fn kind(&self) -> sesame_domain::AccountKind {
+        sesame_domain::AccountKind::from_db(&self.kind)
+            .unwrap_or(sesame_domain::AccountKind::Federe)
+    }
+}

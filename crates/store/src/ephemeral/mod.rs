@@ -9,9 +9,16 @@
 //! Security: when Redis does not answer, operations fail (fail closed); there
 //! is no node-local fallback that could issue a ticket twice.
 
+mod key;
+mod memory;
+mod throttle;
+
+pub use key::{Key, Ns};
+pub use memory::MemoryStore;
+pub use throttle::{Throttle, Verdict};
+
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sesame_domain::{Clock, SystemClock};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -147,10 +154,11 @@ impl EphemeralStore {
     /// whether it was stored.
     pub async fn put_if_absent(
         &self,
-        key: &str,
+        key: &Key,
         value: &[u8],
         ttl: Duration,
     ) -> Result<bool, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.put(key, value, ttl, true)),
             Self::Redis(r) => {
@@ -169,7 +177,8 @@ impl EphemeralStore {
     }
 
     /// Stores `value` under `key` for `ttl`, replacing any value.
-    pub async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), EphemeralError> {
+    pub async fn put(&self, key: &Key, value: &[u8], ttl: Duration) -> Result<(), EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => {
                 m.put(key, value, ttl, false);
@@ -190,7 +199,8 @@ impl EphemeralStore {
     }
 
     /// Reads the value under `key`.
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, EphemeralError> {
+    pub async fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.get(key, false)),
             Self::Redis(r) => {
@@ -207,9 +217,10 @@ impl EphemeralStore {
     /// more to live (`GETEX`): one round trip for a sliding expiry.
     pub async fn get_touch(
         &self,
-        key: &str,
+        key: &Key,
         ttl: Duration,
     ) -> Result<Option<Vec<u8>>, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.get_touch(key, ttl)),
             Self::Redis(r) => {
@@ -228,11 +239,12 @@ impl EphemeralStore {
     /// items, the list expiring `ttl` after this push (one round trip).
     pub async fn push_capped(
         &self,
-        key: &str,
+        key: &Key,
         value: &[u8],
         cap: usize,
         ttl: Duration,
     ) -> Result<(), EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => {
                 m.push_capped(key, value, cap, ttl);
@@ -264,7 +276,8 @@ impl EphemeralStore {
     }
 
     /// Removes and returns the list under `key`, oldest first, atomically.
-    pub async fn take_list(&self, key: &str) -> Result<Vec<Vec<u8>>, EphemeralError> {
+    pub async fn take_list(&self, key: &Key) -> Result<Vec<Vec<u8>>, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.take_list(key)),
             Self::Redis(r) => {
@@ -287,7 +300,8 @@ impl EphemeralStore {
 
     /// Removes and returns the value under `key`, atomically: of several
     /// concurrent callers, one at most gets it.
-    pub async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, EphemeralError> {
+    pub async fn take(&self, key: &Key) -> Result<Option<Vec<u8>>, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.get(key, true)),
             Self::Redis(r) => {
@@ -301,12 +315,12 @@ impl EphemeralStore {
     }
 
     /// Removes the value under `key`.
-    pub async fn delete(&self, key: &str) -> Result<(), EphemeralError> {
+    pub async fn delete(&self, key: &Key) -> Result<(), EphemeralError> {
         self.take(key).await.map(|_| ())
     }
 
     /// Reads the counter under `key` (0 when absent).
-    pub async fn count(&self, key: &str) -> Result<i64, EphemeralError> {
+    pub async fn count(&self, key: &Key) -> Result<i64, EphemeralError> {
         Ok(self
             .get(key)
             .await?
@@ -317,7 +331,8 @@ impl EphemeralStore {
 
     /// Adds one to the counter under `key` and returns the new count. The
     /// counter expires `ttl` after its first increment.
-    pub async fn incr(&self, key: &str, ttl: Duration) -> Result<i64, EphemeralError> {
+    pub async fn incr(&self, key: &Key, ttl: Duration) -> Result<i64, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.incr(key, ttl)),
             Self::Redis(r) => {
@@ -341,7 +356,8 @@ impl EphemeralStore {
     /// Takes one back from the counter under `key` (a reservation made by
     /// [`EphemeralStore::incr`] that turned out not to count), never below
     /// zero and never creating the counter; answers the new count.
-    pub async fn decr(&self, key: &str) -> Result<i64, EphemeralError> {
+    pub async fn decr(&self, key: &Key) -> Result<i64, EphemeralError> {
+        let key = key.as_str();
         match self {
             Self::Memory(m) => Ok(m.decr(key)),
             Self::Redis(r) => {
@@ -362,7 +378,7 @@ impl EphemeralStore {
     /// attempts); a holder that dies loses its lease when `ttl` is over.
     pub async fn lease(
         &self,
-        key: &str,
+        key: &Key,
         ttl: Duration,
         wait: Duration,
     ) -> Result<bool, EphemeralError> {
@@ -407,182 +423,5 @@ pub struct RedisStore {
 impl RedisStore {
     fn key(&self, key: &str) -> String {
         format!("{}{}", self.prefix, key)
-    }
-}
-
-/// A deadline: nanoseconds since the Unix epoch on the store's clock.
-type Deadline = i128;
-
-/// The entries of the in-process store: value and deadline by key.
-type Entries = HashMap<String, (Vec<u8>, Deadline)>;
-
-/// The in-process implementation: a map with deadlines, swept as it grows,
-/// and capped.
-pub struct MemoryStore {
-    entries: Mutex<Entries>,
-    clock: Arc<dyn Clock>,
-    max_entries: usize,
-}
-
-/// `ttl` after `now`.
-fn after(now: Deadline, ttl: Duration) -> Deadline {
-    now.saturating_add(i128::try_from(ttl.as_nanos()).unwrap_or(i128::MAX))
-}
-
-impl MemoryStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn now(&self) -> Deadline {
-        self.clock.now().unix_timestamp_nanos()
-    }
-
-    fn put(&self, key: &str, value: &[u8], ttl: Duration, only_if_absent: bool) -> bool {
-        let now = self.now();
-        let mut map = self.lock();
-        if map.len() > 10_000 && map.len().is_power_of_two() {
-            map.retain(|_, (_, deadline)| *deadline > now);
-        }
-        if only_if_absent && map.get(key).is_some_and(|(_, d)| *d > now) {
-            return false;
-        }
-        self.make_room(&mut map, key, now);
-        map.insert(key.to_owned(), (value.to_vec(), after(now, ttl)));
-        true
-    }
-
-    /// The number of entries not expired.
-    fn live(&self) -> usize {
-        let now = self.now();
-        self.lock().values().filter(|(_, d)| *d > now).count()
-    }
-
-    /// Before `key` is inserted: when it is new and the map is full, sweeps
-    /// the expired entries, then, if still full, evicts the hundredth of
-    /// the capacity closest to expiry (at least one entry).
-    ///
-    /// Security: eviction may drop a throttle counter or a session before
-    /// its time; the capacity is set far above what legitimate use needs,
-    /// so that only a flood reaches it, and the warning says it did.
-    fn make_room(&self, map: &mut Entries, key: &str, now: Deadline) {
-        if map.len() < self.max_entries || map.contains_key(key) {
-            return;
-        }
-        map.retain(|_, (_, d)| *d > now);
-        if map.len() < self.max_entries {
-            return;
-        }
-        let excess = map.len() + 1 - self.max_entries;
-        let target = excess.max(self.max_entries / 100).min(map.len());
-        let mut deadlines: Vec<Deadline> = map.values().map(|(_, d)| *d).collect();
-        let (_, threshold, _) = deadlines.select_nth_unstable(target - 1);
-        let threshold = *threshold;
-        let below = deadlines.iter().filter(|d| **d < threshold).count();
-        // Every entry before the threshold, and as many at it as needed.
-        let mut at_threshold = target - below;
-        map.retain(|_, (_, d)| {
-            if *d < threshold {
-                false
-            } else if *d == threshold && at_threshold > 0 {
-                at_threshold -= 1;
-                false
-            } else {
-                true
-            }
-        });
-        tracing::warn!(
-            evicted = target,
-            max_entries = self.max_entries,
-            "in-process store full: the entries closest to expiry were evicted"
-        );
-    }
-
-    fn get(&self, key: &str, remove: bool) -> Option<Vec<u8>> {
-        let now = self.now();
-        let mut map = self.lock();
-        let live = map.get(key).is_some_and(|(_, d)| *d > now);
-        if !live {
-            map.remove(key);
-            return None;
-        }
-        if remove {
-            map.remove(key).map(|(v, _)| v)
-        } else {
-            map.get(key).map(|(v, _)| v.clone())
-        }
-    }
-
-    fn get_touch(&self, key: &str, ttl: Duration) -> Option<Vec<u8>> {
-        let now = self.now();
-        let mut map = self.lock();
-        match map.get_mut(key) {
-            Some((v, deadline)) if *deadline > now => {
-                *deadline = after(now, ttl);
-                Some(v.clone())
-            }
-            _ => {
-                map.remove(key);
-                None
-            }
-        }
-    }
-
-    /// Lists are kept as a JSON array of byte strings.
-    fn push_capped(&self, key: &str, value: &[u8], cap: usize, ttl: Duration) {
-        let now = self.now();
-        let mut map = self.lock();
-        let mut items: Vec<Vec<u8>> = map
-            .get(key)
-            .filter(|(_, d)| *d > now)
-            .and_then(|(v, _)| serde_json::from_slice(v).ok())
-            .unwrap_or_default();
-        items.push(value.to_vec());
-        if items.len() > cap {
-            items.drain(..items.len() - cap);
-        }
-        let encoded = serde_json::to_vec(&items).unwrap_or_default();
-        self.make_room(&mut map, key, now);
-        map.insert(key.to_owned(), (encoded, after(now, ttl)));
-    }
-
-    fn take_list(&self, key: &str) -> Vec<Vec<u8>> {
-        self.get(key, true)
-            .and_then(|v| serde_json::from_slice(&v).ok())
-            .unwrap_or_default()
-    }
-
-    fn decr(&self, key: &str) -> i64 {
-        let now = self.now();
-        let mut map = self.lock();
-        let Some(entry) = map.get_mut(key).filter(|(_, d)| *d > now) else {
-            return 0;
-        };
-        let n = std::str::from_utf8(&entry.0)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0);
-        let n = (n - 1).max(0);
-        entry.0 = n.to_string().into_bytes();
-        n
-    }
-
-    fn incr(&self, key: &str, ttl: Duration) -> i64 {
-        let now = self.now();
-        let mut map = self.lock();
-        self.make_room(&mut map, key, now);
-        let entry = map
-            .entry(key.to_owned())
-            .or_insert_with(|| (b"0".to_vec(), after(now, ttl)));
-        if entry.1 <= now {
-            *entry = (b"0".to_vec(), after(now, ttl));
-        }
-        let n = std::str::from_utf8(&entry.0)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-            + 1;
-        entry.0 = n.to_string().into_bytes();
-        n
     }
 }
