@@ -95,9 +95,12 @@ fn check(name: &str, change: fn(&mut Fixture), expected: &str) {
     );
 }
 
+/// A row: what it checks, how it changes the fixture, the outcome.
+type Row = (&'static str, fn(&mut Fixture), &'static str);
+
 #[test]
 fn validation_decision() {
-    let rows: &[(&str, fn(&mut Fixture), &str)] = &[
+    let rows: &[Row] = &[
         ("a fresh ticket for its service", |_| {}, "ok"),
         // §2.5.1: both parameters are required.
         ("no ticket", |f| f.ticket = "", "INVALID_REQUEST"),
