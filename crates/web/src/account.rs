@@ -101,7 +101,7 @@ async fn account_page(
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Account);
     // "Associer mon compte" leads to the upstream provider.
     let targets =
-        crate::onward::form_targets(app, &crate::cas::CasContext::default(), Some("parent"));
+        crate::onward::form_targets(app, &crate::resume::Resume::default(), Some("parent"));
     let page = AccountPage {
         academie: &app.config.branding.academie,
         csrf,

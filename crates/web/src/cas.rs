@@ -3,7 +3,9 @@
 //! forms, with `format=JSON`. Parameters are read strictly: a repeated or
 //! unexpected-shape parameter is `INVALID_REQUEST`, never "first wins".
 
-use crate::pages::{current_session, message, unavailable};
+use crate::onward::post_back;
+use crate::pages::{current_session, message, source, unavailable};
+use crate::resume::Resume;
 use crate::{AppState, WebError, cookies};
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -27,58 +29,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/cas/samlValidate", axum::routing::post(saml_validate))
 }
 
-/// Where a login started by a service goes back to, carried through the
-/// profile and login pages as hidden fields.
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
-pub(crate) struct CasContext {
-    #[serde(default)]
-    pub(crate) service: String,
-    #[serde(default)]
-    pub(crate) renew: String,
-    #[serde(default)]
-    pub(crate) method: String,
-    /// An OpenID Connect authorization to resume after login (a local
-    /// `/oidc/authorize?…` path).
-    #[serde(default)]
-    pub(crate) suite: String,
-}
-
-impl CasContext {
-    /// Whether the login resumes an OpenID Connect authorization (only a
-    /// local authorize path is ever followed).
-    pub(crate) fn resumes_oidc(&self) -> bool {
-        self.suite.starts_with("/oidc/authorize?")
-    }
-
-    pub(crate) fn renew(&self) -> bool {
-        flag(Some(&self.renew))
-    }
-
-    /// `&service=…&renew=true&method=POST` for a page's URL.
-    pub(crate) fn query(&self) -> String {
-        if self.service.is_empty() {
-            if self.resumes_oidc() {
-                let mut q = url::form_urlencoded::Serializer::new(String::new());
-                q.append_pair("suite", &self.suite);
-                return format!("&{}", q.finish());
-            }
-            return String::new();
-        }
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        q.append_pair("service", &self.service);
-        if self.renew() {
-            q.append_pair("renew", "true");
-        }
-        if self.method.eq_ignore_ascii_case("post") {
-            q.append_pair("method", "POST");
-        }
-        format!("&{}", q.finish())
-    }
-}
-
-/// A CAS boolean parameter: present, not empty, and not "false".
+/// A CAS boolean parameter (CAS 3.0 §2.1.1).
 fn flag(v: Option<&String>) -> bool {
-    v.is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false"))
+    sesame_cas::flag(v.map(String::as_str))
 }
 
 /// The query's parameters; `None` when one of `names` is repeated.
@@ -125,7 +78,7 @@ fn unknown_service(app: &AppState) -> Result<Response, WebError> {
 pub(crate) async fn redirect_with_ticket(
     app: &AppState,
     s: &Session,
-    ctx: &CasContext,
+    ctx: &Resume,
     from_new_login: bool,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -152,7 +105,7 @@ pub(crate) async fn redirect_with_ticket(
         .map_err(unavailable)?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
     if ctx.method.eq_ignore_ascii_case("post") {
-        return crate::onward::post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
+        return post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
     }
     let location = cas::with_ticket(&ctx.service, &ticket);
     Ok((status, [(header::LOCATION, location)]).into_response())
@@ -166,7 +119,7 @@ async fn login(
     let Some(p) = params(raw.as_deref(), &["service", "renew", "gateway", "method"]) else {
         return bad_request(&app, "Un paramètre est répété dans l'adresse.");
     };
-    let ctx = CasContext {
+    let ctx = Resume {
         service: param(&p, "service").cloned().unwrap_or_default(),
         renew: param(&p, "renew").cloned().unwrap_or_default(),
         method: param(&p, "method").cloned().unwrap_or_default(),
@@ -197,14 +150,14 @@ async fn login(
     }
     // Credentials are needed: the remembered profile's login page, or the
     // profile choice, both carrying the service.
-    let ctx = CasContext {
+    let ctx = Resume {
         renew: if renew { "true".into() } else { String::new() },
         ..ctx
     };
     let remembered = jar
         .get(&cookies::name(&app, cookies::PROFILE))
         .map(|c| c.value().to_owned())
-        .filter(|p| crate::pages::source(&app, p).is_some());
+        .filter(|p| source(&app, p).is_some());
     let to = match remembered {
         Some(p) => format!("/connexion?profil={p}{}", ctx.query()),
         None => format!("/profil?{}", ctx.query().trim_start_matches('&')),

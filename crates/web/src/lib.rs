@@ -14,10 +14,12 @@ mod error;
 mod headers;
 mod health;
 mod links;
+mod login;
 mod metrics;
 mod oidc;
 mod onward;
 mod pages;
+mod resume;
 mod signup;
 mod trace;
 mod upstream;
@@ -56,6 +58,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(pages::routes())
+        .merge(login::routes())
         .merge(signup::routes())
         .merge(links::routes())
         .merge(account::routes())

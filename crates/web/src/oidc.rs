@@ -1,9 +1,9 @@
 //! OpenID Connect: discovery, JWKS, and the authorization code flow
 //! (`/oidc/authorize`, `/oidc/token`, `/oidc/userinfo`).
 
-use crate::cas::CasContext;
 use crate::client_ip::ClientIp;
 use crate::pages::{current_session, message, unavailable};
+use crate::resume::Resume;
 use crate::{AppState, WebError, cookies};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -186,9 +186,9 @@ async fn authorize(
             for (k, v) in &rest {
                 q.append_pair(k, v);
             }
-            let ctx = CasContext {
+            let ctx = Resume {
                 suite: format!("/oidc/authorize?{}", q.finish()),
-                ..CasContext::default()
+                ..Resume::default()
             };
             let remembered = jar
                 .get(&cookies::name(&app, cookies::PROFILE))

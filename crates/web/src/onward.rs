@@ -3,8 +3,8 @@
 //! OpenID Connect client's redirect URI, an upstream provider), and the
 //! post-back page (CAS `method=POST`, OpenID Connect `form_post`).
 
-use crate::cas::CasContext;
 use crate::pages::render;
+use crate::resume::Resume;
 use crate::{AppState, WebError};
 use askama::Template;
 use axum::http::header;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 /// The origins a login may end at: the CAS service or the OpenID Connect
 /// client's redirect URI it resumes (registered ones only), and the
 /// upstream providers offered for `profile` (all of them when `None`).
-pub(crate) fn form_targets(app: &AppState, ctx: &CasContext, profile: Option<&str>) -> Vec<String> {
+pub(crate) fn form_targets(app: &AppState, ctx: &Resume, profile: Option<&str>) -> Vec<String> {
     let origin = |u: &str| {
         url::Url::parse(u)
             .map(|u| u.origin().ascii_serialization())

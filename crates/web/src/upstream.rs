@@ -4,8 +4,9 @@
 //! child. Every failure is a French page pointing back to the profile
 //! choice; nothing is created before the answer verifies.
 
-use crate::cas::CasContext;
-use crate::pages::{complete_login, current_session, message, render, unavailable};
+use crate::login::complete_login;
+use crate::pages::{current_session, message, render, unavailable};
+use crate::resume::Resume;
 use crate::{AppState, WebError, csrf};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
@@ -67,7 +68,7 @@ struct StartQuery {
     #[serde(default)]
     profil: String,
     #[serde(flatten)]
-    cas: CasContext,
+    resume: Resume,
 }
 
 /// Sends the browser to provider `id` for the chosen profile.
@@ -81,7 +82,7 @@ async fn start(
     if !offered {
         return failure(&app, &name_of(&app, &id), UpstreamError::Unknown);
     }
-    let resume = serde_json::to_value(&q.cas).unwrap_or_default();
+    let resume = serde_json::to_value(&q.resume).unwrap_or_default();
     let (jar, browser) = csrf::browser(&app, jar);
     match upstream::start(&app, &id, &q.profil, &browser, resume, None).await {
         Ok(url) => Ok((jar, Redirect::to(&url)).into_response()),
@@ -141,7 +142,7 @@ struct ConfirmPage<'a> {
     error: Option<&'a str>,
 }
 
-fn resume_of(v: serde_json::Value) -> CasContext {
+fn resume_of(v: serde_json::Value) -> Resume {
     serde_json::from_value(v).unwrap_or_default()
 }
 

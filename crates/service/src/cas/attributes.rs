@@ -1,9 +1,10 @@
-//! The attributes released to a service: only those its registry entry
-//! lists, under the names it gives them (CAS-13). Children's names and
-//! birth dates are never among them.
+//! The attributes released to a service: what is known of the account,
+//! read from the database, then chosen and named by
+//! [`sesame_cas::attributes::release`] (CAS-13).
 
 use crate::app::App;
 use crate::config::ServiceDef;
+use sesame_cas::attributes::Person;
 use sesame_store::StoreError;
 use sesame_store::accounts::Account;
 use sesame_store::identity::identity;
@@ -19,22 +20,18 @@ pub async fn release(
         return Ok(Vec::new());
     }
     let id = identity(app.db.conn(), account.id, account.kind()).await?;
-    let mut out = Vec::new();
-    for (ours, theirs) in &service.attributes {
-        let values: Vec<String> = match ours.as_str() {
-            "identifiant" => vec![account.identifiant_display.clone()],
-            "profile" => vec![profile.to_owned()],
-            "first_name" => id.first_name.clone().into_iter().collect(),
-            "last_name" => id.last_name.clone().into_iter().collect(),
-            "email" => account.email.clone().into_iter().collect(),
-            "uai" => id.uais.clone(),
-            "classes" => id.classes.clone(),
-            "children" => id.children.clone(),
-            _ => Vec::new(),
-        };
-        if !values.is_empty() {
-            out.push((theirs.clone(), values));
-        }
-    }
-    Ok(out)
+    let person = Person {
+        identifiant: account.identifiant_display.clone(),
+        profile: profile.to_owned(),
+        first_name: id.first_name,
+        last_name: id.last_name,
+        email: account.email.clone(),
+        uais: id.uais,
+        classes: id.classes,
+        children: id.children,
+    };
+    Ok(sesame_cas::attributes::release(
+        &service.attributes,
+        &person,
+    ))
 }

@@ -1,35 +1,13 @@
 //! CAS single logout (CAS 3.0 §2.3.3): the SAML `LogoutRequest` each
 //! service that received a ticket in an ended session is sent (form
-//! parameter `logoutRequest`), by [`crate::slo`].
-
-use quick_xml::Writer;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+//! parameter `logoutRequest`), by [`crate::slo`]; written by
+//! [`sesame_cas::logout`].
 
 /// Seconds one logout request may take.
 pub const TIMEOUT_SECS: u64 = 5;
 
-/// The SAML 2.0 `LogoutRequest` for a ticket.
+/// The SAML 2.0 `LogoutRequest` for a ticket, with a fresh identifier.
 pub fn logout_request(ticket: &str, now: time::OffsetDateTime) -> String {
     let id = format!("LR-{}", crate::session::new_token());
-    let instant = now
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let mut w = Writer::new(Vec::new());
-    let mut root = BytesStart::new("samlp:LogoutRequest");
-    root.push_attribute(("xmlns:samlp", "urn:oasis:names:tc:SAML:2.0:protocol"));
-    root.push_attribute(("xmlns:saml", "urn:oasis:names:tc:SAML:2.0:assertion"));
-    root.push_attribute(("ID", id.as_str()));
-    root.push_attribute(("Version", "2.0"));
-    root.push_attribute(("IssueInstant", instant.as_str()));
-    let _ = w.write_event(Event::Start(root));
-    for (name, text) in [
-        ("saml:NameID", "@NOT_USED@"),
-        ("samlp:SessionIndex", ticket),
-    ] {
-        let _ = w.write_event(Event::Start(BytesStart::new(name)));
-        let _ = w.write_event(Event::Text(BytesText::new(text)));
-        let _ = w.write_event(Event::End(BytesEnd::new(name)));
-    }
-    let _ = w.write_event(Event::End(BytesEnd::new("samlp:LogoutRequest")));
-    String::from_utf8(w.into_inner()).unwrap_or_default()
+    sesame_cas::logout::logout_request(ticket, &id, now)
 }

@@ -1,91 +1,30 @@
-//! Service tickets: `ST-` and 48 hex digits (192 random bits), kept in the
-//! shared store under a keyed hash, with their own expiry time read from
-//! the application clock (the store's expiry only collects them).
+//! Service, proxy and proxy-granting tickets in the shared store, under a
+//! keyed hash, with their own expiry time read from the application clock
+//! (the store's expiry only collects them). Their syntax and records are
+//! [`sesame_cas::ticket`]'s.
 
 use crate::app::App;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use sesame_cas::ticket::{self, PROXY_GRANTING, PROXY_GRANTING_IOU, SERVICE};
 use sesame_store::{EphemeralError, Key, Ns};
 use std::time::Duration;
 
-/// Shortest and longest ticket accepted (CAS §3.7: up to 256).
-pub const TICKET_LEN: std::ops::RangeInclusive<usize> = 32..=256;
-
-/// What a service ticket stands for.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ServiceTicket {
-    /// The service URL as requested at login.
-    pub service: String,
-    /// The registered service's id.
-    pub service_id: String,
-    /// The account.
-    pub account_id: i32,
-    /// The profile chosen at login.
-    pub profile: String,
-    /// Login time, unix seconds.
-    pub auth_time: i64,
-    /// Issued right after the user typed credentials (not from SSO).
-    pub from_new_login: bool,
-    /// Expiry, unix seconds of the application clock.
-    pub expires_at: i64,
-    /// For a proxy ticket: the proxies it went through, the nearest first.
-    #[serde(default)]
-    pub proxies: Vec<String>,
-    /// The SSO session that gave it (its public id): once that session
-    /// ends, the ticket no longer validates (REV-05).
-    #[serde(default)]
-    pub sid: String,
-    /// The account's session generation when it was given: a password
-    /// change ends it too.
-    #[serde(default)]
-    pub generation: i64,
-}
-
-/// A proxy-granting ticket: a service allowed to proxy may obtain proxy
-/// tickets for other registered services in the user's name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ProxyGrantingTicket {
-    /// The account.
-    pub account_id: i32,
-    /// The profile chosen at login.
-    pub profile: String,
-    /// Login time, unix seconds.
-    pub auth_time: i64,
-    /// The proxy chain, the holder's callback first.
-    pub proxies: Vec<String>,
-    /// The SSO session it belongs to: every logout path ends it (REV-03).
-    #[serde(default)]
-    pub sid: String,
-    /// The account's session generation: a password change ends it.
-    #[serde(default)]
-    pub generation: i64,
-}
+pub use sesame_cas::ticket::{ProxyGrantingTicket, ServiceTicket, well_formed};
 
 fn key(app: &App, ticket: &str) -> Key {
     Ns::ServiceTicket.key(app.keys.token_hmac(ticket))
 }
 
-/// Whether a ticket has the syntax of one of ours: a known prefix, 32–256
-/// characters of `[A-Za-z0-9-]` (CAS-08). Checked before any lookup.
-pub fn well_formed(ticket: &str, prefixes: &[&str]) -> bool {
-    TICKET_LEN.contains(&ticket.len())
-        && prefixes.iter().any(|p| ticket.starts_with(p))
-        && ticket
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 fn random_ticket(prefix: &str) -> String {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}{hex}")
+    ticket::from_bytes(prefix, &bytes)
 }
 
 /// Issues a service ticket.
 pub async fn issue_service_ticket(app: &App, st: ServiceTicket) -> Result<String, EphemeralError> {
     metrics::counter!("sesame_cas_tickets_issued_total").increment(1);
-    issue_ticket(app, "ST-", st).await
+    issue_ticket(app, SERVICE, st).await
 }
 
 fn pgt_key(app: &App, pgt: &str) -> Key {
@@ -97,8 +36,8 @@ pub async fn issue_pgt(
     app: &App,
     pgt: &ProxyGrantingTicket,
 ) -> Result<(String, String), EphemeralError> {
-    let id = random_ticket("PGT-");
-    let iou = random_ticket("PGTIOU-");
+    let id = random_ticket(PROXY_GRANTING);
+    let iou = random_ticket(PROXY_GRANTING_IOU);
     let ttl = Duration::from_secs(app.config.session.absolute_hours * 3600);
     app.store
         .put(

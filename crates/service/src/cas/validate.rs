@@ -1,95 +1,21 @@
-//! Ticket validation: `/validate`, `/serviceValidate`, `/proxyValidate` and
-//! their `/p3/` forms. The outcome is protocol-neutral; the web crate
-//! writes it as CAS 1.0 text, XML or JSON.
+//! Ticket validation: `/validate`, `/serviceValidate`, `/proxyValidate`,
+//! their `/p3/` forms and `/proxy` (CAS 3.0 §2.4–§2.9). This module does
+//! the IO — takes the ticket out of the store, reads the session, the
+//! account and the attributes, calls the proxy callback — and
+//! [`sesame_cas::validate`] decides. The outcome is protocol-neutral; the
+//! web crate writes it as CAS 1.0 text, XML or JSON.
 
-use super::tickets::{
-    ProxyGrantingTicket, ServiceTicket, drop_pgt, find_pgt, issue_pgt, issue_ticket, take,
-    well_formed,
-};
+use super::tickets::{ServiceTicket, drop_pgt, find_pgt, issue_pgt, issue_ticket, take};
 use crate::app::App;
+use sesame_cas::Registration;
+use sesame_cas::ticket::PROXY;
+use sesame_cas::validate::{
+    Granting, ProxyRequest, Record, Rights, callback_url, check_proxy_request, check_request,
+    decide, decide_proxy,
+};
 use sesame_store::accounts;
 
-/// The error codes of CAS §2.5.3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureCode {
-    /// Missing, repeated or unsupported parameters.
-    InvalidRequest,
-    /// Not a ticket of ours (syntax).
-    InvalidTicketSpec,
-    /// The service may not obtain proxy tickets.
-    UnauthorizedServiceProxy,
-    /// `/proxy`: the target service is not registered.
-    UnauthorizedService,
-    /// The proxy callback failed.
-    InvalidProxyCallback,
-    /// Unknown, used, expired, or not from a new login when `renew` was asked.
-    InvalidTicket,
-    /// The ticket was issued for another service.
-    InvalidService,
-    /// Something failed inside.
-    InternalError,
-}
-
-impl FailureCode {
-    /// The code as the protocol writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "INVALID_REQUEST",
-            Self::InvalidTicketSpec => "INVALID_TICKET_SPEC",
-            Self::UnauthorizedServiceProxy => "UNAUTHORIZED_SERVICE_PROXY",
-            Self::UnauthorizedService => "UNAUTHORIZED_SERVICE",
-            Self::InvalidProxyCallback => "INVALID_PROXY_CALLBACK",
-            Self::InvalidTicket => "INVALID_TICKET",
-            Self::InvalidService => "INVALID_SERVICE",
-            Self::InternalError => "INTERNAL_ERROR",
-        }
-    }
-}
-
-/// A failed validation: the code and a description (never the ticket).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The error code.
-    pub code: FailureCode,
-    /// Human-readable description.
-    pub description: &'static str,
-}
-
-fn fail(code: FailureCode, description: &'static str) -> Failure {
-    Failure { code, description }
-}
-
-/// A successful validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Success {
-    /// The user (the identifiant).
-    pub user: String,
-    /// Login time, unix seconds.
-    pub auth_time: i64,
-    /// The ticket came from a login with credentials, not from SSO.
-    pub from_new_login: bool,
-    /// Released attributes, (name, values).
-    pub attributes: Vec<(String, Vec<String>)>,
-    /// The PGTIOU, when a proxy callback was asked for and succeeded.
-    pub pgt_iou: Option<String>,
-    /// For a proxy ticket: the proxies it went through, the nearest first.
-    pub proxies: Vec<String>,
-}
-
-/// What the service sent.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    /// `ticket`.
-    pub ticket: &'a str,
-    /// `service`.
-    pub service: &'a str,
-    /// `renew=true`.
-    pub renew: bool,
-    /// `pgtUrl`, the proxy callback.
-    pub pgt_url: Option<&'a str>,
-    /// `/proxyValidate` (accepts proxy tickets) rather than `/serviceValidate`.
-    pub proxy_endpoint: bool,
-}
+pub use sesame_cas::validate::{Failure, FailureCode, Request, Success};
 
 /// Validates a service ticket for a service.
 pub async fn validate(app: &App, req: Request<'_>) -> Result<Success, Failure> {
@@ -99,99 +25,61 @@ pub async fn validate(app: &App, req: Request<'_>) -> Result<Success, Failure> {
     r
 }
 
+fn internal(e: &dyn std::fmt::Display) -> Failure {
+    tracing::error!(error = %e, "ticket validation failed");
+    Failure::internal()
+}
+
 async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure> {
-    if req.ticket.is_empty() || req.service.is_empty() {
-        return Err(fail(
-            FailureCode::InvalidRequest,
-            "Les paramètres ticket et service sont obligatoires.",
-        ));
-    }
-    let prefixes: &[&str] = if req.proxy_endpoint {
-        &["ST-", "PT-"]
-    } else {
-        &["ST-"]
-    };
-    if !well_formed(req.ticket, prefixes) {
-        return Err(fail(
-            FailureCode::InvalidTicketSpec,
-            "Ce ticket n'est pas un ticket de service valable.",
-        ));
-    }
-    let internal = |e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, "ticket validation failed");
-        fail(FailureCode::InternalError, "Erreur interne.")
-    };
+    // CAS-08: the syntax is checked before any store lookup.
+    check_request(&req)?;
+    let now = app.clock.now().unix_timestamp();
     let Some(st) = take(app, req.ticket).await.map_err(|e| internal(&e))? else {
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ticket inconnu, déjà utilisé ou expiré.",
-        ));
+        // Unknown, already used or collected: the decision's failure.
+        return Err(decide(&req, None, now)
+            .err()
+            .unwrap_or_else(Failure::internal));
     };
-    if st.expires_at <= app.clock.now().unix_timestamp() {
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ticket inconnu, déjà utilisé ou expiré.",
-        ));
-    }
-    // Security: a ticket of a session that has ended (any logout path, a
-    // password change) no longer validates (REV-05).
-    if !crate::session::alive(app, st.account_id, &st.sid, st.generation)
+    let alive = crate::session::alive(app, st.account_id, &st.sid, st.generation)
         .await
-        .map_err(|e| internal(&e))?
-    {
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ticket inconnu, déjà utilisé ou expiré.",
-        ));
-    }
-    if st.service != req.service {
-        tracing::warn!(service.id = %st.service_id, "service ticket presented by another service");
-        return Err(fail(
-            FailureCode::InvalidService,
-            "Ce ticket n'a pas été délivré pour ce service.",
-        ));
-    }
-    if req.renew && !st.from_new_login {
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ce ticket ne provient pas d'une saisie du mot de passe (renew).",
-        ));
-    }
+        .map_err(|e| internal(&e))?;
     let account = accounts::find(app.db.conn(), st.account_id)
         .await
         .map_err(|e| internal(&e))?
-        .filter(|a| a.is_active())
-        .ok_or_else(|| {
-            fail(
-                FailureCode::InvalidTicket,
-                "Ticket inconnu, déjà utilisé ou expiré.",
-            )
-        })?;
-    let Some(service) = app.config.services.iter().find(|s| s.id == st.service_id) else {
-        return Err(fail(FailureCode::InvalidService, "Service inconnu."));
+        .filter(|a| a.is_active());
+    let service = app.config.services.iter().find(|s| s.id == st.service_id);
+    let cas = service.and_then(|s| s.cas.as_ref());
+    let record = Record {
+        ticket: &st,
+        session_alive: alive,
+        account_active: account.is_some(),
+        service: service.map(|_| Rights {
+            proxy_allowed: cas.is_some_and(|c| c.proxy_allowed),
+            callbacks: Registration {
+                urls: cas.map_or(&[][..], |c| &c.proxy_callback_urls),
+                patterns: cas.map_or(&[][..], |c| &c.compiled_callbacks),
+            },
+        }),
+    };
+    let granting = decide(&req, Some(&record), now).inspect_err(|f| {
+        if f.code == FailureCode::InvalidService && st.service != req.service {
+            tracing::warn!(service.id = %st.service_id, "service ticket presented by another service");
+        }
+    })?;
+    // A success implies both (the decision checked them).
+    let (Some(account), Some(service)) = (account, service) else {
+        return Err(Failure::internal());
     };
     let attributes = super::attributes::release(app, service, &account, &st.profile)
         .await
         .map_err(|e| internal(&e))?;
-    let proxy_allowed = service.cas.as_ref().is_some_and(|c| c.proxy_allowed);
-    let pgt_iou = match req.pgt_url {
-        // A service that may not proxy gets no PGT, whatever it asks; nor
-        // does a callback the service did not register (REV-04): no call is
-        // made, the validation succeeds without a PGT.
-        Some(url)
-            if proxy_allowed
-                && service
-                    .cas
-                    .as_ref()
-                    .is_some_and(|c| c.is_proxy_callback(url)) =>
-        {
-            Some(proxy_callback(app, url, &st).await?)
-        }
-        Some(_) if proxy_allowed => {
+    let pgt_iou = match granting {
+        Granting::Callback(url) => Some(proxy_callback(app, url, &st).await?),
+        Granting::Unregistered => {
             tracing::warn!(service.id = %service.id, "pgtUrl not among the service's proxy callbacks: no PGT");
             None
         }
-        _ => None,
+        Granting::None => None,
     };
     Ok(Success {
         user: account.identifiant_display,
@@ -203,45 +91,14 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
     })
 }
 
-/// Whether a proxy callback URL may be called: https, or loopback http
-/// when `cas.allow_http_callbacks_on_loopback` is set.
-fn callback_allowed(app: &App, url: &url::Url) -> bool {
-    match url.scheme() {
-        "https" => {
-            url.host_str().is_some() && url.username().is_empty() && url.password().is_none()
-        }
-        "http" => {
-            app.config.cas.allow_http_callbacks_on_loopback
-                && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-        }
-        _ => false,
-    }
-}
-
 /// CAS §2.5.4: issues a PGT and hands it to the callback with its IOU; the
 /// callback must answer 200 (certificates verified, redirects not followed),
 /// else no PGT exists and validation fails.
 async fn proxy_callback(app: &App, pgt_url: &str, st: &ServiceTicket) -> Result<String, Failure> {
-    let bad = |why: &'static str| fail(FailureCode::InvalidProxyCallback, why);
-    let Ok(url) = url::Url::parse(pgt_url) else {
-        return Err(bad("L'adresse de rappel du proxy n'est pas valable."));
-    };
-    if !callback_allowed(app, &url) {
-        return Err(bad("L'adresse de rappel du proxy doit être en https."));
-    }
-    let mut proxies = vec![pgt_url.to_owned()];
-    proxies.extend(st.proxies.iter().cloned());
-    let pgt = ProxyGrantingTicket {
-        account_id: st.account_id,
-        profile: st.profile.clone(),
-        auth_time: st.auth_time,
-        proxies,
-        sid: st.sid.clone(),
-        generation: st.generation,
-    };
-    let (id, iou) = issue_pgt(app, &pgt)
+    let url = callback_url(pgt_url, app.config.cas.allow_http_callbacks_on_loopback)?;
+    let (id, iou) = issue_pgt(app, &st.granting(pgt_url))
         .await
-        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
+        .map_err(|e| internal(&e))?;
     let mut call = url.clone();
     call.query_pairs_mut()
         .append_pair("pgtId", &id)
@@ -261,65 +118,34 @@ async fn proxy_callback(app: &App, pgt_url: &str, st: &ServiceTicket) -> Result<
     if !ok {
         let _ = drop_pgt(app, &id).await;
         tracing::warn!("proxy callback failed: no proxy-granting ticket");
-        return Err(bad("Le rappel du proxy a échoué."));
+        return Err(Failure::callback_failed());
     }
     Ok(iou)
 }
 
-/// `/proxy`: a proxy ticket for `target` from a proxy-granting ticket.
+/// `/proxy`: a proxy ticket for `target` from a proxy-granting ticket
+/// (CAS 3.0 §2.7).
 pub async fn proxy(app: &App, pgt: &str, target: &str) -> Result<String, Failure> {
-    if pgt.is_empty() || target.is_empty() {
-        return Err(fail(
-            FailureCode::InvalidRequest,
-            "Les paramètres pgt et targetService sont obligatoires.",
-        ));
-    }
-    if !well_formed(pgt, &["PGT-"]) {
-        return Err(fail(
-            FailureCode::InvalidTicketSpec,
-            "Ce ticket n'est pas un ticket d'octroi de proxy.",
-        ));
-    }
-    let Some(def) = super::find_service(app, target) else {
-        return Err(fail(
-            FailureCode::UnauthorizedService,
-            "Ce service cible n'est pas enregistré.",
-        ));
+    let req = ProxyRequest { pgt, target };
+    let def = super::find_service(app, target);
+    check_proxy_request(&req, def.is_some())?;
+    let found = find_pgt(app, pgt).await.map_err(|e| internal(&e))?;
+    let alive = match &found {
+        Some(g) => Some(
+            crate::session::alive(app, g.account_id, &g.sid, g.generation)
+                .await
+                .map_err(|e| internal(&e))?,
+        ),
+        None => None,
     };
-    let found = find_pgt(app, pgt)
-        .await
-        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
-    let Some(g) = found else {
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ticket d'octroi de proxy inconnu ou expiré.",
-        ));
-    };
-    // Security: a PGT belongs to the SSO session that produced it; it ends
-    // with it, or with a password change (REV-03).
-    let alive = crate::session::alive(app, g.account_id, &g.sid, g.generation)
-        .await
-        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))?;
-    if !alive {
+    if alive == Some(false) {
         let _ = drop_pgt(app, pgt).await;
-        return Err(fail(
-            FailureCode::InvalidTicket,
-            "Ticket d'octroi de proxy inconnu ou expiré.",
-        ));
     }
-    let st = ServiceTicket {
-        service: target.to_owned(),
-        service_id: def.id.clone(),
-        account_id: g.account_id,
-        profile: g.profile,
-        auth_time: g.auth_time,
-        from_new_login: false,
-        expires_at: 0,
-        proxies: g.proxies,
-        sid: g.sid,
-        generation: g.generation,
+    decide_proxy(&req, def.is_some(), alive)?;
+    let (Some(g), Some(def)) = (found, def) else {
+        return Err(Failure::internal());
     };
-    issue_ticket(app, "PT-", st)
+    issue_ticket(app, PROXY, g.proxy_ticket(target, &def.id))
         .await
-        .map_err(|_| fail(FailureCode::InternalError, "Erreur interne."))
+        .map_err(|e| internal(&e))
 }

@@ -1,0 +1,421 @@
+//! The public pages of a login: profile choice, login, home, logout (seed
+//! guide §1.1–1.3), and where a successful login goes on to.
+
+use crate::cas::redirect_with_ticket;
+use crate::client_ip::ClientIp;
+use crate::onward::{form_targets, with_form_targets};
+use crate::pages::{
+    PROFILES, csrf_refused, current_session, label, message, render, source, unavailable,
+};
+use crate::resume::Resume;
+use crate::{AppState, WebError, cookies, csrf};
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use sesame_service::config::ProfileSource;
+use sesame_service::confirm;
+use sesame_service::login::{self, LoginOutcome};
+use sesame_service::session::{self, Session};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/profil", get(show_profiles).post(choose_profile))
+        .route("/connexion", get(show_login).post(submit_login))
+        .route("/deconnexion", axum::routing::post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    academie: &'a str,
+    identifiant: &'a str,
+    profile_label: &'a str,
+    children: Vec<sesame_service::account::Child>,
+    csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage<'a> {
+    academie: &'a str,
+    csrf: String,
+    resume: Resume,
+    profiles: Vec<(&'static str, &'static str)>,
+}
+
+/// `/`: the home page when logged in; otherwise the remembered profile's
+/// login page, or the profile choice.
+async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+    if let Some((_, s)) = current_session(&app, &jar).await? {
+        if s.must_change.is_some() {
+            return Ok(Redirect::to("/compte/nouveau-mot-de-passe").into_response());
+        }
+        let children = sesame_service::account::children(&app, s.account_id)
+            .await
+            .map_err(unavailable)?;
+        let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Logout);
+        let page = HomePage {
+            academie: &app.config.branding.academie,
+            identifiant: &s.identifiant,
+            profile_label: label(&s.profile),
+            children,
+            csrf,
+        };
+        return Ok((jar, render(&page)?).into_response());
+    }
+    if let Some(p) = jar
+        .get(&cookies::name(&app, cookies::PROFILE))
+        .map(|c| c.value().to_owned())
+        && source(&app, &p).is_some()
+    {
+        return Ok(Redirect::to(&format!("/connexion?profil={p}")).into_response());
+    }
+    profiles_page(&app, jar, Resume::default()).await
+}
+
+/// `/profil`: the profile choice ("Changer de profil" leads here).
+async fn show_profiles(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(resume): Query<Resume>,
+) -> Result<Response, WebError> {
+    profiles_page(&app, jar, resume).await
+}
+
+async fn profiles_page(
+    app: &AppState,
+    jar: CookieJar,
+    resume: Resume,
+) -> Result<Response, WebError> {
+    let app = app.clone();
+    let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Profile);
+    let profiles = PROFILES
+        .iter()
+        .copied()
+        .filter(|(k, _)| source(&app, k) != Some(ProfileSource::Disabled))
+        .collect();
+    let targets = form_targets(&app, &resume, None);
+    let page = ProfilePage {
+        academie: &app.config.branding.academie,
+        csrf,
+        resume,
+        profiles,
+    };
+    Ok(with_form_targets(
+        &targets,
+        (jar, render(&page)?).into_response(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profil: String,
+    memoriser: Option<String>,
+    #[serde(flatten)]
+    resume: Resume,
+}
+
+async fn choose_profile(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<ProfileForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Profile).await? {
+        return csrf_refused(&app);
+    }
+    if source(&app, &f.profil).is_none() {
+        return profiles_page(&app, jar, f.resume).await;
+    }
+    let jar = if f.memoriser.is_some() {
+        jar.add(cookies::build(
+            &app,
+            cookies::PROFILE,
+            f.profil.clone(),
+            Some(365 * 24 * 3600),
+        ))
+    } else {
+        jar.add(cookies::removal(&app, cookies::PROFILE))
+    };
+    Ok((
+        jar,
+        Redirect::to(&format!(
+            "/connexion?profil={}{}",
+            f.profil,
+            f.resume.query()
+        )),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    academie: &'a str,
+    csrf: String,
+    profile: &'a str,
+    profile_label: &'a str,
+    identifiant: &'a str,
+    error: Option<&'a str>,
+    resend: Option<String>,
+    resume: &'a Resume,
+    /// Upstream providers offered next to the password: (URL, name).
+    upstreams: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    profil: Option<String>,
+    #[serde(flatten)]
+    resume: Resume,
+}
+
+/// Said when the password is right but the account awaits confirmation.
+const PENDING: &str = "Votre compte est en attente de confirmation : ouvrez le lien du courriel reçu à sa création (pensez à regarder dans les indésirables).";
+
+/// One message for every failure (AUTH-04).
+const LOGIN_FAILED: &str = "Identifiant ou mot de passe incorrect.";
+
+async fn login_page(
+    app: &AppState,
+    jar: CookieJar,
+    profile: &str,
+    identifiant: &str,
+    error: Option<&str>,
+    status: StatusCode,
+    resume: &Resume,
+) -> Result<Response, WebError> {
+    login_page_with(app, jar, profile, identifiant, error, None, status, resume).await
+}
+
+// The page's eight inputs are all needed; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
+async fn login_page_with(
+    app: &AppState,
+    jar: CookieJar,
+    profile: &str,
+    identifiant: &str,
+    error: Option<&str>,
+    resend: Option<String>,
+    status: StatusCode,
+    resume: &Resume,
+) -> Result<Response, WebError> {
+    match source(app, profile) {
+        None => return Ok(Redirect::to("/profil").into_response()),
+        Some(ProfileSource::Local) => {}
+        Some(ProfileSource::Upstream)
+            if let Some(up) = sesame_service::upstream::for_profile(app, profile).first() =>
+        {
+            // Delegated: straight to the provider.
+            let to = format!("/amont/{}?profil={profile}{}", up.id, resume.query());
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Some(_) => {
+            return message(
+                app,
+                StatusCode::OK,
+                "Profil non disponible",
+                "La connexion avec ce profil n'est pas encore configurée pour cette académie.",
+                "/profil",
+                "Changer de profil",
+            );
+        }
+    }
+    let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Login);
+    let page = LoginPage {
+        academie: &app.config.branding.academie,
+        csrf,
+        profile,
+        profile_label: label(profile),
+        identifiant,
+        error,
+        resend,
+        resume,
+        upstreams: sesame_service::upstream::for_profile(app, profile)
+            .into_iter()
+            .map(|u| {
+                (
+                    format!("/amont/{}?profil={profile}{}", u.id, resume.query()),
+                    u.name.clone(),
+                )
+            })
+            .collect(),
+    };
+    let targets = form_targets(app, resume, Some(profile));
+    Ok(with_form_targets(
+        &targets,
+        (status, jar, render(&page)?).into_response(),
+    ))
+}
+
+/// Opens the session of a successful login (password or upstream) and
+/// goes on: the forced password change, the OpenID Connect authorization
+/// or CAS service in progress, or the home page.
+pub(crate) async fn complete_login(
+    app: &AppState,
+    jar: CookieJar,
+    s: Session,
+    ctx: &Resume,
+) -> Result<Response, WebError> {
+    // A new session id at every login; the old one, if any, ends.
+    if let Some((old, _)) = current_session(app, &jar).await? {
+        session::close(app, &old).await.map_err(unavailable)?;
+    }
+    let token = session::open(app, &s).await.map_err(unavailable)?;
+    let jar = jar.add(cookies::build(app, cookies::SESSION, token, None));
+    if s.must_change.is_some() {
+        return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
+    }
+    if ctx.resumes_oidc() {
+        return Ok((jar, Redirect::to(&ctx.suite)).into_response());
+    }
+    if !ctx.service.is_empty() {
+        // Back to the service with a ticket from this new login (303).
+        let r = redirect_with_ticket(app, &s, ctx, true, StatusCode::SEE_OTHER).await?;
+        return Ok((jar, r).into_response());
+    }
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+async fn show_login(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, WebError> {
+    let profile = q.profil.unwrap_or_default();
+    // OpenID Connect `login_hint`: the identifiant, pre-filled.
+    let hint = q
+        .resume
+        .resumes_oidc()
+        .then(|| {
+            url::form_urlencoded::parse(
+                q.resume
+                    .suite
+                    .split_once('?')
+                    .unwrap_or_default()
+                    .1
+                    .as_bytes(),
+            )
+            .find(|(k, _)| k == "login_hint")
+            .map(|(_, v)| v.chars().take(100).collect::<String>())
+        })
+        .flatten()
+        .unwrap_or_default();
+    login_page(&app, jar, &profile, &hint, None, StatusCode::OK, &q.resume).await
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profil: String,
+    #[serde(default)]
+    identifiant: String,
+    #[serde(default)]
+    password: String,
+    #[serde(flatten)]
+    resume: Resume,
+}
+
+async fn submit_login(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Login).await? {
+        return csrf_refused(&app);
+    }
+    if source(&app, &f.profil) != Some(ProfileSource::Local) {
+        return Ok(Redirect::to("/profil").into_response());
+    }
+    let outcome = login::login(&app, &f.identifiant, &f.password, &ip, &f.profil)
+        .await
+        .map_err(unavailable)?;
+    match outcome {
+        LoginOutcome::Success(s) => complete_login(&app, jar, s, &f.resume).await,
+        LoginOutcome::Pending(id) => {
+            let ticket = confirm::resend_ticket(&app, id)
+                .await
+                .map_err(unavailable)?;
+            login_page_with(
+                &app,
+                jar,
+                &f.profil,
+                &f.identifiant,
+                Some(PENDING),
+                Some(ticket),
+                StatusCode::OK,
+                &f.resume,
+            )
+            .await
+        }
+        LoginOutcome::Failed => {
+            login_page(
+                &app,
+                jar,
+                &f.profil,
+                &f.identifiant,
+                Some(LOGIN_FAILED),
+                StatusCode::OK,
+                &f.resume,
+            )
+            .await
+        }
+        LoginOutcome::IpThrottled(secs) => {
+            let mut r = message(
+                &app,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de tentatives",
+                "Trop de tentatives de connexion depuis votre réseau. Veuillez réessayer dans quelques minutes.",
+                "/",
+                "Retour",
+            )?;
+            if let Ok(v) = secs.to_string().parse() {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(r)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(f): Form<LogoutForm>,
+) -> Result<Response, WebError> {
+    if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Logout).await? {
+        return csrf_refused(&app);
+    }
+    if let Some((token, s)) = current_session(&app, &jar).await? {
+        sesame_service::slo::end(app.0.clone(), &token, s.sid)
+            .await
+            .map_err(unavailable)?;
+    }
+    let jar = jar.add(cookies::removal(&app, cookies::SESSION));
+    let r = message(
+        &app,
+        StatusCode::OK,
+        "Vous êtes déconnecté",
+        "Vous êtes déconnecté de tous les télé-services.",
+        "/",
+        "Se connecter à nouveau",
+    )?;
+    Ok((jar, r).into_response())
+}
