@@ -2,7 +2,7 @@
 //! the lost identifiant / lost password pages (seed guide §1.2, §1.4).
 
 use crate::client_ip::ClientIp;
-use crate::pages::{csrf_refused, current_session, message, render, unavailable};
+use crate::pages::{csrf_refused, current_session, message, render};
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -92,16 +92,16 @@ async fn account_page(
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let Some(overview) = account::overview(app, s.account_id)
-        .await
-        .map_err(unavailable)?
-    else {
+    let Some(overview) = account::overview(app, s.account_id).await? else {
         return Ok(Redirect::to("/").into_response());
     };
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Account);
     // "Associer mon compte" leads to the upstream provider.
-    let targets =
-        crate::onward::form_targets(app, &crate::resume::Resume::default(), Some("parent"));
+    let targets = crate::onward::form_targets(
+        app,
+        &crate::resume::Resume::default(),
+        Some(sesame_domain::Profile::Parent),
+    );
     let page = AccountPage {
         academie: &app.config.branding.academie,
         csrf,
@@ -156,7 +156,7 @@ async fn refused(
             "/compte",
             "Retour",
         ),
-        ChangeError::Store(e) => Err(unavailable(e)),
+        ChangeError::Store(e) => Err(e.into()),
     }
 }
 
@@ -168,8 +168,8 @@ async fn reopen(
     token: &str,
     s: &Session,
 ) -> Result<CookieJar, WebError> {
-    session::close(app, token).await.map_err(unavailable)?;
-    let new = session::open(app, s).await.map_err(unavailable)?;
+    session::close(app, token).await?;
+    let new = session::open(app, s).await?;
     Ok(jar.add(cookies::build(app, cookies::SESSION, new, None)))
 }
 
@@ -331,7 +331,7 @@ async fn new_password(
             new_password_page(&app, jar, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ChangeError::Throttled) => Ok(StatusCode::TOO_MANY_REQUESTS.into_response()),
-        Err(ChangeError::Store(e)) => Err(unavailable(e)),
+        Err(ChangeError::Store(e)) => Err(e.into()),
     }
 }
 

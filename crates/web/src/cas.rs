@@ -4,7 +4,7 @@
 //! unexpected-shape parameter is `INVALID_REQUEST`, never "first wins".
 
 use crate::onward::post_back;
-use crate::pages::{current_session, message, source, unavailable};
+use crate::pages::{current_session, message, source};
 use crate::resume::Resume;
 use crate::{AppState, WebError, cookies};
 use axum::Router;
@@ -97,12 +97,8 @@ pub(crate) async fn redirect_with_ticket(
         sid: s.sid.clone(),
         generation: s.generation,
     };
-    let ticket = cas::issue_service_ticket(app, st)
-        .await
-        .map_err(unavailable)?;
-    sesame_service::slo::remember_cas(app, &s.sid, &def.id, &ticket)
-        .await
-        .map_err(unavailable)?;
+    let ticket = cas::issue_service_ticket(app, st).await?;
+    sesame_service::slo::remember_cas(app, &s.sid, &def.id, &ticket).await?;
     tracing::info!(service.id = %def.id, account.id = s.account_id, from_new_login, "service ticket issued");
     if ctx.method.eq_ignore_ascii_case("post") {
         return post_back(app, &ctx.service, vec![("ticket".into(), ticket)]);
@@ -172,9 +168,7 @@ async fn logout(
 ) -> Result<Response, WebError> {
     let p = params(raw.as_deref(), &["service"]).unwrap_or_default();
     if let Some((token, s)) = current_session(&app, &jar).await? {
-        sesame_service::slo::end(app.0.clone(), &token, s.sid)
-            .await
-            .map_err(unavailable)?;
+        sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     // Only to a registered service; the CAS 2.0 `url` parameter is ignored.

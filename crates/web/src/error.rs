@@ -67,6 +67,15 @@ impl From<DbErr> for WebError {
     }
 }
 
+impl From<sesame_service::upstream::UpstreamError> for WebError {
+    fn from(e: sesame_service::upstream::UpstreamError) -> Self {
+        match e {
+            sesame_service::upstream::UpstreamError::Store(s) => s.into(),
+            other => WebError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(e.into())

@@ -3,7 +3,7 @@
 //! A GET only shows a button; the POST uses the link, so that mail scanners
 //! which follow links do not consume them.
 
-use crate::pages::{csrf_refused, message, render, unavailable};
+use crate::pages::{csrf_refused, message, render};
 use crate::{AppState, WebError, csrf};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -89,7 +89,7 @@ async fn show_confirmation(
     jar: CookieJar,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    match confirm::check(&app, &q.code).await.map_err(unavailable)? {
+    match confirm::check(&app, &q.code).await? {
         LinkState::Valid(identifiant) => {
             let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Confirmation);
             let text = format!(
@@ -119,7 +119,7 @@ async fn confirm_account(
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Confirmation).await? {
         return csrf_refused(&app);
     }
-    match confirm::confirm(&app, &f.code).await.map_err(unavailable)? {
+    match confirm::confirm(&app, &f.code).await? {
         LinkState::Valid(_) => message(
             &app,
             StatusCode::OK,
@@ -149,7 +149,7 @@ async fn resend(
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Login).await? {
         return csrf_refused(&app);
     }
-    if confirm::resend(&app, &f.jeton).await.map_err(unavailable)? {
+    if confirm::resend(&app, &f.jeton).await? {
         message(
             &app,
             StatusCode::OK,
@@ -175,10 +175,7 @@ async fn show_unlock(
     jar: CookieJar,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    if !login::unlock_link_valid(&app, &q.code)
-        .await
-        .map_err(unavailable)?
-    {
+    if !login::unlock_link_valid(&app, &q.code).await? {
         return unlock_invalid(&app);
     }
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Unlock);
@@ -213,7 +210,7 @@ async fn unlock(
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Unlock).await? {
         return csrf_refused(&app);
     }
-    if login::unlock(&app, &f.code).await.map_err(unavailable)? {
+    if login::unlock(&app, &f.code).await? {
         message(
             &app,
             StatusCode::OK,
@@ -253,10 +250,7 @@ async fn email_link_page(
     which: &'static str,
     code: &str,
 ) -> Result<Response, WebError> {
-    if !account::email_link_valid(app, which, code)
-        .await
-        .map_err(unavailable)?
-    {
+    if !account::email_link_valid(app, which, code).await? {
         return email_link_invalid(app);
     }
     let (title, text, action, button) = if which == purpose::EMAIL_CHANGE {
@@ -296,10 +290,7 @@ async fn use_email_link(
     if !csrf::check(app, jar, &f.csrf, email_form(which)).await? {
         return csrf_refused(app);
     }
-    if !account::use_email_link(app, which, &f.code)
-        .await
-        .map_err(unavailable)?
-    {
+    if !account::use_email_link(app, which, &f.code).await? {
         return email_link_invalid(app);
     }
     let (title, text) = if which == purpose::EMAIL_CHANGE {

@@ -4,9 +4,7 @@
 use crate::cas::redirect_with_ticket;
 use crate::client_ip::ClientIp;
 use crate::onward::{form_targets, with_form_targets};
-use crate::pages::{
-    PROFILES, csrf_refused, current_session, label, message, render, source, unavailable,
-};
+use crate::pages::{csrf_refused, current_session, label, message, render, source};
 use crate::resume::Resume;
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
@@ -18,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use sesame_domain::Profile;
 use sesame_service::config::ProfileSource;
 use sesame_service::confirm;
 use sesame_service::login::{self, LoginOutcome};
@@ -57,9 +56,7 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
         if s.must_change.is_some() {
             return Ok(Redirect::to("/compte/nouveau-mot-de-passe").into_response());
         }
-        let children = sesame_service::account::children(&app, s.account_id)
-            .await
-            .map_err(unavailable)?;
+        let children = sesame_service::account::children(&app, s.account_id).await?;
         let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Logout);
         let page = HomePage {
             academie: &app.config.branding.academie,
@@ -96,10 +93,10 @@ async fn profiles_page(
 ) -> Result<Response, WebError> {
     let app = app.clone();
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Profile);
-    let profiles = PROFILES
-        .iter()
-        .copied()
-        .filter(|(k, _)| source(&app, k) != Some(ProfileSource::Disabled))
+    let profiles = Profile::ALL
+        .into_iter()
+        .filter(|p| app.config.profiles.source(*p) != ProfileSource::Disabled)
+        .map(|p| (p.as_str(), p.label()))
         .collect();
     let targets = form_targets(&app, &resume, None);
     let page = ProfilePage {
@@ -209,17 +206,19 @@ async fn login_page_with(
     status: StatusCode,
     resume: &Resume,
 ) -> Result<Response, WebError> {
-    match source(app, profile) {
-        None => return Ok(Redirect::to("/profil").into_response()),
-        Some(ProfileSource::Local) => {}
-        Some(ProfileSource::Upstream)
-            if let Some(up) = sesame_service::upstream::for_profile(app, profile).first() =>
+    let Ok(chosen) = profile.parse::<Profile>() else {
+        return Ok(Redirect::to("/profil").into_response());
+    };
+    match app.config.profiles.source(chosen) {
+        ProfileSource::Local => {}
+        ProfileSource::Upstream
+            if let Some(up) = sesame_service::upstream::for_profile(app, chosen).first() =>
         {
             // Delegated: straight to the provider.
             let to = format!("/amont/{}?profil={profile}{}", up.id, resume.query());
             return Ok(Redirect::to(&to).into_response());
         }
-        Some(_) => {
+        _ => {
             return message(
                 app,
                 StatusCode::OK,
@@ -235,12 +234,12 @@ async fn login_page_with(
         academie: &app.config.branding.academie,
         csrf,
         profile,
-        profile_label: label(profile),
+        profile_label: chosen.label(),
         identifiant,
         error,
         resend,
         resume,
-        upstreams: sesame_service::upstream::for_profile(app, profile)
+        upstreams: sesame_service::upstream::for_profile(app, chosen)
             .into_iter()
             .map(|u| {
                 (
@@ -250,7 +249,7 @@ async fn login_page_with(
             })
             .collect(),
     };
-    let targets = form_targets(app, resume, Some(profile));
+    let targets = form_targets(app, resume, Some(chosen));
     Ok(with_form_targets(
         &targets,
         (status, jar, render(&page)?).into_response(),
@@ -268,9 +267,9 @@ pub(crate) async fn complete_login(
 ) -> Result<Response, WebError> {
     // A new session id at every login; the old one, if any, ends.
     if let Some((old, _)) = current_session(app, &jar).await? {
-        session::close(app, &old).await.map_err(unavailable)?;
+        session::close(app, &old).await?;
     }
-    let token = session::open(app, &s).await.map_err(unavailable)?;
+    let token = session::open(app, &s).await?;
     let jar = jar.add(cookies::build(app, cookies::SESSION, token, None));
     if s.must_change.is_some() {
         return Ok((jar, Redirect::to("/compte/nouveau-mot-de-passe")).into_response());
@@ -339,15 +338,11 @@ async fn submit_login(
     if source(&app, &f.profil) != Some(ProfileSource::Local) {
         return Ok(Redirect::to("/profil").into_response());
     }
-    let outcome = login::login(&app, &f.identifiant, &f.password, &ip, &f.profil)
-        .await
-        .map_err(unavailable)?;
+    let outcome = login::login(&app, &f.identifiant, &f.password, &ip, &f.profil).await?;
     match outcome {
         LoginOutcome::Success(s) => complete_login(&app, jar, s, &f.resume).await,
         LoginOutcome::Pending(id) => {
-            let ticket = confirm::resend_ticket(&app, id)
-                .await
-                .map_err(unavailable)?;
+            let ticket = confirm::resend_ticket(&app, id).await?;
             login_page_with(
                 &app,
                 jar,
@@ -404,9 +399,7 @@ async fn logout(
         return csrf_refused(&app);
     }
     if let Some((token, s)) = current_session(&app, &jar).await? {
-        sesame_service::slo::end(app.0.clone(), &token, s.sid)
-            .await
-            .map_err(unavailable)?;
+        sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
     let r = message(

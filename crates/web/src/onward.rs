@@ -13,7 +13,11 @@ use axum::response::{IntoResponse, Response};
 /// The origins a login may end at: the CAS service or the OpenID Connect
 /// client's redirect URI it resumes (registered ones only), and the
 /// upstream providers offered for `profile` (all of them when `None`).
-pub(crate) fn form_targets(app: &AppState, ctx: &Resume, profile: Option<&str>) -> Vec<String> {
+pub(crate) fn form_targets(
+    app: &AppState,
+    ctx: &Resume,
+    profile: Option<sesame_domain::Profile>,
+) -> Vec<String> {
     let origin = |u: &str| {
         url::Url::parse(u)
             .map(|u| u.origin().ascii_serialization())

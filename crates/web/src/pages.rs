@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
+use sesame_domain::Profile;
 use sesame_service::config::ProfileSource;
 use sesame_service::session::{self, Session};
 
@@ -21,35 +22,16 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/autosubmit.js", get(autosubmit))
 }
 
-/// The five profiles of the seed, with their config key.
-pub(crate) const PROFILES: [(&str, &str); 5] = [
-    ("eleve", "Élève"),
-    ("parent", "Parent"),
-    ("personnel_education", "Personnel de l'Éducation nationale"),
-    (
-        "personnel_collectivite",
-        "Personnel de collectivité territoriale",
-    ),
-    ("invite", "Invité"),
-];
-
+/// Where the profile named `profile` (a form's or a cookie's text)
+/// authenticates; `None` when it names no profile.
 pub(crate) fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
-    let p = &app.config.profiles;
-    Some(match profile {
-        "eleve" => p.eleve,
-        "parent" => p.parent,
-        "personnel_education" => p.personnel_education,
-        "personnel_collectivite" => p.personnel_collectivite,
-        "invite" => p.invite,
-        _ => return None,
-    })
+    let p = profile.parse::<Profile>().ok()?;
+    Some(app.config.profiles.source(p))
 }
 
+/// The first screen's label of the profile named `profile` ("" for none).
 pub(crate) fn label(profile: &str) -> &'static str {
-    PROFILES
-        .iter()
-        .find(|(k, _)| *k == profile)
-        .map_or("", |(_, l)| l)
+    profile.parse::<Profile>().map_or("", Profile::label)
 }
 
 pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
@@ -161,10 +143,7 @@ pub(crate) async fn current_session(
     else {
         return Ok(None);
     };
-    Ok(session::find(app, &token)
-        .await
-        .map_err(unavailable)?
-        .map(|s| (token, s)))
+    Ok(session::find(app, &token).await?.map(|s| (token, s)))
 }
 
 pub(crate) fn csrf_refused(app: &AppState) -> Result<Response, WebError> {

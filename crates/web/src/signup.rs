@@ -3,7 +3,7 @@
 //! the form again with one more row, values kept.
 
 use crate::client_ip::ClientIp;
-use crate::pages::{csrf_refused, message, render, unavailable};
+use crate::pages::{csrf_refused, message, render};
 use crate::{AppState, WebError, csrf};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -116,7 +116,7 @@ async fn submit_pupil_signup(
             pupil_page(&app, jar, s.form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(SignupError::Throttled) => throttled(&app),
-        Err(SignupError::Store(e)) => Err(unavailable(e)),
+        Err(SignupError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -207,6 +207,6 @@ async fn submit_parent_signup(
             parent_page(&app, jar, form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(SignupError::Throttled) => throttled(&app),
-        Err(SignupError::Store(e)) => Err(unavailable(e)),
+        Err(SignupError::Store(e)) => Err(e.into()),
     }
 }

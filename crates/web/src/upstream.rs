@@ -5,7 +5,7 @@
 //! choice; nothing is created before the answer verifies.
 
 use crate::login::complete_login;
-use crate::pages::{current_session, message, render, unavailable};
+use crate::pages::{current_session, message, render};
 use crate::resume::Resume;
 use crate::{AppState, WebError, csrf};
 use axum::extract::{Path, Query, RawQuery, State};
@@ -57,7 +57,7 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
             "Demande expirée".to_owned(),
             "Cette demande de connexion a expiré ou a déjà été utilisée. Recommencez depuis le choix du profil.".to_owned(),
         ),
-        UpstreamError::Store(_) => return Err(unavailable(e)),
+        UpstreamError::Store(_) => return Err(e.into()),
     };
     tracing::warn!(error = %e, "upstream login failed");
     message(app, status, &title, &text, "/profil", "Changer de profil")
@@ -169,9 +169,7 @@ async fn back(
         if !mine {
             return failure(&app, &provider, UpstreamError::Expired);
         }
-        let linked = upstream::link_account(&app, account_id, &r)
-            .await
-            .map_err(unavailable)?;
+        let linked = upstream::link_account(&app, account_id, &r).await?;
         let text = if linked {
             format!(
                 "Votre compte est associé à {provider} : vous pourrez vous connecter avec {provider}."
@@ -243,11 +241,10 @@ async fn confirm_page(
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::UpstreamConfirm);
     // Once confirmed, the login goes on to the service it resumes.
     let resume = upstream::candidate_resume(app, &ticket)
-        .await
-        .map_err(unavailable)?
+        .await?
         .map(resume_of)
         .unwrap_or_default();
-    let targets = crate::onward::form_targets(app, &resume, Some("parent"));
+    let targets = crate::onward::form_targets(app, &resume, Some(sesame_domain::Profile::Parent));
     let page = ConfirmPage {
         academie: &app.config.branding.academie,
         name,

@@ -2,6 +2,7 @@
 //! how people log in and how their accounts live.
 
 use serde::{Deserialize, Serialize};
+use sesame_domain::Profile;
 use std::path::PathBuf;
 
 /// `[password]`.
@@ -73,6 +74,19 @@ pub struct ProfilesConfig {
     pub personnel_collectivite: ProfileSource,
     /// Invité.
     pub invite: ProfileSource,
+}
+
+impl ProfilesConfig {
+    /// Where `profile` authenticates.
+    pub fn source(&self, profile: Profile) -> ProfileSource {
+        match profile {
+            Profile::Eleve => self.eleve,
+            Profile::Parent => self.parent,
+            Profile::PersonnelEducation => self.personnel_education,
+            Profile::PersonnelCollectivite => self.personnel_collectivite,
+            Profile::Invite => self.invite,
+        }
+    }
 }
 
 /// Which strength rule passwords follow (the blocklist and context words

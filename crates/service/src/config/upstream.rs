@@ -3,6 +3,7 @@
 
 use super::{ConfigError, SecretKey, secrets::resolve_file};
 use serde::{Deserialize, Serialize};
+use sesame_domain::Profile;
 use std::path::PathBuf;
 use url::Url;
 
@@ -79,12 +80,20 @@ fn default_scopes() -> Vec<String> {
     vec!["openid".into(), "profile".into(), "email".into()]
 }
 
-const PROFILES: &[&str] = &[
-    "parent",
-    "personnel_education",
-    "personnel_collectivite",
-    "invite",
+/// The profiles a provider may serve (pupils always log in here).
+const DELEGABLE: [Profile; 4] = [
+    Profile::Parent,
+    Profile::PersonnelEducation,
+    Profile::PersonnelCollectivite,
+    Profile::Invite,
 ];
+
+impl Upstream {
+    /// Whether this provider serves `profile`.
+    pub fn serves(&self, profile: Profile) -> bool {
+        self.profiles.iter().any(|p| p == profile.as_str())
+    }
+}
 
 /// Checks the upstream list and reads the secrets' files.
 pub(super) fn check(
@@ -126,13 +135,14 @@ pub(super) fn check(
             return Err(err("scopes", "must include \"openid\"".into()));
         }
         for p in &u.profiles {
-            if !PROFILES.contains(&p.as_str()) {
+            let Some(profile) = p.parse::<Profile>().ok().filter(|p| DELEGABLE.contains(p)) else {
+                let names: Vec<&str> = DELEGABLE.iter().map(|p| p.as_str()).collect();
                 return Err(err(
                     "profiles",
-                    format!("{p:?} cannot be delegated; use {}", PROFILES.join(", ")),
+                    format!("{p:?} cannot be delegated; use {}", names.join(", ")),
                 ));
-            }
-            if p == "parent" && !u.match_guardians {
+            };
+            if profile == Profile::Parent && !u.match_guardians {
                 return Err(err(
                     "match_guardians",
                     "a provider for parents must match them to guardians: set match_guardians = true"
@@ -141,15 +151,13 @@ pub(super) fn check(
             }
         }
     }
-    for (name, source) in [
-        ("personnel_education", profiles.personnel_education),
-        ("personnel_collectivite", profiles.personnel_collectivite),
-        ("invite", profiles.invite),
+    for profile in [
+        Profile::PersonnelEducation,
+        Profile::PersonnelCollectivite,
+        Profile::Invite,
     ] {
-        let served = list
-            .iter()
-            .filter(|u| u.profiles.iter().any(|p| p == name))
-            .count();
+        let (name, source) = (profile.as_str(), profiles.source(profile));
+        let served = list.iter().filter(|u| u.serves(profile)).count();
         if source == super::ProfileSource::Upstream && served != 1 {
             return Err(ConfigError::at(
                 &origin("profiles"),

@@ -80,11 +80,11 @@ pub fn find<'a>(app: &'a App, id: &str) -> Option<&'a Upstream> {
 }
 
 /// The providers offered to a profile.
-pub fn for_profile<'a>(app: &'a App, profile: &str) -> Vec<&'a Upstream> {
+pub fn for_profile(app: &App, profile: sesame_domain::Profile) -> Vec<&Upstream> {
     app.config
         .upstream
         .iter()
-        .filter(|u| u.profiles.iter().any(|p| p == profile))
+        .filter(|u| u.serves(profile))
         .collect()
 }
 
