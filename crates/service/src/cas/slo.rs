@@ -2,6 +2,8 @@
 //! service that received a ticket in an ended session is sent (form
 //! parameter `logoutRequest`), by [`crate::slo`].
 
+use crate::app::App;
+use crate::slo::notice::Notice;
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
@@ -32,4 +34,23 @@ pub fn logout_request(ticket: &str, now: time::OffsetDateTime) -> String {
     }
     let _ = w.write_event(Event::End(BytesEnd::new("samlp:LogoutRequest")));
     String::from_utf8(w.into_inner()).unwrap_or_default()
+}
+
+/// The single-logout hook of CAS (called by [`crate::slo`]): the
+/// `LogoutRequest` for a ticket given to `service_id`, if that service
+/// registered a `logout_url`.
+pub fn notice(app: &App, service_id: &str, ticket: &str) -> Option<Notice> {
+    let url = app
+        .config
+        .services
+        .iter()
+        .find(|s| s.id == service_id)
+        .and_then(|s| s.cas.as_ref())
+        .and_then(|c| c.logout_url.clone())?;
+    Some(Notice {
+        service: service_id.to_owned(),
+        url,
+        field: "logoutRequest",
+        value: logout_request(ticket, app.clock.now()),
+    })
 }
