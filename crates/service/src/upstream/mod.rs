@@ -66,6 +66,13 @@ impl From<sesame_store::DbErr> for UpstreamError {
     }
 }
 
+/// A login in flight that does not read (written by another version): as
+/// good as expired for the user; the cause is logged.
+fn unreadable(e: serde_json::Error) -> UpstreamError {
+    tracing::warn!(error = %e, "upstream login in flight unreadable: treated as expired");
+    UpstreamError::Expired
+}
+
 /// Seconds a login may stay at the provider.
 pub const STATE_SECONDS: u64 = 600;
 
@@ -286,7 +293,7 @@ pub async fn finish(
     let Some(v) = app.store.get(&key).await? else {
         return Err(UpstreamError::Expired);
     };
-    let pending: Pending = serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?;
+    let pending: Pending = serde_json::from_slice(&v).map_err(unreadable)?;
     let mine = browser.is_some_and(|b| {
         bool::from(
             browser_key(app, b)

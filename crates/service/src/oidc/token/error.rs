@@ -101,13 +101,17 @@ impl From<IdTokenError> for TokenError {
     }
 }
 
-/// An error and its causes, `: `-separated.
+/// An error and its causes, `: `-separated; a cause whose text its error
+/// already ends with (`#[error("…: {0}")]` and `#[source]` both) once.
 fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         cur = c.source();
     }
     out
@@ -130,4 +134,92 @@ pub(crate) fn log_once<T>(
         );
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TokenError, chain};
+    use crate::oidc::keys::KeyError;
+    use sesame_oidc::ErrorCode;
+    use sesame_store::{DbErr, EphemeralError, StoreError};
+
+    fn redis_down() -> EphemeralError {
+        EphemeralError::from_text("redis: connection refused")
+    }
+
+    #[test]
+    fn each_error_answers_its_code_and_keeps_its_cause() {
+        // (error, code answered, unavailable, internal, logged text)
+        let table: Vec<(TokenError, ErrorCode, bool, bool, &str)> = vec![
+            (
+                TokenError::InvalidRequest,
+                ErrorCode::InvalidRequest,
+                false,
+                false,
+                "invalid_request",
+            ),
+            (
+                TokenError::InvalidClient,
+                ErrorCode::InvalidClient,
+                false,
+                false,
+                "invalid_client",
+            ),
+            (
+                TokenError::InvalidGrant,
+                ErrorCode::InvalidGrant,
+                false,
+                false,
+                "invalid_grant",
+            ),
+            (
+                TokenError::UnsupportedGrantType,
+                ErrorCode::UnsupportedGrantType,
+                false,
+                false,
+                "unsupported_grant_type",
+            ),
+            (
+                TokenError::UnauthorizedClient,
+                ErrorCode::UnauthorizedClient,
+                false,
+                false,
+                "unauthorized_client",
+            ),
+            (
+                redis_down().into(),
+                ErrorCode::ServerError,
+                true,
+                true,
+                "storage unavailable: ephemeral store: redis: connection refused",
+            ),
+            (
+                DbErr::Custom("pool timed out".into()).into(),
+                ErrorCode::ServerError,
+                true,
+                true,
+                "storage unavailable: database: Custom Error: pool timed out",
+            ),
+            (
+                KeyError::Store(StoreError::Ephemeral(redis_down())).into(),
+                ErrorCode::ServerError,
+                true,
+                true,
+                "storage unavailable: ephemeral store: redis: connection refused",
+            ),
+            (
+                KeyError::Crypto("cannot decrypt (were the secrets changed?)".into()).into(),
+                ErrorCode::ServerError,
+                false,
+                true,
+                "internal error: signing key: cannot decrypt (were the secrets changed?)",
+            ),
+        ];
+        for (e, code, unavailable, internal, text) in table {
+            assert_eq!(e.code(), code, "{e:?}");
+            assert_eq!(e.is_unavailable(), unavailable, "{e:?}");
+            assert_eq!(e.is_internal(), internal, "{e:?}");
+            assert_eq!(chain(&e), text, "{e:?}");
+        }
+    }
 }
