@@ -45,11 +45,11 @@ pub struct App {
     /// Password policy.
     pub policy: crate::password::Policy,
     /// The OpenID Connect signing keys, parsed once.
-    pub signing_keys: crate::oidc::keys::Cache,
+    pub signing_keys: crate::oidc::cache::KeyCache,
     /// OpenID Connect client secrets already verified.
-    pub client_secrets: crate::oidc::token::SecretCache,
+    pub client_secrets: crate::oidc::cache::SecretCache,
     /// Upstream providers' discovery documents.
-    pub upstreams: crate::upstream::Cache,
+    pub upstreams: crate::upstream::cache::Cache,
 }
 
 /// What `/readyz` reports.

@@ -95,10 +95,24 @@ pub(crate) async fn alive(
     sid: &str,
     generation: i64,
 ) -> Result<bool, StoreError> {
-    if !sid.is_empty() && app.store.get(&Ns::SloEnded.key(sid)).await?.is_some() {
+    if !sid.is_empty() && app.store.get(&ended_key(sid)).await?.is_some() {
         return Ok(false);
     }
     Ok(self::generation(app, account_id).await? == generation)
+}
+
+/// The marker of an ended SSO session, which revokes what it gave.
+fn ended_key(sid: &str) -> Key {
+    Ns::SloEnded.key(sid)
+}
+
+/// Marks the SSO session `sid` ended for `ttl` (as long as what it gave
+/// may live): [`alive`] is false from now on for what it gave.
+pub async fn mark_ended(app: &App, sid: &str, ttl: Duration) -> Result<(), EphemeralError> {
+    if sid.is_empty() {
+        return Ok(());
+    }
+    app.store.put(&ended_key(sid), b"1", ttl).await
 }
 
 /// Ends every session of an account, and every ticket, code and token its

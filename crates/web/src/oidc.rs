@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
-use sesame_service::oidc::flow::{self, AuthorizeError};
+use sesame_service::oidc::flow::{self, AuthorizeError, ErrorCode};
 use sesame_service::oidc::resource::{self, TokenQuery};
 use sesame_service::oidc::token::{self, TokenError, TokenRequest};
-use sesame_service::oidc::{discovery, keys};
+use sesame_service::oidc::{clients, discovery, keys};
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     // Called from web pages' scripts (public clients): CORS for the
@@ -122,12 +122,12 @@ async fn authorize(
             .collect();
     let req = match flow::check(&app, &params) {
         Ok(r) => r,
-        Err(AuthorizeError::Page(text)) => {
+        Err(AuthorizeError::Page(refusal)) => {
             return message(
                 &app,
                 StatusCode::BAD_REQUEST,
                 "Demande de connexion invalide",
-                text,
+                refusal.text(),
                 "/",
                 "Accueil",
             );
@@ -163,7 +163,7 @@ async fn authorize(
                     return Ok(found(flow::error_location(
                         &app,
                         &req.redirect_uri,
-                        "consent_required",
+                        ErrorCode::ConsentRequired,
                         req.state.as_deref(),
                     )));
                 }
@@ -174,7 +174,7 @@ async fn authorize(
         _ if prompt.split(' ').any(|p| p == "none") => Ok(found(flow::error_location(
             &app,
             &req.redirect_uri,
-            "login_required",
+            ErrorCode::LoginRequired,
             req.state.as_deref(),
         ))),
         _ => {
@@ -238,7 +238,7 @@ async fn consent_page(
     let (jar, csrf) = crate::csrf::issue(app, jar, crate::csrf::Form::Consent);
     let page = ConsentPage {
         academie: &app.config.branding.academie,
-        client: flow::client_name(app, &req.client_id),
+        client: clients::client_name(app, &req.client_id),
         labels: req.scopes.iter().map(|s| flow::scope_label(s)).collect(),
         csrf,
         ticket,
@@ -297,7 +297,7 @@ async fn consent(
         return Ok(found(flow::error_location(
             &app,
             &req.redirect_uri,
-            "access_denied",
+            ErrorCode::AccessDenied,
             req.state.as_deref(),
         )));
     }
@@ -364,7 +364,7 @@ async fn token(
             body.to_string(),
         )
             .into_response(),
-        Err(e) => token_error(e),
+        Err(e) => token_error(&e),
     }
 }
 
@@ -413,10 +413,13 @@ fn token_query(headers: &HeaderMap, f: QueryForm, ip: String) -> TokenQuery {
     }
 }
 
-fn token_error(e: TokenError) -> Response {
-    let body = serde_json::json!({ "error": e.as_str() }).to_string();
+/// A refused token, revocation or introspection request: RFC 6749 §5.2's
+/// JSON body; a failure inside was logged by the service.
+fn token_error(e: &TokenError) -> Response {
+    let code = e.code();
+    let body = code.body().to_string();
     let json = (header::CONTENT_TYPE, "application/json");
-    if e == TokenError::InvalidClient {
+    if code.wants_authentication() {
         // RFC 6749 §5.2: 401 with the scheme the client may use.
         return (
             StatusCode::UNAUTHORIZED,
@@ -437,7 +440,7 @@ async fn revoke(
 ) -> Response {
     match resource::revoke(&app, &token_query(&headers, f, ip)).await {
         Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => token_error(e),
+        Err(e) => token_error(&e),
     }
 }
 
@@ -450,7 +453,7 @@ async fn introspect(
 ) -> Response {
     match resource::introspect(&app, &token_query(&headers, f, ip)).await {
         Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
-        Err(e) => token_error(e),
+        Err(e) => token_error(&e),
     }
 }
 

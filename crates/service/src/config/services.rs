@@ -170,7 +170,7 @@ fn default_subject_type() -> String {
 /// The scopes a client may be given: the standard ones and Sésame's own
 /// (`sesame`: the chosen profile, schools and classes; `sesame.children`:
 /// a parent's children, only to clients that list it).
-pub const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "sesame", "sesame.children"];
+pub const OIDC_SCOPES: &[&str] = sesame_oidc::scope::SCOPES;
 
 /// JWS algorithms Sésame signs with.
 pub const SIGNING_ALGORITHMS: &[&str] = &["RS256", "ES256", "EdDSA"];

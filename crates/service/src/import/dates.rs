@@ -2,21 +2,22 @@
 
 /// Parses a SIECLE date, `jj/mm/aaaa`, strictly.
 pub fn parse_date(s: &str) -> Result<time::Date, String> {
-    let bad = || format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)");
+    strict_date(s).ok_or_else(|| format!("« {s} » n'est pas une date valide (attendu jj/mm/aaaa)"))
+}
+
+/// `jj/mm/aaaa` exactly (two, two and four digits), a real calendar date.
+fn strict_date(s: &str) -> Option<time::Date> {
     let mut parts = s.trim().split('/');
     let (Some(d), Some(m), Some(y), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad());
+        return None;
     };
     if d.len() != 2 || m.len() != 2 || y.len() != 4 {
-        return Err(bad());
+        return None;
     }
-    let d: u8 = d.parse().map_err(|_| bad())?;
-    let m: u8 = m.parse().map_err(|_| bad())?;
-    let y: i32 = y.parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(m).map_err(|_| bad())?;
-    time::Date::from_calendar_date(y, month, d).map_err(|_| bad())
+    // The shape is checked; the tolerant parser reads the numbers.
+    sesame_domain::birth_date::parse(&format!("{d}/{m}/{y}"))
 }
 
 /// `jj/mm/aaaa hh:mm:ss` → `aaaa-mm-jj hh:mm:ss`, sortable as text.

@@ -1,5 +1,7 @@
-//! Signing keys: RS256 (RSA 2048, signed through rsa 0.10) always, ES256
-//! (P-256) and EdDSA (Ed25519) when `[oidc] signing_algorithms` lists them.
+//! Signing keys: RS256 (RSA 2048) always, ES256 (P-256) and EdDSA
+//! (Ed25519) when `[oidc] signing_algorithms` lists them. Here they are
+//! made, stored, listed and rotated; the algorithms, the signatures and
+//! the check of a JWS are `sesame_oidc::jws`'s.
 //! The private key is stored (PKCS#8 for RSA, the 32-byte secret for the
 //! others) encrypted with ChaCha20-Poly1305 under a key derived from the
 //! server's secrets; only the public JWK is published.
@@ -13,16 +15,15 @@ use crate::app::App;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use openidconnect::core::{CoreJsonWebKey, CoreJwsSigningAlgorithm};
-use openidconnect::{JsonWebKey, PrivateSigningKey, SigningError};
 use rand::Rng;
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::PublicKeyParts;
+use sesame_oidc::jws::PublicKey;
+pub use sesame_oidc::{Alg, Signing};
 use sesame_store::signing_keys::{self, NewKey, StoredKey};
 use sesame_store::{Ns, StoreError};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 /// How long a new key is published before it signs.
@@ -45,6 +46,9 @@ pub enum KeyError {
     /// Key generation, encryption or decoding failed.
     #[error("signing key: {0}")]
     Crypto(String),
+    /// A stored key does not parse.
+    #[error(transparent)]
+    Parse(#[from] sesame_oidc::KeyError),
 }
 
 impl From<sesame_store::DbErr> for KeyError {
@@ -77,170 +81,21 @@ fn decrypt(app: &App, stored: &str) -> Result<Vec<u8>, KeyError> {
     };
     let nonce: [u8; 12] = nonce
         .try_into()
-        .map_err(|_| KeyError::Crypto("truncated key".into()))?;
+        .map_err(|e| KeyError::Crypto(format!("truncated key: {e}")))?;
     cipher(app)
         .decrypt(&Nonce::from(nonce), ct)
-        .map_err(|_| KeyError::Crypto("cannot decrypt (were the secrets changed?)".into()))
+        .map_err(|e| KeyError::Crypto(format!("cannot decrypt (were the secrets changed?): {e}")))
 }
 
-/// A JWS algorithm Sésame signs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Alg {
-    /// RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048.
-    Rs256,
-    /// ECDSA P-256 with SHA-256.
-    Es256,
-    /// Ed25519.
-    EdDsa,
-}
-
-impl Alg {
-    /// Its JOSE name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Rs256 => "RS256",
-            Self::Es256 => "ES256",
-            Self::EdDsa => "EdDSA",
-        }
-    }
-
-    /// From its JOSE name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [Self::Rs256, Self::Es256, Self::EdDsa]
-            .into_iter()
-            .find(|a| a.name() == name)
-    }
-
-    /// `openidconnect`'s name for it.
-    pub fn jws(self) -> CoreJwsSigningAlgorithm {
-        match self {
-            Self::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-            Self::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            Self::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
-        }
-    }
-}
-
-enum Private {
-    /// ring's RSA: constant-time like rsa 0.10, and about eight times
-    /// faster (`cargo bench --bench oidc`).
-    Rsa(ring::signature::RsaKeyPair),
-    Ec(p256::ecdsa::SigningKey),
-    Ed(ed25519_dalek::SigningKey),
-}
-
-/// A key that signs, decrypted and parsed once per process.
-pub struct Signing {
-    /// Its `kid`.
-    pub kid: String,
-    /// Its algorithm.
-    pub alg: Alg,
-    key: Private,
-    jwk: CoreJsonWebKey,
-}
-
-impl std::fmt::Debug for Signing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signing")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Signing {
-    /// The JWS signature of `message`.
-    pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
-        use rsa::signature::Signer;
-        match &self.key {
-            Private::Rsa(k) => {
-                let mut sig = vec![0u8; k.public().modulus_len()];
-                // Only fails for a buffer of the wrong size, sized above.
-                let _ = k.sign(
-                    &ring::signature::RSA_PKCS1_SHA256,
-                    &ring::rand::SystemRandom::new(),
-                    message,
-                    &mut sig,
-                );
-                sig
-            }
-            Private::Ec(k) => {
-                let sig: p256::ecdsa::Signature = k.sign(message);
-                sig.to_bytes().to_vec()
-            }
-            Private::Ed(k) => k.sign(message).to_bytes().to_vec(),
-        }
-    }
-
-    /// A compact JWS of `claims`, with `typ` in the header when given.
-    pub fn jwt(&self, typ: Option<&str>, claims: &serde_json::Value) -> String {
-        let mut header = serde_json::json!({ "alg": self.alg.name(), "kid": self.kid });
-        if let Some(t) = typ {
-            header["typ"] = serde_json::Value::from(t);
-        }
-        let signed = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let sig = self.sign_bytes(signed.as_bytes());
-        format!("{signed}.{}", b64(&sig))
-    }
-}
-
-impl PrivateSigningKey for Signing {
-    type VerificationKey = CoreJsonWebKey;
-
-    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
-        if *alg != self.alg.jws() {
-            return Err(SigningError::UnsupportedAlg(format!("{alg:?}")));
-        }
-        Ok(self.sign_bytes(message))
-    }
-
-    fn as_verification_key(&self) -> CoreJsonWebKey {
-        self.jwk.clone()
-    }
-}
-
-/// Per-process cache: the key list (re-read every [`LIST_TTL`]) and the
-/// parsed private keys (by `kid`; a key never changes once stored).
-#[derive(Debug, Default)]
-pub struct Cache {
-    list: Mutex<Option<Loaded>>,
-    parsed: Mutex<HashMap<String, Arc<Signing>>>,
-}
-
-/// The key list, when it was read (wall clock and application clock).
-type Loaded = (std::time::Instant, OffsetDateTime, Arc<Vec<StoredKey>>);
-
-/// How long the key list is trusted: a key made on another node signs only
-/// [`PUBLISH_AHEAD`] after it is made, so this delay never matters.
-const LIST_TTL: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl Cache {
-    fn forget(&self) {
-        if let Ok(mut l) = self.list.lock() {
-            *l = None;
-        }
-    }
-}
-
+/// The stored keys, read again when the cached list is older than
+/// [`super::cache::LIST_TTL`] by the application clock.
 async fn stored(app: &App) -> Result<Arc<Vec<StoredKey>>, KeyError> {
-    // Fresh for LIST_TTL, by the wall clock and by the application's
-    // (which tests move).
     let now = app.clock.now();
-    if let Ok(l) = app.signing_keys.list.lock()
-        && let Some((at, app_at, keys)) = l.as_ref()
-        && at.elapsed() < LIST_TTL
-        && (now - *app_at).unsigned_abs() < LIST_TTL
-    {
-        return Ok(keys.clone());
+    if let Some(keys) = app.signing_keys.list(now) {
+        return Ok(keys);
     }
     let keys = Arc::new(signing_keys::all(app.db.conn()).await?);
-    if let Ok(mut l) = app.signing_keys.list.lock() {
-        *l = Some((std::time::Instant::now(), now, keys.clone()));
-    }
+    app.signing_keys.keep_list(now, keys.clone());
     Ok(keys)
 }
 
@@ -382,7 +237,7 @@ pub async fn rotate(app: &App) -> Result<Vec<StoredKey>, KeyError> {
 pub async fn list(app: &App) -> Result<Vec<(StoredKey, bool, bool)>, KeyError> {
     let now = app.clock.now();
     let keys = signing_keys::all(app.db.conn()).await?;
-    let signing: Vec<i32> = [Alg::Rs256, Alg::Es256, Alg::EdDsa]
+    let signing: Vec<i32> = Alg::ALL
         .into_iter()
         .filter_map(|a| current(&keys, now, a).map(|k| k.id))
         .collect();
@@ -420,39 +275,14 @@ pub async fn jwks(app: &App) -> Result<serde_json::Value, KeyError> {
 }
 
 fn parse(app: &App, k: &StoredKey) -> Result<Arc<Signing>, KeyError> {
-    if let Ok(p) = app.signing_keys.parsed.lock()
-        && let Some(s) = p.get(&k.kid)
-    {
-        return Ok(s.clone());
+    if let Some(s) = app.signing_keys.parsed(&k.kid) {
+        return Ok(s);
     }
-    let crypto = |e: &dyn std::fmt::Display| KeyError::Crypto(e.to_string());
-    let alg = Alg::parse(&k.alg).ok_or_else(|| crypto(&format!("unknown algorithm {}", k.alg)))?;
+    let alg = Alg::parse(&k.alg)
+        .ok_or_else(|| KeyError::Crypto(format!("unknown algorithm {}", k.alg)))?;
     let secret = decrypt(app, &k.private_key)?;
-    let key = match alg {
-        Alg::Rs256 => {
-            Private::Rsa(ring::signature::RsaKeyPair::from_pkcs8(&secret).map_err(|e| crypto(&e))?)
-        }
-        Alg::Es256 => {
-            Private::Ec(p256::ecdsa::SigningKey::from_slice(&secret).map_err(|e| crypto(&e))?)
-        }
-        Alg::EdDsa => {
-            let raw: [u8; 32] = secret
-                .as_slice()
-                .try_into()
-                .map_err(|_| crypto(&"bad Ed25519 key"))?;
-            Private::Ed(ed25519_dalek::SigningKey::from_bytes(&raw))
-        }
-    };
-    let jwk = serde_json::from_str(&k.public_jwk).map_err(|e| crypto(&e))?;
-    let s = Arc::new(Signing {
-        kid: k.kid.clone(),
-        alg,
-        key,
-        jwk,
-    });
-    if let Ok(mut p) = app.signing_keys.parsed.lock() {
-        p.insert(k.kid.clone(), s.clone());
-    }
+    let s = Arc::new(Signing::from_parts(&k.kid, alg, &secret, &k.public_jwk)?);
+    app.signing_keys.keep_parsed(s.clone());
     Ok(s)
 }
 
@@ -476,44 +306,16 @@ pub async fn signing_key(app: &App, alg: Alg) -> Result<Arc<Signing>, KeyError> 
 /// Checks a JWT signed by one of our published keys and answers its
 /// claims; expiry is not checked (an `id_token_hint` may be expired).
 pub async fn verify_own_jwt(app: &App, jwt: &str) -> Result<Option<serde_json::Value>, KeyError> {
-    let b64d = |s: &str| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(s)
-            .ok()
-    };
-    let mut parts = jwt.split('.');
-    let (Some(h), Some(p), Some(sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Ok(None);
-    };
-    let (Some(header), Some(payload), Some(sig)) = (b64d(h), b64d(p), b64d(sig)) else {
-        return Ok(None);
-    };
-    let Ok(header) = serde_json::from_slice::<serde_json::Value>(&header) else {
-        return Ok(None);
-    };
-    let Some(alg) = header["alg"].as_str().and_then(Alg::parse) else {
-        return Ok(None);
-    };
     let now = app.clock.now();
     let keys = stored(app).await?;
-    let Some(k) = keys.iter().find(|k| {
-        header["kid"] == k.kid.as_str()
-            && k.alg == alg.name()
-            && k.retired_at.is_none_or(|r| r > now)
-    }) else {
-        return Ok(None);
-    };
-    let Ok(jwk) = serde_json::from_str::<CoreJsonWebKey>(&k.public_jwk) else {
-        return Ok(None);
-    };
-    let signed = format!("{h}.{p}");
-    if jwk
-        .verify_signature(&alg.jws(), signed.as_bytes(), &sig)
-        .is_err()
-    {
-        return Ok(None);
-    }
-    Ok(serde_json::from_slice(&payload).ok())
+    let published: Vec<PublicKey<'_>> = keys
+        .iter()
+        .filter(|k| k.retired_at.is_none_or(|r| r > now))
+        .map(|k| PublicKey {
+            kid: &k.kid,
+            alg: &k.alg,
+            jwk: &k.public_jwk,
+        })
+        .collect();
+    Ok(sesame_oidc::jws::verify(jwt, &published))
 }

@@ -1,12 +1,21 @@
-//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): with a
-//! valid `id_token_hint` whose client registered the
+//! Logout. RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0):
+//! with a valid `id_token_hint` whose client registered the
 //! `post_logout_redirect_uri`, the session ends and the browser goes back
 //! there (with `state`); otherwise the user is asked to confirm, and stays
 //! on Sésame. A hint of another account or another session than the
 //! browser's never ends the browser's session silently (REV-06).
+//!
+//! And the hooks of single logout ([`crate::slo`]): when a session ends,
+//! its tokens are revoked ([`on_session_end`]) and each client that got a
+//! code in it is sent a logout token ([`backchannel_notice`]).
 
+use super::clients::{client, subject};
 use super::keys;
 use crate::app::App;
+use crate::slo::notice::Notice;
+use sesame_oidc::claims::LogoutInput;
+use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use std::time::Duration;
 
 /// The browser's current SSO session, as a logout request sees it.
 #[derive(Debug, Clone, Copy)]
@@ -41,21 +50,21 @@ pub async fn post_logout_target(
         .map(str::to_owned)
         .or_else(|| claims["aud"][0].as_str().map(str::to_owned))
         .unwrap_or_default();
-    let Some(client) = super::flow::client(app, &aud) else {
+    let Some(client) = client(app, &aud) else {
         return Ok(None);
     };
-    if !client
+    let Some(registered) = client
         .post_logout_redirect_uris
         .iter()
-        .any(|u| u.as_str() == target)
-    {
+        .find(|u| u.as_str() == target)
+    else {
         return Ok(None);
-    }
+    };
     // Security: the hint must name the browser's own session (its `sid`
     // when the token carries one) and account; another one only earns the
     // confirmation page (RP-Initiated Logout 1.0 §2).
     if let Some(cur) = current {
-        let sub = super::token::subject(app, cur.account_id, Some(client));
+        let sub = subject(app, cur.account_id, Some(client));
         let same_account = claims["sub"].as_str() == Some(sub.as_str());
         let same_session = claims["sid"].as_str().is_none_or(|sid| sid == cur.sid);
         if !(same_account && same_session) {
@@ -63,9 +72,62 @@ pub async fn post_logout_target(
             return Ok(None);
         }
     }
-    let mut u = url::Url::parse(target).map_err(|e| keys::KeyError::Crypto(e.to_string()))?;
+    let mut u = registered.clone();
     if let Some(s) = state {
         u.query_pairs_mut().append_pair("state", s);
     }
     Ok(Some(u.to_string()))
+}
+
+/// The single-logout hook run when the SSO session `sid` ends: the tokens
+/// obtained in it are revoked now (for as long as any of them may live).
+pub async fn on_session_end(app: &App, sid: &str) -> Result<(), sesame_store::EphemeralError> {
+    let ttl = Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs());
+    crate::session::mark_ended(app, sid, ttl).await
+}
+
+/// The logout token for a client (Back-Channel Logout 1.0 §2.4).
+pub async fn logout_token(
+    app: &App,
+    client: &crate::config::OidcClient,
+    account_id: i32,
+    sid: &str,
+) -> Result<String, keys::KeyError> {
+    let alg = keys::Alg::parse(&client.id_token_signed_response_alg).unwrap_or(keys::Alg::Rs256);
+    let key = keys::signing_key(app, alg).await?;
+    let input = LogoutInput {
+        issuer: &super::discovery::issuer(app),
+        client_id: &client.client_id,
+        subject: &subject(app, account_id, Some(client)),
+        sid,
+        now: app.clock.now(),
+        jti: &crate::session::new_token(),
+    };
+    Ok(sesame_oidc::claims::logout_token(&input, &key))
+}
+
+/// The single-logout hook for a client that got a code in the ended
+/// session `sid`: its logout token, POSTed to its
+/// `backchannel_logout_uri` (Back-Channel Logout 1.0 §2.5); none if it
+/// registered none. A key that cannot sign is logged here.
+pub async fn backchannel_notice(
+    app: &App,
+    client_id: &str,
+    account_id: i32,
+    sid: &str,
+) -> Option<Notice> {
+    let c = client(app, client_id)?;
+    let url = c.backchannel_logout_uri.clone()?;
+    match logout_token(app, c, account_id, sid).await {
+        Ok(t) => Some(Notice {
+            service: client_id.to_owned(),
+            url,
+            field: "logout_token",
+            value: t,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, client.id = %client_id, "back-channel logout: no logout token");
+            None
+        }
+    }
 }

@@ -1,17 +1,13 @@
 //! The endpoints that take a token: userinfo (the claims of its scopes),
 //! revocation (RFC 7009) and introspection (RFC 7662).
 
+use super::clients::subject_for;
 use super::flow::hash_key;
 use super::token::{
-    AccessGrant, Family, TokenError, TokenRequest, check_client, revoke_family, sub_for,
+    AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, revoke_family,
 };
 use crate::app::App;
-use openidconnect::core::CoreGenderClaim;
-use openidconnect::{
-    EndUserEmail, EndUserFamilyName, EndUserGivenName, EndUserUsername, StandardClaims,
-    SubjectIdentifier,
-};
-use sesame_domain::AccountKind;
+use sesame_oidc::scope::{Identity, Person};
 use sesame_store::Ns;
 
 /// The userinfo endpoint: the claims of the token's scopes, or `None` for
@@ -34,52 +30,27 @@ pub async fn userinfo(
     let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id).await? else {
         return Ok(None);
     };
-    let has = |s: &str| at.scopes.iter().any(|x| x == s);
-    let mut claims = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(sub_for(
-        app,
-        a.id,
-        &at.client_id,
-    )));
-    let id = if has("profile") || has("sesame") || has("sesame.children") {
-        Some(sesame_store::identity::identity(app.db.conn(), a.id, a.kind()).await?)
+    let identity = if sesame_oidc::scope::needs_identity(&at.scopes) {
+        let id = sesame_store::identity::identity(app.db.conn(), a.id, a.kind()).await?;
+        Some(Identity {
+            first_name: id.first_name,
+            last_name: id.last_name,
+            uais: id.uais,
+            classes: id.classes,
+            children: id.children,
+        })
     } else {
         None
     };
-    if let (true, Some(id)) = (has("profile"), &id) {
-        claims = claims
-            .set_given_name(
-                id.first_name
-                    .clone()
-                    .map(|n| EndUserGivenName::new(n).into()),
-            )
-            .set_family_name(
-                id.last_name
-                    .clone()
-                    .map(|n| EndUserFamilyName::new(n).into()),
-            )
-            .set_preferred_username(Some(EndUserUsername::new(a.identifiant_display.clone())));
-    }
-    if has("email") {
-        claims = claims
-            .set_email(a.email.clone().map(EndUserEmail::new))
-            .set_email_verified(Some(
-                a.confirmed_at.is_some() || a.kind() == AccountKind::Eleve,
-            ));
-    }
-    let mut out = serde_json::to_value(&claims).unwrap_or_default();
-    if let Some(id) = &id {
-        if has("sesame") {
-            out["sesame_profile"] = at.login.profile.clone().into();
-            out["sesame_uai"] = id.uais.clone().into();
-            out["sesame_classes"] = id.classes.clone().into();
-        }
-        // Only to clients that list the scope (OIDC-17); never names or
-        // birth dates, the identifiers of the school export only.
-        if has("sesame.children") {
-            out["sesame_children"] = id.children.clone().into();
-        }
-    }
-    Ok(Some(out))
+    let person = Person {
+        sub: subject_for(app, a.id, &at.client_id),
+        username: a.identifiant_display.clone(),
+        email: a.email.clone(),
+        email_verified: a.confirmed_at.is_some() || a.kind() == sesame_domain::AccountKind::Eleve,
+        profile: at.login.profile.clone(),
+        identity,
+    };
+    Ok(Some(sesame_oidc::scope::userinfo(&at.scopes, &person)))
 }
 
 /// A client-authenticated request about a token (revocation, introspection).
@@ -109,22 +80,23 @@ async fn authenticate(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
 }
 
 /// RFC 7009: revokes an access token or (with its family) a refresh token
-/// of the calling client. Unknown tokens are not an error.
+/// of the calling client. Unknown tokens are not an error. A failure
+/// inside is logged here, once.
 pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
+    log_once("revocation", revoke_inner(app, q).await)
+}
+
+async fn revoke_inner(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
     authenticate(app, q).await?;
     let rt_key = hash_key(app, Ns::OidcRefreshToken, &q.token);
     if let Some(f) = app
         .store
         .get(&rt_key)
-        .await
-        .map_err(|_| TokenError::ServerError)?
+        .await?
         .and_then(|v| serde_json::from_slice::<Family>(&v).ok())
         && f.client_id == q.client_id
     {
-        app.store
-            .delete(&rt_key)
-            .await
-            .map_err(|_| TokenError::ServerError)?;
+        app.store.delete(&rt_key).await?;
         revoke_family(app, &f.id).await?;
         return Ok(());
     }
@@ -132,32 +104,31 @@ pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
     if let Some(at) = app
         .store
         .get(&at_key)
-        .await
-        .map_err(|_| TokenError::ServerError)?
+        .await?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok())
         && at.client_id == q.client_id
     {
-        app.store
-            .delete(&at_key)
-            .await
-            .map_err(|_| TokenError::ServerError)?;
+        app.store.delete(&at_key).await?;
     }
     Ok(())
 }
 
 /// RFC 7662: what a token of the calling client is; `{"active": false}`
-/// for anything else.
+/// for anything else. A failure inside is logged here, once.
 pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, TokenError> {
+    log_once("introspection", introspect_inner(app, q).await)
+}
+
+async fn introspect_inner(app: &App, q: &TokenQuery) -> Result<serde_json::Value, TokenError> {
     authenticate(app, q).await?;
     let inactive = serde_json::json!({ "active": false });
     let at = app
         .store
         .get(&hash_key(app, Ns::OidcAccessToken, &q.token))
-        .await
-        .map_err(|_| TokenError::ServerError)?
+        .await?
         .and_then(|v| serde_json::from_slice::<AccessGrant>(&v).ok());
     if let Some(at) = at.filter(|a| a.client_id == q.client_id) {
-        if at.revoked(app).await.map_err(|_| TokenError::ServerError)? {
+        if at.revoked(app).await? {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
@@ -165,7 +136,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "Bearer",
             "client_id": at.client_id,
             "scope": at.scopes.join(" "),
-            "sub": sub_for(app, at.login.account_id, &at.client_id),
+            "sub": subject_for(app, at.login.account_id, &at.client_id),
             "exp": at.exp,
             "iss": super::discovery::issuer(app),
         }));
@@ -173,11 +144,10 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
     let rt = app
         .store
         .get(&hash_key(app, Ns::OidcRefreshToken, &q.token))
-        .await
-        .map_err(|_| TokenError::ServerError)?
+        .await?
         .and_then(|v| serde_json::from_slice::<Family>(&v).ok());
     if let Some(f) = rt.filter(|f| f.client_id == q.client_id) {
-        if f.revoked(app).await.map_err(|_| TokenError::ServerError)? {
+        if f.revoked(app).await? {
             return Ok(inactive);
         }
         return Ok(serde_json::json!({
@@ -185,7 +155,7 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
             "token_type": "refresh_token",
             "client_id": f.client_id,
             "scope": f.scopes.join(" "),
-            "sub": sub_for(app, f.login.account_id, &f.client_id),
+            "sub": subject_for(app, f.login.account_id, &f.client_id),
             "iss": super::discovery::issuer(app),
         }));
     }

@@ -2,7 +2,7 @@
 //! `federe`), parents matched to guardians and confirmed with a child, and
 //! password accounts linked from "gérer son compte".
 
-use super::{Returned, STATE_SECONDS, UpstreamError};
+use super::{Returned, STATE_SECONDS, UpstreamError, unreadable};
 use crate::app::App;
 use crate::session::{Session, new_token};
 use serde::{Deserialize, Serialize};
@@ -244,7 +244,7 @@ pub async fn confirm_parent(
     let now = app.clock.now();
     let key = candidate_key(app, ticket);
     let c: Candidate = match app.store.get(&key).await? {
-        Some(v) => serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?,
+        Some(v) => serde_json::from_slice(&v).map_err(unreadable)?,
         None => return Err(UpstreamError::Expired),
     };
     let daily = Ns::UpstreamConfirmFailures.key(

@@ -9,6 +9,7 @@
 //! answer finds nothing and creates nothing.
 
 mod accounts;
+pub mod cache;
 
 pub use accounts::{
     Confirmed, ParentOutcome, candidate_resume, confirm_parent, link_account, parent, staff_session,
@@ -27,9 +28,8 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use sesame_store::StoreError;
 use sesame_store::federated::Claims;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Why an upstream login failed; each is a French page with a way back.
 #[derive(Debug, thiserror::Error)]
@@ -66,11 +66,13 @@ impl From<sesame_store::DbErr> for UpstreamError {
     }
 }
 
-/// Discovery documents (with their JWKS), per provider, for 10 minutes.
-#[derive(Debug, Default)]
-pub struct Cache(Mutex<HashMap<String, (Instant, Arc<CoreProviderMetadata>)>>);
+/// A login in flight that does not read (written by another version): as
+/// good as expired for the user; the cause is logged.
+fn unreadable(e: serde_json::Error) -> UpstreamError {
+    tracing::warn!(error = %e, "upstream login in flight unreadable: treated as expired");
+    UpstreamError::Expired
+}
 
-const DISCOVERY_TTL: Duration = Duration::from_secs(600);
 /// Seconds a login may stay at the provider.
 pub const STATE_SECONDS: u64 = 600;
 
@@ -125,11 +127,8 @@ async fn get_json<T: serde::de::DeserializeOwned>(
 
 /// The provider's metadata with its keys, from the cache or fetched.
 async fn metadata(app: &App, up: &Upstream) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
-    if let Ok(c) = app.upstreams.0.lock()
-        && let Some((at, m)) = c.get(&up.id)
-        && at.elapsed() < DISCOVERY_TTL
-    {
-        return Ok(m.clone());
+    if let Some(m) = app.upstreams.get(&up.id, app.clock.now()) {
+        return Ok(m);
     }
     let client = http()?;
     let issuer = up.issuer.as_str().trim_end_matches('/');
@@ -147,9 +146,7 @@ async fn metadata(app: &App, up: &Upstream) -> Result<Arc<CoreProviderMetadata>,
     }
     let jwks: CoreJsonWebKeySet = get_json(&client, meta.jwks_uri().as_str()).await?;
     let meta = Arc::new(meta.set_jwks(jwks));
-    if let Ok(mut c) = app.upstreams.0.lock() {
-        c.insert(up.id.clone(), (Instant::now(), meta.clone()));
-    }
+    app.upstreams.keep(&up.id, app.clock.now(), meta.clone());
     Ok(meta)
 }
 
@@ -296,7 +293,7 @@ pub async fn finish(
     let Some(v) = app.store.get(&key).await? else {
         return Err(UpstreamError::Expired);
     };
-    let pending: Pending = serde_json::from_slice(&v).map_err(|_| UpstreamError::Expired)?;
+    let pending: Pending = serde_json::from_slice(&v).map_err(unreadable)?;
     let mine = browser.is_some_and(|b| {
         bool::from(
             browser_key(app, b)
@@ -361,11 +358,16 @@ pub async fn finish(
         ClientId::new(up.client_id.clone()),
         Some(secret(up)),
     );
+    // The ID token's times (`exp`, `iat`) are checked by the application
+    // clock, like every other time; a time out of chrono's range fails
+    // closed (every token expired).
+    let clock = app.clock.clone();
+    let verifier = client.id_token_verifier().set_time_fn(move || {
+        chrono::DateTime::from_timestamp(clock.now().unix_timestamp(), 0)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+    });
     let verified = id_token
-        .claims(
-            &client.id_token_verifier(),
-            &Nonce::new(pending.nonce.clone()),
-        )
+        .claims(&verifier, &Nonce::new(pending.nonce.clone()))
         .map_err(|e| UpstreamError::Invalid(e.to_string()))?;
     let subject = verified.subject().as_str().to_owned();
     let mut all = serde_json::to_value(verified).unwrap_or_default();

@@ -12,9 +12,16 @@
 //! Requests go only to the URLs of the registry (no SSRF). The tokens an
 //! OpenID Connect client got in that session (access and refresh) are
 //! revoked at once, before anything is sent.
+//!
+//! Each protocol answers through its hooks, and this module knows nothing
+//! of their internals: `crate::cas::slo::notice` and
+//! `crate::oidc::logout::{on_session_end, backchannel_notice}`.
+
+pub mod notice;
 
 use crate::app::App;
-use crate::cas::slo::{TIMEOUT_SECS, logout_request};
+use crate::cas::slo::TIMEOUT_SECS;
+pub use notice::Notice;
 use serde::{Deserialize, Serialize};
 use sesame_store::{EphemeralError, Key, Ns};
 use std::sync::Arc;
@@ -32,12 +39,6 @@ enum Participant {
 
 fn key(sid: &str) -> Key {
     Ns::Slo.key(sid)
-}
-
-/// The marker of an ended session, which revokes the OpenID Connect
-/// tokens obtained in it.
-pub(crate) fn ended_key(sid: &str) -> Key {
-    Ns::SloEnded.key(sid)
 }
 
 /// Things remembered per session (the newest): a session that keeps
@@ -91,34 +92,9 @@ pub async fn end(app: Arc<App>, token: &str, sid: String) -> Result<(), Ephemera
     if sid.is_empty() {
         return Ok(());
     }
-    let ttl = Duration::from_secs(crate::oidc::token::REFRESH_ABSOLUTE_SECONDS as u64);
-    app.store.put(&ended_key(&sid), b"1", ttl).await?;
+    crate::oidc::logout::on_session_end(&app, &sid).await?;
     tokio::spawn(notify(app, sid));
     Ok(())
-}
-
-/// The logout token for a client (Back-Channel Logout 1.0 §2.4).
-pub async fn logout_token(
-    app: &App,
-    client: &crate::config::OidcClient,
-    account_id: i32,
-    sid: &str,
-) -> Result<String, crate::oidc::keys::KeyError> {
-    use crate::oidc::keys;
-    let alg = keys::Alg::parse(&client.id_token_signed_response_alg).unwrap_or(keys::Alg::Rs256);
-    let key = keys::signing_key(app, alg).await?;
-    let now = app.clock.now().unix_timestamp();
-    let claims = serde_json::json!({
-        "iss": crate::oidc::discovery::issuer(app),
-        "aud": client.client_id,
-        "iat": now,
-        "exp": now + 120,
-        "jti": crate::session::new_token(),
-        "sub": crate::oidc::token::subject(app, account_id, Some(client)),
-        "sid": sid,
-        "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
-    });
-    Ok(key.jwt(Some("logout+jwt"), &claims))
 }
 
 async fn notify(app: Arc<App>, sid: String) {
@@ -151,43 +127,22 @@ async fn notify(app: Arc<App>, sid: String) {
     };
     let mut sends = Vec::new();
     for p in participants {
-        let (service, url, form) = match p {
+        let notice = match p {
             Participant::Cas { service_id, ticket } => {
-                let Some(url) = app
-                    .config
-                    .services
-                    .iter()
-                    .find(|s| s.id == service_id)
-                    .and_then(|s| s.cas.as_ref())
-                    .and_then(|c| c.logout_url.clone())
-                else {
-                    continue;
-                };
-                let body = logout_request(&ticket, app.clock.now());
-                (service_id, url, ("logoutRequest", body))
+                crate::cas::slo::notice(&app, &service_id, &ticket)
             }
             Participant::Oidc {
                 client_id,
                 account_id,
-            } => {
-                let Some(c) = crate::oidc::flow::client(&app, &client_id) else {
-                    continue;
-                };
-                let Some(url) = c.backchannel_logout_uri.clone() else {
-                    continue;
-                };
-                match logout_token(&app, c, account_id, &sid).await {
-                    Ok(t) => (client_id, url, ("logout_token", t)),
-                    Err(e) => {
-                        tracing::error!(error = %e, "back-channel logout: no logout token");
-                        continue;
-                    }
-                }
-            }
+            } => crate::oidc::logout::backchannel_notice(&app, &client_id, account_id, &sid).await,
+        };
+        let Some(n) = notice else {
+            continue;
         };
         let client = client.clone();
         sends.push(tokio::spawn(async move {
-            match client.post(url).form(&[form]).send().await {
+            let service = n.service;
+            match client.post(n.url).form(&[(n.field, n.value)]).send().await {
                 Ok(r) => {
                     tracing::info!(service.id = %service, status = r.status().as_u16(), "single logout sent")
                 }

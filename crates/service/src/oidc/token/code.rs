@@ -1,0 +1,73 @@
+//! The authorization code grant (RFC 6749 §4.1.3): a single-use code,
+//! for the client and redirect URI it was issued to, with its PKCE
+//! verifier (RFC 7636 §4.6), from a session still alive.
+
+use super::client_auth::check_client;
+use super::error::TokenError;
+use super::grants::{Family, Login, revoke_replayed};
+use super::issue::issue_tokens;
+use super::request::TokenRequest;
+use crate::app::App;
+use crate::oidc::flow::{CodeGrant, hash_key};
+use crate::session::new_token;
+use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_store::Ns;
+use std::time::Duration;
+
+/// Redeems a code.
+pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    check_client(app, req).await?;
+    if req.code.is_empty() {
+        return Err(TokenError::InvalidRequest);
+    }
+    let spent = hash_key(app, Ns::OidcCodeSpent, &req.code);
+    let taken = app
+        .store
+        .take(&hash_key(app, Ns::OidcCode, &req.code))
+        .await?
+        .and_then(|v| serde_json::from_slice::<CodeGrant>(&v).ok());
+    let Some(grant) = taken else {
+        // A code presented twice (RFC 9700 §4.5): what it issued is revoked.
+        revoke_replayed(app, &spent).await?;
+        return Err(TokenError::InvalidGrant);
+    };
+    let r = &grant.request;
+    if r.client_id != req.client_id
+        || r.redirect_uri != req.redirect_uri
+        || app.clock.now().unix_timestamp() > grant.expires_at
+    {
+        return Err(TokenError::InvalidGrant);
+    }
+    // Security: a code outlives neither the session that gave it nor a
+    // password change (REV-02).
+    if !crate::session::alive(app, grant.account_id, &grant.sid, grant.generation).await? {
+        return Err(TokenError::InvalidGrant);
+    }
+    sesame_oidc::pkce::verify(r.code_challenge.as_deref(), req.code_verifier.as_deref()).map_err(
+        |e| {
+            tracing::info!(client_id = %req.client_id, reason = %e, "PKCE verification failed");
+            TokenError::InvalidGrant
+        },
+    )?;
+    let family = Family {
+        id: new_token(),
+        client_id: r.client_id.clone(),
+        scopes: r.scopes.clone(),
+        auth_time: grant.auth_time,
+        started: app.clock.now().unix_timestamp(),
+        login: Login {
+            account_id: grant.account_id,
+            sid: grant.sid.clone(),
+            generation: grant.generation,
+            profile: grant.profile.clone(),
+        },
+    };
+    app.store
+        .put(
+            &spent,
+            family.id.as_bytes(),
+            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs()),
+        )
+        .await?;
+    issue_tokens(app, &family, r.nonce.as_deref()).await
+}

@@ -1,0 +1,111 @@
+//! What the tokens stand for, as kept in the ephemeral store: a family
+//! (one login of one account at one client, its refresh tokens rotating),
+//! and an access grant; and their revocation (RFC 9700 §4.5, §4.14).
+
+use super::error::TokenError;
+use crate::app::App;
+use serde::{Deserialize, Serialize};
+use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_store::Ns;
+use std::time::Duration;
+
+/// What a refresh token (and the tokens issued from it) belongs to: one
+/// login of one account at one client. Reusing a spent refresh token
+/// revokes the whole family.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(in crate::oidc) struct Family {
+    pub(in crate::oidc) id: String,
+    pub(in crate::oidc) client_id: String,
+    pub(in crate::oidc) scopes: Vec<String>,
+    pub(in crate::oidc) auth_time: i64,
+    pub(in crate::oidc) started: i64,
+    #[serde(flatten)]
+    pub(in crate::oidc) login: Login,
+}
+
+/// The login tokens come from: the account, and what revokes them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(in crate::oidc) struct Login {
+    pub(in crate::oidc) account_id: i32,
+    /// The SSO session: logging out revokes its tokens.
+    #[serde(default)]
+    pub(in crate::oidc) sid: String,
+    /// The account's session generation: a password change revokes them.
+    #[serde(default)]
+    pub(in crate::oidc) generation: i64,
+    /// The profile chosen at login.
+    #[serde(default)]
+    pub(in crate::oidc) profile: String,
+}
+
+impl Login {
+    /// Whether the family `family` of this login is revoked.
+    async fn revoked(&self, app: &App, family: &str) -> Result<bool, sesame_store::StoreError> {
+        Ok(family_revoked(app, family).await?
+            || !crate::session::alive(app, self.account_id, &self.sid, self.generation).await?)
+    }
+}
+
+impl Family {
+    /// Whether the family was revoked, its session ended or its account's
+    /// password changed.
+    pub(in crate::oidc) async fn revoked(
+        &self,
+        app: &App,
+    ) -> Result<bool, sesame_store::StoreError> {
+        self.login.revoked(app, &self.id).await
+    }
+}
+
+/// What an access token stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(in crate::oidc) struct AccessGrant {
+    pub(in crate::oidc) client_id: String,
+    pub(in crate::oidc) scopes: Vec<String>,
+    pub(in crate::oidc) family: String,
+    #[serde(default)]
+    pub(in crate::oidc) exp: i64,
+    #[serde(flatten)]
+    pub(in crate::oidc) login: Login,
+}
+
+impl AccessGrant {
+    /// Whether its family was revoked, its session ended or its account's
+    /// password changed.
+    pub(in crate::oidc) async fn revoked(
+        &self,
+        app: &App,
+    ) -> Result<bool, sesame_store::StoreError> {
+        self.login.revoked(app, &self.family).await
+    }
+}
+
+async fn family_revoked(app: &App, id: &str) -> Result<bool, sesame_store::EphemeralError> {
+    Ok(app.store.get(&Ns::OidcRevoked.key(id)).await?.is_some())
+}
+
+/// A spent code or refresh token presented again: someone holds a copy, so
+/// everything issued from it is revoked (RFC 9700 §4.5, §4.14).
+pub(super) async fn revoke_replayed(
+    app: &App,
+    spent_key: &sesame_store::Key,
+) -> Result<(), TokenError> {
+    let family = app.store.get(spent_key).await?;
+    if let Some(id) = family {
+        tracing::warn!("refresh token or code reused: its family is revoked");
+        revoke_family(app, &String::from_utf8_lossy(&id)).await?;
+    }
+    Ok(())
+}
+
+/// Revokes a family: its refresh and access tokens.
+pub(in crate::oidc) async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
+    app.store
+        .put(
+            &Ns::OidcRevoked.key(id),
+            b"1",
+            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs()),
+        )
+        .await?;
+    Ok(())
+}
