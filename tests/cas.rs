@@ -1,208 +1,262 @@
 //! The CAS 3.0 server through HTTP, as a browser and as a service would
 //! use it (SECURITY.md CAS-01…CAS-14).
 
-use crate::support::{TestEnv, TestServer, csrf_of};
-use crate::throttle::{PASSWORD, pupil_account};
+use crate::support::cas::{
+    login_for, parse_xml, proxy_setup, proxy_ticket, setup, ticket_of, validate, value,
+};
+use crate::support::fixtures::{CANTINE, ENT, now_clock, pupil_account};
+use crate::support::http::{callback, enc, get, location, receiver};
+use crate::support::{TestEnv, TestServer};
 use reqwest::Client;
-use sesame_domain::FixedClock;
-use std::sync::Arc;
 
-pub(crate) const ENT: &str = "https://app.ent.fr/cas/";
-pub(crate) const CANTINE: &str = "https://cantine.exemple.fr/";
+// CAS-11 (without single logout, which comes next)
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_redirects_only_to_registered_services_and_ends_sso() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    login_for(&s, &c, ENT, "").await;
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/logout?service={}&url={}",
+            s.url,
+            enc("https://evil.fr/"),
+            enc("https://evil.fr/")
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("location").is_none());
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Vous êtes déconnecté")
+    );
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    assert_eq!(r.status(), 303, "credentials asked again after logout");
 
-fn register_services(env: &TestEnv) {
+    login_for(&s, &c, ENT, "").await;
+    let r = get(
+        &c,
+        &format!("{}/cas/logout?service={}", s.url, enc(CANTINE)),
+    )
+    .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (302, CANTINE.to_owned())
+    );
+}
+
+// CAS-11: single logout reaches the services that got a ticket, in the
+// background; a hanging service does not delay the logout page.
+#[tokio::test(flavor = "multi_thread")]
+async fn single_logout_posts_a_logout_request_to_each_service_of_the_session() {
+    let (good, received) = receiver(false).await;
+    let (bad, _) = receiver(true).await;
+    let env = TestEnv::new();
     env.write(
         "services/ent.toml",
-        r#"id = "ent"
-name = "ENT"
-protocol = "cas"
-[attributes]
-identifiant = "uid"
-last_name = "sn"
-uai = "ENTPersonStructRattach"
-classes = "ENTEleveClasses"
-[cas]
-service_urls = ["https://app.ent.fr/cas/"]
-service_patterns = ["^https://teleservices\\.ac-exemple\\.fr/[a-z]+/$"]
-"#,
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nlogout_url = \"http://127.0.0.1:{good}/slo\"\n"),
     );
     env.write(
         "services/cantine.toml",
-        r#"id = "cantine"
-name = "Cantine"
-protocol = "cas"
-[cas]
-service_urls = ["https://cantine.exemple.fr/"]
-"#,
+        format!("id = \"cantine\"\nname = \"Cantine\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{CANTINE}\"]\nlogout_url = \"http://127.0.0.1:{bad}/slo\"\n"),
     );
-}
+    let s = pupil_account(&env, now_clock(), 1000).await;
+    let c = TestServer::browser();
+    let ticket = login_for(&s, &c, ENT, "").await;
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
+    assert_eq!(r.status(), 302);
 
-/// A server with the two services and Camille's pupil account.
-pub(crate) async fn setup(clock: Arc<FixedClock>) -> (TestEnv, TestServer) {
-    let env = TestEnv::new();
-    register_services(&env);
-    let s = pupil_account(&env, clock, 1000).await;
-    (env, s)
-}
-
-pub(crate) fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-pub(crate) fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().expect("ascii").to_owned())
-        .unwrap_or_default()
-}
-
-pub(crate) async fn get(c: &Client, url: &str) -> reqwest::Response {
-    c.get(url).send().await.expect("get")
-}
-
-/// Logs in through `/cas/login?service=…` with the password; answers the
-/// ticket the service receives.
-pub(crate) async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -> String {
-    let r = get(
-        c,
-        &format!("{}/cas/login?service={}{extra}", s.url, enc(service)),
-    )
-    .await;
-    assert_eq!(r.status(), 303, "credentials are asked");
-    let to = location(&r);
-    assert!(to.starts_with("/profil?service="), "{to}");
-    let html = get(
-        c,
-        &format!(
-            "{}/connexion?profil=eleve{}",
-            s.url,
-            &to["/profil?".len() - 1..].replacen('?', "&", 1)
-        ),
-    )
-    .await
-    .text()
-    .await
-    .expect("body");
+    let started = std::time::Instant::now();
+    let r = get(&c, &format!("{}/cas/logout", s.url)).await;
+    assert_eq!(r.status(), 200);
     assert!(
-        html.contains("name=\"service\""),
-        "the login page carries the service: {html}"
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the logout page does not wait"
     );
-    let mut form = vec![
-        ("csrf", csrf_of(&html)),
-        ("profil", "eleve".to_owned()),
-        ("identifiant", "camille.martin".to_owned()),
-        ("password", PASSWORD.to_owned()),
-        ("service", service.to_owned()),
-    ];
-    if extra.contains("renew") {
-        form.push(("renew", "true".to_owned()));
+    let mut body = String::new();
+    for _ in 0..60 {
+        if let Some(b) = received.lock().expect("lock").first() {
+            body = b.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let r = c
-        .post(format!("{}/connexion", s.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    ticket_of(&location(&r), service)
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let request = &form
+        .iter()
+        .find(|(k, _)| k == "logoutRequest")
+        .expect("logoutRequest")
+        .1;
+    let x = parse_xml(request);
+    assert_eq!(value(&x, "samlp:SessionIndex"), Some(ticket.as_str()));
+    assert_eq!(value(&x, "samlp:LogoutRequest@Version"), Some("2.0"));
 }
 
-fn ticket_of(location: &str, service: &str) -> String {
-    let prefix = format!("{service}?ticket=");
-    assert!(location.starts_with(&prefix), "{location}");
-    location[prefix.len()..].to_owned()
-}
+// CAS-10, and the proxy chain of CAS §2.5–2.7.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_gets_a_pgt_through_its_callback_and_proxy_tickets_for_other_services() {
+    let (ok_port, calls) = callback(200).await;
+    let (bad_port, _) = callback(404).await;
+    let (_env, s) = proxy_setup().await;
+    let c = TestServer::browser();
+    let cb = format!("http://127.0.0.1:{ok_port}/pgt");
 
-pub(crate) async fn validate(
-    s: &TestServer,
-    path: &str,
-    ticket: &str,
-    service: &str,
-    extra: &str,
-) -> (u16, String) {
+    // The proxying service validates with a callback: the PGT goes to the
+    // callback, the IOU comes back in the validation.
+    let t = login_for(&s, &c, ENT, "").await;
+    let (_, xml) = validate(
+        &s,
+        "/cas/p3/serviceValidate",
+        &t,
+        ENT,
+        &format!("&pgtUrl={}", enc(&cb)),
+    )
+    .await;
+    let x = parse_xml(&xml);
+    let iou = value(&x, "cas:proxyGrantingTicket")
+        .expect("a PGTIOU")
+        .to_owned();
+    assert!(iou.starts_with("PGTIOU-"), "{xml}");
+    let call = calls
+        .lock()
+        .expect("lock")
+        .first()
+        .cloned()
+        .expect("the callback was called");
+    let q: Vec<(String, String)> =
+        url::form_urlencoded::parse(call.split_once('?').expect("query").1.as_bytes())
+            .into_owned()
+            .collect();
+    let pgt = q
+        .iter()
+        .find(|(k, _)| k == "pgtId")
+        .expect("pgtId")
+        .1
+        .clone();
+    assert_eq!(
+        q.iter()
+            .find(|(k, _)| k == "pgtIou")
+            .map(|(_, v)| v.as_str()),
+        Some(iou.as_str())
+    );
+
+    // A proxy ticket for another registered service, validated there.
+    let pt = proxy_ticket(&s, &pgt).await.expect("a proxy ticket");
+    assert!(pt.starts_with("PT-"));
+    let (_, xml) = validate(&s, "/cas/serviceValidate", &pt, CANTINE, "").await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_TICKET_SPEC"),
+        "no proxy ticket on serviceValidate"
+    );
+    let pt = proxy_ticket(&s, &pgt).await.expect("pt");
+    let (_, xml) = validate(&s, "/cas/proxyValidate", &pt, CANTINE, "").await;
+    let x = parse_xml(&xml);
+    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
+    assert_eq!(value(&x, "cas:proxy"), Some(cb.as_str()));
+    // Unknown target, bad PGT.
     let r = get(
-        &TestServer::browser(),
+        &c,
         &format!(
-            "{}{path}?ticket={}&service={}{extra}",
+            "{}/cas/proxy?pgt={pgt}&targetService={}",
             s.url,
-            enc(ticket),
-            enc(service)
+            enc("https://evil.fr/")
         ),
     )
     .await;
-    (r.status().as_u16(), r.text().await.expect("body"))
+    assert_eq!(
+        value(
+            &parse_xml(&r.text().await.expect("body")),
+            "cas:proxyFailure@code"
+        ),
+        Some("UNAUTHORIZED_SERVICE")
+    );
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/proxy?pgt=PGT-{}&targetService={}",
+            s.url,
+            "0".repeat(48),
+            enc(CANTINE)
+        ),
+    )
+    .await;
+    assert_eq!(
+        value(
+            &parse_xml(&r.text().await.expect("body")),
+            "cas:proxyFailure@code"
+        ),
+        Some("INVALID_TICKET")
+    );
+
+    // A failing callback: no PGT, and the validation fails.
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    let t = ticket_of(&location(&r), ENT);
+    let bad = format!("http://127.0.0.1:{bad_port}/pgt");
+    let (_, xml) = validate(
+        &s,
+        "/cas/serviceValidate",
+        &t,
+        ENT,
+        &format!("&pgtUrl={}", enc(&bad)),
+    )
+    .await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_PROXY_CALLBACK")
+    );
+    // A service that may not proxy gets no PGTIOU, whatever it asks.
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
+    let t = ticket_of(&location(&r), CANTINE);
+    let (_, xml) = validate(
+        &s,
+        "/cas/serviceValidate",
+        &t,
+        CANTINE,
+        &format!("&pgtUrl={}", enc(&cb)),
+    )
+    .await;
+    let x = parse_xml(&xml);
+    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
+    assert!(value(&x, "cas:proxyGrantingTicket").is_none());
+    assert_eq!(
+        calls.lock().expect("lock").len(),
+        1,
+        "no callback for a service that may not proxy"
+    );
 }
 
-/// Parses XML strictly (well-formedness), answering the text of every
-/// element by name, e.g. ("cas:user", "camille.martin").
-pub(crate) fn parse_xml(xml: &str) -> Vec<(String, String)> {
-    use quick_xml::events::Event;
-    let mut r = quick_xml::Reader::from_str(xml);
-    r.config_mut().check_end_names = true;
-    let mut out = Vec::new();
-    let mut stack: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let flush = |stack: &[String], text: &mut String, out: &mut Vec<(String, String)>| {
-        if let Some(top) = stack.last()
-            && !text.trim().is_empty()
-        {
-            out.push((top.clone(), std::mem::take(text)));
-        }
-        text.clear();
-    };
-    loop {
-        match r
-            .read_event()
-            .unwrap_or_else(|e| panic!("malformed XML ({e}): {xml}"))
-        {
-            ev @ (Event::Start(_) | Event::Empty(_)) => {
-                let (e, empty) = match ev {
-                    Event::Start(e) => (e, false),
-                    Event::Empty(e) => (e, true),
-                    _ => unreachable!("matched above"),
-                };
-                flush(&stack, &mut text, &mut out);
-                let name: String = AsRef::<str>::as_ref(&e.name()).to_owned();
-                for a in e.attributes() {
-                    let a = a.expect("attribute");
-                    out.push((
-                        format!("{name}@{}", AsRef::<str>::as_ref(&a.key)),
-                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .expect("value")
-                            .into_owned(),
-                    ));
-                }
-                if !empty {
-                    stack.push(name);
-                }
-            }
-            Event::Text(t) => text.push_str(&t.into_inner()),
-            Event::GeneralRef(e) => text.push_str(match e.into_inner().as_ref() {
-                "lt" => "<",
-                "gt" => ">",
-                "amp" => "&",
-                "quot" => "\"",
-                "apos" => "'",
-                other => panic!("unexpected entity {other} in {xml}"),
-            }),
-            Event::End(_) => {
-                flush(&stack, &mut text, &mut out);
-                stack.pop();
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    assert!(stack.is_empty(), "unclosed elements in {xml}");
-    out
-}
-
-pub(crate) fn value<'a>(xml: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    xml.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-pub(crate) fn now_clock() -> Arc<FixedClock> {
-    Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()))
+// CAS-10: without the loopback switch, plain-http callbacks are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_callbacks_are_refused_by_default() {
+    let (port, calls) = callback(200).await;
+    let env = TestEnv::new();
+    env.write(
+        "services/ent.toml",
+        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
+    );
+    let s = pupil_account(&env, now_clock(), 1000).await;
+    let c = TestServer::browser();
+    let t = login_for(&s, &c, ENT, "").await;
+    let cb = format!("http://127.0.0.1:{port}/pgt");
+    let (_, xml) = validate(
+        &s,
+        "/cas/serviceValidate",
+        &t,
+        ENT,
+        &format!("&pgtUrl={}", enc(&cb)),
+    )
+    .await;
+    assert_eq!(
+        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
+        Some("INVALID_PROXY_CALLBACK")
+    );
+    assert!(calls.lock().expect("lock").is_empty());
 }
 
 // CAS-12, CAS-13, CAS-08 (issued tickets), AUTH-15
@@ -479,45 +533,6 @@ async fn tickets_expire_and_renew_demands_credentials() {
     assert_eq!((r.status().as_u16(), location(&r)), (302, ENT.to_owned()));
 }
 
-// CAS-11 (without single logout, which comes next)
-#[tokio::test(flavor = "multi_thread")]
-async fn logout_redirects_only_to_registered_services_and_ends_sso() {
-    let (_env, s) = setup(now_clock()).await;
-    let c = TestServer::browser();
-    login_for(&s, &c, ENT, "").await;
-    let r = get(
-        &c,
-        &format!(
-            "{}/cas/logout?service={}&url={}",
-            s.url,
-            enc("https://evil.fr/"),
-            enc("https://evil.fr/")
-        ),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    assert!(r.headers().get("location").is_none());
-    assert!(
-        r.text()
-            .await
-            .expect("body")
-            .contains("Vous êtes déconnecté")
-    );
-    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
-    assert_eq!(r.status(), 303, "credentials asked again after logout");
-
-    login_for(&s, &c, ENT, "").await;
-    let r = get(
-        &c,
-        &format!("{}/cas/logout?service={}", s.url, enc(CANTINE)),
-    )
-    .await;
-    assert_eq!(
-        (r.status().as_u16(), location(&r)),
-        (302, CANTINE.to_owned())
-    );
-}
-
 // CAS-14: one ticket validated 50 times at once succeeds once.
 #[tokio::test(flavor = "multi_thread")]
 async fn one_ticket_validated_fifty_times_at_once_succeeds_once() {
@@ -551,338 +566,6 @@ async fn one_ticket_validated_fifty_times_at_once_succeeds_once() {
         }
     }
     assert_eq!(successes, 1);
-}
-
-/// An HTTP endpoint that keeps the bodies POSTed to it (or, `hang`, never
-/// answers).
-pub(crate) async fn receiver(hang: bool) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let keep = got.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let keep = keep.clone();
-            tokio::spawn(async move {
-                if hang {
-                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                    return;
-                }
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).into_owned();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length: ")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= len {
-                            keep.lock().expect("lock").push(body.to_owned());
-                            break;
-                        }
-                    }
-                }
-                let _ = sock
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (port, got)
-}
-
-// CAS-11: single logout reaches the services that got a ticket, in the
-// background; a hanging service does not delay the logout page.
-#[tokio::test(flavor = "multi_thread")]
-async fn single_logout_posts_a_logout_request_to_each_service_of_the_session() {
-    let (good, received) = receiver(false).await;
-    let (bad, _) = receiver(true).await;
-    let env = TestEnv::new();
-    env.write(
-        "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nlogout_url = \"http://127.0.0.1:{good}/slo\"\n"),
-    );
-    env.write(
-        "services/cantine.toml",
-        format!("id = \"cantine\"\nname = \"Cantine\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{CANTINE}\"]\nlogout_url = \"http://127.0.0.1:{bad}/slo\"\n"),
-    );
-    let s = pupil_account(&env, now_clock(), 1000).await;
-    let c = TestServer::browser();
-    let ticket = login_for(&s, &c, ENT, "").await;
-    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
-    assert_eq!(r.status(), 302);
-
-    let started = std::time::Instant::now();
-    let r = get(&c, &format!("{}/cas/logout", s.url)).await;
-    assert_eq!(r.status(), 200);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "the logout page does not wait"
-    );
-    let mut body = String::new();
-    for _ in 0..60 {
-        if let Some(b) = received.lock().expect("lock").first() {
-            body = b.clone();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    let request = &form
-        .iter()
-        .find(|(k, _)| k == "logoutRequest")
-        .expect("logoutRequest")
-        .1;
-    let x = parse_xml(request);
-    assert_eq!(value(&x, "samlp:SessionIndex"), Some(ticket.as_str()));
-    assert_eq!(value(&x, "samlp:LogoutRequest@Version"), Some("2.0"));
-}
-
-/// A proxy callback endpoint: keeps each request's query and answers `status`.
-pub(crate) async fn callback(status: u16) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let keep = got.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let keep = keep.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let n = sock.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
-                let target = head
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_owned();
-                keep.lock().expect("lock").push(target);
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-                let _ = sock.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    (port, got)
-}
-
-// CAS-10, and the proxy chain of CAS §2.5–2.7.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_proxy_gets_a_pgt_through_its_callback_and_proxy_tickets_for_other_services() {
-    let (ok_port, calls) = callback(200).await;
-    let (bad_port, _) = callback(404).await;
-    let env = TestEnv::new();
-    env.write(
-        "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
-    );
-    env.write(
-        "services/cantine.toml",
-        format!("id = \"cantine\"\nname = \"Cantine\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{CANTINE}\"]\n"),
-    );
-    let s = crate::throttle::pupil_account_with(&env, now_clock(), 1000, |c| {
-        c.cas.allow_http_callbacks_on_loopback = true;
-    })
-    .await;
-    let c = TestServer::browser();
-    let cb = format!("http://127.0.0.1:{ok_port}/pgt");
-
-    // The proxying service validates with a callback: the PGT goes to the
-    // callback, the IOU comes back in the validation.
-    let t = login_for(&s, &c, ENT, "").await;
-    let (_, xml) = validate(
-        &s,
-        "/cas/p3/serviceValidate",
-        &t,
-        ENT,
-        &format!("&pgtUrl={}", enc(&cb)),
-    )
-    .await;
-    let x = parse_xml(&xml);
-    let iou = value(&x, "cas:proxyGrantingTicket")
-        .expect("a PGTIOU")
-        .to_owned();
-    assert!(iou.starts_with("PGTIOU-"), "{xml}");
-    let call = calls
-        .lock()
-        .expect("lock")
-        .first()
-        .cloned()
-        .expect("the callback was called");
-    let q: Vec<(String, String)> =
-        url::form_urlencoded::parse(call.split_once('?').expect("query").1.as_bytes())
-            .into_owned()
-            .collect();
-    let pgt = q
-        .iter()
-        .find(|(k, _)| k == "pgtId")
-        .expect("pgtId")
-        .1
-        .clone();
-    assert_eq!(
-        q.iter()
-            .find(|(k, _)| k == "pgtIou")
-            .map(|(_, v)| v.as_str()),
-        Some(iou.as_str())
-    );
-
-    // A proxy ticket for another registered service, validated there.
-    let r = get(
-        &c,
-        &format!(
-            "{}/cas/proxy?pgt={pgt}&targetService={}",
-            s.url,
-            enc(CANTINE)
-        ),
-    )
-    .await;
-    let x = parse_xml(&r.text().await.expect("body"));
-    let pt = value(&x, "cas:proxyTicket")
-        .expect("a proxy ticket")
-        .to_owned();
-    assert!(pt.starts_with("PT-"));
-    let (_, xml) = validate(&s, "/cas/serviceValidate", &pt, CANTINE, "").await;
-    assert_eq!(
-        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
-        Some("INVALID_TICKET_SPEC"),
-        "no proxy ticket on serviceValidate"
-    );
-    let r = get(
-        &c,
-        &format!(
-            "{}/cas/proxy?pgt={pgt}&targetService={}",
-            s.url,
-            enc(CANTINE)
-        ),
-    )
-    .await;
-    let pt = value(
-        &parse_xml(&r.text().await.expect("body")),
-        "cas:proxyTicket",
-    )
-    .expect("pt")
-    .to_owned();
-    let (_, xml) = validate(&s, "/cas/proxyValidate", &pt, CANTINE, "").await;
-    let x = parse_xml(&xml);
-    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
-    assert_eq!(value(&x, "cas:proxy"), Some(cb.as_str()));
-    // Unknown target, bad PGT.
-    let r = get(
-        &c,
-        &format!(
-            "{}/cas/proxy?pgt={pgt}&targetService={}",
-            s.url,
-            enc("https://evil.fr/")
-        ),
-    )
-    .await;
-    assert_eq!(
-        value(
-            &parse_xml(&r.text().await.expect("body")),
-            "cas:proxyFailure@code"
-        ),
-        Some("UNAUTHORIZED_SERVICE")
-    );
-    let r = get(
-        &c,
-        &format!(
-            "{}/cas/proxy?pgt=PGT-{}&targetService={}",
-            s.url,
-            "0".repeat(48),
-            enc(CANTINE)
-        ),
-    )
-    .await;
-    assert_eq!(
-        value(
-            &parse_xml(&r.text().await.expect("body")),
-            "cas:proxyFailure@code"
-        ),
-        Some("INVALID_TICKET")
-    );
-
-    // A failing callback: no PGT, and the validation fails.
-    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
-    let t = ticket_of(&location(&r), ENT);
-    let bad = format!("http://127.0.0.1:{bad_port}/pgt");
-    let (_, xml) = validate(
-        &s,
-        "/cas/serviceValidate",
-        &t,
-        ENT,
-        &format!("&pgtUrl={}", enc(&bad)),
-    )
-    .await;
-    assert_eq!(
-        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
-        Some("INVALID_PROXY_CALLBACK")
-    );
-    // A service that may not proxy gets no PGTIOU, whatever it asks.
-    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(CANTINE))).await;
-    let t = ticket_of(&location(&r), CANTINE);
-    let (_, xml) = validate(
-        &s,
-        "/cas/serviceValidate",
-        &t,
-        CANTINE,
-        &format!("&pgtUrl={}", enc(&cb)),
-    )
-    .await;
-    let x = parse_xml(&xml);
-    assert_eq!(value(&x, "cas:user"), Some("camille.martin"));
-    assert!(value(&x, "cas:proxyGrantingTicket").is_none());
-    assert_eq!(
-        calls.lock().expect("lock").len(),
-        1,
-        "no callback for a service that may not proxy"
-    );
-}
-
-// CAS-10: without the loopback switch, plain-http callbacks are refused.
-#[tokio::test(flavor = "multi_thread")]
-async fn plain_http_callbacks_are_refused_by_default() {
-    let (port, calls) = callback(200).await;
-    let env = TestEnv::new();
-    env.write(
-        "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
-    );
-    let s = pupil_account(&env, now_clock(), 1000).await;
-    let c = TestServer::browser();
-    let t = login_for(&s, &c, ENT, "").await;
-    let cb = format!("http://127.0.0.1:{port}/pgt");
-    let (_, xml) = validate(
-        &s,
-        "/cas/serviceValidate",
-        &t,
-        ENT,
-        &format!("&pgtUrl={}", enc(&cb)),
-    )
-    .await;
-    assert_eq!(
-        value(&parse_xml(&xml), "cas:authenticationFailure@code"),
-        Some("INVALID_PROXY_CALLBACK")
-    );
-    assert!(calls.lock().expect("lock").is_empty());
 }
 
 // CAS 3.0 §4.2: SAML 1.1 validation.

@@ -5,16 +5,18 @@
 //! throttle counted once, logout everywhere, Redis stopped and restarted
 //! empty, a node killed, SIGTERM; an invariant check after each.
 
-use crate::support::{TestEnv, TestServer, UAI, csrf_of, free_port, pupil_code, sign_up_camille};
-use crate::throttle::PASSWORD;
+use crate::support::fixtures::{
+    ENT as SERVICE, PASSWORD, generate_codes, pupil_code, register_ent, register_oidc_clients,
+    sign_up_camille,
+};
+use crate::support::http::enc;
+use crate::support::oidc::{TELESERVICE, authorize, code_in, exchange};
+use crate::support::personas::{login_csrf, post_login};
+use crate::support::{CAMILLE, OLIVIER, TestEnv, TestServer, csrf_of, free_port, log_in};
 use reqwest::Client;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-
-const SERVICE: &str = "https://app.ent.fr/cas/";
-const CALLBACK: &str = "https://app.exemple.fr/callback";
-const SECRET: &str = "le-secret-du-teleservice-2026";
 
 struct Node {
     child: Option<Child>,
@@ -94,22 +96,9 @@ impl Cluster {
     ) -> (Self, String) {
         let env = TestEnv::shared_on(pg, redis);
         env.import_samples();
-        let out = env
-            .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
-            .ok();
-        let hash = sesame_service::password::Hasher::new(8192, 1, 1, 1)
-            .expect("hasher")
-            .hash(SECRET)
-            .await
-            .expect("hash");
-        env.write(
-            "services/ent.toml",
-            format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\n[cas]\nservice_urls = [\"{SERVICE}\"]\n"),
-        );
-        env.write(
-            "services/teleservice.toml",
-            format!("id = \"teleservice\"\nname = \"Télé-service\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"teleservice\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{CALLBACK}\"]\n"),
-        );
+        let out = generate_codes(&env);
+        register_ent(&env);
+        register_oidc_clients(&env, &[]).await;
         let proxy = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -205,38 +194,10 @@ impl Cluster {
     }
 }
 
-/// The CSRF token of the login page at `base`.
-async fn login_csrf(browser: &Client, base: &str) -> String {
-    let html = browser
-        .get(format!("{base}/connexion?profil=eleve"))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("body");
-    csrf_of(&html)
-}
-
-/// Posts Camille's login form (with `csrf`) to `base`.
-async fn post_login(browser: &Client, base: &str, csrf: &str, password: &str) -> reqwest::Response {
-    browser
-        .post(format!("{base}/connexion"))
-        .form(&[
-            ("csrf", csrf),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .expect("an answer to the login")
-}
-
-/// Logs `browser` in as Camille through `base`; answers the status.
+/// Logs `browser` in as Camille, typing `password`, through `base`;
+/// answers the status.
 async fn login(browser: &Client, base: &str, password: &str) -> u16 {
-    let csrf = login_csrf(browser, base).await;
-    post_login(browser, base, &csrf, password)
+    log_in(browser, base, &CAMILLE.with_password(password), &[])
         .await
         .status()
         .as_u16()
@@ -250,10 +211,6 @@ async fn status(browser: &Client, url: &str) -> u16 {
         .unwrap_or_else(|e| panic!("{url}: {e}"))
         .status()
         .as_u16()
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A service ticket for Camille's session from node `base`.
@@ -280,223 +237,6 @@ async fn validate(base: &str, ticket: &str) -> bool {
         .await
         .expect("body")
         .contains("cas:authenticationSuccess")
-}
-
-// The parent journey's pupil equivalent, each request on another node;
-// a ticket issued on one node and validated on another (once); an OpenID
-// Connect code obtained on one node and redeemed on another; logout on one
-// node ends the session on all.
-#[tokio::test(flavor = "multi_thread")]
-async fn every_request_may_land_on_another_node() {
-    let (c, code) = Cluster::start(3, None).await;
-    let browser = client();
-    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
-    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
-    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
-    let used: std::collections::HashSet<usize> =
-        c.log.lock().expect("lock").iter().copied().collect();
-    assert_eq!(used.len(), 3, "the journey went through every node");
-    for n in 0..3 {
-        assert_eq!(
-            status(&browser, &format!("{}/compte", c.url(n))).await,
-            200,
-            "node {n}"
-        );
-    }
-
-    // CAS: issued on node 0, validated on node 1, then never again.
-    let t = ticket(&browser, c.url(0)).await;
-    assert!(validate(c.url(1), &t).await);
-    assert!(!validate(c.url(2), &t).await, "single use across nodes");
-    // Invariant: one ticket validated at once on every node, 30 times:
-    // exactly one success.
-    let t = ticket(&browser, c.url(2)).await;
-    let mut tries = Vec::new();
-    for i in 0..30 {
-        let (base, t) = (c.url(i % 3).to_owned(), t.clone());
-        tries.push(tokio::spawn(async move { validate(&base, &t).await }));
-    }
-    let mut ok = 0;
-    for t in tries {
-        ok += usize::from(t.await.expect("join"));
-    }
-    assert_eq!(
-        ok, 1,
-        "a ticket is validated once, whichever nodes are asked"
-    );
-
-    // OpenID Connect: code from node 1, redeemed at node 2, userinfo at 0.
-    let verifier = "a-verifier-for-the-multi-node-test-0123456789";
-    let challenge = {
-        use sha2::Digest;
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            sha2::Sha256::digest(verifier.as_bytes()),
-        )
-    };
-    let r = browser
-        .get(format!(
-            "{}/oidc/authorize?client_id=teleservice&redirect_uri={}&response_type=code&scope=openid&state=s&code_challenge={challenge}&code_challenge_method=S256",
-            c.url(1),
-            enc(CALLBACK)
-        ))
-        .send()
-        .await
-        .expect("authorize");
-    let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
-    let oidc_code = url::Url::parse(&loc)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("code");
-    let r = client()
-        .post(format!("{}/oidc/token", c.url(2)))
-        .basic_auth("teleservice", Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &oidc_code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", verifier),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(r.status(), 200);
-    let tokens: serde_json::Value = r.json().await.expect("JSON");
-    let at = tokens["access_token"].as_str().expect("at");
-    let r = client()
-        .get(format!("{}/oidc/userinfo", c.url(0)))
-        .bearer_auth(at)
-        .send()
-        .await
-        .expect("userinfo");
-    assert_eq!(r.status(), 200);
-
-    // Logout on node 2 (the form read on node 0): over on every node, and
-    // the session's OpenID Connect tokens with it.
-    let html = browser
-        .get(format!("{}/", c.url(0)))
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("body");
-    let r = browser
-        .post(format!("{}/deconnexion", c.url(2)))
-        .form(&[("csrf", csrf_of(&html))])
-        .send()
-        .await
-        .expect("logout");
-    assert!(r.status().is_redirection() || r.status().is_success());
-    for n in 0..3 {
-        assert_eq!(
-            status(&browser, &format!("{}/compte", c.url(n))).await,
-            303,
-            "node {n}"
-        );
-    }
-    let r = client()
-        .get(format!("{}/oidc/userinfo", c.url(1)))
-        .bearer_auth(at)
-        .send()
-        .await
-        .expect("userinfo");
-    assert_eq!(r.status(), 401);
-    assert_eq!(c.half_created().await, 0);
-    assert_eq!(c.env.count("SELECT COUNT(*) FROM accounts").await, 1);
-    assert_eq!(
-        c.env.count("SELECT COUNT(*) FROM signing_keys").await,
-        1,
-        "three nodes started together made one signing key"
-    );
-}
-
-// The parent journey of the seed guide, each request on another node:
-// account creation with an activation code, the confirmation link, the
-// first login, the home page with the child.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_parent_journey_with_each_request_on_another_node() {
-    use crate::parents::{
-        Signup, code_of, confirmation_links, follow_link, guardian_codes, login, sign_up,
-    };
-    let (c, out) = Cluster::start_with_codes(3, None).await;
-    let codes = guardian_codes(&out);
-    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
-    let remote = TestServer::remote(&c.proxy);
-    let form = Signup {
-        joint: false,
-        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
-        identifiant: "olivier.martin",
-        password: crate::account::PASSWORD,
-        email: "olivier.martin@example.org",
-    };
-    let (status, html) = sign_up(&remote, &form).await;
-    assert_eq!(status, 200, "{html}");
-    let link = confirmation_links(&crate::support::outbox(&c.env).await).remove(0);
-    assert_eq!(follow_link(&remote, &link).await.0, 200);
-    let browser = TestServer::browser();
-    let (status, _, _) = login(
-        &remote,
-        &browser,
-        "olivier.martin",
-        crate::account::PASSWORD,
-    )
-    .await;
-    assert_eq!(status, 303);
-    let home = browser
-        .get(format!("{}/", c.proxy))
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("body");
-    assert!(home.contains("Jean-Baptiste"), "{home}");
-    let used: std::collections::HashSet<usize> =
-        c.log.lock().expect("lock").iter().copied().collect();
-    assert_eq!(used.len(), 3, "the journey went through every node");
-    assert_eq!(c.half_created().await, 0);
-    assert_eq!(
-        c.env
-            .count("SELECT COUNT(*) FROM accounts WHERE state = 'active'")
-            .await,
-        1
-    );
-}
-
-// AUTH-05 across nodes: ten wrong passwords spread over three nodes block
-// the account once (one block, one unlock mail), not once per node.
-#[tokio::test(flavor = "multi_thread")]
-async fn ten_wrong_passwords_over_three_nodes_block_the_account_once() {
-    let (c, code) = Cluster::start(3, None).await;
-    sign_up_camille(&client(), &c.proxy, &code, PASSWORD).await;
-    for i in 0..10 {
-        assert_eq!(
-            login(&client(), c.url(i % 3), "Mauvais-mot-2026").await,
-            200
-        );
-    }
-    // Blocked everywhere, even with the right password.
-    for n in 0..3 {
-        let b = client();
-        assert_eq!(login(&b, c.url(n), PASSWORD).await, 200, "node {n}");
-        assert_eq!(status(&b, &format!("{}/compte", c.url(n))).await, 303);
-    }
-    assert_eq!(
-        c.env
-            .count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_blocked'")
-            .await,
-        1
-    );
-    assert_eq!(
-        c.env
-            .count("SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE '%bloqu%'")
-            .await,
-        1,
-        "one unlock mail"
-    );
 }
 
 /// A `redis-server` of the test's own, empty, on `port`; stopped when
@@ -542,116 +282,6 @@ impl Drop for Redis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-// Redis down: quick 503 with Retry-After (never a node-local fallback),
-// /readyz not ready; back by itself when Redis returns, empty: users log
-// in again, no 500.
-#[tokio::test(flavor = "multi_thread")]
-async fn redis_stopped_and_started_again_empty() {
-    let port = free_port();
-    let redis = Redis::start(port);
-    let url = format!("redis://127.0.0.1:{port}/");
-    let (c, code) = Cluster::start(2, Some(&url)).await;
-    let browser = client();
-    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
-    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
-    let t = ticket(&browser, c.url(0)).await;
-
-    drop(redis);
-    for n in 0..2 {
-        let r = client()
-            .get(format!("{}/readyz", c.url(n)))
-            .send()
-            .await
-            .expect("an answer within 3 s");
-        assert_eq!(r.status(), 503, "node {n} is not ready");
-        assert!(r.headers().get("retry-after").is_some());
-        let r = browser
-            .get(format!("{}/compte", c.url(n)))
-            .send()
-            .await
-            .expect("an answer within 3 s");
-        assert_eq!(r.status(), 503, "/compte on node {n}");
-        assert!(r.headers().get("retry-after").is_some());
-        // The login form needs no store (stateless CSRF, CONC-05); its
-        // submission does, and fails closed.
-        let fresh = client();
-        let csrf = login_csrf(&fresh, c.url(n)).await;
-        let r = post_login(&fresh, c.url(n), &csrf, PASSWORD).await;
-        assert_eq!(r.status(), 503, "login on node {n}");
-        assert!(r.headers().get("retry-after").is_some());
-        assert!(!validate(c.url(n), &t).await, "no ticket without the store");
-    }
-
-    let _redis = Redis::start(port);
-    for n in 0..2 {
-        wait_ready(c.url(n), 200).await;
-    }
-    // The store came back empty: the session is gone, log in again.
-    assert_eq!(status(&browser, &format!("{}/compte", c.url(1))).await, 303);
-    assert!(
-        !validate(c.url(0), &t).await,
-        "the ticket died with the store"
-    );
-    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
-    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
-    assert_eq!(c.half_created().await, 0);
-}
-
-// A node killed mid-journey: the journey goes on through the others.
-// SIGTERM: the node stops cleanly.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_killed_node_does_not_stop_the_journey_and_sigterm_stops_cleanly() {
-    let (mut c, code) = Cluster::start(3, None).await;
-    let browser = client();
-    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
-    let csrf = login_csrf(&browser, &c.proxy).await;
-    c.signal(1, "KILL");
-    let r = post_login(&browser, &c.proxy, &csrf, PASSWORD).await;
-    assert_eq!(r.status(), 303, "the CSRF token and the login live on");
-    for _ in 0..4 {
-        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
-    }
-    let exit = c.signal(2, "TERM");
-    assert!(exit.success(), "SIGTERM: a clean stop ({exit:?})");
-    for _ in 0..3 {
-        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
-    }
-    let t = ticket(&browser, &c.proxy.clone()).await;
-    assert!(validate(c.url(0), &t).await);
-    assert_eq!(c.half_created().await, 0);
-}
-
-// /metrics: the counters a node keeps, in the Prometheus text format, on
-// its administration listener (REST-07).
-#[tokio::test(flavor = "multi_thread")]
-async fn each_node_exposes_prometheus_metrics() {
-    let (c, code) = Cluster::start(1, None).await;
-    let browser = client();
-    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
-    assert_eq!(login(&browser, c.url(0), "Mauvais-mot-2026").await, 200);
-    assert_eq!(login(&browser, c.url(0), PASSWORD).await, 303);
-    let t = ticket(&browser, c.url(0)).await;
-    assert!(validate(c.url(0), &t).await);
-    let text = TestServer::browser()
-        .get(format!("{}/metrics", c.nodes[0].admin))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("body");
-    for line in [
-        "sesame_logins_total{outcome=\"failed\"} 1",
-        "sesame_logins_total{outcome=\"success\"} 1",
-        "sesame_cas_tickets_issued_total 1",
-        "sesame_cas_validations_total{result=\"success\"} 1",
-        "sesame_mail_queue{state=\"pending\"}",
-        "sesame_http_requests_total{status=\"200\"}",
-    ] {
-        assert!(text.contains(line), "{line} in:\n{text}");
     }
 }
 
@@ -773,6 +403,288 @@ impl Drop for Postgres {
     }
 }
 
+// The parent journey's pupil equivalent, each request on another node;
+// a ticket issued on one node and validated on another (once); an OpenID
+// Connect code obtained on one node and redeemed on another; logout on one
+// node ends the session on all.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_may_land_on_another_node() {
+    let (c, code) = Cluster::start(3, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    let used: std::collections::HashSet<usize> =
+        c.log.lock().expect("lock").iter().copied().collect();
+    assert_eq!(used.len(), 3, "the journey went through every node");
+    for n in 0..3 {
+        assert_eq!(
+            status(&browser, &format!("{}/compte", c.url(n))).await,
+            200,
+            "node {n}"
+        );
+    }
+
+    // CAS: issued on node 0, validated on node 1, then never again.
+    let t = ticket(&browser, c.url(0)).await;
+    assert!(validate(c.url(1), &t).await);
+    assert!(!validate(c.url(2), &t).await, "single use across nodes");
+    // Invariant: one ticket validated at once on every node, 30 times:
+    // exactly one success.
+    let t = ticket(&browser, c.url(2)).await;
+    let mut tries = Vec::new();
+    for i in 0..30 {
+        let (base, t) = (c.url(i % 3).to_owned(), t.clone());
+        tries.push(tokio::spawn(async move { validate(&base, &t).await }));
+    }
+    let mut ok = 0;
+    for t in tries {
+        ok += usize::from(t.await.expect("join"));
+    }
+    assert_eq!(
+        ok, 1,
+        "a ticket is validated once, whichever nodes are asked"
+    );
+
+    // OpenID Connect: code from node 1, redeemed at node 2, userinfo at 0.
+    let (r, verifier) = authorize(c.url(1), &browser, "teleservice", "openid", "").await;
+    let (redeemed, tokens) = exchange(c.url(2), TELESERVICE, &code_in(&r), &verifier).await;
+    assert_eq!(redeemed, 200, "{tokens}");
+    let at = tokens["access_token"].as_str().expect("at");
+    let r = client()
+        .get(format!("{}/oidc/userinfo", c.url(0)))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(r.status(), 200);
+
+    // Logout on node 2 (the form read on node 0): over on every node, and
+    // the session's OpenID Connect tokens with it.
+    let html = browser
+        .get(format!("{}/", c.url(0)))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    let r = browser
+        .post(format!("{}/deconnexion", c.url(2)))
+        .form(&[("csrf", csrf_of(&html))])
+        .send()
+        .await
+        .expect("logout");
+    assert!(r.status().is_redirection() || r.status().is_success());
+    for n in 0..3 {
+        assert_eq!(
+            status(&browser, &format!("{}/compte", c.url(n))).await,
+            303,
+            "node {n}"
+        );
+    }
+    let r = client()
+        .get(format!("{}/oidc/userinfo", c.url(1)))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(r.status(), 401);
+    assert_eq!(c.half_created().await, 0);
+    assert_eq!(c.env.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(
+        c.env.count("SELECT COUNT(*) FROM signing_keys").await,
+        1,
+        "three nodes started together made one signing key"
+    );
+}
+
+// The parent journey of the seed guide, each request on another node:
+// account creation with an activation code, the confirmation link, the
+// first login, the home page with the child.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_parent_journey_with_each_request_on_another_node() {
+    use crate::support::fixtures::{
+        Signup, code_of, confirmation_links, follow_link, guardian_codes, sign_up,
+    };
+    let (c, out) = Cluster::start_with_codes(3, None).await;
+    let codes = guardian_codes(&out);
+    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    let remote = TestServer::remote(&c.proxy);
+    let form = Signup::olivier(&jb);
+    let (status, html) = sign_up(&remote, &form).await;
+    assert_eq!(status, 200, "{html}");
+    let link = confirmation_links(&crate::support::outbox(&c.env).await).remove(0);
+    assert_eq!(follow_link(&remote, &link).await.0, 200);
+    let browser = TestServer::browser();
+    assert_eq!(
+        log_in(&browser, &remote.url, &OLIVIER, &[]).await.status(),
+        303
+    );
+    let home = browser
+        .get(format!("{}/", c.proxy))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(home.contains("Jean-Baptiste"), "{home}");
+    let used: std::collections::HashSet<usize> =
+        c.log.lock().expect("lock").iter().copied().collect();
+    assert_eq!(used.len(), 3, "the journey went through every node");
+    assert_eq!(c.half_created().await, 0);
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM accounts WHERE state = 'active'")
+            .await,
+        1
+    );
+}
+
+// AUTH-05 across nodes: ten wrong passwords spread over three nodes block
+// the account once (one block, one unlock mail), not once per node.
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_wrong_passwords_over_three_nodes_block_the_account_once() {
+    let (c, code) = Cluster::start(3, None).await;
+    sign_up_camille(&client(), &c.proxy, &code, PASSWORD).await;
+    for i in 0..10 {
+        assert_eq!(
+            login(&client(), c.url(i % 3), "Mauvais-mot-2026").await,
+            200
+        );
+    }
+    // Blocked everywhere, even with the right password.
+    for n in 0..3 {
+        let b = client();
+        assert_eq!(login(&b, c.url(n), PASSWORD).await, 200, "node {n}");
+        assert_eq!(status(&b, &format!("{}/compte", c.url(n))).await, 303);
+    }
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_blocked'")
+            .await,
+        1
+    );
+    assert_eq!(
+        c.env
+            .count("SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE '%bloqu%'")
+            .await,
+        1,
+        "one unlock mail"
+    );
+}
+
+// /metrics: the counters a node keeps, in the Prometheus text format, on
+// its administration listener (REST-07).
+#[tokio::test(flavor = "multi_thread")]
+async fn each_node_exposes_prometheus_metrics() {
+    let (c, code) = Cluster::start(1, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, c.url(0), "Mauvais-mot-2026").await, 200);
+    assert_eq!(login(&browser, c.url(0), PASSWORD).await, 303);
+    let t = ticket(&browser, c.url(0)).await;
+    assert!(validate(c.url(0), &t).await);
+    let text = TestServer::browser()
+        .get(format!("{}/metrics", c.nodes[0].admin))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    for line in [
+        "sesame_logins_total{outcome=\"failed\"} 1",
+        "sesame_logins_total{outcome=\"success\"} 1",
+        "sesame_cas_tickets_issued_total 1",
+        "sesame_cas_validations_total{result=\"success\"} 1",
+        "sesame_mail_queue{state=\"pending\"}",
+        "sesame_http_requests_total{status=\"200\"}",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+}
+
+// Redis down: quick 503 with Retry-After (never a node-local fallback),
+// /readyz not ready; back by itself when Redis returns, empty: users log
+// in again, no 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_stopped_and_started_again_empty() {
+    let port = free_port();
+    let redis = Redis::start(port);
+    let url = format!("redis://127.0.0.1:{port}/");
+    let (c, code) = Cluster::start(2, Some(&url)).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    let t = ticket(&browser, c.url(0)).await;
+
+    drop(redis);
+    for n in 0..2 {
+        let r = client()
+            .get(format!("{}/readyz", c.url(n)))
+            .send()
+            .await
+            .expect("an answer within 3 s");
+        assert_eq!(r.status(), 503, "node {n} is not ready");
+        assert!(r.headers().get("retry-after").is_some());
+        let r = browser
+            .get(format!("{}/compte", c.url(n)))
+            .send()
+            .await
+            .expect("an answer within 3 s");
+        assert_eq!(r.status(), 503, "/compte on node {n}");
+        assert!(r.headers().get("retry-after").is_some());
+        // The login form needs no store (stateless CSRF, CONC-05); its
+        // submission does, and fails closed.
+        let fresh = client();
+        let csrf = login_csrf(&fresh, c.url(n), &CAMILLE, &[]).await;
+        let r = post_login(&fresh, c.url(n), &CAMILLE, &csrf, &[]).await;
+        assert_eq!(r.status(), 503, "login on node {n}");
+        assert!(r.headers().get("retry-after").is_some());
+        assert!(!validate(c.url(n), &t).await, "no ticket without the store");
+    }
+
+    let _redis = Redis::start(port);
+    for n in 0..2 {
+        wait_ready(c.url(n), 200).await;
+    }
+    // The store came back empty: the session is gone, log in again.
+    assert_eq!(status(&browser, &format!("{}/compte", c.url(1))).await, 303);
+    assert!(
+        !validate(c.url(0), &t).await,
+        "the ticket died with the store"
+    );
+    assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    assert_eq!(c.half_created().await, 0);
+}
+
+// A node killed mid-journey: the journey goes on through the others.
+// SIGTERM: the node stops cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_does_not_stop_the_journey_and_sigterm_stops_cleanly() {
+    let (mut c, code) = Cluster::start(3, None).await;
+    let browser = client();
+    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    let csrf = login_csrf(&browser, &c.proxy, &CAMILLE, &[]).await;
+    c.signal(1, "KILL");
+    let r = post_login(&browser, &c.proxy, &CAMILLE, &csrf, &[]).await;
+    assert_eq!(r.status(), 303, "the CSRF token and the login live on");
+    for _ in 0..4 {
+        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    }
+    let exit = c.signal(2, "TERM");
+    assert!(exit.success(), "SIGTERM: a clean stop ({exit:?})");
+    for _ in 0..3 {
+        assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
+    }
+    let t = ticket(&browser, &c.proxy.clone()).await;
+    assert!(validate(c.url(0), &t).await);
+    assert_eq!(c.half_created().await, 0);
+}
+
 // PostgreSQL restarted: 503 with Retry-After meanwhile (never a 500), the
 // pools reconnect by themselves, and no account is half-written.
 #[tokio::test(flavor = "multi_thread")]
@@ -802,8 +714,8 @@ async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
         assert!(r.headers().get("retry-after").is_some());
     }
     // A login while the database is down: 503, and nothing written.
-    let csrf = login_csrf(&browser, c.url(0)).await;
-    let r = post_login(&browser, c.url(1), &csrf, PASSWORD).await;
+    let csrf = login_csrf(&browser, c.url(0), &CAMILLE, &[]).await;
+    let r = post_login(&browser, c.url(1), &CAMILLE, &csrf, &[]).await;
     assert_eq!(r.status(), 503);
 
     pg.up();
@@ -845,7 +757,7 @@ async fn sigterm_lets_the_requests_in_flight_finish() {
     let mut forms = Vec::new();
     for i in 0..40 {
         let b = client();
-        let csrf = login_csrf(&b, &base).await;
+        let csrf = login_csrf(&b, &base, &CAMILLE, &[]).await;
         forms.push((b, csrf, format!("personne.{i}")));
     }
     let signalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -856,12 +768,12 @@ async fn sigterm_lets_the_requests_in_flight_finish() {
             let r = b
                 .post(url)
                 .timeout(Duration::from_secs(30))
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("profil", "eleve"),
-                    ("identifiant", who.as_str()),
-                    ("password", "Mauvais-mot-2026"),
-                ])
+                .form(
+                    &CAMILLE
+                        .with_identifiant(&who)
+                        .with_password("Mauvais-mot-2026")
+                        .login_fields(&csrf, &[]),
+                )
                 .send()
                 .await;
             let after = signalled.load(std::sync::atomic::Ordering::SeqCst);

@@ -82,8 +82,8 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
 }
 
 pub(crate) mod flow {
-    use crate::support::{TestEnv, TestServer, csrf_of};
-    use crate::throttle::{PASSWORD, pupil_account_with};
+    use crate::support::fixtures::pupil_account_with;
+    use crate::support::{PASSWORD, TestEnv, TestServer, csrf_of};
     use openidconnect::JsonWebKey;
     use openidconnect::core::{
         CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreProviderMetadata,
@@ -896,7 +896,7 @@ pub(crate) mod flow {
     // with the ID token's sid, and revokes the tokens of that session.
     #[tokio::test(flavor = "multi_thread")]
     async fn logging_out_sends_a_logout_token_and_revokes_the_session_tokens() {
-        let (port, got) = crate::cas::receiver(false).await;
+        let (port, got) = crate::support::http::receiver(false).await;
         let (_env, s, _clock) = setup_with(
             &[(
                 "bcl",
@@ -993,7 +993,7 @@ pub(crate) mod flow {
         let (status, _) = refresh(&s, t["refresh_token"].as_str().expect("rt")).await;
         assert_eq!(status, 200, "refresh works before");
         let t = tokens(&s).await;
-        let (status, _, html) = crate::account::account_form(
+        let (status, _, html) = crate::support::personas::account_form(
             &s,
             &browser,
             "/compte/mot-de-passe",
