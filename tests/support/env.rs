@@ -10,9 +10,13 @@ use super::samples;
 
 /// One test's world: a working directory, a database and a store prefix.
 pub struct TestEnv {
+    /// The working directory, removed with the world.
     pub dir: tempfile::TempDir,
+    /// The database URL (`sqlite://…` or `postgres://…`).
     pub database_url: String,
+    /// The Redis URL, when the run uses Redis.
     pub redis_url: Option<String>,
+    /// This test's key prefix in Redis.
     pub redis_prefix: String,
     pg_name: Option<String>,
     /// The PostgreSQL admin URL the database was created with.
@@ -300,12 +304,15 @@ impl Drop for TestEnv {
 pub struct Run(pub Output);
 
 impl Run {
+    /// The exit code (-1 when killed by a signal).
     pub fn code(&self) -> i32 {
         self.0.status.code().unwrap_or(-1)
     }
+    /// What the run printed on stdout.
     pub fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.0.stdout).into_owned()
     }
+    /// What the run printed on stderr.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }

@@ -69,7 +69,9 @@ pub enum Smtp {
 /// A real SMTP server for the tests: it speaks the protocol over TCP on
 /// loopback and keeps every message it accepts.
 pub struct SmtpServer {
+    /// The port it listens on (loopback).
     pub port: u16,
+    /// The messages accepted, as received.
     pub received: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     handle: tokio::task::JoinHandle<()>,
 }
@@ -245,6 +247,7 @@ pub fn parse_message(raw: &str) -> (String, String, String) {
 /// A real SMTP server and a mail worker of the application sending to it:
 /// tests read mails as a mailbox receives them.
 pub struct MailSink {
+    /// The SMTP server the worker delivers to.
     pub smtp: SmtpServer,
     app: sesame_service::App,
 }

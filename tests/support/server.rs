@@ -5,7 +5,9 @@ use super::TestEnv;
 
 /// A server running in this process, on a free port.
 pub struct TestServer {
+    /// Its base URL, `http://127.0.0.1:PORT`.
     pub url: String,
+    /// A browser of its own (a cookie jar, no redirects followed).
     pub client: reqwest::Client,
     handle: tokio::task::JoinHandle<()>,
     /// The application served, when it runs in this process.
