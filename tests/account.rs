@@ -2,56 +2,13 @@
 //! (password, address, another child), lost identifiant, lost password with
 //! a temporary password.
 
-use crate::parents::{
-    Signup, code_of, confirmation_links, follow_link, login, martin_family, page, post, sign_up,
+use crate::support::fixtures::{
+    NEW_PASSWORD, Signup, code_of, confirmation_links, follow_link, now_clock, olivier, sign_up,
 };
-use crate::support::{MailSink, TestEnv, TestServer, csrf_of, link_in};
-use reqwest::Client;
-use sesame_domain::FixedClock;
-use std::sync::Arc;
+use crate::support::http::{page, post};
+use crate::support::personas::{account_form, log_in_answer};
+use crate::support::{MailSink, OLIVIER, PASSWORD, TestEnv, TestServer, csrf_of, link_in};
 use std::time::Duration;
-
-pub(crate) const PASSWORD: &str = "Hirondelle7";
-
-/// Olivier MARTIN's confirmed personal account, with Jean-Baptiste only;
-/// returns the sample codes.
-pub(crate) async fn olivier(
-    env: &TestEnv,
-    s: &TestServer,
-    sink: &MailSink,
-) -> Vec<(String, String, String)> {
-    let codes = martin_family(env);
-    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
-    let form = Signup {
-        joint: false,
-        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
-        identifiant: "olivier.martin",
-        password: PASSWORD,
-        email: "olivier.martin@example.org",
-    };
-    assert_eq!(sign_up(s, &form).await.0, 200);
-    let link = confirmation_links(&sink.mails().await).remove(0);
-    assert_eq!(follow_link(s, &link).await.0, 200);
-    codes
-}
-
-/// Posts one of the account page's forms from a fresh copy of the page.
-pub(crate) async fn account_form(
-    s: &TestServer,
-    c: &Client,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let (status, html) = page(c, &format!("{}/compte", s.url)).await;
-    assert_eq!(status, 200, "{html}");
-    let mut form = vec![("csrf".to_owned(), csrf_of(&html))];
-    form.extend(
-        fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    post(c, &format!("{}{action}", s.url), &form).await
-}
 
 /// Posts a recovery form; answers (status, body).
 async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
@@ -131,7 +88,7 @@ async fn lost_identifiant_mails_every_identifiant_of_the_address_and_answers_the
 #[tokio::test(flavor = "multi_thread")]
 async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expires() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
     let sink = MailSink::with_clock(&env, clock.clone()).await;
     olivier(&env, &s, &sink).await;
@@ -146,21 +103,26 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     let first = temporary_in(&sink.wait(before + 1).await[before].2);
     // The current password still works.
     let c = TestServer::browser();
-    assert_eq!(login(&s, &c, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(log_in_answer(&c, &s.url, &OLIVIER).await.0, 303);
     // A second request supersedes the first.
     recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
     let second = temporary_in(&sink.wait(before + 2).await[before + 1].2);
     assert_ne!(first, second);
     assert_eq!(
-        login(&s, &TestServer::browser(), "olivier.martin", &first)
-            .await
-            .0,
+        log_in_answer(
+            &TestServer::browser(),
+            &s.url,
+            &OLIVIER.with_password(&first)
+        )
+        .await
+        .0,
         200
     );
 
     // The temporary password leads straight to choosing a new one.
     let c = TestServer::browser();
-    let (status, location, _) = login(&s, &c, "olivier.martin", &second.to_lowercase()).await;
+    let (status, location, _) =
+        log_in_answer(&c, &s.url, &OLIVIER.with_password(&second.to_lowercase())).await;
     assert_eq!(
         (status, location.as_str()),
         (303, "/compte/nouveau-mot-de-passe")
@@ -193,29 +155,32 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     );
     let (status, _, html) = try_new(html, "azerty12".into()).await;
     assert_eq!(status, 422, "the policy applies");
-    let (status, location, _) = try_new(html, "Hibou-Quartz-73".into()).await;
+    let (status, location, _) = try_new(html, NEW_PASSWORD.into()).await;
     assert_eq!((status, location.as_str()), (303, "/"));
     let (_, home) = page(&c, &format!("{}/", s.url)).await;
     assert!(home.contains("Bonjour olivier.martin"), "{home}");
     // Single use; the old password is gone, the new one works.
     assert_eq!(
-        login(&s, &TestServer::browser(), "olivier.martin", &second)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        login(&s, &TestServer::browser(), "olivier.martin", PASSWORD)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        login(
-            &s,
+        log_in_answer(
             &TestServer::browser(),
-            "olivier.martin",
-            "Hibou-Quartz-73"
+            &s.url,
+            &OLIVIER.with_password(&second)
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        log_in_answer(&TestServer::browser(), &s.url, &OLIVIER)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        log_in_answer(
+            &TestServer::browser(),
+            &s.url,
+            &OLIVIER.with_password(NEW_PASSWORD)
         )
         .await
         .0,
@@ -228,17 +193,20 @@ async fn a_temporary_password_is_single_use_superseded_forces_a_new_one_and_expi
     let third = temporary_in(&sink.wait(n + 1).await[n].2);
     clock.advance(time::Duration::hours(24) + time::Duration::seconds(1));
     assert_eq!(
-        login(&s, &TestServer::browser(), "olivier.martin", &third)
-            .await
-            .0,
+        log_in_answer(
+            &TestServer::browser(),
+            &s.url,
+            &OLIVIER.with_password(&third)
+        )
+        .await
+        .0,
         200
     );
     assert_eq!(
-        login(
-            &s,
+        log_in_answer(
             &TestServer::browser(),
-            "olivier.martin",
-            "Hibou-Quartz-73"
+            &s.url,
+            &OLIVIER.with_password(NEW_PASSWORD)
         )
         .await
         .0,
@@ -254,8 +222,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     let sink = MailSink::start(&env).await;
     olivier(&env, &s, &sink).await;
     let (me, other) = (TestServer::browser(), TestServer::browser());
-    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
-    assert_eq!(login(&s, &other, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(log_in_answer(&me, &s.url, &OLIVIER).await.0, 303);
+    assert_eq!(log_in_answer(&other, &s.url, &OLIVIER).await.0, 303);
     let failures = env
         .count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_failed'")
         .await;
@@ -266,8 +234,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "/compte/mot-de-passe",
         &[
             ("actuel", "Mauvais123"),
-            ("nouveau", "Hibou-Quartz-73"),
-            ("nouveau2", "Hibou-Quartz-73"),
+            ("nouveau", NEW_PASSWORD),
+            ("nouveau2", NEW_PASSWORD),
         ],
     )
     .await;
@@ -301,8 +269,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "/compte/mot-de-passe",
         &[
             ("actuel", PASSWORD),
-            ("nouveau", "Hibou-Quartz-73"),
-            ("nouveau2", "Hibou-Quartz-73"),
+            ("nouveau", NEW_PASSWORD),
+            ("nouveau2", NEW_PASSWORD),
         ],
     )
     .await;
@@ -321,17 +289,16 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         .expect("get");
     assert_eq!(r.status(), 303, "the other session ended");
     assert_eq!(
-        login(&s, &TestServer::browser(), "olivier.martin", PASSWORD)
+        log_in_answer(&TestServer::browser(), &s.url, &OLIVIER)
             .await
             .0,
         200
     );
     assert_eq!(
-        login(
-            &s,
+        log_in_answer(
             &TestServer::browser(),
-            "olivier.martin",
-            "Hibou-Quartz-73"
+            &s.url,
+            &OLIVIER.with_password(NEW_PASSWORD)
         )
         .await
         .0,
@@ -361,7 +328,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         "olivier.martin",
         "example.org",
         PASSWORD,
-        "Hibou-Quartz-73",
+        NEW_PASSWORD,
         "127.0.0.1",
     ] {
         assert!(!all.contains(secret), "{secret} in {all}");
@@ -387,7 +354,7 @@ async fn a_new_address_counts_once_confirmed_and_the_old_one_can_cancel() {
     let sink = MailSink::start(&env).await;
     olivier(&env, &s, &sink).await;
     let me = TestServer::browser();
-    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(log_in_answer(&me, &s.url, &OLIVIER).await.0, 303);
     let change = |to: &'static str| {
         let (s, me) = (&s, me.clone());
         async move {
@@ -474,7 +441,7 @@ async fn a_parent_attaches_another_child_with_its_own_code_and_the_password() {
     let sink = MailSink::start(&env).await;
     let codes = olivier(&env, &s, &sink).await;
     let me = TestServer::browser();
-    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(log_in_answer(&me, &s.url, &OLIVIER).await.0, 303);
     let camille_o = code_of(&codes, "Olivier MARTIN", "Camille");
     let camille_s = code_of(&codes, "Sophie MARTIN", "Camille");
     let attach = |code: String, pw: &'static str| {

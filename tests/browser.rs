@@ -4,7 +4,8 @@
 //! first login (`parent-journey/`), and a third-party OpenID Connect
 //! télé-service asking for consent (`oidc-consent/`).
 
-use crate::support::{TestEnv, TestServer, UAI, link_in, outbox};
+use crate::support::fixtures::{now_clock, pupil_account};
+use crate::support::{PASSWORD, TestEnv, TestServer, UAI, link_in, outbox};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -122,10 +123,7 @@ async fn wait_for(c: &Client, marker: &str) -> String {
 async fn pupil_in_chromium(service: (&str, String)) -> (TestEnv, TestServer, Driver) {
     let env = TestEnv::new();
     env.write(service.0, service.1);
-    let clock = std::sync::Arc::new(sesame_domain::FixedClock::new(
-        time::OffsetDateTime::now_utc(),
-    ));
-    let s = crate::throttle::pupil_account(&env, clock, 1000).await;
+    let s = pupil_account(&env, now_clock(), 1000).await;
     (env, s, Driver::start())
 }
 
@@ -232,8 +230,8 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .expect("value");
     assert_eq!(kept.as_deref(), Some("Camille"));
     fill(&c, "identifiant", "olivier.martin").await;
-    fill(&c, "password", "Hirondelle7").await;
-    fill(&c, "password2", "Hirondelle7").await;
+    fill(&c, "password", PASSWORD).await;
+    fill(&c, "password2", PASSWORD).await;
     fill(&c, "email", "olivier.martin@example.org").await;
     fill(&c, "email2", "olivier.martin@example.org").await;
     shots.take(&c, "formulaire-rempli").await;
@@ -272,7 +270,7 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .expect("click");
     wait_for(&c, "Profil choisi").await;
     fill(&c, "identifiant", "Olivier.Martin").await;
-    fill(&c, "password", "Hirondelle7").await;
+    fill(&c, "password", PASSWORD).await;
     shots.take(&c, "premiere-connexion").await;
     submit_login(&c).await;
     let home = wait_for(&c, "Bonjour olivier.martin").await;
@@ -322,7 +320,7 @@ async fn a_pupil_consents_to_a_third_party_service_in_chromium() {
         page.contains("value=\"camille.martin\""),
         "login_hint pre-fills"
     );
-    fill(&c, "password", crate::throttle::PASSWORD).await;
+    fill(&c, "password", PASSWORD).await;
     shots.take(&c, "connexion").await;
     submit_login(&c).await;
     let consent = wait_for(&c, "Autoriser « Orientation en ligne » ?").await;
@@ -394,7 +392,7 @@ async fn a_pupil_logs_in_to_a_cas_service_in_chromium() {
     choose_profile(&c, "eleve").await;
     wait_for(&c, "Profil choisi").await;
     fill(&c, "identifiant", "camille.martin").await;
-    fill(&c, "password", crate::throttle::PASSWORD).await;
+    fill(&c, "password", PASSWORD).await;
     shots.take(&c, "connexion").await;
     submit_login(&c).await;
     let back = wait_for_url(&c, &service).await;

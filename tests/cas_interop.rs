@@ -3,12 +3,8 @@
 //! `/p3/serviceValidate` and parses Sésame's single-logout request.
 //! `.ci/run` installs it (`pip install python-cas`).
 
-use crate::support::{TestEnv, TestServer, csrf_of};
-use crate::throttle::{PASSWORD, pupil_account};
-use sesame_domain::FixedClock;
-use std::sync::Arc;
-
-const SERVICE: &str = "https://app.ent.fr/cas/";
+use crate::support::fixtures::{ENT as SERVICE, now_clock, pupil_account};
+use crate::support::{CAMILLE, TestEnv, TestServer, log_in};
 
 fn python(args: &[&str], stdin: Option<&str>) -> String {
     use std::io::Write;
@@ -49,12 +45,7 @@ async fn python_cas_logs_in_validates_and_reads_single_logout() {
         "services/ent.toml",
         "id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nlast_name = \"sn\"\nuai = \"ENTPersonStructRattach\"\n[cas]\nservice_urls = [\"https://app.ent.fr/cas/\"]\n",
     );
-    let s = pupil_account(
-        &env,
-        Arc::new(FixedClock::new(time::OffsetDateTime::now_utc())),
-        1000,
-    )
-    .await;
+    let s = pupil_account(&env, now_clock(), 1000).await;
     let server = format!("{}/cas/", s.url);
     let login_url = tokio::task::spawn_blocking({
         let server = server.clone();
@@ -71,30 +62,7 @@ async fn python_cas_logs_in_validates_and_reads_single_logout() {
     let c = TestServer::browser();
     let r = c.get(&login_url).send().await.expect("get");
     assert_eq!(r.status(), 303);
-    let html = c
-        .get(format!(
-            "{}/connexion?profil=eleve&service={}",
-            s.url,
-            url::form_urlencoded::byte_serialize(SERVICE.as_bytes()).collect::<String>()
-        ))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    let r = c
-        .post(format!("{}/connexion", s.url))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", PASSWORD),
-            ("service", SERVICE),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let r = log_in(&c, &s.url, &CAMILLE, &[("service", SERVICE)]).await;
     let location = r.headers()["location"].to_str().expect("ascii").to_owned();
     let ticket = location.split("ticket=").nth(1).expect("ticket").to_owned();
 

@@ -134,7 +134,11 @@ fn demo_imports_the_sample_prints_codes_and_serves() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(ready, "demo did not become ready:\n{stdout}");
     assert!(stdout.contains("élèves : 7 créé(s)"), "{stdout}");
-    assert_eq!(crate::support::printed_codes(&stdout).len(), 16, "{stdout}");
+    assert_eq!(
+        crate::support::fixtures::printed_codes(&stdout).len(),
+        16,
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!("http://127.0.0.1:{port}/")),
         "{stdout}"

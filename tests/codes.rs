@@ -1,7 +1,8 @@
 //! `sesame codes` and `sesame letters`: generation, storage as HMACs only,
 //! regeneration, tolerant input, letters (PDF and CSV).
 
-use crate::support::{TestEnv, UAI, printed_codes};
+use crate::support::fixtures::printed_codes;
+use crate::support::{TestEnv, UAI};
 use std::collections::HashSet;
 
 const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -2,8 +2,10 @@
 //! token endpoint's per-client limit, activation checks counted per code,
 //! and activation work that does not tell existing codes from unknown ones.
 
-use crate::oidc::flow::{SECRET, setup_with, tokens};
-use crate::support::TestServer;
+use crate::support::fixtures::{PASSWORD, SECRET, Signup, code_of, martin_family};
+use crate::support::http::{page, post};
+use crate::support::oidc::{setup_with, tokens};
+use crate::support::{TestEnv, TestServer, csrf_of};
 
 /// A refresh grant for `teleservice` with `secret`, said (through the
 /// trusted proxy) to come from `client`; answers the status.
@@ -59,8 +61,7 @@ async fn wrong_secrets_from_one_address_do_not_lock_the_client_out() {
 // codes, check no more than ten codes in all.
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_parent_forms_check_no_more_codes_than_the_address_limit() {
-    use crate::parents::{Signup, code_of, martin_family, page, post};
-    let env = crate::support::TestEnv::new();
+    let env = TestEnv::new();
     let codes = martin_family(&env);
     let s = TestServer::spawn(&env, |_| {}).await;
     let pairs = [
@@ -90,13 +91,13 @@ async fn parallel_parent_forms_check_no_more_codes_than_the_address_limit() {
                 joint: true,
                 rows,
                 identifiant: "devineur",
-                password: "Hirondelle7",
+                password: PASSWORD,
                 email: "x@example.org",
             };
             let c = TestServer::browser();
             let page_url = format!("{url}/premiere-visite/parent");
             let (_, html) = page(&c, &page_url).await;
-            let csrf = crate::support::csrf_of(&html);
+            let csrf = csrf_of(&html);
             post(&c, &page_url, &form.form(&csrf, "creer")).await.0
         });
     }

@@ -1,10 +1,7 @@
 //! Configuration: layers, validation messages, masking, production secrets (SES-12).
 
 use crate::support::TestEnv;
-
-const GOOD_A: &str = "k3Jq9vL2xR7pT5wY8zB4nM6cF1hD0gSa-QeUo";
-const GOOD_B: &str = "Zr8Wm2Qp5Lx9Vb3Nc7Ht1Jk4Gf6Dy0Se-AuIo";
-const GOOD_C: &str = "Pf4Ks8Wd2Lm6Qz0Xr3Nv7Bj5Hc9Ty1Ga-EiOu";
+use crate::support::fixtures::{KEY_A, KEY_B, KEY_C};
 
 #[test]
 fn check_config_prints_effective_values_with_secrets_masked() {
@@ -13,7 +10,7 @@ fn check_config_prints_effective_values_with_secrets_masked() {
         .sesame_with(
             &["check-config"],
             &[
-                ("SESAME__SECRETS__COOKIE_KEY", GOOD_A),
+                ("SESAME__SECRETS__COOKIE_KEY", KEY_A),
                 (
                     "SESAME__DATABASE__URL",
                     "postgres://sesame:hunter2secret@db.example/sesame",
@@ -27,7 +24,7 @@ fn check_config_prints_effective_values_with_secrets_masked() {
         "{out}"
     );
     assert!(out.contains("cookie_key = \"********\""), "{out}");
-    assert!(!out.contains(GOOD_A), "secret printed: {out}");
+    assert!(!out.contains(KEY_A), "secret printed: {out}");
     assert!(
         !out.contains("hunter2secret"),
         "database password printed: {out}"
@@ -49,9 +46,9 @@ fn the_shipped_configuration_files_are_valid() {
     let secrets = env.path().join("secrets");
     std::fs::create_dir_all(&secrets).expect("mkdir");
     for (name, key) in [
-        ("code_hmac_key", GOOD_A),
-        ("cookie_key", GOOD_B),
-        ("token_hmac_key", GOOD_C),
+        ("code_hmac_key", KEY_A),
+        ("cookie_key", KEY_B),
+        ("token_hmac_key", KEY_C),
         ("smtp", "smtp-password"),
     ] {
         std::fs::write(secrets.join(name), format!("{key}\n")).expect("write");
@@ -85,7 +82,7 @@ fn the_shipped_configuration_files_are_valid() {
         "{out}"
     );
     assert!(
-        !out.contains(GOOD_B) && !out.contains("smtp-password"),
+        !out.contains(KEY_B) && !out.contains("smtp-password"),
         "{out}"
     );
 }
@@ -239,9 +236,9 @@ fn production(env: &TestEnv, secrets: &[(&str, &str)]) -> crate::support::Run {
 fn production_refuses_missing_sample_short_or_shared_secrets() {
     let env = TestEnv::new();
     let all = [
-        ("code_hmac_key", GOOD_A),
-        ("cookie_key", GOOD_B),
-        ("token_hmac_key", GOOD_C),
+        ("code_hmac_key", KEY_A),
+        ("cookie_key", KEY_B),
+        ("token_hmac_key", KEY_C),
     ];
     production(&env, &all).ok();
 
@@ -271,7 +268,7 @@ fn production_refuses_missing_sample_short_or_shared_secrets() {
         "{err}"
     );
 
-    let err = production(&env, &[all[0], all[1], ("token_hmac_key", GOOD_A)]).fails_with(3);
+    let err = production(&env, &[all[0], all[1], ("token_hmac_key", KEY_A)]).fails_with(3);
     assert!(
         err.contains("secrets.token_hmac_key") && err.contains("one key per purpose"),
         "{err}"
@@ -294,7 +291,7 @@ fn production_refuses_missing_sample_short_or_shared_secrets() {
 #[test]
 fn secrets_are_read_from_files_but_not_twice() {
     let env = TestEnv::new();
-    let file = env.write("code.key", format!("{GOOD_A}\n"));
+    let file = env.write("code.key", format!("{KEY_A}\n"));
     let out = env
         .sesame_with(
             &["check-config"],
@@ -313,7 +310,7 @@ fn secrets_are_read_from_files_but_not_twice() {
                     "SESAME__SECRETS__CODE_HMAC_KEY_FILE",
                     file.to_str().expect("utf8"),
                 ),
-                ("SESAME__SECRETS__CODE_HMAC_KEY", GOOD_B),
+                ("SESAME__SECRETS__CODE_HMAC_KEY", KEY_B),
             ],
         )
         .fails_with(3);

@@ -2,10 +2,10 @@
 //! see them: stateless (form pages store nothing), bound to the browser and
 //! to the form, expiring on the application clock, spent once.
 
-use crate::support::{TestEnv, TestServer, csrf_of};
+use crate::support::fixtures::now_clock;
+use crate::support::http::page;
+use crate::support::{PASSWORD, TestEnv, TestServer, csrf_of};
 use reqwest::Client;
-use sesame_domain::FixedClock;
-use std::sync::Arc;
 
 /// The pages that carry a form, as an anonymous visitor reaches them.
 const FORM_PAGES: [&str; 8] = [
@@ -18,11 +18,6 @@ const FORM_PAGES: [&str; 8] = [
     "/mot-de-passe-oublie",
     "/identifiant-oublie",
 ];
-
-async fn page(c: &Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.expect("get");
-    (r.status().as_u16(), r.text().await.expect("body"))
-}
 
 async fn post(c: &Client, url: &str, form: &[(&str, &str)]) -> u16 {
     c.post(url)
@@ -112,7 +107,7 @@ async fn a_token_for_one_form_is_refused_on_another() {
         ("csrf", token.as_str()),
         ("profil", "eleve"),
         ("identifiant", "personne"),
-        ("password", "Kq7mWz4p"),
+        ("password", PASSWORD),
     ];
     assert_eq!(
         post(&s.client, &format!("{}/connexion", s.url), &login).await,
@@ -126,7 +121,7 @@ async fn a_token_for_one_form_is_refused_on_another() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_form_token_expires_after_an_hour_of_the_application_clock() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
     let (_, html) = page(&s.client, &format!("{}/profil", s.url)).await;
     let fresh = csrf_of(&html);

@@ -2,7 +2,8 @@
 //! a pupil account created with a printed code, and the demonstration
 //! télé-service logging in through CAS over HTTP.
 
-use crate::support::{TestEnv, TestServer, csrf_of, free_port, pupil_code, sign_up_camille};
+use crate::support::fixtures::{pupil_code, sign_up_camille};
+use crate::support::{CAMILLE, PASSWORD, TestEnv, TestServer, free_port, log_in};
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
@@ -66,7 +67,7 @@ async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
     }
 
     // A pupil account, with the code the demo printed.
-    sign_up_camille(&c, &base, &code, "Kq7mWz4p").await;
+    sign_up_camille(&c, &base, &code, PASSWORD).await;
 
     // The demo service sends the browser to CAS…
     let html = c
@@ -87,31 +88,12 @@ async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().expect("ascii").to_owned();
     let service = to.split_once("service=").expect("service").1.to_owned();
-    let html = c
-        .get(format!("{base}/connexion?profil=eleve&service={service}"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
     let service = url::form_urlencoded::parse(format!("s={service}").as_bytes())
         .next()
         .expect("service")
         .1
         .into_owned();
-    let r = c
-        .post(format!("{base}/connexion"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", "camille.martin"),
-            ("password", "Kq7mWz4p"),
-            ("service", &service),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let r = log_in(&c, &base, &CAMILLE, &[("service", &service)]).await;
     assert_eq!(r.status(), 303);
     let back = r.headers()["location"].to_str().expect("ascii").to_owned();
     assert!(

@@ -2,7 +2,8 @@
 //! data folder owner-only and its files unreadable by others; production
 //! refuses to start on a wider mode, development narrows it and says so.
 
-use crate::support::{TestEnv, TestServer, UAI, pupil_code, sign_up_camille};
+use crate::support::fixtures::{pupil_code, sign_up_camille};
+use crate::support::{TestEnv, TestServer, UAI};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -289,7 +289,8 @@ fn only_xml10_chars(xml: &str) -> bool {
 // REST-05: a control character that reached the database another way.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cas_response_stays_well_formed_xml_whatever_the_database_holds() {
-    use crate::cas::{ENT, login_for, now_clock, parse_xml, setup, validate, value};
+    use crate::support::cas::{login_for, parse_xml, setup, validate, value};
+    use crate::support::fixtures::{ENT, now_clock};
     let (env, s) = setup(now_clock()).await;
     store_control_characters(&env).await;
     let ticket = login_for(&s, &s.client, ENT, "").await;

@@ -3,7 +3,9 @@
 //! server that stalls, the retry budget, and two workers sharing one
 //! database. Nothing is lost; every mail is delivered once.
 
-use crate::parents::{Signup, code_of, confirmation_links, follow_link, martin_family, sign_up};
+use crate::support::fixtures::{
+    Signup, code_of, confirmation_links, follow_link, martin_family, sign_up,
+};
 use crate::support::{
     MailSink, Smtp, SmtpServer, TestEnv, TestServer, csrf_of, free_port, worker_app,
 };
@@ -210,13 +212,7 @@ async fn delivered_and_abandoned_mails_keep_no_body_nor_address() {
     let sink = MailSink::start(&env).await;
     let codes = martin_family(&env);
     let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
-    let form = Signup {
-        joint: false,
-        rows: vec![["Jean-Baptiste", "03/02/2011", &jb, ""]],
-        identifiant: "olivier.martin",
-        password: crate::account::PASSWORD,
-        email: "olivier.martin@example.org",
-    };
+    let form = Signup::olivier(&jb);
     assert_eq!(sign_up(&s, &form).await.0, 200);
     assert!(kept(&env).await[0][4].contains("/confirmation?code="));
     let link = confirmation_links(&sink.mails().await).remove(0);

@@ -1,23 +1,13 @@
 //! The public pages through HTTP, as a browser: profile choice, CSRF, pupil
 //! account creation, login with throttling, session, logout.
 
-use crate::support::{TestEnv, TestServer, UAI, csrf_of, pupil_code};
+use crate::support::fixtures::camille_code;
+use crate::support::http::{location, page};
+use crate::support::{CAMILLE, PASSWORD, TestEnv, TestServer, csrf_of, log_in};
 use reqwest::Client;
-
-async fn page(c: &Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.expect("get");
-    (r.status().as_u16(), r.text().await.expect("body"))
-}
 
 async fn post(c: &Client, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
     c.post(url).form(form).send().await.expect("post")
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().expect("ascii").to_owned())
-        .unwrap_or_default()
 }
 
 fn set_cookies(r: &reqwest::Response) -> Vec<String> {
@@ -163,12 +153,8 @@ struct Pupil {
 }
 
 async fn pupil_fixture(env: &TestEnv) -> Pupil {
-    env.import_samples();
-    let out = env
-        .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
-        .ok();
     Pupil {
-        code: pupil_code(&out, "Camille MARTIN"),
+        code: camille_code(env),
     }
 }
 
@@ -201,7 +187,7 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
 
     // Every field checked; values kept (never passwords); errors beside fields.
     let (_, html) = page(&s.client, &url).await;
-    let mut form = signup_form("", &pupil.code, "camille", "16/06/2013", "Kq7mWz4p");
+    let mut form = signup_form("", &pupil.code, "camille", "16/06/2013", PASSWORD);
     let token = csrf_of(&html);
     form[0].1 = &token;
     form[6].1 = "Kq7mWz4q";
@@ -222,7 +208,7 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
         "{html}"
     );
     assert!(
-        html.contains("value=\"Camille.Martin\"") && !html.contains("Kq7mWz4p"),
+        html.contains("value=\"Camille.Martin\"") && !html.contains(PASSWORD),
         "{html}"
     );
 
@@ -250,7 +236,7 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
     let r = post(
         &s.client,
         &url,
-        &signup_form(&token, &pupil.code, "Camille", "17/06/2013", "Kq7mWz4p"),
+        &signup_form(&token, &pupil.code, "Camille", "17/06/2013", PASSWORD),
     )
     .await;
     let html = r.text().await.expect("body");
@@ -264,7 +250,7 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
     let r = post(
         &s.client,
         &url,
-        &signup_form(&token, &loose, "CAMILLE", "16/06/2013", "Kq7mWz4p"),
+        &signup_form(&token, &loose, "CAMILLE", "16/06/2013", PASSWORD),
     )
     .await;
     assert_eq!(r.status(), 200);
@@ -294,7 +280,7 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
     // The code cannot serve twice.
     let (_, html) = page(&s.client, &url).await;
     let token = csrf_of(&html);
-    let mut again = signup_form(&token, &pupil.code, "Camille", "16/06/2013", "Kq7mWz4p");
+    let mut again = signup_form(&token, &pupil.code, "Camille", "16/06/2013", PASSWORD);
     again[4].1 = "camille2";
     let html = post(&s.client, &url, &again)
         .await
@@ -304,18 +290,11 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
     assert!(html.contains("a déjà servi à créer un compte"), "{html}");
 
     // Login, with the identifiant in another case; a new session cookie.
-    let login = format!("{}/connexion", s.url);
-    let (_, html) = page(&s.client, &format!("{login}?profil=eleve")).await;
-    let token = csrf_of(&html);
-    let r = post(
+    let r = log_in(
         &s.client,
-        &login,
-        &[
-            ("csrf", &token),
-            ("profil", "eleve"),
-            ("identifiant", " CAMILLE.martin "),
-            ("password", "Kq7mWz4p"),
-        ],
+        &s.url,
+        &CAMILLE.with_identifiant(" CAMILLE.martin "),
+        &[],
     )
     .await;
     assert_eq!(r.status(), 303, "{:?}", r.text().await);
@@ -365,37 +344,24 @@ async fn login_failures_look_the_same_and_the_fifth_one_delays_even_the_right_pa
         post(
             &s.client,
             &url,
-            &signup_form(&token, &pupil.code, "Camille", "16/06/2013", "Kq7mWz4p")
+            &signup_form(&token, &pupil.code, "Camille", "16/06/2013", PASSWORD)
         )
         .await
         .status(),
         200
     );
 
-    let login = format!("{}/connexion", s.url);
     let attempt = |id: &'static str, pw: &'static str| {
-        let c = s.client.clone();
-        let login = login.clone();
+        let (c, base) = (s.client.clone(), s.url.clone());
         async move {
-            let (_, html) = page(&c, &format!("{login}?profil=eleve")).await;
-            let token = csrf_of(&html);
-            let r = post(
-                &c,
-                &login,
-                &[
-                    ("csrf", &token),
-                    ("profil", "eleve"),
-                    ("identifiant", id),
-                    ("password", pw),
-                ],
-            )
-            .await;
+            let who = CAMILLE.with_identifiant(id).with_password(pw);
+            let r = log_in(&c, &base, &who, &[]).await;
             let status = r.status().as_u16();
             let body = r.text().await.expect("body");
             (status, body.replace(&csrf_of(&body), ""))
         }
     };
-    let unknown = attempt("personne.inconnue", "Kq7mWz4p").await;
+    let unknown = attempt("personne.inconnue", PASSWORD).await;
     let wrong = attempt("camille.martin", "Mauvais123").await;
     assert_eq!(unknown.0, 200);
     assert!(unknown.1.contains("Identifiant ou mot de passe incorrect."));
@@ -410,7 +376,7 @@ async fn login_failures_look_the_same_and_the_fifth_one_delays_even_the_right_pa
         attempt("camille.martin", "Mauvais123").await;
     }
     // Fifth failure reached: the right password is refused, generically.
-    let (status, body) = attempt("camille.martin", "Kq7mWz4p").await;
+    let (status, body) = attempt("camille.martin", PASSWORD).await;
     assert_eq!(status, 200);
     assert!(
         body.contains("Identifiant ou mot de passe incorrect."),
@@ -443,7 +409,7 @@ async fn a_code_is_revoked_after_five_failed_attempts() {
         post(
             &s.client,
             &url,
-            &signup_form(&token, &pupil.code, "Camille", "01/01/2013", "Kq7mWz4p"),
+            &signup_form(&token, &pupil.code, "Camille", "01/01/2013", PASSWORD),
         )
         .await;
     }
@@ -452,7 +418,7 @@ async fn a_code_is_revoked_after_five_failed_attempts() {
     let html = post(
         &s.client,
         &url,
-        &signup_form(&token, &pupil.code, "Camille", "16/06/2013", "Kq7mWz4p"),
+        &signup_form(&token, &pupil.code, "Camille", "16/06/2013", PASSWORD),
     )
     .await
     .text()

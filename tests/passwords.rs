@@ -1,9 +1,10 @@
 //! The password policy through the pages that set a password (SECURITY.md
 //! §1.1): the guessability estimate on top of the seed's rule.
 
-use crate::account::{PASSWORD, account_form, olivier};
-use crate::parents::{Signup, login, page, post};
-use crate::support::{MailSink, TestEnv, TestServer, UAI, csrf_of, pupil_code, samples};
+use crate::support::fixtures::{Signup, olivier, pupil_code};
+use crate::support::http::{page, post};
+use crate::support::personas::{account_form, log_in_answer};
+use crate::support::{MailSink, OLIVIER, PASSWORD, TestEnv, TestServer, UAI, csrf_of, samples};
 
 /// The audit's weak passwords (one a line, `#` for comments).
 const WEAK: &str = include_str!("../crates/domain/data/weak-passwords.txt");
@@ -48,7 +49,7 @@ async fn weak_passwords_are_refused_at_sign_up_with_a_plain_reason() {
         let reason = password_error(&html).unwrap_or_else(|| panic!("{pw} accepted: {html}"));
         assert!(reason.contains("trop courant"), "{pw}: {reason}");
     }
-    for pw in ["Kq7mWz4p", "kq7mwz4!", PASSWORD] {
+    for pw in ["Kq7mWz4p", "kq7mwz4!", "Hirondelle7"] {
         let (status, html) = sign_up_with(&s, pw).await;
         assert_eq!(status, 422, "the made-up code is refused");
         assert_eq!(password_error(&html), None, "{pw}: {html}");
@@ -65,7 +66,7 @@ async fn a_new_password_is_not_built_on_a_childs_school_or_birth_year() {
     olivier(&env, &s, &sink).await;
     import_as_goelands(&env);
     let me = TestServer::browser();
-    assert_eq!(login(&s, &me, "olivier.martin", PASSWORD).await.0, 303);
+    assert_eq!(log_in_answer(&me, &s.url, &OLIVIER).await.0, 303);
     // Jean-Baptiste, born on 03/02/2011, at the Collège Les Goélands.
     for pw in ["Goelands-Vkz7", "Vkzqw-2011", "Vkzqw-03022011"] {
         let (status, _, html) = account_form(

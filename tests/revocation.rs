@@ -3,13 +3,14 @@
 //! lifetime of anything issued before, with the clock (and every store
 //! time to live) moved past the session's lifetime.
 
-use crate::account::account_form;
-use crate::cas::{
-    CANTINE, ENT, callback, enc, get, login_for, now_clock, parse_xml, validate, value,
+use crate::support::cas::{
+    login_for, parse_xml, pgt_of, proxy_setup, proxy_ticket, validate, value,
 };
-use crate::oidc::flow::{self, SECRET, authorize_code, call, exchange, logged_in, refresh};
-use crate::support::{TestEnv, TestServer, csrf_of};
-use crate::throttle::{PASSWORD, pupil_account_with};
+use crate::support::fixtures::{AFTER_LOGOUT, ENT};
+use crate::support::http::{callback, enc, get};
+use crate::support::oidc::{self, TELESERVICE, authorize_code, call, exchange, refresh};
+use crate::support::personas::change_password;
+use crate::support::{CAMILLE, TestEnv, TestServer, log_out, login_as};
 use sesame_domain::FixedClock;
 
 /// Moves the application clock and the store's times to live together.
@@ -18,48 +19,13 @@ async fn advance(env: &TestEnv, clock: &FixedClock, by: time::Duration) {
     env.advance_store(by.unsigned_abs()).await;
 }
 
-/// Changes the password of the browser's account.
-async fn change_password(s: &TestServer, browser: &reqwest::Client) {
-    let (status, _, html) = account_form(
-        s,
-        browser,
-        "/compte/mot-de-passe",
-        &[
-            ("actuel", PASSWORD),
-            ("nouveau", "Hibou-Quartz-73"),
-            ("nouveau2", "Hibou-Quartz-73"),
-        ],
-    )
-    .await;
-    assert!(status == 303 || status == 200, "{status} {html}");
-}
-
-/// Logs the browser out from the home page's button.
-async fn log_out(s: &TestServer, browser: &reqwest::Client) {
-    let html = browser
-        .get(format!("{}/", s.url))
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("body");
-    let r = browser
-        .post(format!("{}/deconnexion", s.url))
-        .form(&[("csrf", csrf_of(&html))])
-        .send()
-        .await
-        .expect("logout");
-    assert_eq!(r.status(), 200);
-}
-
 // REV-01: a password change kills the refresh-token family for its whole
 // lifetime, not only while the session generation is remembered.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_change_kills_refresh_tokens_past_every_session_lifetime_and_ttl() {
-    let (env, s, clock) = flow::setup().await;
+    let (env, s, clock) = oidc::setup().await;
     let (code, verifier, browser) = authorize_code(&s).await;
-    let (status, t) = exchange(&s, &code, verifier.secret(), SECRET).await;
+    let (status, t) = exchange(&s.url, TELESERVICE, &code, verifier.secret()).await;
     assert_eq!(status, 200, "{t}");
     let rt = t["refresh_token"]
         .as_str()
@@ -77,7 +43,13 @@ async fn a_password_change_kills_refresh_tokens_past_every_session_lifetime_and_
     let hours = sesame_service::Config::default().session.absolute_hours;
     let by = time::Duration::hours(i64::try_from(hours).expect("hours") + 2);
     advance(&env, &clock, by).await;
-    let (_, introspected) = call(&s, "/oidc/introspect", ("teleservice", Some(SECRET)), &rt).await;
+    let (_, introspected) = call(
+        &s,
+        "/oidc/introspect",
+        (TELESERVICE.id, Some(TELESERVICE.secret)),
+        &rt,
+    )
+    .await;
     assert!(
         introspected.contains("\"active\":false"),
         "the family stays dead: {introspected}"
@@ -98,14 +70,14 @@ async fn code_after(
 ) -> (u16, serde_json::Value) {
     let (code, verifier, browser) = authorize_code(s).await;
     end(s, &browser).await;
-    exchange(s, &code, verifier.secret(), SECRET).await
+    exchange(&s.url, TELESERVICE, &code, verifier.secret()).await
 }
 
 // REV-02: an authorization code issued before a logout (every path) or a
 // password change is not redeemable after it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_code_issued_before_a_logout_or_a_password_change_is_not_redeemed() {
-    let (_env, s, _clock) = flow::setup().await;
+    let (_env, s, _clock) = oidc::setup().await;
     let refused = |r: (u16, serde_json::Value)| {
         assert_eq!(
             (r.0, r.1["error"].as_str()),
@@ -124,80 +96,9 @@ async fn a_code_issued_before_a_logout_or_a_password_change_is_not_redeemed() {
     );
     // Without any of them, the same steps do give tokens.
     let (code, verifier, _) = authorize_code(&s).await;
-    let (status, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+    let (status, body) = exchange(&s.url, TELESERVICE, &code, verifier.secret()).await;
     assert_eq!(status, 200, "{body}");
     refused(code_after(&s, async |s, b| change_password(s, b).await).await);
-}
-
-/// A server with a proxying CAS service `ent` whose callbacks are
-/// `http://127.0.0.1:*/pgt`, and the `cantine` service to proxy to.
-async fn proxy_setup() -> (TestEnv, TestServer) {
-    let env = TestEnv::new();
-    env.write(
-        "services/ent.toml",
-        format!("id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{ENT}\"]\nproxy_allowed = true\nproxy_callback_patterns = [\"^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/pgt$\"]\n"),
-    );
-    env.write(
-        "services/cantine.toml",
-        format!("id = \"cantine\"\nname = \"Cantine\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"{CANTINE}\"]\n"),
-    );
-    let s = pupil_account_with(&env, now_clock(), 1000, |c| {
-        c.cas.allow_http_callbacks_on_loopback = true;
-    })
-    .await;
-    (env, s)
-}
-
-/// Logs `c` in to the ENT and validates with a callback; answers the PGT
-/// the callback received.
-async fn pgt_of(s: &TestServer, c: &reqwest::Client) -> String {
-    let (port, calls) = callback(200).await;
-    let t = login_for(s, c, ENT, "").await;
-    let cb = format!("http://127.0.0.1:{port}/pgt");
-    let (_, xml) = validate(
-        s,
-        "/cas/serviceValidate",
-        &t,
-        ENT,
-        &format!("&pgtUrl={}", enc(&cb)),
-    )
-    .await;
-    assert!(
-        value(&parse_xml(&xml), "cas:proxyGrantingTicket").is_some(),
-        "{xml}"
-    );
-    let call = calls
-        .lock()
-        .expect("lock")
-        .first()
-        .cloned()
-        .expect("called");
-    url::form_urlencoded::parse(call.split_once('?').expect("query").1.as_bytes())
-        .find(|(k, _)| k == "pgtId")
-        .expect("pgtId")
-        .1
-        .into_owned()
-}
-
-/// `/cas/proxy` with a PGT for the cantine: the proxy ticket or the
-/// failure code.
-async fn proxy_ticket(s: &TestServer, pgt: &str) -> Result<String, String> {
-    let r = get(
-        &TestServer::browser(),
-        &format!(
-            "{}/cas/proxy?pgt={pgt}&targetService={}",
-            s.url,
-            enc(CANTINE)
-        ),
-    )
-    .await;
-    let x = parse_xml(&r.text().await.expect("body"));
-    match value(&x, "cas:proxyTicket") {
-        Some(pt) => Ok(pt.to_owned()),
-        None => Err(value(&x, "cas:proxyFailure@code")
-            .unwrap_or_default()
-            .to_owned()),
-    }
 }
 
 // REV-03: a proxy-granting ticket belongs to the SSO session that produced
@@ -290,17 +191,17 @@ async fn a_service_ticket_of_an_ended_session_does_not_validate() {
 // does not end the browser's session silently: it asks.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_logout_hint_of_another_session_asks_for_confirmation() {
-    let (_env, s, _clock) = flow::setup().await;
+    let (_env, s, _clock) = oidc::setup().await;
     let (code, verifier, _first) = authorize_code(&s).await;
-    let (_, body) = exchange(&s, &code, verifier.secret(), SECRET).await;
+    let (_, body) = exchange(&s.url, TELESERVICE, &code, verifier.secret()).await;
     let other_hint = body["id_token"].as_str().expect("id token").to_owned();
-    let browser = logged_in(&s).await;
+    let browser = login_as(&s, &CAMILLE).await;
     let r = browser
         .get(format!(
             "{}/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}",
             s.url,
             enc(&other_hint),
-            enc("https://app.exemple.fr/au-revoir")
+            enc(AFTER_LOGOUT)
         ))
         .send()
         .await

@@ -3,70 +3,27 @@
 //! unlock mail, the end of the block after 24 hours, and the per-address
 //! limit.
 
-use crate::support::{
-    TestEnv, TestServer, UAI, csrf_of, link_in, outbox, pupil_code, sign_up_camille,
-};
+use crate::support::fixtures::{now_clock, pupil_account, pupil_account_with};
+use crate::support::personas::login_csrf;
+use crate::support::{CAMILLE, PASSWORD, TestEnv, TestServer, csrf_of, link_in, outbox};
 use sesame_domain::FixedClock;
 use std::sync::Arc;
-
-pub(crate) const PASSWORD: &str = "Kq7mWz4p";
-
-/// A pupil account `camille.martin` (active at once) on a server whose
-/// clock the test moves.
-pub(crate) async fn pupil_account(
-    env: &TestEnv,
-    clock: Arc<FixedClock>,
-    ip_limit: i64,
-) -> TestServer {
-    pupil_account_with(env, clock, ip_limit, |_| {}).await
-}
-
-/// Like [`pupil_account`], with another configuration change.
-pub(crate) async fn pupil_account_with(
-    env: &TestEnv,
-    clock: Arc<FixedClock>,
-    ip_limit: i64,
-    tweak: impl FnOnce(&mut sesame_service::Config),
-) -> TestServer {
-    env.import_samples();
-    let out = env
-        .sesame(&["codes", "generate", "--uai", UAI, "--out", "lettres"])
-        .ok();
-    let code = pupil_code(&out, "Camille MARTIN");
-    let s = TestServer::spawn_with_clock(env, clock, |c| {
-        c.throttle.ip_failures_per_minute = ip_limit;
-        tweak(c);
-    })
-    .await;
-    sign_up_camille(&s.client, &s.url, &code, PASSWORD).await;
-    s
-}
 
 /// One login attempt from a new browser, optionally through a proxy that
 /// forwards for `client`; answers the response.
 async fn post_login(s: &TestServer, id: &str, pw: &str, client: Option<&str>) -> reqwest::Response {
     let c = TestServer::browser();
-    let r = c
-        .get(format!("{}/connexion?profil=eleve", s.url))
+    let who = CAMILLE.with_identifiant(id).with_password(pw);
+    let Some(client) = client else {
+        return crate::support::log_in(&c, &s.url, &who, &[]).await;
+    };
+    let csrf = login_csrf(&c, &s.url, &who, &[]).await;
+    c.post(format!("{}/connexion", s.url))
+        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+        .form(&who.login_fields(&csrf, &[]))
         .send()
         .await
-        .expect("get");
-    let status = r.status();
-    let html = r.text().await.expect("body");
-    assert!(html.contains("name=\"csrf\""), "{status}: {html}");
-    let mut req = c.post(format!("{}/connexion", s.url));
-    if let Some(client) = client {
-        req = req.header("x-forwarded-for", format!("6.6.6.6, {client}"));
-    }
-    req.form(&[
-        ("csrf", csrf_of(&html).as_str()),
-        ("profil", "eleve"),
-        ("identifiant", id),
-        ("password", pw),
-    ])
-    .send()
-    .await
-    .expect("post")
+        .expect("post")
 }
 
 /// One login attempt; answers the status (303 = logged in).
@@ -110,7 +67,7 @@ async fn unlock_mails(env: &TestEnv) -> Vec<String> {
 async fn the_schedule_delays_from_the_fifth_failure_and_blocks_at_the_tenth_until_unlock_or_a_day()
 {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = pupil_account(&env, clock.clone(), 1000).await;
 
     for _ in 1..=4 {
@@ -198,7 +155,7 @@ async fn the_schedule_delays_from_the_fifth_failure_and_blocks_at_the_tenth_unti
 #[tokio::test(flavor = "multi_thread")]
 async fn one_address_spraying_identifiants_gets_429_with_retry_after() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = pupil_account(&env, clock, 3).await;
     for id in ["alice.a", "bruno.b", "chloe.c"] {
         assert_eq!(attempt(&s, id, "Mauvais123").await, 200);
@@ -237,7 +194,7 @@ async fn attempt_from(s: &TestServer, client: &str, id: &str) -> u16 {
 async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
     // The limit counts per minute of the application clock: a fixed clock
     // keeps every attempt of the test in one minute.
-    let clock = || Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock;
     let env = TestEnv::new();
     let s = TestServer::spawn_with_clock(&env, clock(), |c| {
         c.throttle.ip_failures_per_minute = 3;
@@ -273,7 +230,7 @@ async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_address() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_weaker_hash_is_upgraded_in_place_at_login() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let weak = pupil_account_with(&env, clock.clone(), 1000, |c| {
         c.password.argon2_memory_kib = 8192;
         c.password.argon2_iterations = 1;
@@ -310,7 +267,7 @@ async fn a_weaker_hash_is_upgraded_in_place_at_login() {
 #[tokio::test(flavor = "multi_thread")]
 async fn identifiant_variants_share_one_counter_and_lookalikes_name_nobody() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = pupil_account(&env, clock, 1000).await;
     assert_eq!(
         attempt(&s, " Camille.MARTIN ", PASSWORD).await,
@@ -377,7 +334,7 @@ async fn in_parallel(
 async fn parallel_wrong_logins_from_one_address_get_no_more_checks_than_the_limit() {
     let env = TestEnv::new();
     // The minute does not end during the test, however slow the machine.
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = TestServer::spawn_with_clock(&env, clock, |c| {
         c.throttle.ip_failures_per_minute = 20;
         // 40 requests at once on a loaded test machine: Redis may answer
@@ -414,7 +371,7 @@ async fn parallel_wrong_logins_from_one_address_get_no_more_checks_than_the_limi
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_attempts_on_one_account_get_only_the_guesses_of_the_schedule() {
     let env = TestEnv::new();
-    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let clock = now_clock();
     let s = pupil_account_with(&env, clock, 1000, |c| {
         c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
     })
