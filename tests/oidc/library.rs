@@ -146,7 +146,7 @@ async fn es256_and_eddsa_id_tokens_verify_with_the_library() {
             ("es", "id_token_signed_response_alg = \"ES256\"".into()),
             ("ed", "id_token_signed_response_alg = \"EdDSA\"".into()),
         ],
-        |c| c.oidc.signing_algorithms = vec!["RS256".into(), "ES256".into(), "EdDSA".into()],
+        |c| c.oidc.signing_algorithms = sesame_service::oidc::keys::Alg::ALL.to_vec(),
     )
     .await;
     let meta: serde_json::Value = serde_json::from_str(

@@ -15,6 +15,45 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// How a client's subjects are made (OIDC Core §8).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum SubjectType {
+    /// One `sub` per account, the same for every client (the default).
+    #[default]
+    Public,
+    /// One `sub` per account and client (§8.1).
+    Pairwise,
+}
+
+impl SubjectType {
+    /// Its name in the configuration and the discovery document.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Pairwise => "pairwise",
+        }
+    }
+}
+
+impl TryFrom<String> for SubjectType {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        match name.as_str() {
+            "public" => Ok(Self::Public),
+            "pairwise" => Ok(Self::Pairwise),
+            _ => Err(format!("{name:?}: use \"public\" or \"pairwise\"")),
+        }
+    }
+}
+
+impl From<SubjectType> for String {
+    fn from(s: SubjectType) -> String {
+        s.name().to_owned()
+    }
+}
+
 /// The input of an account's subject (OIDC Core §8): `public`, one for
 /// every client; `pairwise`, one per client (§8.1). Never derived from
 /// names; the service hashes it with its secret key.

@@ -20,8 +20,10 @@ fn b64d(s: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// A JWS algorithm Sésame signs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A JWS algorithm Sésame signs with. In the configuration, its JOSE name
+/// (`"RS256"`, `"ES256"`, `"EdDSA"`), read once when the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Alg {
     /// RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048 (RFC 7518 §3.3).
     Rs256,
@@ -49,6 +51,11 @@ impl Alg {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// The JOSE names, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+
     /// `openidconnect`'s name for it.
     pub fn jws(self) -> CoreJwsSigningAlgorithm {
         match self {
@@ -56,6 +63,21 @@ impl Alg {
             Self::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
             Self::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
         }
+    }
+}
+
+impl TryFrom<String> for Alg {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Self::parse(&name)
+            .ok_or_else(|| format!("unknown algorithm {name:?}; use {}", Self::names()))
+    }
+}
+
+impl From<Alg> for String {
+    fn from(a: Alg) -> String {
+        a.name().to_owned()
     }
 }
 

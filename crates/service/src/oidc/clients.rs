@@ -38,7 +38,7 @@ pub fn client_name(app: &App, client_id: &str) -> String {
 /// own (§8.1).
 pub fn subject(app: &App, account_id: i32, client: Option<&OidcClient>) -> String {
     let pairwise = client
-        .filter(|c| c.subject_type == "pairwise")
+        .filter(|c| c.subject_type == sesame_oidc::claims::SubjectType::Pairwise)
         .map(|c| c.client_id.as_str());
     let input = sesame_oidc::claims::subject_input(account_id, pairwise);
     sesame_oidc::claims::subject(&app.keys.token_hmac(&input))

@@ -93,7 +93,7 @@ pub async fn logout_token(
     account_id: i32,
     sid: &str,
 ) -> Result<String, keys::KeyError> {
-    let alg = keys::Alg::parse(&client.id_token_signed_response_alg).unwrap_or(keys::Alg::Rs256);
+    let alg = client.id_token_signed_response_alg;
     let key = keys::signing_key(app, alg).await?;
     let input = LogoutInput {
         issuer: &super::discovery::issuer(app),

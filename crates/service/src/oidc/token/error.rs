@@ -198,11 +198,18 @@ mod tests {
                 "storage unavailable: ephemeral store: redis: connection refused",
             ),
             (
-                DbErr::Custom("pool timed out".into()).into(),
+                DbErr::Conn(sesame_store::RuntimeErr::Internal("refused".into())).into(),
                 ErrorCode::ServerError,
                 true,
                 true,
-                "storage unavailable: database: Custom Error: pool timed out",
+                "storage unavailable: database: Connection Error: refused",
+            ),
+            (
+                DbErr::Custom("a row the code cannot read".into()).into(),
+                ErrorCode::ServerError,
+                false,
+                true,
+                "internal error: database: Custom Error: a row the code cannot read",
             ),
             (
                 KeyError::Store(StoreError::Ephemeral(redis_down())).into(),

@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::config::OidcClient;
 use crate::oidc::clients::subject;
 use crate::oidc::discovery::issuer;
-use crate::oidc::keys::{self, Alg};
+use crate::oidc::keys;
 use sesame_oidc::claims::IdTokenInput;
 use sesame_oidc::lifetimes::TOKEN_SECONDS;
 
@@ -21,7 +21,7 @@ pub(super) async fn id_token(
     access_token: &str,
     nonce: Option<&str>,
 ) -> Result<String, TokenError> {
-    let alg = Alg::parse(&c.id_token_signed_response_alg).unwrap_or(Alg::Rs256);
+    let alg = c.id_token_signed_response_alg;
     let key = keys::signing_key(app, alg).await?;
     let input = IdTokenInput {
         issuer: &issuer(app),
