@@ -44,8 +44,8 @@ async fn client(hasher: &sesame_service::password::Hasher) -> ServiceDef {
         scopes: Vec::new(),
         backchannel_logout_uri: None,
         consent: false,
-        id_token_signed_response_alg: "RS256".into(),
-        subject_type: "public".into(),
+        id_token_signed_response_alg: sesame_service::oidc::keys::Alg::Rs256,
+        subject_type: Default::default(),
         refresh_tokens: true,
     });
     def
