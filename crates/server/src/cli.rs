@@ -46,7 +46,7 @@ pub enum Command {
     /// Codes are stored only as keyed hashes, so they are shown only by the
     /// run that creates them: generation and printing are one command.
     Letters(LettersArgs),
-    /// Print a new random secret key (32 bytes, base64url) for [secrets].
+    /// Print a new random secret key (32 bytes, base64url) for `[secrets]`.
     Secret,
     /// The mail outbox: list queued, failed or abandoned mails, put them
     /// back in the queue, or run one delivery round now.

@@ -107,7 +107,7 @@ fn ended_key(sid: &str) -> Key {
 }
 
 /// Marks the SSO session `sid` ended for `ttl` (as long as what it gave
-/// may live): [`alive`] is false from now on for what it gave.
+/// may live): `alive` is false from now on for what it gave.
 pub async fn mark_ended(app: &App, sid: &str, ttl: Duration) -> Result<(), EphemeralError> {
     if sid.is_empty() {
         return Ok(());

@@ -3,7 +3,7 @@
 //! A failure inside keeps its cause, and tells unavailability (the
 //! database or the ephemeral store did not answer) from the rest; both
 //! answer `server_error` today, and the cause is logged once, by the
-//! endpoint ([`log_once`]), never sent to the client.
+//! endpoint (`log_once`), never sent to the client.
 
 use crate::oidc::keys::KeyError;
 use sesame_oidc::ErrorCode;
