@@ -358,6 +358,48 @@ fn a_bad_service_file_is_refused_with_its_name() {
     assert!(err.contains("b.toml") && err.contains("colour"), "{err}");
 }
 
+// Issue 15 §3: a registered URL that parsing would change (no path, upper
+// case, default port) never matches a request compared with the text as
+// written: refused, with the file, the key and the text to write.
+#[test]
+fn a_registered_url_that_parsing_changes_is_refused_with_what_to_write() {
+    let env = TestEnv::new();
+    let dir = env.path().join("services");
+    let vars = [("SESAME__SERVER__SERVICES_DIR", dir.to_str().expect("utf8"))];
+    for (body, key, write) in [
+        (
+            "protocol = \"cas\"\n[cas]\nservice_urls = [\"https://ENT.example.fr\"]\n",
+            "cas.service_urls",
+            "write \"https://ent.example.fr/\" (with the path)",
+        ),
+        (
+            "protocol = \"oidc\"\n[oidc]\nclient_id = \"c\"\nredirect_uris = [\"https://App.example.fr/cb\"]\n",
+            "oidc.redirect_uris",
+            "write \"https://app.example.fr/cb\"",
+        ),
+        (
+            "protocol = \"oidc\"\n[oidc]\nclient_id = \"c\"\nredirect_uris = [\"https://app.example.fr/cb\"]\npost_logout_redirect_uris = [\"https://app.example.fr:443/bye\"]\n",
+            "oidc.post_logout_redirect_uris",
+            "write \"https://app.example.fr/bye\" (without the default port)",
+        ),
+    ] {
+        env.write(
+            "services/a.toml",
+            format!("id = \"a\"\nname = \"A\"\n{body}"),
+        );
+        let err = env.sesame_with(&["check-config"], &vars).fails_with(3);
+        assert!(
+            err.contains("a.toml") && err.contains(&format!("key `{key}`")) && err.contains(write),
+            "{err}"
+        );
+    }
+    env.write(
+        "services/a.toml",
+        "id = \"a\"\nname = \"A\"\nprotocol = \"cas\"\n[cas]\nservice_urls = [\"https://ent.example.fr/\"]\n",
+    );
+    env.sesame_with(&["check-config"], &vars).ok();
+}
+
 // Issue 8 §1, §4 and issue 6 §1: upstream providers and signing
 // algorithms are checked at start-up, with the file and key named.
 #[test]

@@ -42,6 +42,46 @@ async fn logout_redirects_only_to_registered_services_and_ends_sso() {
     );
 }
 
+// CAS 2.0 §2.3.1, issue 15 §10: the `url` parameter is followed when it
+// is a registered service URL, and ignored otherwise; `service` wins.
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_follows_the_cas2_url_parameter_to_a_registered_service() {
+    let (_env, s) = setup(now_clock()).await;
+    let c = TestServer::browser();
+    login_for(&s, &c, ENT, "").await;
+    let r = get(&c, &format!("{}/cas/logout?url={}", s.url, enc(CANTINE))).await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (302, CANTINE.to_owned())
+    );
+    let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
+    assert_eq!(r.status(), 303, "the SSO session ended");
+
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/logout?service={}&url={}",
+            s.url,
+            enc(ENT),
+            enc(CANTINE)
+        ),
+    )
+    .await;
+    assert_eq!((r.status().as_u16(), location(&r)), (302, ENT.to_owned()));
+
+    let r = get(
+        &c,
+        &format!(
+            "{}/cas/logout?url={}",
+            s.url,
+            enc("https://cantine.exemple.fr.evil/")
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("location").is_none());
+}
+
 // CAS-11: single logout reaches the services that got a ticket, in the
 // background; a hanging service does not delay the logout page.
 #[tokio::test(flavor = "multi_thread")]

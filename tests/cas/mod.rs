@@ -3,6 +3,7 @@
 
 mod logout;
 mod proxy;
+mod registration;
 mod tickets;
 
 use crate::support::cas::{

@@ -3,7 +3,9 @@
 
 use crate::support::TestServer;
 use crate::support::fixtures::{CALLBACK, SECRET};
+use crate::support::oidc::{authorize, code_in, exchange_as, userinfo};
 use crate::support::oidc::{call, refresh, setup, setup_with, tokens};
+use crate::support::{CAMILLE, login_as};
 
 // OIDC-08: wrong secrets are counted per client; past the limit even
 // the right secret is refused for a minute. Secrets in the query string
@@ -102,4 +104,19 @@ async fn cors_answers_registered_origins_only_and_never_on_authorize() {
             .any(|k| k.as_str().starts_with("access-control-")),
         "no CORS on the authorization endpoint"
     );
+}
+
+// OIDC Core §5.1, issue 15 §4: `email_verified` is true only for an
+// address confirmed by a link; a pupil's address was typed at sign-up and
+// never confirmed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pupils_unconfirmed_address_is_not_verified() {
+    let (_env, s, _clock) = setup().await;
+    let browser = login_as(&s, &CAMILLE).await;
+    let (r, verifier) = authorize(&s.url, &browser, "teleservice", "openid email", "").await;
+    let t = exchange_as(&s.url, "teleservice", &code_in(&r), &verifier).await;
+    let (status, info) = userinfo(&s, t["access_token"].as_str().expect("at")).await;
+    assert_eq!(status, 200, "{info}");
+    assert!(info["email"].is_string(), "{info}");
+    assert_eq!(info["email_verified"], false, "{info}");
 }

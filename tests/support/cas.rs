@@ -46,11 +46,20 @@ pub async fn login_for(s: &TestServer, c: &Client, service: &str, extra: &str) -
     ticket_of(&location(&r), service)
 }
 
-/// The ticket of a redirect to `service` (CAS 3.0 §2.2.4).
+/// The ticket of a redirect to `service` (CAS 3.0 §2.2.4): added to its
+/// query, before its fragment.
 pub fn ticket_of(location: &str, service: &str) -> String {
-    let prefix = format!("{service}?ticket=");
-    assert!(location.starts_with(&prefix), "{location}");
-    location[prefix.len()..].to_owned()
+    let (base, fragment) = match service.split_once('#') {
+        Some((b, f)) => (b, format!("#{f}")),
+        None => (service, String::new()),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let prefix = format!("{base}{sep}ticket=");
+    assert!(
+        location.starts_with(&prefix) && location.ends_with(&fragment),
+        "{location}"
+    );
+    location[prefix.len()..location.len() - fragment.len()].to_owned()
 }
 
 /// Validates `ticket` for `service` at `path` (`/cas/serviceValidate`…,

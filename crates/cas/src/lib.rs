@@ -29,11 +29,16 @@ pub use service::Registration;
 pub use ticket::{ProxyGrantingTicket, ServiceTicket, well_formed};
 pub use validate::{Failure, FailureCode, Request, Success};
 
-/// `service` with `ticket` added (`?ticket=` or `&ticket=`), where the
-/// browser is sent after a login (CAS 3.0 §2.2.4).
+/// `service` with `ticket` added to its query (`?ticket=` or `&ticket=`),
+/// before its fragment, where the browser is sent after a login (CAS 3.0
+/// §2.2.4): `https://s/app?x=1#/route` → `https://s/app?x=1&ticket=…#/route`.
 pub fn with_ticket(service: &str, ticket: &str) -> String {
-    let sep = if service.contains('?') { '&' } else { '?' };
-    format!("{service}{sep}ticket={ticket}")
+    let (base, fragment) = match service.find('#') {
+        Some(i) => service.split_at(i),
+        None => (service, ""),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}ticket={ticket}{fragment}")
 }
 
 /// A CAS boolean parameter (`renew`, `gateway`, CAS 3.0 §2.1.1): set when
@@ -84,6 +89,16 @@ mod tests {
                 "https://app.example/cas?x=1&ticket=ST-1",
             ),
             ("https://app.example/?", "https://app.example/?&ticket=ST-1"),
+            // CAS 3.0 §2.2.4: the fragment stays last.
+            (
+                "https://s.example/app?x=1#/route",
+                "https://s.example/app?x=1&ticket=ST-1#/route",
+            ),
+            (
+                "https://s.example/app#/route?y=2",
+                "https://s.example/app?ticket=ST-1#/route?y=2",
+            ),
+            ("https://s.example/#", "https://s.example/?ticket=ST-1#"),
         ] {
             check_with_ticket(service, expected);
         }

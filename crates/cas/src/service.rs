@@ -3,6 +3,7 @@
 //! normalised form: `HTTPS://APP.ENT.FR/cas/` is not `https://app.ent.fr/cas/`.
 
 use regex::Regex;
+use sesame_domain::RegisteredUrl;
 use url::Url;
 
 /// Longest service URL accepted.
@@ -12,8 +13,8 @@ pub const MAX_SERVICE_LEN: usize = 2048;
 /// (`^…$`). Used for service URLs and for proxy callback URLs alike.
 #[derive(Debug, Clone, Copy)]
 pub struct Registration<'a> {
-    /// URLs matched exactly, as written.
-    pub urls: &'a [Url],
+    /// URLs matched exactly, as written (not as parsed).
+    pub urls: &'a [RegisteredUrl],
     /// Anchored patterns matched against the whole URL.
     pub patterns: &'a [Regex],
 }
@@ -102,11 +103,15 @@ mod tests {
         Url::parse(s).expect("test URL")
     }
 
+    fn registered(s: &str) -> RegisteredUrl {
+        RegisteredUrl::parse(s).expect("test registration")
+    }
+
     /// Two registrations: `portail` by exact URL, `notes` by pattern.
     fn check(service: &str, insecure_ok: bool, expected: Option<&str>) {
-        let portail = [url("https://portail.example/cas/login")];
+        let portail = [registered("https://portail.example/cas/login")];
         let notes = [Regex::new(r"^https://notes\.example/[a-z]+/cas$").expect("pattern")];
-        let dev = [url("http://localhost:8080/cas")];
+        let dev = [registered("http://localhost:8080/cas")];
         let registered = [
             (
                 "portail",
@@ -231,7 +236,7 @@ mod tests {
 
     #[test]
     fn a_registration_matches_urls_or_patterns() {
-        let urls = [url("https://p.example/cb")];
+        let urls = [registered("https://p.example/cb")];
         let patterns = [Regex::new(r"^https://q\.example/cb/[0-9]+$").expect("pattern")];
         let r = Registration {
             urls: &urls,

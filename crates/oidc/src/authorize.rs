@@ -41,7 +41,7 @@ pub struct AuthRequest {
 #[derive(Debug, Clone, Copy)]
 pub struct Client<'a> {
     /// Its registered redirect URIs, compared as strings (RFC 9700 §4.1.3).
-    pub redirect_uris: &'a [url::Url],
+    pub redirect_uris: &'a [sesame_domain::RegisteredUrl],
     /// The scopes it lists (none: every scope but the children's).
     pub scopes: &'a [String],
     /// Whether it has no secret (then it must use PKCE).

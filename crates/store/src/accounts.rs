@@ -68,7 +68,9 @@ pub async fn insert(
         must_change_password: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
-        confirmed_at: Set((a.state == AccountState::Active).then_some(now)),
+        // `confirmed_at` records an address confirmed by a link (activation
+        // or email change), never a creation: OIDC `email_verified`.
+        confirmed_at: Set(None),
         last_login_at: Set(None),
         session_generation: Set(0),
         ..Default::default()
@@ -333,7 +335,8 @@ pub async fn set_password(
         .map(|_| ())
 }
 
-/// Sets an account's email address.
+/// Sets an account's email address, confirmed by the link its owner
+/// followed (`confirmed_at`, hence OIDC `email_verified`).
 pub async fn set_email(
     db: &impl ConnectionTrait,
     id: i32,
@@ -342,6 +345,7 @@ pub async fn set_email(
 ) -> Result<(), DbErr> {
     account::Entity::update_many()
         .col_expr(account::Column::Email, Expr::value(email.to_owned()))
+        .col_expr(account::Column::ConfirmedAt, Expr::value(ts(now)))
         .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
         .filter(account::Column::Id.eq(id))
         .exec(db)

@@ -166,14 +166,17 @@ async fn logout(
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let p = params(raw.as_deref(), &["service"]).unwrap_or_default();
+    let p = params(raw.as_deref(), &["service", "url"]).unwrap_or_default();
     if let Some((token, s)) = current_session(&app, &jar).await? {
         sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
-    // Only to a registered service; the CAS 2.0 `url` parameter is ignored.
-    if let Some(service) = param(&p, "service")
-        && cas::find_service(&app, service).is_some()
+    // Security: only to a registered service URL (CAS 3.0 §2.3.1 `service`,
+    // or the CAS 2.0 `url` parameter), never an open redirect.
+    if let Some(service) = ["service", "url"]
+        .into_iter()
+        .filter_map(|n| param(&p, n))
+        .find(|u| cas::find_service(&app, u).is_some())
     {
         return Ok((
             StatusCode::FOUND,

@@ -42,7 +42,7 @@ fn allowed_origin(app: &AppState, origin: &str) -> bool {
         .iter()
         .filter_map(|s| s.oidc.as_ref())
         .flat_map(|c| c.redirect_uris.iter())
-        .any(|u| u.origin().ascii_serialization() == origin)
+        .any(|u| u.url().origin().ascii_serialization() == origin)
 }
 
 async fn cors(

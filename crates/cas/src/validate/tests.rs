@@ -3,7 +3,6 @@
 use super::*;
 use crate::ticket::ServiceTicket;
 use regex::Regex;
-use url::Url;
 
 const NOW: i64 = 1_764_410_400;
 const ST: &str = "ST-0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -66,7 +65,7 @@ fn outcome(r: Result<Granting<'_>, Failure>) -> String {
 fn check(name: &str, change: fn(&mut Fixture), expected: &str) {
     let mut f = fixture();
     change(&mut f);
-    let urls = [Url::parse(CALLBACK).expect("URL")];
+    let urls = [sesame_domain::RegisteredUrl::parse(CALLBACK).expect("URL")];
     let patterns = [Regex::new(r"^https://proxy\.example/cb/[0-9]+$").expect("pattern")];
     let rights = Rights {
         proxy_allowed: f.proxy_allowed,

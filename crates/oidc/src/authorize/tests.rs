@@ -8,14 +8,15 @@ use crate::error::ErrorCode;
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 struct Registry {
-    uris: Vec<url::Url>,
+    uris: Vec<sesame_domain::RegisteredUrl>,
     none: Vec<String>,
     profile: Vec<String>,
     children: Vec<String>,
 }
 
 fn registry() -> Registry {
-    let parse = |u: &str| url::Url::parse(u).unwrap_or_else(|e| panic!("{u}: {e}"));
+    let parse =
+        |u: &str| sesame_domain::RegisteredUrl::parse(u).unwrap_or_else(|e| panic!("{u}: {e}"));
     Registry {
         uris: vec![
             parse("https://rp.example/cb"),

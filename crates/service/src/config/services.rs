@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use serde::{Deserialize, Serialize};
+pub use sesame_domain::RegisteredUrl;
 pub use sesame_oidc::claims::SubjectType;
 pub use sesame_oidc::jws::Alg;
 use std::collections::{BTreeMap, HashSet};
@@ -37,7 +38,7 @@ pub enum Protocol {
 pub struct CasService {
     /// Service URLs matched exactly.
     #[serde(default)]
-    pub service_urls: Vec<Url>,
+    pub service_urls: Vec<RegisteredUrl>,
     /// Anchored patterns (`^…$`) matched against the whole service URL.
     #[serde(default)]
     pub service_patterns: Vec<String>,
@@ -46,7 +47,7 @@ pub struct CasService {
     pub proxy_allowed: bool,
     /// The proxy callback URLs (`pgtUrl`) of the service, matched exactly.
     #[serde(default)]
-    pub proxy_callback_urls: Vec<Url>,
+    pub proxy_callback_urls: Vec<RegisteredUrl>,
     /// Anchored patterns (`^…$`) for its proxy callback URLs.
     #[serde(default)]
     pub proxy_callback_patterns: Vec<String>,
@@ -79,7 +80,7 @@ impl ServiceDef {
                 .map(|a| ((*a).to_owned(), (*a).to_owned()))
                 .collect(),
             cas: Some(CasService {
-                service_urls: vec![url],
+                service_urls: vec![RegisteredUrl::from_url(url)],
                 service_patterns: Vec::new(),
                 proxy_allowed: false,
                 proxy_callback_urls: Vec::new(),
@@ -110,6 +111,31 @@ impl CasService {
     }
 }
 
+/// Refuses a registered URL that parsing would change (issue 15 §3):
+/// requests are compared with the text as written, so a registration such
+/// as `https://ENT.example.fr` (upper case, no path) would match nothing.
+/// The error names the key and the text to write instead.
+fn check_registered_urls(def: &ServiceDef) -> Result<(), (&'static str, String)> {
+    let mut lists: Vec<(&'static str, &[RegisteredUrl])> = Vec::new();
+    if let Some(cas) = &def.cas {
+        lists.push(("cas.service_urls", &cas.service_urls));
+        lists.push(("cas.proxy_callback_urls", &cas.proxy_callback_urls));
+    }
+    if let Some(oidc) = &def.oidc {
+        lists.push(("oidc.redirect_uris", &oidc.redirect_uris));
+        lists.push((
+            "oidc.post_logout_redirect_uris",
+            &oidc.post_logout_redirect_uris,
+        ));
+    }
+    for (key, urls) in lists {
+        for u in urls {
+            u.check().map_err(|e| (key, e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Compiles anchored patterns (`^…$`); the error names the bad one.
 fn compile_patterns(patterns: &[String]) -> Result<Vec<regex::Regex>, String> {
     patterns
@@ -132,10 +158,10 @@ pub struct OidcClient {
     /// The argon2id hash of the client secret; absent for a public client.
     pub client_secret_hash: Option<String>,
     /// Exact redirect URIs.
-    pub redirect_uris: Vec<Url>,
+    pub redirect_uris: Vec<RegisteredUrl>,
     /// Exact post-logout redirect URIs.
     #[serde(default)]
-    pub post_logout_redirect_uris: Vec<Url>,
+    pub post_logout_redirect_uris: Vec<RegisteredUrl>,
     /// Scopes the client may ask for.
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -275,6 +301,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                 ));
             }
         }
+        check_registered_urls(&def).map_err(|(key, why)| at(key, why))?;
         match def.protocol {
             Protocol::Cas => {
                 let Some(cas) = &def.cas else {
@@ -302,8 +329,8 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                     ));
                 }
                 for u in &cas.service_urls {
-                    if u.scheme() != "https"
-                        && !matches!(u.host_str(), Some("localhost" | "127.0.0.1"))
+                    if u.url().scheme() != "https"
+                        && !matches!(u.url().host_str(), Some("localhost" | "127.0.0.1"))
                     {
                         return Err(at(
                             "cas.service_urls",
@@ -338,7 +365,7 @@ pub(super) fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, ConfigError> {
                     ));
                 }
                 for u in &oidc.redirect_uris {
-                    if u.fragment().is_some() {
+                    if u.url().fragment().is_some() {
                         return Err(at(
                             "oidc.redirect_uris",
                             format!("{u} must not have a fragment"),

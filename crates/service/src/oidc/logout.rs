@@ -72,7 +72,7 @@ pub async fn post_logout_target(
             return Ok(None);
         }
     }
-    let mut u = registered.clone();
+    let mut u = registered.url().clone();
     if let Some(s) = state {
         u.query_pairs_mut().append_pair("state", s);
     }

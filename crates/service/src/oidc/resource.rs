@@ -46,7 +46,9 @@ pub async fn userinfo(
         sub: subject_for(app, a.id, &at.client_id),
         username: a.identifiant_display.clone(),
         email: a.email.clone(),
-        email_verified: a.confirmed_at.is_some() || a.kind() == sesame_domain::AccountKind::Eleve,
+        // OIDC Core §5.1: true only for an address confirmed by a link
+        // (`confirmed_at`); a pupil's address was typed, never confirmed.
+        email_verified: a.confirmed_at.is_some(),
         profile: at.login.profile.clone(),
         identity,
     };
