@@ -11,3 +11,4 @@ mod library;
 mod logout;
 mod redirects;
 mod token;
+mod token_responses;

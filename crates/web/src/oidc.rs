@@ -2,9 +2,10 @@
 //! (`/oidc/authorize`, `/oidc/token`, `/oidc/userinfo`).
 
 use crate::client_ip::ClientIp;
-use crate::pages::{current_session, message, unavailable};
+use crate::pages::{current_session, message};
 use crate::resume::Resume;
 use crate::{AppState, WebError, cookies};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -103,7 +104,7 @@ async fn configuration(State(app): State<AppState>) -> Result<Response, WebError
 }
 
 async fn jwks(State(app): State<AppState>) -> Result<Response, WebError> {
-    let set = keys::jwks(&app).await.map_err(unavailable)?;
+    let set = keys::jwks(&app).await?;
     Ok(json(set.to_string()))
 }
 
@@ -155,10 +156,7 @@ async fn authorize(
                     .max_age
                     .is_none_or(|m| app.clock.now().unix_timestamp() - s.auth_time <= m) =>
         {
-            if flow::needs_consent(&app, &req, s.account_id)
-                .await
-                .map_err(unavailable)?
-            {
+            if flow::needs_consent(&app, &req, s.account_id).await? {
                 if prompt.split(' ').any(|p| p == "none") {
                     return Ok(found(flow::error_location(
                         &app,
@@ -209,7 +207,7 @@ async fn answer(
     req: &flow::AuthRequest,
     s: &sesame_service::session::Session,
 ) -> Result<Response, WebError> {
-    let (to, fields) = flow::issue_code(app, req, s).await.map_err(unavailable)?;
+    let (to, fields) = flow::issue_code(app, req, s).await?;
     if req.form_post {
         return crate::onward::post_back(app, &req.redirect_uri, fields);
     }
@@ -232,9 +230,7 @@ async fn consent_page(
     req: &flow::AuthRequest,
     account_id: i32,
 ) -> Result<Response, WebError> {
-    let ticket = flow::hold_for_consent(app, req, account_id)
-        .await
-        .map_err(unavailable)?;
+    let ticket = flow::hold_for_consent(app, req, account_id).await?;
     let (jar, csrf) = crate::csrf::issue(app, jar, crate::csrf::Form::Consent);
     let page = ConsentPage {
         academie: &app.config.branding.academie,
@@ -287,10 +283,7 @@ async fn consent(
         return expired();
     };
     let allow = f.decision == "autoriser";
-    let Some(req) = flow::decide(&app, &f.ticket, s.account_id, allow)
-        .await
-        .map_err(unavailable)?
-    else {
+    let Some(req) = flow::decide(&app, &f.ticket, s.account_id, allow).await? else {
         return expired();
     };
     if !allow {
@@ -335,12 +328,17 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(id)?, dec(secret)?))
 }
 
+/// The token endpoint (RFC 6749 §3.2): a body that is missing or not
+/// `application/x-www-form-urlencoded` is `invalid_request` (§5.2).
 async fn token(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<TokenForm>,
+    form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     let (client_id, client_secret) = match basic(&headers) {
         Some((id, secret)) => (id, Some(secret)),
         None => (
@@ -359,11 +357,7 @@ async fn token(
         ip,
     };
     match token::token(&app, &req).await {
-        Ok(body) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
+        Ok(body) => token_json(StatusCode::OK, body.to_string()),
         Err(e) => token_error(&e),
     }
 }
@@ -375,10 +369,7 @@ async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    match resource::userinfo(&app, bearer)
-        .await
-        .map_err(unavailable)?
-    {
+    match resource::userinfo(&app, bearer).await? {
         Some(claims) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
             claims.to_string(),
@@ -413,22 +404,51 @@ fn token_query(headers: &HeaderMap, f: QueryForm, ip: String) -> TokenQuery {
     }
 }
 
+/// A JSON answer of the token, revocation or introspection endpoint;
+/// never cached (RFC 6749 §5.1: `Cache-Control: no-store`,
+/// `Pragma: no-cache`).
+fn token_json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A refused token, revocation or introspection request: RFC 6749 §5.2's
-/// JSON body; a failure inside was logged by the service.
+/// JSON body. A failure inside was logged once by the service; the store
+/// or database not answering is 503 with `Retry-After` (the error policy
+/// in [`crate::error`]), anything else inside 500, both `server_error`.
 fn token_error(e: &TokenError) -> Response {
     let code = e.code();
     let body = code.body().to_string();
-    let json = (header::CONTENT_TYPE, "application/json");
-    if code.wants_authentication() {
+    let status = if e.is_unavailable() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if e.is_internal() {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else if code.wants_authentication() {
         // RFC 6749 §5.2: 401 with the scheme the client may use.
-        return (
-            StatusCode::UNAUTHORIZED,
-            [json, (header::WWW_AUTHENTICATE, "Basic realm=\"sesame\"")],
-            body,
-        )
-            .into_response();
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut r = token_json(status, body);
+    let h = r.headers_mut();
+    if status == StatusCode::UNAUTHORIZED {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"sesame\""),
+        );
     }
-    (StatusCode::BAD_REQUEST, [json], body).into_response()
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        h.insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    }
+    r
 }
 
 /// RFC 7009.
@@ -436,8 +456,11 @@ async fn revoke(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<QueryForm>,
+    form: Result<Form<QueryForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     match resource::revoke(&app, &token_query(&headers, f, ip)).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => token_error(&e),
@@ -449,10 +472,13 @@ async fn introspect(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<QueryForm>,
+    form: Result<Form<QueryForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     match resource::introspect(&app, &token_query(&headers, f, ip)).await {
-        Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
+        Ok(v) => token_json(StatusCode::OK, v.to_string()),
         Err(e) => token_error(&e),
     }
 }
@@ -482,14 +508,11 @@ async fn end_session(
                 account_id: s.account_id,
             }),
     )
-    .await
-    .map_err(unavailable)?;
+    .await?;
     match target {
         Some(to) => {
             if let Some((token, s)) = current {
-                sesame_service::slo::end(app.0.clone(), &token, s.sid)
-                    .await
-                    .map_err(unavailable)?;
+                sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
             }
             let jar = jar.add(cookies::removal(&app, cookies::SESSION));
             Ok((StatusCode::FOUND, jar, [(header::LOCATION, to)]).into_response())
