@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
-use sesame_service::oidc::flow::{self, AuthorizeError, ErrorCode};
+use sesame_service::oidc::flow::{self, AuthorizeError, Delivery, ErrorCode};
 use sesame_service::oidc::resource::{self, TokenQuery};
 use sesame_service::oidc::token::{self, TokenError, TokenRequest};
 use sesame_service::oidc::{clients, discovery, keys};
@@ -30,9 +30,9 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, cors));
     // Browser navigations: never CORS.
     Router::new()
-        .route("/oidc/authorize", get(authorize))
+        .route("/oidc/authorize", get(authorize).post(authorize_form))
         .route("/oidc/consentement", axum::routing::post(consent))
-        .route("/oidc/logout", get(end_session))
+        .route("/oidc/logout", get(end_session).post(end_session_form))
         .merge(api)
 }
 
@@ -112,15 +112,52 @@ fn found(location: String) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// The query of a GET, as pairs.
+fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// An error back to the client, as it asked: POSTed for `form_post`,
+/// otherwise redirected (Form Post Response Mode §2).
+fn send_error(
+    app: &AppState,
+    redirect_uri: &str,
+    error: ErrorCode,
+    state: Option<&str>,
+    form_post: bool,
+) -> Result<Response, WebError> {
+    match flow::error_delivery(app, redirect_uri, error, state, form_post) {
+        Delivery::Redirect(to) => Ok(found(to)),
+        Delivery::FormPost(fields) => crate::onward::post_back(app, redirect_uri, fields),
+    }
+}
+
+/// `GET /oidc/authorize` (OIDC Core §3.1.2.1).
 async fn authorize(
     State(app): State<AppState>,
     jar: axum_extra::extract::CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    authorize_with(app, jar, query_params(raw.as_deref())).await
+}
+
+/// `POST /oidc/authorize`, form-encoded (OIDC Core §3.1.2.1: GET and
+/// POST); a cross-site protocol request, so no CSRF token.
+async fn authorize_form(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    authorize_with(app, jar, params).await
+}
+
+async fn authorize_with(
+    app: AppState,
+    jar: axum_extra::extract::CookieJar,
+    params: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let req = match flow::check(&app, &params) {
         Ok(r) => r,
         Err(AuthorizeError::Page(refusal)) => {
@@ -137,51 +174,36 @@ async fn authorize(
             redirect_uri,
             error,
             state,
-        }) => {
-            return Ok(found(flow::error_location(
-                &app,
-                &redirect_uri,
-                error,
-                state.as_deref(),
-            )));
-        }
+            form_post,
+        }) => return send_error(&app, &redirect_uri, error, state.as_deref(), form_post),
     };
     let session = current_session(&app, &jar).await?;
-    let prompt = req.prompt.clone().unwrap_or_default();
+    let now = app.clock.now().unix_timestamp();
+    let back = |error| {
+        send_error(
+            &app,
+            &req.redirect_uri,
+            error,
+            req.state.as_deref(),
+            req.form_post,
+        )
+    };
     match session {
-        Some((_, s))
-            if s.must_change.is_none()
-                && !prompt.split(' ').any(|p| p == "login")
-                && req
-                    .max_age
-                    .is_none_or(|m| app.clock.now().unix_timestamp() - s.auth_time <= m) =>
-        {
+        Some((_, s)) if s.must_change.is_none() && req.session_satisfies(s.auth_time, now) => {
             if flow::needs_consent(&app, &req, s.account_id).await? {
-                if prompt.split(' ').any(|p| p == "none") {
-                    return Ok(found(flow::error_location(
-                        &app,
-                        &req.redirect_uri,
-                        ErrorCode::ConsentRequired,
-                        req.state.as_deref(),
-                    )));
+                if req.prompts("none") {
+                    return back(ErrorCode::ConsentRequired);
                 }
                 return consent_page(&app, jar, &req, s.account_id).await;
             }
             answer(&app, &req, &s).await
         }
-        _ if prompt.split(' ').any(|p| p == "none") => Ok(found(flow::error_location(
-            &app,
-            &req.redirect_uri,
-            ErrorCode::LoginRequired,
-            req.state.as_deref(),
-        ))),
+        _ if req.prompts("none") => back(ErrorCode::LoginRequired),
         _ => {
             // Credentials needed: the login page, then back here (without
-            // prompt=login, which is now satisfied).
-            let rest: Vec<(String, String)> =
-                params.into_iter().filter(|(k, _)| k != "prompt").collect();
+            // prompt=login or max_age, which the login satisfies).
             let mut q = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &rest {
+            for (k, v) in &flow::after_login(&params) {
                 q.append_pair(k, v);
             }
             let ctx = Resume {
@@ -287,12 +309,13 @@ async fn consent(
         return expired();
     };
     if !allow {
-        return Ok(found(flow::error_location(
+        return send_error(
             &app,
             &req.redirect_uri,
             ErrorCode::AccessDenied,
             req.state.as_deref(),
-        )));
+            req.form_post,
+        );
     }
     answer(&app, &req, &s).await
 }
@@ -490,10 +513,24 @@ async fn end_session(
     jar: axum_extra::extract::CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    end_session_with(app, jar, query_params(raw.as_deref())).await
+}
+
+/// RP-initiated logout by POST, form-encoded (RP-Initiated Logout 1.0
+/// §2): the same answer as by GET.
+async fn end_session_form(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    end_session_with(app, jar, params).await
+}
+
+async fn end_session_with(
+    app: AppState,
+    jar: axum_extra::extract::CookieJar,
+    params: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let current = current_session(&app, &jar).await?;
     let target = sesame_service::oidc::logout::post_logout_target(
