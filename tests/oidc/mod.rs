@@ -10,4 +10,6 @@ mod keys;
 mod library;
 mod logout;
 mod redirects;
+mod requests;
 mod token;
+mod token_responses;

@@ -85,6 +85,9 @@ pub enum AuthorizeError {
         error: ErrorCode,
         /// `state`, echoed.
         state: Option<String>,
+        /// Whether it is POSTed by the browser (`response_mode=form_post`)
+        /// rather than added to the redirect URI's query.
+        form_post: bool,
     },
 }
 
@@ -138,10 +141,14 @@ pub fn check<'a>(
         return Err(AuthorizeError::Page(PageError::UnregisteredRedirectUri));
     }
     let state = get("state");
+    // Form Post Response Mode §2: errors too go back as the client asked,
+    // once the redirect URI is trusted (an unknown mode: the default).
+    let asked_form_post = get("response_mode").as_deref() == Some("form_post");
     let back = |error: ErrorCode| AuthorizeError::Redirect {
         redirect_uri: redirect_uri.clone(),
         error,
         state: state.clone(),
+        form_post: asked_form_post,
     };
     // OIDC Core §6: request objects are not supported.
     if get("request").is_some() {
@@ -181,6 +188,13 @@ pub fn check<'a>(
         Some("form_post") => true,
         Some(_) => return Err(back(ErrorCode::InvalidRequest)),
     };
+    // OIDC Core §3.1.2.1: "If this parameter contains none with any other
+    // value, an error is returned."
+    let prompt = get("prompt");
+    let prompts: Vec<&str> = prompt.as_deref().unwrap_or("").split_whitespace().collect();
+    if prompts.contains(&"none") && prompts.iter().any(|p| *p != "none") {
+        return Err(back(ErrorCode::InvalidRequest));
+    }
     Ok(AuthRequest {
         form_post,
         max_age,
@@ -190,8 +204,81 @@ pub fn check<'a>(
         state,
         nonce: get("nonce"),
         code_challenge: challenge,
-        prompt: get("prompt"),
+        prompt,
     })
+}
+
+impl AuthRequest {
+    /// Whether `prompt` lists `value` (OIDC Core §3.1.2.1: space-separated).
+    pub fn prompts(&self, value: &str) -> bool {
+        self.prompt
+            .as_deref()
+            .is_some_and(|p| p.split_whitespace().any(|v| v == value))
+    }
+
+    /// Whether credentials must be typed again whatever the session:
+    /// `prompt=login`, or `max_age=0` (OIDC Core §3.1.2.1: `max_age=0` is
+    /// "equivalent to prompt=login").
+    pub fn demands_fresh_login(&self) -> bool {
+        self.prompts("login") || self.max_age == Some(0)
+    }
+
+    /// Whether a session logged in at `auth_time` answers the request at
+    /// `now` (unix seconds) without a new login (OIDC Core §3.1.2.1
+    /// `max_age`, `prompt=login`).
+    pub fn session_satisfies(&self, auth_time: i64, now: i64) -> bool {
+        !self.demands_fresh_login() && self.max_age.is_none_or(|m| now - auth_time <= m)
+    }
+}
+
+/// The parameters of an authorization request to resume once the user has
+/// just logged in: without the demands that login satisfied (`prompt`,
+/// `max_age`), so that it is not asked for again.
+pub fn after_login(params: &[(String, String)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .filter(|(k, _)| k != "prompt" && k != "max_age")
+        .cloned()
+        .collect()
+}
+
+/// How an authorization response (code or error) reaches the client
+/// (RFC 6749 §4.1.2, Form Post Response Mode §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// A redirect to this location (`response_mode=query`).
+    Redirect(String),
+    /// A page that POSTs these fields to the redirect URI
+    /// (`response_mode=form_post`).
+    FormPost(Vec<(String, String)>),
+}
+
+/// The parameters of an error response (RFC 6749 §4.1.2.1, RFC 9207):
+/// `error`, `state` when one was sent, `iss`.
+pub fn error_fields(error: ErrorCode, state: Option<&str>, issuer: &str) -> Vec<(String, String)> {
+    let mut f = vec![("error".to_owned(), error.as_str().to_owned())];
+    if let Some(st) = state {
+        f.push(("state".to_owned(), st.to_owned()));
+    }
+    f.push(("iss".to_owned(), issuer.to_owned()));
+    f
+}
+
+/// How an error goes back to the client: POSTed when it asked for
+/// `form_post` (Form Post Response Mode §2 applies to every response),
+/// otherwise in the redirect URI's query ([`error_location`]).
+pub fn error_delivery(
+    redirect_uri: &str,
+    fallback: &url::Url,
+    error: ErrorCode,
+    state: Option<&str>,
+    issuer: &str,
+    form_post: bool,
+) -> Delivery {
+    if form_post {
+        return Delivery::FormPost(error_fields(error, state, issuer));
+    }
+    Delivery::Redirect(error_location(redirect_uri, fallback, error, state, issuer))
 }
 
 /// Where an error goes back to (RFC 6749 §4.1.2.1, RFC 9207):

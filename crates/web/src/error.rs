@@ -76,6 +76,15 @@ impl From<sesame_service::upstream::UpstreamError> for WebError {
     }
 }
 
+impl From<sesame_service::oidc::keys::KeyError> for WebError {
+    fn from(e: sesame_service::oidc::keys::KeyError) -> Self {
+        match e {
+            sesame_service::oidc::keys::KeyError::Store(s) => s.into(),
+            other => WebError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(e.into())
@@ -178,6 +187,17 @@ mod tests {
             ),
             (
                 DbErr::Type("bad".into()).into(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            (
+                sesame_service::oidc::keys::KeyError::Store(
+                    EphemeralError::from_text("redis: timed out").into(),
+                )
+                .into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                sesame_service::oidc::keys::KeyError::Crypto("cannot decrypt".into()).into(),
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
             (

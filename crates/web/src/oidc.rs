@@ -2,16 +2,17 @@
 //! (`/oidc/authorize`, `/oidc/token`, `/oidc/userinfo`).
 
 use crate::client_ip::ClientIp;
-use crate::pages::{current_session, message, unavailable};
+use crate::pages::{current_session, message};
 use crate::resume::Resume;
 use crate::{AppState, WebError, cookies};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
-use sesame_service::oidc::flow::{self, AuthorizeError, ErrorCode};
+use sesame_service::oidc::flow::{self, AuthorizeError, Delivery, ErrorCode};
 use sesame_service::oidc::resource::{self, TokenQuery};
 use sesame_service::oidc::token::{self, TokenError, TokenRequest};
 use sesame_service::oidc::{clients, discovery, keys};
@@ -29,9 +30,9 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, cors));
     // Browser navigations: never CORS.
     Router::new()
-        .route("/oidc/authorize", get(authorize))
+        .route("/oidc/authorize", get(authorize).post(authorize_form))
         .route("/oidc/consentement", axum::routing::post(consent))
-        .route("/oidc/logout", get(end_session))
+        .route("/oidc/logout", get(end_session).post(end_session_form))
         .merge(api)
 }
 
@@ -103,7 +104,7 @@ async fn configuration(State(app): State<AppState>) -> Result<Response, WebError
 }
 
 async fn jwks(State(app): State<AppState>) -> Result<Response, WebError> {
-    let set = keys::jwks(&app).await.map_err(unavailable)?;
+    let set = keys::jwks(&app).await?;
     Ok(json(set.to_string()))
 }
 
@@ -111,15 +112,52 @@ fn found(location: String) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// The query of a GET, as pairs.
+fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// An error back to the client, as it asked: POSTed for `form_post`,
+/// otherwise redirected (Form Post Response Mode §2).
+fn send_error(
+    app: &AppState,
+    redirect_uri: &str,
+    error: ErrorCode,
+    state: Option<&str>,
+    form_post: bool,
+) -> Result<Response, WebError> {
+    match flow::error_delivery(app, redirect_uri, error, state, form_post) {
+        Delivery::Redirect(to) => Ok(found(to)),
+        Delivery::FormPost(fields) => crate::onward::post_back(app, redirect_uri, fields),
+    }
+}
+
+/// `GET /oidc/authorize` (OIDC Core §3.1.2.1).
 async fn authorize(
     State(app): State<AppState>,
     jar: axum_extra::extract::CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    authorize_with(app, jar, query_params(raw.as_deref())).await
+}
+
+/// `POST /oidc/authorize`, form-encoded (OIDC Core §3.1.2.1: GET and
+/// POST); a cross-site protocol request, so no CSRF token.
+async fn authorize_form(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    authorize_with(app, jar, params).await
+}
+
+async fn authorize_with(
+    app: AppState,
+    jar: axum_extra::extract::CookieJar,
+    params: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let req = match flow::check(&app, &params) {
         Ok(r) => r,
         Err(AuthorizeError::Page(refusal)) => {
@@ -136,54 +174,36 @@ async fn authorize(
             redirect_uri,
             error,
             state,
-        }) => {
-            return Ok(found(flow::error_location(
-                &app,
-                &redirect_uri,
-                error,
-                state.as_deref(),
-            )));
-        }
+            form_post,
+        }) => return send_error(&app, &redirect_uri, error, state.as_deref(), form_post),
     };
     let session = current_session(&app, &jar).await?;
-    let prompt = req.prompt.clone().unwrap_or_default();
+    let now = app.clock.now().unix_timestamp();
+    let back = |error| {
+        send_error(
+            &app,
+            &req.redirect_uri,
+            error,
+            req.state.as_deref(),
+            req.form_post,
+        )
+    };
     match session {
-        Some((_, s))
-            if s.must_change.is_none()
-                && !prompt.split(' ').any(|p| p == "login")
-                && req
-                    .max_age
-                    .is_none_or(|m| app.clock.now().unix_timestamp() - s.auth_time <= m) =>
-        {
-            if flow::needs_consent(&app, &req, s.account_id)
-                .await
-                .map_err(unavailable)?
-            {
-                if prompt.split(' ').any(|p| p == "none") {
-                    return Ok(found(flow::error_location(
-                        &app,
-                        &req.redirect_uri,
-                        ErrorCode::ConsentRequired,
-                        req.state.as_deref(),
-                    )));
+        Some((_, s)) if s.must_change.is_none() && req.session_satisfies(s.auth_time, now) => {
+            if flow::needs_consent(&app, &req, s.account_id).await? {
+                if req.prompts("none") {
+                    return back(ErrorCode::ConsentRequired);
                 }
                 return consent_page(&app, jar, &req, s.account_id).await;
             }
             answer(&app, &req, &s).await
         }
-        _ if prompt.split(' ').any(|p| p == "none") => Ok(found(flow::error_location(
-            &app,
-            &req.redirect_uri,
-            ErrorCode::LoginRequired,
-            req.state.as_deref(),
-        ))),
+        _ if req.prompts("none") => back(ErrorCode::LoginRequired),
         _ => {
             // Credentials needed: the login page, then back here (without
-            // prompt=login, which is now satisfied).
-            let rest: Vec<(String, String)> =
-                params.into_iter().filter(|(k, _)| k != "prompt").collect();
+            // prompt=login or max_age, which the login satisfies).
             let mut q = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &rest {
+            for (k, v) in &flow::after_login(&params) {
                 q.append_pair(k, v);
             }
             let ctx = Resume {
@@ -209,7 +229,7 @@ async fn answer(
     req: &flow::AuthRequest,
     s: &sesame_service::session::Session,
 ) -> Result<Response, WebError> {
-    let (to, fields) = flow::issue_code(app, req, s).await.map_err(unavailable)?;
+    let (to, fields) = flow::issue_code(app, req, s).await?;
     if req.form_post {
         return crate::onward::post_back(app, &req.redirect_uri, fields);
     }
@@ -232,9 +252,7 @@ async fn consent_page(
     req: &flow::AuthRequest,
     account_id: i32,
 ) -> Result<Response, WebError> {
-    let ticket = flow::hold_for_consent(app, req, account_id)
-        .await
-        .map_err(unavailable)?;
+    let ticket = flow::hold_for_consent(app, req, account_id).await?;
     let (jar, csrf) = crate::csrf::issue(app, jar, crate::csrf::Form::Consent);
     let page = ConsentPage {
         academie: &app.config.branding.academie,
@@ -287,19 +305,17 @@ async fn consent(
         return expired();
     };
     let allow = f.decision == "autoriser";
-    let Some(req) = flow::decide(&app, &f.ticket, s.account_id, allow)
-        .await
-        .map_err(unavailable)?
-    else {
+    let Some(req) = flow::decide(&app, &f.ticket, s.account_id, allow).await? else {
         return expired();
     };
     if !allow {
-        return Ok(found(flow::error_location(
+        return send_error(
             &app,
             &req.redirect_uri,
             ErrorCode::AccessDenied,
             req.state.as_deref(),
-        )));
+            req.form_post,
+        );
     }
     answer(&app, &req, &s).await
 }
@@ -335,12 +351,17 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(id)?, dec(secret)?))
 }
 
+/// The token endpoint (RFC 6749 §3.2): a body that is missing or not
+/// `application/x-www-form-urlencoded` is `invalid_request` (§5.2).
 async fn token(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<TokenForm>,
+    form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     let (client_id, client_secret) = match basic(&headers) {
         Some((id, secret)) => (id, Some(secret)),
         None => (
@@ -359,11 +380,7 @@ async fn token(
         ip,
     };
     match token::token(&app, &req).await {
-        Ok(body) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
+        Ok(body) => token_json(StatusCode::OK, body.to_string()),
         Err(e) => token_error(&e),
     }
 }
@@ -375,10 +392,7 @@ async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .unwrap_or_default();
-    match resource::userinfo(&app, bearer)
-        .await
-        .map_err(unavailable)?
-    {
+    match resource::userinfo(&app, bearer).await? {
         Some(claims) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
             claims.to_string(),
@@ -413,22 +427,51 @@ fn token_query(headers: &HeaderMap, f: QueryForm, ip: String) -> TokenQuery {
     }
 }
 
+/// A JSON answer of the token, revocation or introspection endpoint;
+/// never cached (RFC 6749 §5.1: `Cache-Control: no-store`,
+/// `Pragma: no-cache`).
+fn token_json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A refused token, revocation or introspection request: RFC 6749 §5.2's
-/// JSON body; a failure inside was logged by the service.
+/// JSON body. A failure inside was logged once by the service; the store
+/// or database not answering is 503 with `Retry-After` (the error policy
+/// in [`crate::error`]), anything else inside 500, both `server_error`.
 fn token_error(e: &TokenError) -> Response {
     let code = e.code();
     let body = code.body().to_string();
-    let json = (header::CONTENT_TYPE, "application/json");
-    if code.wants_authentication() {
+    let status = if e.is_unavailable() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if e.is_internal() {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else if code.wants_authentication() {
         // RFC 6749 §5.2: 401 with the scheme the client may use.
-        return (
-            StatusCode::UNAUTHORIZED,
-            [json, (header::WWW_AUTHENTICATE, "Basic realm=\"sesame\"")],
-            body,
-        )
-            .into_response();
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut r = token_json(status, body);
+    let h = r.headers_mut();
+    if status == StatusCode::UNAUTHORIZED {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"sesame\""),
+        );
     }
-    (StatusCode::BAD_REQUEST, [json], body).into_response()
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        h.insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    }
+    r
 }
 
 /// RFC 7009.
@@ -436,8 +479,11 @@ async fn revoke(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<QueryForm>,
+    form: Result<Form<QueryForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     match resource::revoke(&app, &token_query(&headers, f, ip)).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => token_error(&e),
@@ -449,10 +495,13 @@ async fn introspect(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<QueryForm>,
+    form: Result<Form<QueryForm>, FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        return token_error(&TokenError::InvalidRequest);
+    };
     match resource::introspect(&app, &token_query(&headers, f, ip)).await {
-        Ok(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
+        Ok(v) => token_json(StatusCode::OK, v.to_string()),
         Err(e) => token_error(&e),
     }
 }
@@ -464,10 +513,24 @@ async fn end_session(
     jar: axum_extra::extract::CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    end_session_with(app, jar, query_params(raw.as_deref())).await
+}
+
+/// RP-initiated logout by POST, form-encoded (RP-Initiated Logout 1.0
+/// §2): the same answer as by GET.
+async fn end_session_form(
+    State(app): State<AppState>,
+    jar: axum_extra::extract::CookieJar,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    end_session_with(app, jar, params).await
+}
+
+async fn end_session_with(
+    app: AppState,
+    jar: axum_extra::extract::CookieJar,
+    params: Vec<(String, String)>,
+) -> Result<Response, WebError> {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let current = current_session(&app, &jar).await?;
     let target = sesame_service::oidc::logout::post_logout_target(
@@ -482,14 +545,11 @@ async fn end_session(
                 account_id: s.account_id,
             }),
     )
-    .await
-    .map_err(unavailable)?;
+    .await?;
     match target {
         Some(to) => {
             if let Some((token, s)) = current {
-                sesame_service::slo::end(app.0.clone(), &token, s.sid)
-                    .await
-                    .map_err(unavailable)?;
+                sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
             }
             let jar = jar.add(cookies::removal(&app, cookies::SESSION));
             Ok((StatusCode::FOUND, jar, [(header::LOCATION, to)]).into_response())

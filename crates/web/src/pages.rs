@@ -38,10 +38,6 @@ pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render().map(Html).map_err(WebError::from)
 }
 
-pub(crate) fn unavailable(e: impl std::fmt::Display) -> WebError {
-    WebError::unavailable(e.to_string())
-}
-
 async fn stylesheet() -> Response {
     (
         [

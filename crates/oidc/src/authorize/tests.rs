@@ -2,7 +2,7 @@
 //! accepted, which refused on a page, which sent back with which error.
 
 use super::{AuthRequest, AuthorizeError, Client, check, error_location, response_fields};
-use super::{PageError, response_location};
+use super::{Delivery, PageError, after_login, error_delivery, response_location};
 use crate::error::ErrorCode;
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -60,12 +60,14 @@ fn outcome(r: &Result<AuthRequest, AuthorizeError>) -> String {
             error,
             state,
             redirect_uri,
+            form_post,
         }) => {
             assert!(
                 redirect_uri.starts_with("https://rp.example/cb"),
                 "{redirect_uri}"
             );
-            format!("redirect {error} {}", state.as_deref().unwrap_or("-"))
+            let post = if *form_post { " form_post" } else { "" };
+            format!("redirect {error} {}{post}", state.as_deref().unwrap_or("-"))
         }
     }
 }
@@ -206,9 +208,119 @@ fn authorization_requests() {
             format!("{OK}&response_mode=form_post.jwt"),
             "redirect invalid_request st",
         ),
+        // Form Post Response Mode §2: an error goes back as asked.
+        (
+            format!("{OK}&response_mode=form_post").replace("scope=openid", "scope=profile"),
+            "redirect invalid_scope st form_post",
+        ),
+        (
+            format!("{OK}&response_mode=form_post&max_age=-1"),
+            "redirect invalid_request st form_post",
+        ),
+        (
+            format!("{OK}&response_mode=form_post&request=eyJ"),
+            "redirect request_not_supported st form_post",
+        ),
+        // OIDC Core §3.1.2.1: `none` with any other prompt value.
+        (format!("{OK}&prompt=none"), "ok"),
+        (format!("{OK}&prompt=login+consent"), "ok"),
+        (
+            format!("{OK}&prompt=none+login"),
+            "redirect invalid_request st",
+        ),
+        (
+            format!("{OK}&prompt=consent+none"),
+            "redirect invalid_request st",
+        ),
+        (
+            format!("{OK}&prompt=none+select_account&response_mode=form_post"),
+            "redirect invalid_request st form_post",
+        ),
     ];
     for (query, expected) in &table {
         check_one(query, expected);
+    }
+}
+
+/// OIDC Core §3.1.2.1: `prompt=login` and `max_age=0` demand a login made
+/// for this request, even one of the same second; `max_age=n` accepts a
+/// login at most n seconds old.
+#[test]
+fn when_a_session_answers_without_a_new_login() {
+    let now = 1_000;
+    // (extra query, auth_time, answered by the session)
+    let table: Vec<(&str, i64, bool)> = vec![
+        ("", 0, true),
+        ("&prompt=login", now, false),
+        ("&prompt=consent+login", now, false),
+        ("&prompt=consent", now, true),
+        ("&max_age=0", now, false),
+        ("&max_age=0", now - 1, false),
+        ("&max_age=1", now, true),
+        ("&max_age=60", now - 60, true),
+        ("&max_age=60", now - 61, false),
+    ];
+    let r = registry();
+    for (extra, auth_time, answered) in table {
+        let params: Vec<(String, String)> =
+            url::form_urlencoded::parse(format!("{OK}{extra}").as_bytes())
+                .into_owned()
+                .collect();
+        let req = check(&params, find(&r)).unwrap_or_else(|e| panic!("{extra}: {e:?}"));
+        assert_eq!(req.session_satisfies(auth_time, now), answered, "{extra}");
+        assert_eq!(
+            req.demands_fresh_login(),
+            extra.contains("login") || extra == "&max_age=0",
+            "{extra}"
+        );
+        // Once the user has logged in, the resumed request is answered.
+        let again =
+            check(&after_login(&params), find(&r)).unwrap_or_else(|e| panic!("{extra}: {e:?}"));
+        assert!(again.session_satisfies(now, now), "{extra}");
+    }
+}
+
+/// Form Post Response Mode §2: an error is POSTed when the client asked
+/// for `form_post`, redirected otherwise.
+#[test]
+fn how_an_error_is_delivered() {
+    let fallback = url::Url::parse("https://sesame.example/").unwrap_or_else(|e| panic!("{e}"));
+    let iss = "https://sesame.example";
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let table: Vec<(bool, Option<&str>, Delivery)> = vec![
+        (
+            false,
+            Some("s"),
+            Delivery::Redirect(
+                "https://rp.example/cb?error=login_required&state=s&iss=https%3A%2F%2Fsesame.example"
+                    .into(),
+            ),
+        ),
+        (
+            true,
+            Some("s"),
+            Delivery::FormPost(vec![
+                pair("error", "login_required"),
+                pair("state", "s"),
+                pair("iss", iss),
+            ]),
+        ),
+        (
+            true,
+            None,
+            Delivery::FormPost(vec![pair("error", "login_required"), pair("iss", iss)]),
+        ),
+    ];
+    for (form_post, state, expected) in table {
+        let got = error_delivery(
+            "https://rp.example/cb",
+            &fallback,
+            ErrorCode::LoginRequired,
+            state,
+            iss,
+            form_post,
+        );
+        assert_eq!(got, expected, "{form_post} {state:?}");
     }
 }
 

@@ -8,6 +8,7 @@ use super::keys::KeyError;
 use crate::app::App;
 use crate::session::{Session, new_token};
 use serde::{Deserialize, Serialize};
+pub use sesame_oidc::authorize::{Delivery, after_login};
 pub use sesame_oidc::{AuthRequest, AuthorizeError, ErrorCode, PageError};
 use sesame_store::{Key, Ns};
 use std::time::Duration;
@@ -35,6 +36,25 @@ pub fn error_location(
         error,
         state,
         &super::discovery::issuer(app),
+    )
+}
+
+/// How an error goes back to the client: POSTed for `form_post`,
+/// otherwise redirected (Form Post Response Mode §2, RFC 6749 §4.1.2.1).
+pub fn error_delivery(
+    app: &App,
+    redirect_uri: &str,
+    error: ErrorCode,
+    state: Option<&str>,
+    form_post: bool,
+) -> Delivery {
+    sesame_oidc::authorize::error_delivery(
+        redirect_uri,
+        &app.config.server.public_url,
+        error,
+        state,
+        &super::discovery::issuer(app),
+        form_post,
     )
 }
 
