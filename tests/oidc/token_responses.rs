@@ -98,3 +98,45 @@ async fn an_unavailable_store_is_503_server_error_with_retry_after() {
     assert_eq!(v["error"], "server_error", "{v}");
     assert!(!v.to_string().contains("127.0.0.1"), "{v}");
 }
+
+// RFC 7235 §2.1: the authorization scheme is case-insensitive. A client
+// that writes `basic` at the token endpoint and `bearer` at userinfo is
+// served like one that writes `Basic` and `Bearer`; a wrong scheme is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn authorization_schemes_are_case_insensitive() {
+    use base64::Engine;
+    let (_env, s, _clock) = setup().await;
+    let c = TestServer::browser();
+    let (code, verifier, _) = authorize_code(&s).await;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("teleservice:{SECRET}"));
+    let r = c
+        .post(format!("{}/oidc/token", s.url))
+        .header("authorization", format!("basic {credentials}"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", crate::support::fixtures::CALLBACK),
+            ("code_verifier", verifier.secret()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200, "lower-case `basic`");
+    let v: serde_json::Value = r.json().await.expect("JSON");
+    let access = v["access_token"].as_str().expect("access token").to_owned();
+    for (scheme, status) in [
+        ("bearer", 200),
+        ("BEARER", 200),
+        ("Bearer", 200),
+        ("Token", 401),
+    ] {
+        let r = c
+            .get(format!("{}/oidc/userinfo", s.url))
+            .header("authorization", format!("{scheme} {access}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), status, "{scheme}");
+    }
+}

@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use base64::Engine;
+use axum_extra::headers::authorization::{Basic, Bearer};
+use axum_extra::headers::{Authorization, HeaderMapExt};
 use sesame_service::oidc::flow::{self, AuthorizeError, Delivery, ErrorCode};
 use sesame_service::oidc::resource::{self, TokenQuery};
 use sesame_service::oidc::token::{self, TokenError, TokenRequest};
@@ -335,14 +336,11 @@ struct TokenForm {
     client_secret: Option<String>,
 }
 
+/// HTTP Basic client credentials (RFC 6749 §2.3.1), the scheme matched
+/// case-insensitively (RFC 7235 §2.1); each part is form-urlencoded.
 fn basic(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let b64 = v.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (id, secret) = text.split_once(':')?;
+    let auth = headers.typed_get::<Authorization<Basic>>()?;
+    let (id, secret) = (auth.username(), auth.password());
     let dec = |s: &str| {
         url::form_urlencoded::parse(format!("x={s}").as_bytes())
             .next()
@@ -386,12 +384,9 @@ async fn token(
 }
 
 async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    // RFC 6750 §2.1; the scheme is case-insensitive (RFC 7235 §2.1).
+    let auth = headers.typed_get::<Authorization<Bearer>>();
+    let bearer = auth.as_ref().map_or("", |a| a.token().trim());
     match resource::userinfo(&app, bearer).await? {
         Some(claims) => Ok((
             [(header::CONTENT_TYPE, "application/json")],
