@@ -47,9 +47,12 @@ async fn wrong_client_secrets_throttle_that_client() {
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
-    // The other clients are not affected.
-    let (status, _) = call(&s, "/oidc/introspect", ("public", None), "x").await;
+    // The other clients are not affected (RFC 7009 §2.1: a public client
+    // revokes with its `client_id`; RFC 7662 §2.1: it may not introspect).
+    let (status, _) = call(&s, "/oidc/revoke", ("public", None), "x").await;
     assert_eq!(status, 200);
+    let (status, _) = call(&s, "/oidc/introspect", ("public", None), "x").await;
+    assert_eq!(status, 401, "introspection needs client authentication");
 }
 
 // OIDC-14: CORS only for the clients' origins, never on authorize.

@@ -202,10 +202,13 @@ async fn tokens_can_be_introspected_and_revoked_by_their_client_only() {
     assert_eq!(v["scope"], "openid");
     let (status, _) = call(&s, "/oidc/introspect", ("teleservice", Some("wrong")), at).await;
     assert_eq!(status, 401);
-    let (_, other) = call(&s, "/oidc/introspect", ("public", None), at).await;
+    // RFC 7662 §2.1: a public client cannot authenticate, so it learns
+    // nothing, not even whether the token is active.
+    let (status, other) = call(&s, "/oidc/introspect", ("public", None), at).await;
+    assert_eq!(status, 401, "{other}");
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&other).expect("JSON")["active"],
-        false,
+        serde_json::from_str::<serde_json::Value>(&other).expect("JSON")["error"],
+        "invalid_client",
         "another client learns nothing"
     );
     let (_, v) = call(&s, "/oidc/introspect", me, rt).await;

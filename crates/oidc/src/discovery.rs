@@ -134,9 +134,12 @@ pub fn document(issuer: &str, algs: &[Alg]) -> Result<serde_json::Value, Discove
         ] {
             o.insert(name.into(), serde_json::json!(url(path)));
         }
+        // RFC 7009 §2.1: a public client revokes its own tokens with its
+        // `client_id` alone; RFC 7662 §2.1: introspection always needs a
+        // client that authenticates.
         o.insert(
             "revocation_endpoint_auth_methods_supported".into(),
-            serde_json::json!(["client_secret_basic", "client_secret_post"]),
+            serde_json::json!(["client_secret_basic", "client_secret_post", "none"]),
         );
         o.insert(
             "introspection_endpoint_auth_methods_supported".into(),

@@ -43,7 +43,7 @@ fn fields() {
         ),
         (
             "/revocation_endpoint_auth_methods_supported",
-            json!(["client_secret_basic", "client_secret_post"]),
+            json!(["client_secret_basic", "client_secret_post", "none"]),
         ),
         (
             "/introspection_endpoint_auth_methods_supported",

@@ -1,7 +1,7 @@
 //! The endpoints that take a token: userinfo (the claims of its scopes),
 //! revocation (RFC 7009) and introspection (RFC 7662).
 
-use super::clients::subject_for;
+use super::clients::{client, subject_for};
 use super::flow::hash_key;
 use super::token::{
     AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, revoke_family,
@@ -122,6 +122,11 @@ pub async fn introspect(app: &App, q: &TokenQuery) -> Result<serde_json::Value, 
 }
 
 async fn introspect_inner(app: &App, q: &TokenQuery) -> Result<serde_json::Value, TokenError> {
+    // Security: RFC 7662 §2.1: the caller authenticates; a public client's
+    // bare `client_id` proves nothing, so it may not introspect.
+    if client(app, &q.client_id).is_none_or(|c| c.client_secret_hash.is_none()) {
+        return Err(TokenError::InvalidClient);
+    }
     authenticate(app, q).await?;
     let inactive = serde_json::json!({ "active": false });
     let at = app
