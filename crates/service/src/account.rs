@@ -6,7 +6,7 @@
 //! checked through the login throttle (AUTH-10, AUTH-13).
 
 use crate::app::App;
-use crate::login::{Checked, check_password, pseudonym};
+use crate::login::{Checked, check_password};
 use crate::session::{self, Session, new_token};
 use crate::signup::{
     CODE_FAILURE_LIMIT, FieldErrors, NOT_IDENTIFIED, ip_throttled, match_code, parse_birth,
@@ -214,7 +214,7 @@ async fn store_password(
         &txn,
         event,
         Some(a.id),
-        Some(&pseudonym(app, &a.identifiant)),
+        Some(&app.keys.pseudonym(&a.identifiant)),
         None,
         now,
     )

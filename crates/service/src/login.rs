@@ -34,14 +34,10 @@ pub fn normalize_identifiant(input: &str) -> Option<String> {
         .map(String::from)
 }
 
-pub(crate) fn pseudonym(app: &App, s: &str) -> String {
-    app.keys.pseudonym(s)
-}
-
 /// The store keys of an identifiant's throttle: its failure counter and its
 /// delay or block mark.
 fn throttle_keys(app: &App, normalized: &str) -> (Key, Key) {
-    let who = pseudonym(app, normalized);
+    let who = app.keys.pseudonym(normalized);
     (Ns::LoginFailures.key(&who), Ns::LoginLock.key(&who))
 }
 
@@ -109,16 +105,16 @@ pub(crate) async fn check_password(
     let now_s = app.clock.now().unix_timestamp();
     let per_address = Throttle::per_minute(t.ip_failures_per_minute);
     let (ip_key, verdict) = per_address
-        .reserve_in_window(&app.store, Ns::LoginAddress, pseudonym(app, ip), now_s)
+        .reserve_in_window(&app.store, Ns::LoginAddress, app.keys.pseudonym(ip), now_s)
         .await?;
     if let Verdict::Refused { retry_after, .. } = verdict {
-        tracing::warn!(ip = %pseudonym(app, ip), "login throttled for this address");
+        tracing::warn!(ip = %app.keys.pseudonym(ip), "login throttled for this address");
         return Ok(Checked::IpThrottled(retry_after.unwrap_or(60)));
     }
     // Unknown and invalid identifiants are counted too, under their text.
     let id = normalize_identifiant(identifiant)
         .unwrap_or_else(|| format!("invalid:{}", identifiant.trim().to_lowercase()));
-    let lease = Ns::LoginBusy.key(pseudonym(app, &id));
+    let lease = Ns::LoginBusy.key(app.keys.pseudonym(&id));
     let checked = if app.store.lease(&lease, LEASE_TTL, LEASE_WAIT).await? {
         let r = check_one(app, &id, password, ip).await;
         // The lease goes whatever happened (its TTL is the last resort).
@@ -147,7 +143,7 @@ const LEASE_WAIT: Duration = Duration::from_secs(10);
 /// compared with the account's, `login_refused` when a delay or block
 /// refused it unchecked) and logged with pseudonyms only.
 async fn refused(app: &App, id: &str, ip: &str, unchecked: bool) -> Result<(), StoreError> {
-    let who = pseudonym(app, id);
+    let who = app.keys.pseudonym(id);
     accounts::audit(
         app.db.conn(),
         if unchecked {
@@ -157,7 +153,7 @@ async fn refused(app: &App, id: &str, ip: &str, unchecked: bool) -> Result<(), S
         },
         None,
         Some(&who),
-        Some(&pseudonym(app, ip)),
+        Some(&app.keys.pseudonym(ip)),
         app.clock.now(),
     )
     .await?;
@@ -296,8 +292,8 @@ async fn login_inner(
             "login_succeeded"
         },
         Some(a.id),
-        Some(&pseudonym(app, &a.identifiant)),
-        Some(&pseudonym(app, ip)),
+        Some(&app.keys.pseudonym(&a.identifiant)),
+        Some(&app.keys.pseudonym(ip)),
         now,
     )
     .await?;
@@ -324,7 +320,7 @@ async fn fail(
     let t = &app.config.throttle;
     let now_s = now.unix_timestamp();
     if n >= t.account_block_after {
-        tracing::warn!(actor = %pseudonym(app, id), "account blocked after repeated failures");
+        tracing::warn!(actor = %app.keys.pseudonym(id), "account blocked after repeated failures");
         let v = format!("block:{}", now_s + DAY);
         app.store
             .put(lock_key, v.as_bytes(), Duration::from_secs(DAY as u64))

@@ -185,14 +185,7 @@ async fn logout(
         )
             .into_response());
     }
-    let r = message(
-        &app,
-        StatusCode::OK,
-        "Vous êtes déconnecté",
-        "Vous êtes déconnecté de tous les télé-services.",
-        "/",
-        "Se connecter à nouveau",
-    )?;
+    let r = crate::pages::logged_out(&app)?;
     Ok((jar, r).into_response())
 }
 

@@ -402,13 +402,6 @@ async fn logout(
         sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
-    let r = message(
-        &app,
-        StatusCode::OK,
-        "Vous êtes déconnecté",
-        "Vous êtes déconnecté de tous les télé-services.",
-        "/",
-        "Se connecter à nouveau",
-    )?;
+    let r = crate::pages::logged_out(&app)?;
     Ok((jar, r).into_response())
 }

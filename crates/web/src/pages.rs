@@ -111,6 +111,18 @@ pub(crate) struct MessagePage<'a> {
     link_text: &'a str,
 }
 
+/// The page after a logout (of this session and every télé-service).
+pub(crate) fn logged_out(app: &AppState) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::OK,
+        "Vous êtes déconnecté",
+        "Vous êtes déconnecté de tous les télé-services.",
+        "/",
+        "Se connecter à nouveau",
+    )
+}
+
 pub(crate) fn message(
     app: &AppState,
     status: StatusCode,
