@@ -2,10 +2,12 @@
 //! (RFC 6749 §2.3.1), CORS only for the clients' origins.
 
 use crate::support::TestServer;
+use crate::support::fixtures::olivier;
+use crate::support::fixtures::services::register_oidc_clients;
 use crate::support::fixtures::{CALLBACK, SECRET};
 use crate::support::oidc::{authorize, code_in, exchange_as, userinfo};
 use crate::support::oidc::{call, refresh, setup, setup_with, tokens};
-use crate::support::{CAMILLE, login_as};
+use crate::support::{CAMILLE, MailSink, OLIVIER, TestEnv, login_as};
 
 // OIDC-08: wrong secrets are counted per client; past the limit even
 // the right secret is refused for a minute. Secrets in the query string
@@ -122,4 +124,22 @@ async fn a_pupils_unconfirmed_address_is_not_verified() {
     assert_eq!(status, 200, "{info}");
     assert!(info["email"].is_string(), "{info}");
     assert_eq!(info["email_verified"], false, "{info}");
+}
+
+// OIDC Core §5.1, issue 15 §4: a parent who followed the mailed
+// confirmation link has a verified address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parents_address_confirmed_by_a_link_is_verified() {
+    let env = TestEnv::new();
+    register_oidc_clients(&env, &[]).await;
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
+    let browser = login_as(&s, &OLIVIER).await;
+    let (r, verifier) = authorize(&s.url, &browser, "teleservice", "openid email", "").await;
+    let t = exchange_as(&s.url, "teleservice", &code_in(&r), &verifier).await;
+    let (status, info) = userinfo(&s, t["access_token"].as_str().expect("at")).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["email"], "olivier.martin@example.org", "{info}");
+    assert_eq!(info["email_verified"], true, "{info}");
 }

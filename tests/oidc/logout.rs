@@ -175,3 +175,105 @@ async fn a_password_change_revokes_refresh_tokens() {
         401
     );
 }
+
+// OIDC `sid` per client (issue 15, item 9): two clients of one browser
+// session get different `sid` values, so that clients with pairwise
+// subjects cannot join their users by `sid`; each client's logout token
+// carries the `sid` its own ID token had, and each client's hint ends the
+// browser's session.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_client_gets_its_own_sid_and_its_own_logout_token() {
+    let (port_a, got_a) = receiver(false).await;
+    let (port_b, got_b) = receiver(false).await;
+    let pairwise = "subject_type = \"pairwise\"";
+    let (_env, s, _clock) = setup_with(
+        &[
+            (
+                "bcla",
+                format!("backchannel_logout_uri = \"http://127.0.0.1:{port_a}/bcl\"\n{pairwise}"),
+            ),
+            (
+                "bclb",
+                format!("backchannel_logout_uri = \"http://127.0.0.1:{port_b}/bcl\"\n{pairwise}"),
+            ),
+        ],
+        |_| {},
+    )
+    .await;
+    let browser = login_as(&s, &CAMILLE).await;
+    let mut sids = Vec::new();
+    for client in ["bcla", "bclb"] {
+        let (r, verifier) = authorize(&s.url, &browser, client, "openid", "").await;
+        let t = exchange_as(&s.url, client, &code_in(&r), &verifier).await;
+        let id = payload(t["id_token"].as_str().expect("id token"));
+        sids.push(id["sid"].as_str().expect("sid claim").to_owned());
+        // A second code in the same session: the same sid for that client.
+        let (r, verifier) = authorize(&s.url, &browser, client, "openid", "").await;
+        let again = exchange_as(&s.url, client, &code_in(&r), &verifier).await;
+        let again = payload(again["id_token"].as_str().expect("id token"));
+        assert_eq!(again["sid"], sids.last().expect("sid").as_str());
+    }
+    assert_ne!(sids[0], sids[1], "one sid per client");
+    assert!(sids.iter().all(|s| s.len() >= 32), "{sids:?}");
+
+    let r = browser
+        .get(format!("{}/cas/logout", s.url))
+        .send()
+        .await
+        .expect("logout");
+    assert!(r.status().is_success() || r.status().is_redirection());
+    for (got, client, sid) in [(&got_a, "bcla", &sids[0]), (&got_b, "bclb", &sids[1])] {
+        let mut body = String::new();
+        for _ in 0..100 {
+            if let Some(b) = got.lock().expect("lock").first() {
+                body = b.clone();
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let token = url::form_urlencoded::parse(body.as_bytes())
+            .find(|(k, _)| k == "logout_token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("no logout token POSTed to {client}: {body:?}"));
+        let claims = payload(&token);
+        assert_eq!(claims["aud"], client);
+        assert_eq!(claims["sid"], sid.as_str(), "{client}'s own sid");
+    }
+}
+
+// The browser's session is recognised through either client's `sid`: a
+// hint of the second client ends it and goes back to that client.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hint_with_the_clients_own_sid_ends_the_session() {
+    let after = "https://app.exemple.fr/au-revoir";
+    let (_env, s, _clock) = setup_with(
+        &[(
+            "other",
+            format!("post_logout_redirect_uris = [\"{after}\"]"),
+        )],
+        |_| {},
+    )
+    .await;
+    let browser = login_as(&s, &CAMILLE).await;
+    let (r, verifier) = authorize(&s.url, &browser, "other", "openid", "").await;
+    let t = exchange_as(&s.url, "other", &code_in(&r), &verifier).await;
+    let hint = t["id_token"].as_str().expect("id token").to_owned();
+    let r = browser
+        .get(format!(
+            "{}/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}",
+            s.url,
+            enc(&hint),
+            enc(after)
+        ))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status(), 302, "the client's own sid names this session");
+    assert_eq!(r.headers()["location"], after);
+    let r = browser
+        .get(format!("{}/compte", s.url))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 303, "the SSO session is over");
+}

@@ -44,6 +44,17 @@ pub fn subject(app: &App, account_id: i32, client: Option<&OidcClient>) -> Strin
     sesame_oidc::claims::subject(&app.keys.token_hmac(&input))
 }
 
+/// The `sid` a client receives for SSO session `sid` (issue 15, item 9):
+/// a keyed hash of the session and the client, so that two clients (with
+/// pairwise subjects) cannot join their users by `sid`. Stable for one
+/// session and one client: the ID tokens and the logout token agree.
+pub fn client_sid(app: &App, sid: &str, client_id: &str) -> String {
+    if sid.is_empty() {
+        return String::new();
+    }
+    app.keys.token_hmac(&format!("sid\0{sid}\0{client_id}"))[..32].to_owned()
+}
+
 /// The subject of an account as client `client_id` knows it.
 pub fn subject_for(app: &App, account_id: i32, client_id: &str) -> String {
     subject(app, account_id, client(app, client_id))

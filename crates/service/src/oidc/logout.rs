@@ -9,7 +9,7 @@
 //! its tokens are revoked ([`on_session_end`]) and each client that got a
 //! code in it is sent a logout token ([`backchannel_notice`]).
 
-use super::clients::{client, subject};
+use super::clients::{client, client_sid, subject};
 use super::keys;
 use crate::app::App;
 use crate::slo::notice::Notice;
@@ -66,7 +66,8 @@ pub async fn post_logout_target(
     if let Some(cur) = current {
         let sub = subject(app, cur.account_id, Some(client));
         let same_account = claims["sub"].as_str() == Some(sub.as_str());
-        let same_session = claims["sid"].as_str().is_none_or(|sid| sid == cur.sid);
+        let own_sid = client_sid(app, cur.sid, &client.client_id);
+        let same_session = claims["sid"].as_str().is_none_or(|sid| sid == own_sid);
         if !(same_account && same_session) {
             tracing::info!(client_id = %aud, "logout hint of another session: confirmation asked");
             return Ok(None);
@@ -86,7 +87,8 @@ pub async fn on_session_end(app: &App, sid: &str) -> Result<(), sesame_store::Ep
     crate::session::mark_ended(app, sid, ttl).await
 }
 
-/// The logout token for a client (Back-Channel Logout 1.0 §2.4).
+/// The logout token for a client (Back-Channel Logout 1.0 §2.4), with the
+/// `sid` its ID tokens of SSO session `sid` carried.
 pub async fn logout_token(
     app: &App,
     client: &crate::config::OidcClient,
@@ -99,7 +101,7 @@ pub async fn logout_token(
         issuer: &super::discovery::issuer(app),
         client_id: &client.client_id,
         subject: &subject(app, account_id, Some(client)),
-        sid,
+        sid: &client_sid(app, sid, &client.client_id),
         now: app.clock.now(),
         jti: &crate::session::new_token(),
     };

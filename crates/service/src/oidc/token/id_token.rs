@@ -6,7 +6,7 @@ use super::error::TokenError;
 use super::grants::Family;
 use crate::app::App;
 use crate::config::OidcClient;
-use crate::oidc::clients::subject;
+use crate::oidc::clients::{client_sid, subject};
 use crate::oidc::discovery::issuer;
 use crate::oidc::keys;
 use sesame_oidc::claims::IdTokenInput;
@@ -23,11 +23,12 @@ pub(super) async fn id_token(
 ) -> Result<String, TokenError> {
     let alg = c.id_token_signed_response_alg;
     let key = keys::signing_key(app, alg).await?;
+    let sid = client_sid(app, &family.login.sid, &family.client_id);
     let input = IdTokenInput {
         issuer: &issuer(app),
         client_id: &family.client_id,
         subject: &subject(app, account_id, Some(c)),
-        sid: Some(family.login.sid.as_str()),
+        sid: Some(sid.as_str()),
         auth_time: family.auth_time,
         nonce,
         now: app.clock.now(),
