@@ -28,6 +28,7 @@ mod parents;
 mod passwords;
 mod redaction;
 mod revocation;
+mod selftest;
 mod server;
 mod throttle;
 mod upstream;

@@ -1,7 +1,9 @@
 //! A small HTTP reverse proxy for the tests: each request goes to the next
 //! target in turn (round robin, no stickiness); a target that refuses the
 //! connection is skipped, as a load balancer's passive check would. A
-//! `rewrite` hook may alter a response body (tampering tests).
+//! `rewrite` hook may alter a response body (tampering tests);
+//! [`start_dropping`] passes every response header but one (a proxy that
+//! loses a security header).
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
@@ -15,11 +17,39 @@ pub type Rewrite = Arc<dyn Fn(&str, String) -> String + Send + Sync>;
 /// Which target answered each request, in order (node indexes).
 pub type Log = Arc<std::sync::Mutex<Vec<usize>>>;
 
+/// The response headers passed back.
+#[derive(Clone, Copy)]
+enum Pass {
+    /// Location, Set-Cookie, Content-Type and Retry-After only.
+    Essential,
+    /// Every header but this one (and the framing headers).
+    AllBut(&'static str),
+}
+
 /// Serves on `listener`, forwarding to `targets` (base URLs) in turn.
 pub async fn start(
     listener: tokio::net::TcpListener,
     targets: Vec<String>,
     rewrite: Option<Rewrite>,
+) -> Log {
+    serve(listener, targets, rewrite, Pass::Essential).await
+}
+
+/// Serves on `listener`, forwarding to `target` and passing back every
+/// response header except `dropped`.
+pub async fn start_dropping(
+    listener: tokio::net::TcpListener,
+    target: String,
+    dropped: &'static str,
+) -> Log {
+    serve(listener, vec![target], None, Pass::AllBut(dropped)).await
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    targets: Vec<String>,
+    rewrite: Option<Rewrite>,
+    pass: Pass,
 ) -> Log {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
@@ -63,10 +93,20 @@ pub async fn start(
                 log.lock().expect("lock").push(i);
                 let status = StatusCode::from_u16(r.status().as_u16()).expect("status");
                 let mut out = HeaderMap::new();
-                for name in ["location", "set-cookie", "content-type", "retry-after"] {
-                    for v in r.headers().get_all(name) {
+                for (name, v) in r.headers() {
+                    let keep = match pass {
+                        Pass::Essential => {
+                            ["location", "set-cookie", "content-type", "retry-after"]
+                                .contains(&name.as_str())
+                        }
+                        Pass::AllBut(dropped) => {
+                            ![dropped, "content-length", "transfer-encoding", "connection"]
+                                .contains(&name.as_str())
+                        }
+                    };
+                    if keep {
                         out.append(
-                            HeaderName::from_static(name),
+                            HeaderName::from_bytes(name.as_str().as_bytes()).expect("name"),
                             HeaderValue::from_bytes(v.as_bytes()).expect("value"),
                         );
                     }

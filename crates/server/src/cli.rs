@@ -64,6 +64,45 @@ pub enum Command {
     /// and address changes, children attached), newest first. Identifiants
     /// and addresses appear only as pseudonyms.
     Audit(AuditArgs),
+    /// Check a running deployment from outside, as after an install or an
+    /// upgrade: discovery and JWKS, a whole OpenID Connect code + PKCE flow
+    /// through the login pages, a CAS ticket and its replay, security
+    /// headers and cookies, /readyz, TLS. One line per check; exits 1 when
+    /// one fails. Needs no configuration file.
+    Selftest(Box<SelftestArgs>),
+}
+
+/// `sesame selftest`.
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    /// The deployment's public URL (its issuer), e.g. https://sesame.ac-exemple.fr
+    #[arg(long)]
+    pub url: url::Url,
+    /// A registered OpenID Connect client to run the flow as.
+    #[arg(long, requires = "redirect_uri")]
+    pub client_id: Option<String>,
+    /// A file holding that client's secret (none: a public client).
+    #[arg(long, requires = "client_id")]
+    pub client_secret_file: Option<PathBuf>,
+    /// One of that client's registered redirect URIs (it need not answer:
+    /// the code is read from the redirect).
+    #[arg(long, requires = "client_id")]
+    pub redirect_uri: Option<url::Url>,
+    /// A registered CAS service URL.
+    #[arg(long)]
+    pub cas_service: Option<url::Url>,
+    /// An account to log in with (a test account of the deployment).
+    #[arg(long, requires = "password_file")]
+    pub identifiant: Option<String>,
+    /// A file holding that account's password.
+    #[arg(long, requires = "identifiant")]
+    pub password_file: Option<PathBuf>,
+    /// The profile chosen on the first screen for that account.
+    #[arg(long, default_value = "eleve")]
+    pub profile: String,
+    /// Print the report as JSON (one object: url, checks, failed).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sesame keys`.

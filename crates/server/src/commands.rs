@@ -58,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Demo(args) => demo(args).await,
+        Command::Selftest(args) => selftest(args).await,
         command => {
             let config = load_config(&cli)?;
             let serving = matches!(command, Command::Serve);
@@ -85,9 +86,70 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
                 Command::Keys(c) => crate::admin::keys(&app, c).await,
-                Command::Secret | Command::CheckConfig | Command::Demo(_) => Ok(()),
+                Command::Secret
+                | Command::CheckConfig
+                | Command::Demo(_)
+                | Command::Selftest(_) => Ok(()),
             }
         }
+    }
+}
+
+/// A secret read from a file: its first line, without the line end.
+fn secret_file(path: &Path, what: &str) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            REFUSED,
+            format!("{what} : impossible de lire {} ({e})", path.display()),
+        )
+    })?;
+    let line = text.lines().next().unwrap_or_default().to_owned();
+    if line.is_empty() {
+        return Err(Failure::new(
+            REFUSED,
+            format!("{what} : {} est vide", path.display()),
+        ));
+    }
+    Ok(line)
+}
+
+async fn selftest(args: &crate::cli::SelftestArgs) -> Result<(), Failure> {
+    use crate::selftest::{Client, Options, User};
+    let client = match (&args.client_id, &args.redirect_uri) {
+        (Some(id), Some(redirect_uri)) => Some(Client {
+            id: id.clone(),
+            secret: args
+                .client_secret_file
+                .as_deref()
+                .map(|p| secret_file(p, "--client-secret-file"))
+                .transpose()?,
+            redirect_uri: redirect_uri.clone(),
+        }),
+        _ => None,
+    };
+    let user = match (&args.identifiant, &args.password_file) {
+        (Some(identifiant), Some(p)) => Some(User {
+            profile: args.profile.clone(),
+            identifiant: identifiant.clone(),
+            password: secret_file(p, "--password-file")?,
+        }),
+        _ => None,
+    };
+    let opts = Options {
+        url: args.url.clone(),
+        client,
+        cas_service: args.cas_service.clone(),
+        user,
+    };
+    let report = crate::selftest::run(&opts).await;
+    if args.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", terminal_safe(&report.text()));
+    }
+    match report.failed() {
+        0 => Ok(()),
+        n => Err(Failure::new(1, format!("{n} vérification(s) en échec"))),
     }
 }
 

@@ -2,13 +2,14 @@
 //!
 //! Exit codes: 0 success; 2 bad command line; 3 bad configuration; 4 input
 //! refused (import file, UAI, code); 5 database or store unavailable; 1 any
-//! other failure.
+//! other failure (for `selftest`: a check failed).
 
 mod admin;
 mod cli;
 mod commands;
 mod failure;
 mod listener;
+mod selftest;
 mod serve;
 
 use clap::Parser;
