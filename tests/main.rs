@@ -28,6 +28,7 @@ mod parents;
 mod passwords;
 mod redaction;
 mod revocation;
+mod rights;
 mod selftest;
 mod server;
 mod throttle;

@@ -123,7 +123,35 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
             println!("{n} compte(s) non confirmé(s) supprimé(s).");
             Ok(())
         }
+        AccountsCommand::Export { id } => {
+            let data = sesame_service::rights::export(app, *id)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| no_account(*id))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&data).unwrap_or_default()
+            );
+            Ok(())
+        }
+        AccountsCommand::Delete { id } => {
+            use sesame_service::rights::{By, delete};
+            let d = delete(app, *id, By::Administrator)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| no_account(*id))?;
+            println!(
+                "Compte {id} ({}) supprimé ; {} code(s) d'activation libéré(s).",
+                terminal_safe(&d.identifiant),
+                d.codes_freed
+            );
+            Ok(())
+        }
     }
+}
+
+fn no_account(id: i32) -> Failure {
+    Failure::new(REFUSED, format!("aucun compte n°{id}"))
 }
 
 /// `sesame audit …`.

@@ -53,7 +53,8 @@ pub enum Command {
     #[command(subcommand)]
     Mail(MailCommand),
     /// Accounts: delete now the parent accounts not confirmed within their
-    /// week (the server also does it periodically), freeing their codes.
+    /// week (the server also does it periodically), freeing their codes;
+    /// export or delete one account (RGPD).
     #[command(subcommand)]
     Accounts(AccountsCommand),
     /// OpenID Connect signing keys: list them, or add one (published at
@@ -168,6 +169,19 @@ pub enum MailCommand {
 pub enum AccountsCommand {
     /// Delete the parent accounts whose week to confirm is over.
     Purge,
+    /// Print everything held about one account, as JSON (what its holder
+    /// downloads with « Mes données »).
+    Export {
+        /// The account's id (from `sesame audit`).
+        id: i32,
+    },
+    /// Delete one account at once, with its links, tokens and provider
+    /// links; its activation codes are freed for a new sign-up, its
+    /// sessions and tokens stop working. An audit event stays.
+    Delete {
+        /// The account's id.
+        id: i32,
+    },
 }
 
 /// `sesame demo`.

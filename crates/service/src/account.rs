@@ -130,7 +130,7 @@ fn invalid(field: &str, message: &str) -> ChangeError {
 }
 
 /// Checks the current password through the login throttle.
-async fn reauthenticate(
+pub(crate) async fn reauthenticate(
     app: &App,
     s: &Session,
     current: &str,

@@ -20,6 +20,7 @@ pub mod mailer;
 pub mod oidc;
 pub mod password;
 pub mod recovery;
+pub mod rights;
 pub mod session;
 pub mod signup;
 pub mod slo;

@@ -74,9 +74,12 @@ pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, StoreE
     {
         return Ok(g);
     }
-    let g = accounts::session_generation(app.db.conn(), account_id)
-        .await?
-        .unwrap_or(0);
+    let Some(g) = accounts::session_generation(app.db.conn(), account_id).await? else {
+        // Security: a deleted account has no generation that anything it
+        // was given could match (and none is cached, should its id ever
+        // come back).
+        return Ok(-1);
+    };
     // Security: the copy is only added when absent, so that a reader that
     // read the database before a change cannot overwrite what `end_all`
     // wrote after it.

@@ -231,7 +231,9 @@ pub async fn expired_pending(
 
 /// Deletes an account that was never confirmed, with its links, tokens and
 /// unsent mail, and frees its activation codes (SECURITY.md ACT-08).
-pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+/// Answers whether the account row was there to delete (false when a
+/// concurrent deletion came first).
+pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     activation_code::Entity::update_many()
         .col_expr(
             activation_code::Column::UsedByAccountId,
@@ -256,7 +258,11 @@ pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
         .filter(mail_outbox::Column::AccountId.eq(id))
         .exec(db)
         .await?;
-    account::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+    Ok(account::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// The pupils linked to an account, each with its school's name.

@@ -130,6 +130,15 @@ fn valid_code_exists(kind: CodeKind, with_guardian: bool, now: OffsetDateTime) -
     q.take()
 }
 
+/// How many activation codes account `account_id` used.
+pub async fn used_by(db: &impl ConnectionTrait, account_id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    activation_code::Entity::find()
+        .filter(activation_code::Column::UsedByAccountId.eq(account_id))
+        .count(db)
+        .await
+}
+
 /// Revokes every unused, unrevoked code of a school's pupils; returns how
 /// many. Codes already used by an account are left alone.
 pub async fn revoke_unused(

@@ -16,6 +16,7 @@ pub mod db;
 pub mod entity;
 pub mod ephemeral;
 pub mod federated;
+pub mod held;
 pub mod identity;
 pub mod outbox;
 pub mod school_data;
