@@ -21,6 +21,7 @@ mod import;
 mod import_limits;
 mod listeners;
 mod mail;
+mod migrations;
 mod nodes;
 mod oidc;
 mod pages;

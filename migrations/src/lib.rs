@@ -1,6 +1,14 @@
 //! Sésame's database schema: one migration history that runs unchanged on
 //! SQLite and PostgreSQL. Add a new file for every change; never edit one
 //! that has shipped.
+//!
+//! Rolling upgrades and rollbacks: a migration is *compatible* when the
+//! release before it keeps working on the migrated schema (it only adds
+//! tables, nullable columns or indexes: "expand"); one that removes or
+//! changes what the previous release reads ("contract") is listed in
+//! [`BREAKING`] and shipped a release after the code stopped using it.
+//! Each binary records the compatibility of what it applies in the
+//! `schema_compatibility` table, which older binaries read at start.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +21,17 @@ mod m20261129_000006_federated_identities;
 mod m20261201_000007_session_generation;
 mod m20261201_000008_mail_erasure;
 mod m20261201_000009_email_confirmation;
+mod m20261201_000013_schema_compatibility;
+
+/// The migrations the previous release cannot run against ("contract"
+/// steps). Every migration not listed is compatible.
+pub const BREAKING: &[&str] = &[];
+
+/// Whether the release before migration `name` still runs once it is
+/// applied.
+pub fn is_compatible(name: &str) -> bool {
+    !BREAKING.contains(&name)
+}
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -30,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_session_generation::Migration),
             Box::new(m20261201_000008_mail_erasure::Migration),
             Box::new(m20261201_000009_email_confirmation::Migration),
+            Box::new(m20261201_000013_schema_compatibility::Migration),
         ]
     }
 }

@@ -21,6 +21,9 @@ pub struct TestEnv {
     pg_name: Option<String>,
     /// The PostgreSQL admin URL the database was created with.
     pg_admin: Option<String>,
+    /// `sesame migrate` ran (once, before the first command that needs the
+    /// schema: only `migrate` and `serve` migrate).
+    migrated: std::sync::Once,
 }
 
 fn random_name() -> String {
@@ -124,6 +127,7 @@ impl TestEnv {
             redis_prefix: format!("t:{name}:"),
             pg_name,
             pg_admin,
+            migrated: std::sync::Once::new(),
         }
     }
 
@@ -212,6 +216,28 @@ impl TestEnv {
 
     /// Runs `sesame ARGS` with extra environment variables.
     pub fn sesame_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        // Like an administrator after an install: `sesame migrate` first,
+        // once (its failures are the command's own to report).
+        let needs_schema = !matches!(
+            args.first().copied(),
+            Some("migrate" | "serve" | "demo" | "check-config" | "secret" | "selftest")
+        );
+        if needs_schema {
+            self.migrated.call_once(|| {
+                let mut m = self.command();
+                m.arg("migrate");
+                for (k, v) in env {
+                    m.env(k, v);
+                }
+                let _ = m.output();
+            });
+        }
+        self.sesame_unmigrated(args, env)
+    }
+
+    /// Runs `sesame ARGS` with extra environment variables, without
+    /// migrating first.
+    pub fn sesame_unmigrated(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut c = self.command();
         c.args(args);
         for (k, v) in env {

@@ -15,6 +15,7 @@ impl From<InitError> for Failure {
     fn from(e: InitError) -> Self {
         match e {
             InitError::Secrets(_) | InitError::Files(_) => Failure::new(BAD_CONFIG, e.to_string()),
+            InitError::Schema(m) => Failure::new(UNAVAILABLE, m),
             _ => Failure::new(UNAVAILABLE, e.to_string()),
         }
     }
@@ -66,7 +67,20 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 config.server.log_format,
                 if serving { "info" } else { "warn" },
             );
-            let app = App::init(config).await?;
+            // Only `serve` (as `database.migrate` says) and `migrate`
+            // change the schema; every other command checks it.
+            let app = match command {
+                Command::Serve => App::init(config).await?,
+                Command::Migrate => {
+                    App::init_with(
+                        config,
+                        Arc::new(sesame_domain::SystemClock),
+                        sesame_service::Schema::Migrate,
+                    )
+                    .await?
+                }
+                _ => App::open(config).await?,
+            };
             match command {
                 Command::Serve => serve(app).await,
                 Command::Migrate => {

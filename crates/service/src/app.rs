@@ -22,9 +22,22 @@ pub enum InitError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Db(#[from] sesame_store::DbErr),
+    /// The schema does not suit this binary (pending migrations for a
+    /// command that does not migrate, or a newer incompatible schema).
+    #[error("{0}")]
+    Schema(String),
     /// The ephemeral store could not be set up.
     #[error("ephemeral store: {0}")]
     Store(#[from] sesame_store::EphemeralError),
+}
+
+/// What opening the application does to the database schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Apply pending migrations (`serve`, `migrate`).
+    Migrate,
+    /// Only check that nothing is pending (every other command).
+    Check,
 }
 
 /// The application: configuration, database, ephemeral store, clock, keys.
@@ -76,10 +89,27 @@ impl App {
         Self::init_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    /// Like [`App::init`], with a given clock.
-    pub async fn init_with_clock(
+    /// Like [`App::init`], for a command that does not migrate: the schema
+    /// must already be what this binary needs (or newer and compatible).
+    pub async fn open(config: Config) -> Result<Self, InitError> {
+        Self::init_with(config, Arc::new(SystemClock), Schema::Check).await
+    }
+
+    /// Like [`App::init`], with a given clock (migrating as
+    /// `database.migrate` says, like `serve`).
+    pub async fn init_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, InitError> {
+        let schema = match config.database.migrate {
+            crate::config::MigrateMode::Auto => Schema::Migrate,
+            crate::config::MigrateMode::Never => Schema::Check,
+        };
+        Self::init_with(config, clock, schema).await
+    }
+
+    /// Opens the application, doing `schema` to the database schema.
+    pub async fn init_with(
         mut config: Config,
         clock: Arc<dyn Clock>,
+        schema: Schema,
     ) -> Result<Self, InitError> {
         // One TLS crypto provider for every client (SMTP, single logout…).
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -108,7 +138,23 @@ impl App {
             max_connections: config.database.max_connections,
             connect_timeout: Duration::from_secs(config.database.connect_timeout_secs),
         };
-        let db = Database::connect_and_migrate(&config.database.url, &opts).await?;
+        let db = Database::connect(&config.database.url, &opts).await?;
+        let state = db
+            .prepare_schema(schema == Schema::Migrate)
+            .await
+            .map_err(|e| match e {
+                sesame_store::db::SchemaError::Db(e) => InitError::Db(e),
+                other => InitError::Schema(other.to_string()),
+            })?;
+        if state.applied > 0 {
+            tracing::info!(count = state.applied, "database migrations applied");
+        }
+        if !state.newer.is_empty() {
+            tracing::warn!(
+                migrations = ?state.newer,
+                "the schema has compatible migrations of a newer release: running on it"
+            );
+        }
         let store = if config.redis.url.is_empty() {
             EphemeralStore::memory_bounded(clock.clone(), config.redis.in_process_max_entries)
         } else {

@@ -26,5 +26,5 @@ pub mod signup;
 pub mod slo;
 pub mod upstream;
 
-pub use app::{App, InitError, Readiness};
+pub use app::{App, InitError, Readiness, Schema};
 pub use config::{Config, ConfigError, ConfigSource};

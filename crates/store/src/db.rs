@@ -47,10 +47,210 @@ impl Default for DbOptions {
 }
 
 /// The database: a connection pool and the engine it talks to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
     kind: DbKind,
+    /// Its URL (which may hold a password: never printed).
+    url: String,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The PostgreSQL advisory lock key of migrations ("sesame" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7365_7361_6d65;
+
+/// What opening found of the schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaState {
+    /// Migrations applied now.
+    pub applied: usize,
+    /// Migrations a newer release applied, all recorded as compatible with
+    /// this one (a rollback or an old node during an upgrade).
+    pub newer: Vec<String>,
+}
+
+/// Why the schema does not suit this binary.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// Migrations are pending and this command does not migrate.
+    #[error(
+        "le schéma de la base n'est pas à jour : {} migration(s) en attente (dont {}). Lancez `sesame migrate` (ou démarrez `sesame serve` avec database.migrate = \"auto\")",
+        .0.len(),
+        .0.first().map(String::as_str).unwrap_or_default()
+    )]
+    Pending(Vec<String>),
+    /// A newer release applied a migration this binary cannot run with.
+    #[error(
+        "la base a été migrée par une version plus récente de Sésame : la migration {0} n'est pas compatible avec cette version ({1}). Démarrez la version qui l'a appliquée, ou une plus récente"
+    )]
+    Incompatible(String, &'static str),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The versions recorded as applied (none before the first migration).
+async fn applied_versions(conn: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let manager = sea_orm_migration::SchemaManager::new(conn);
+    if !manager.has_table("seaql_migrations").await? {
+        return Ok(Vec::new());
+    }
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "version"))
+        .collect()
+}
+
+/// The compatibility recorded for `versions`: (version, compatible).
+async fn recorded(conn: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    let manager = sea_orm_migration::SchemaManager::new(conn);
+    if !manager.has_table("schema_compatibility").await? {
+        return Ok(Vec::new());
+    }
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT version, compatible FROM schema_compatibility",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "version")?,
+                r.try_get::<bool>("", "compatible")?,
+            ))
+        })
+        .collect()
+}
+
+/// The migrations this binary knows, in order.
+fn known() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+/// Compares the schema with this binary: the migrations it knows that are
+/// pending, and those applied that it does not know (each checked against
+/// the compatibility recorded).
+async fn compare(conn: &DatabaseConnection) -> Result<(Vec<String>, Vec<String>), SchemaError> {
+    let applied = applied_versions(conn).await?;
+    let known = known();
+    let pending: Vec<String> = known
+        .iter()
+        .filter(|k| !applied.contains(k))
+        .cloned()
+        .collect();
+    let mut newer: Vec<String> = applied.into_iter().filter(|a| !known.contains(a)).collect();
+    newer.sort();
+    if !newer.is_empty() {
+        let recorded = recorded(conn).await?;
+        for n in &newer {
+            match recorded.iter().find(|(v, _)| v == n) {
+                Some((_, true)) => {}
+                Some((_, false)) => {
+                    return Err(SchemaError::Incompatible(
+                        n.clone(),
+                        "déclarée incompatible",
+                    ));
+                }
+                None => {
+                    return Err(SchemaError::Incompatible(
+                        n.clone(),
+                        "sa compatibilité n'est pas enregistrée",
+                    ));
+                }
+            }
+        }
+    }
+    Ok((pending, newer))
+}
+
+async fn check_schema(conn: &DatabaseConnection) -> Result<SchemaState, SchemaError> {
+    let (pending, newer) = compare(conn).await?;
+    if !pending.is_empty() {
+        return Err(SchemaError::Pending(pending));
+    }
+    Ok(SchemaState { applied: 0, newer })
+}
+
+/// Migrates, the lock held: refuses a newer incompatible schema, accepts a
+/// newer compatible one as it is, else applies what is pending and records
+/// the compatibility of every migration this binary knows.
+async fn migrate_locked(conn: &DatabaseConnection) -> Result<SchemaState, SchemaError> {
+    let (pending, newer) = compare(conn).await?;
+    if !newer.is_empty() {
+        if let Some(p) = pending.first() {
+            // Between two releases' histories: nothing safe to do.
+            return Err(SchemaError::Incompatible(
+                p.clone(),
+                "en attente alors que la base a des migrations plus récentes",
+            ));
+        }
+        return Ok(SchemaState { applied: 0, newer });
+    }
+    Migrator::up(conn, None).await?;
+    for k in known() {
+        let compatible = sesame_migrations::is_compatible(&k);
+        let stmt = sea_orm::sea_query::Query::insert()
+            .into_table(sea_orm::sea_query::Alias::new("schema_compatibility"))
+            .columns([
+                sea_orm::sea_query::Alias::new("version"),
+                sea_orm::sea_query::Alias::new("compatible"),
+            ])
+            .values_panic([k.into(), compatible.into()])
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(sea_orm::sea_query::Alias::new("version"))
+                    .update_column(sea_orm::sea_query::Alias::new("compatible"))
+                    .to_owned(),
+            )
+            .to_owned();
+        conn.execute(&stmt).await?;
+    }
+    Ok(SchemaState {
+        applied: pending.len(),
+        newer,
+    })
+}
+
+/// An exclusive lock on a file beside the SQLite database, held while
+/// migrating (released when dropped).
+fn sqlite_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> {
+    let path = sqlite_path(url);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(None);
+    }
+    let lock = format!("{path}.migrate-lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| DbErr::Custom(format!("cannot open {lock}: {e}")))?;
+    f.lock()
+        .map_err(|e| DbErr::Custom(format!("cannot lock {lock}: {e}")))?;
+    Ok(Some(f))
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default()
 }
 
 impl Database {
@@ -79,7 +279,11 @@ impl Database {
             });
         }
         let conn = sea_orm::Database::connect(co).await?;
-        Ok(Self { conn, kind })
+        Ok(Self {
+            conn,
+            kind,
+            url: url.to_owned(),
+        })
     }
 
     /// Opens the database and applies pending migrations.
@@ -91,9 +295,51 @@ impl Database {
 
     /// Applies the migrations not yet applied; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, DbErr> {
-        let pending = Migrator::get_pending_migrations(&self.conn).await?.len();
-        Migrator::up(&self.conn, None).await?;
-        Ok(pending)
+        match self.prepare_schema(true).await {
+            Ok(s) => Ok(s.applied),
+            Err(SchemaError::Db(e)) => Err(e),
+            Err(e) => Err(DbErr::Custom(e.to_string())),
+        }
+    }
+
+    /// Brings the schema to what this binary needs (`apply`: migrating
+    /// under a lock that two processes starting together share), or checks
+    /// that it is (not `apply`: read-only commands never migrate). A schema
+    /// migrated further by a newer release is accepted when every migration
+    /// this binary does not know was recorded as compatible, and refused
+    /// naming the first that was not.
+    pub async fn prepare_schema(&self, apply: bool) -> Result<SchemaState, SchemaError> {
+        let url = self.url.as_str();
+        if !apply {
+            return check_schema(&self.conn).await;
+        }
+        match self.kind {
+            DbKind::Postgres => {
+                // Security: the lock lives on one dedicated connection, which
+                // also runs the migrations, so that no second process
+                // migrates at the same time (issue 18 §1).
+                let lock = sea_orm::Database::connect({
+                    let mut co = ConnectOptions::new(url.to_owned());
+                    co.max_connections(1).min_connections(1).sqlx_logging(false);
+                    co
+                })
+                .await?;
+                lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                    .await?;
+                let r = migrate_locked(&lock).await;
+                let _ = lock
+                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                    .await;
+                let _ = lock.close().await;
+                r
+            }
+            DbKind::Sqlite => {
+                let lock = sqlite_lock(url)?;
+                let r = migrate_locked(&self.conn).await;
+                drop(lock);
+                r
+            }
+        }
     }
 
     /// Answers whether the database responds to a trivial query.
@@ -124,12 +370,7 @@ impl Database {
 }
 
 fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
-    let path = url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

@@ -63,6 +63,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether `serve` migrates the schema at start (`database.migrate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MigrateMode {
+    /// `serve` applies pending migrations (under a lock shared by every
+    /// node starting together).
+    Auto,
+    /// Only `sesame migrate` does (e.g. a Kubernetes Job before the
+    /// rollout); `serve` refuses a schema that is not up to date.
+    Never,
+}
+
 /// `[database]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +86,14 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Seconds to wait for a connection.
     pub connect_timeout_secs: u64,
+    /// `auto`: `serve` migrates at start; `never`: only `sesame migrate`
+    /// does. Other commands never migrate.
+    #[serde(default = "default_migrate")]
+    pub migrate: MigrateMode,
+}
+
+fn default_migrate() -> MigrateMode {
+    MigrateMode::Auto
 }
 
 /// `[redis]`.
@@ -175,6 +195,7 @@ impl Default for Config {
                 url: String::new(),
                 max_connections: 10,
                 connect_timeout_secs: 5,
+                migrate: MigrateMode::Auto,
             },
             redis: RedisConfig {
                 url: String::new(),

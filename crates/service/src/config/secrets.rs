@@ -188,9 +188,7 @@ impl Secrets {
                 Ok(t) => t.trim().to_owned(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     std::fs::create_dir_all(&dir)?;
-                    let k = generate_key();
-                    write_private(&path, &k)?;
-                    k
+                    write_private(&path, &generate_key())?
                 }
                 Err(e) => return Err(e),
             };
@@ -304,13 +302,30 @@ pub fn generate_key() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a new secret file (mode 0600), whole or not at all: written
+/// beside it, then linked into place, so that a process starting at the
+/// same moment either finds no file or the complete one. Answers the key
+/// the file holds: `text`, or the other process's when it came first.
+fn write_private(path: &Path, text: &str) -> std::io::Result<String> {
     use std::io::Write;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.write_all(b"\n")
+    let written = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()
+    })();
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(text.to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(path)?.trim().to_owned())
+        }
+        Err(e) => Err(e),
+    }
 }
