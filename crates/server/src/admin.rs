@@ -199,6 +199,27 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
 /// `sesame keys …`.
 pub async fn keys(app: &App, c: &KeysCommand) -> Result<(), Failure> {
     use sesame_service::oidc::keys;
+    if let KeysCommand::Retire { kid } = c {
+        let Some(r) = keys::retire(app, kid).await.map_err(unavailable)? else {
+            return Err(Failure::new(
+                REFUSED,
+                format!(
+                    "aucune clé publiée n'a l'identifiant {}",
+                    terminal_safe(kid)
+                ),
+            ));
+        };
+        println!(
+            "Clé {} ({}) retirée : elle n'est plus publiée ni utilisée.",
+            r.key.kid, r.key.alg
+        );
+        if let Some(n) = r.replacement {
+            println!(
+                "Nouvelle clé {} ({}) : elle signe dès maintenant.",
+                n.kid, n.alg
+            );
+        }
+    }
     if let KeysCommand::Rotate = c {
         for k in keys::rotate(app).await.map_err(unavailable)? {
             println!(

@@ -113,6 +113,13 @@ pub enum KeysCommand {
     List,
     /// Add a new signing key (key rotation).
     Rotate,
+    /// Remove a compromised signing key at once: no longer published (what
+    /// it signed stops verifying) nor used; a new key signs at once when it
+    /// was the one signing.
+    Retire {
+        /// The key's id (`kid`, from `sesame keys list`).
+        kid: String,
+    },
 }
 
 /// `sesame audit`.

@@ -73,3 +73,35 @@ pub async fn retire(
         .await
         .map(|_| ())
 }
+
+/// Stops publishing key `kid` now (a compromised key): its end of
+/// publication is set to its creation, a time every node has passed
+/// whatever its clock says; answers it, or none when no published key has
+/// that id.
+pub async fn retire_now(
+    db: &impl ConnectionTrait,
+    kid: &str,
+    now: OffsetDateTime,
+) -> Result<Option<StoredKey>, DbErr> {
+    use sea_orm::Condition;
+    let r = signing_key::Entity::update_many()
+        .col_expr(
+            signing_key::Column::RetiredAt,
+            Expr::col(signing_key::Column::CreatedAt).into(),
+        )
+        .filter(signing_key::Column::Kid.eq(kid))
+        .filter(
+            Condition::any()
+                .add(signing_key::Column::RetiredAt.is_null())
+                .add(signing_key::Column::RetiredAt.gt(ts(now))),
+        )
+        .exec(db)
+        .await?;
+    if r.rows_affected == 0 {
+        return Ok(None);
+    }
+    signing_key::Entity::find()
+        .filter(signing_key::Column::Kid.eq(kid))
+        .one(db)
+        .await
+}

@@ -228,6 +228,49 @@ pub async fn rotate(app: &App) -> Result<Vec<StoredKey>, KeyError> {
     Ok(new)
 }
 
+/// A key retired at once, and the key that signs in its place when it was
+/// the one signing.
+#[derive(Debug, Clone)]
+pub struct Retired {
+    /// The key retired.
+    pub key: StoredKey,
+    /// The key made to sign from now on, if one was needed.
+    pub replacement: Option<StoredKey>,
+}
+
+/// Retires key `kid` at once (it is compromised): it is no longer
+/// published, so what it signed stops verifying, and it no longer signs;
+/// when no other key of its algorithm signs now, a new one does at once
+/// (not a day later: relying parties fetch the JWKS again on an unknown
+/// `kid`). Every node reads the change within [`super::cache::LIST_TTL`].
+/// None when no published key has that id.
+pub async fn retire(app: &App, kid: &str) -> Result<Option<Retired>, KeyError> {
+    let now = app.clock.now();
+    let Some(key) = signing_keys::retire_now(app.db.conn(), kid, now).await? else {
+        return Ok(None);
+    };
+    app.signing_keys.forget();
+    let keys = signing_keys::all(app.db.conn()).await?;
+    let replacement = match Alg::parse(&key.alg) {
+        Some(alg) if current(&keys, now, alg).is_none() && configured(app).contains(&alg) => {
+            // Usable a minute back: no node's clock finds it in the future.
+            Some(create(app, alg, now - Duration::minutes(1)).await?)
+        }
+        _ => None,
+    };
+    sesame_store::accounts::audit(
+        app.db.conn(),
+        "signing_key_retired",
+        None,
+        Some(kid),
+        None,
+        now,
+    )
+    .await?;
+    tracing::warn!(kid, "OpenID Connect signing key retired at once");
+    Ok(Some(Retired { key, replacement }))
+}
+
 /// Every key, with whether it is published and whether it signs now.
 pub async fn list(app: &App) -> Result<Vec<(StoredKey, bool, bool)>, KeyError> {
     let now = app.clock.now();
