@@ -87,7 +87,7 @@ pub async fn retire_now(
     let r = signing_key::Entity::update_many()
         .col_expr(
             signing_key::Column::RetiredAt,
-            Expr::col(signing_key::Column::CreatedAt).into(),
+            Expr::col(signing_key::Column::CreatedAt),
         )
         .filter(signing_key::Column::Kid.eq(kid))
         .filter(
