@@ -36,6 +36,9 @@ pub struct Counts {
     /// Input rows not stored (guardians without a link to a known pupil,
     /// links to an unknown pupil or person).
     pub ignored: u64,
+    /// Accounts that lost a child (or, for a pupil's own account, were
+    /// stamped as a leaver's) because of these changes.
+    pub accounts: u64,
 }
 
 /// What importing a guardians file changed.
@@ -161,6 +164,7 @@ pub async fn apply_pupils(
             && old.other_first_names == r.other_first_names
             && old.birth_date == r.birth_date
             && old.class_code == r.class
+            && old.level == r.level
             && old.left_on == r.left_on;
         if same {
             counts.unchanged += 1;
@@ -182,6 +186,7 @@ pub async fn apply_pupils(
         am.first_name_key = Set(key);
         am.birth_date = Set(r.birth_date);
         am.class_code = Set(r.class.clone());
+        am.level = Set(r.level.clone());
         am.left_on = Set(r.left_on);
         am.updated_at = Set(now);
         am.update(db).await?;
@@ -197,6 +202,7 @@ pub async fn apply_pupils(
             first_name_key: Set(normalize_first_name(&r.first_name)),
             birth_date: Set(r.birth_date),
             class_code: Set(r.class.clone()),
+            level: Set(r.level.clone()),
             left_on: Set(r.left_on),
             created_at: Set(now),
             updated_at: Set(now),
@@ -220,6 +226,7 @@ pub async fn apply_pupils(
             .await?;
     }
     departed.extend(gone);
+    counts.accounts = crate::leavers::pupils_left(db, &departed, now).await?;
     for chunk in departed.chunks(CHUNK) {
         activation_code::Entity::update_many()
             .col_expr(activation_code::Column::RevokedAt, Expr::value(now))
@@ -403,6 +410,7 @@ pub async fn apply_guardians(
             .exec(db)
             .await?;
     }
+    out.links.accounts = crate::leavers::links_removed(db, &revoke_pairs, now).await?;
     for (gid, pid) in revoke_pairs {
         activation_code::Entity::update_many()
             .col_expr(activation_code::Column::RevokedAt, Expr::value(now))

@@ -87,6 +87,9 @@ impl std::fmt::Display for ImportReport {
             if c.ignored > 0 {
                 write!(f, ", {} ignoré(s) ({ignored})", c.ignored)?;
             }
+            if c.accounts > 0 {
+                write!(f, " ; {} compte(s) mis à jour en conséquence", c.accounts)?;
+            }
             writeln!(f)
         }
         for r in &self.files {

@@ -31,7 +31,9 @@ pub async fn userinfo(
         return Ok(None);
     };
     let identity = if sesame_oidc::scope::needs_identity(&at.scopes) {
-        let id = sesame_store::identity::identity(app.db.conn(), a.id, a.kind()).await?;
+        let id =
+            sesame_store::identity::identity(app.db.conn(), a.id, a.kind(), app.clock.now().date())
+                .await?;
         Some(Identity {
             first_name: id.first_name,
             last_name: id.last_name,
