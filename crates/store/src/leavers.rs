@@ -231,12 +231,12 @@ pub async fn due_leavers(db: &impl ConnectionTrait, today: Date) -> Result<Vec<i
     Ok(ids)
 }
 
-/// Pupil accounts stamped as leavers whose pupil is at school again (a
-/// later export without `DATE_SORTIE`): the stamp is cleared and a
-/// disabled account opens again. Answers their ids.
+/// Accounts stamped as leavers that hold a pupil at school again (a later
+/// export without `DATE_SORTIE` for a pupil's account, a child attached
+/// again to a guardian's): the stamp is cleared and a disabled account
+/// opens again. Answers their ids.
 pub async fn returned(db: &impl ConnectionTrait, today: Date) -> Result<Vec<i32>, DbErr> {
     let stamped = account::Entity::find()
-        .filter(account::Column::Kind.eq(AccountKind::Eleve.as_str()))
         .filter(account::Column::LeftAt.is_not_null())
         .all(db)
         .await?;
@@ -380,5 +380,5 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> 
         .filter(activation_code::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    crate::accounts::purge(db, id).await
+    crate::accounts::purge(db, id).await.map(|_| ())
 }
