@@ -72,10 +72,11 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
     }
 
     for a in leavers::to_disable(db, now - days(cfg.leaver_grace_days)).await? {
+        // Every session, ticket and token issued before is dead (REV-01),
+        // first: should the disabling fail, the next round does it again.
+        crate::session::end_all(app, a.id).await?;
         let txn = db.begin().await?;
         if leavers::disable(&txn, a.id, now).await? {
-            // Every session, ticket and token issued before is dead (REV-01).
-            accounts::next_session_generation(&txn, a.id).await?;
             accounts::audit_detail(
                 &txn,
                 "account_disabled",
