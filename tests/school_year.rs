@@ -598,3 +598,84 @@ async fn accounts_purge_runs_the_leavers_round() {
         .fails_with(3);
     assert!(bad.contains("accounts.retention_days"), "{bad}");
 }
+
+// Issue 16 §1–2: a DATE_SORTIE still to come keeps the pupil until that
+// day; from then on the attributes go at once and the job takes the child
+// away from the guardians; a later export showing the pupil back returns
+// the pupil's own account.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leaving_date_to_come_applies_on_its_day_and_a_return_restores_the_pupil() {
+    let env = TestEnv::new();
+    register_ent(&env);
+    env.import_samples();
+    let printed = generate_codes(&env);
+    let (codes, camille) = (
+        guardian_codes(&printed),
+        pupil_code(&printed, "Camille MARTIN"),
+    );
+    let clock = now_clock();
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
+    sign_up_camille(&s.client, &s.url, &camille, PASSWORD).await;
+    let ca_o = code_of(&codes, "Olivier MARTIN", "Camille");
+    parent(
+        &s,
+        &env,
+        &OLIVIER,
+        "olivier.martin@example.org",
+        vec![["Camille", "16/06/2013", &ca_o, ""]],
+    )
+    .await;
+
+    let on = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
+    let sortie = format!(
+        "<DATE_SORTIE>{:02}/{:02}/{}</DATE_SORTIE>",
+        on.day(),
+        u8::from(on.month()),
+        on.year()
+    );
+    let pupils = september(replaced(
+        text(PUPILS),
+        &[("<DATE_MODIFICATION>02/09/2024</DATE_MODIFICATION>", &sortie)],
+    ));
+    import(&env, &pupils, &september(text(GUARDIANS)));
+    let a = cas_attributes(&s, &CAMILLE).await;
+    assert_eq!(values(&a, "ENTEleveClasses"), strings(&["6A"]), "not yet");
+    let a = cas_attributes(&s, &OLIVIER).await;
+    assert_eq!(values(&a, "ENTEleveClasses"), strings(&["6A"]), "not yet");
+    assert_eq!(round(&s).await.left, 0);
+
+    // The day has come: before any round, the attributes are gone.
+    clock.advance(time::Duration::days(11));
+    let a = cas_attributes(&s, &CAMILLE).await;
+    assert!(values(&a, "ENTEleveClasses").is_empty(), "{a:?}");
+    let a = cas_attributes(&s, &OLIVIER).await;
+    assert!(values(&a, "ENTEleveClasses").is_empty(), "{a:?}");
+    assert!(!home(&s, &OLIVIER).await.contains("Camille"));
+    // The round takes her from Olivier's account and stamps hers.
+    let r = round(&s).await;
+    assert_eq!(r.left, 2, "{r:?}");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'child_detached'")
+            .await,
+        1
+    );
+    assert_eq!(round(&s).await.left, 0, "once");
+
+    // She is back in a later export: her account is hers again.
+    let back = replaced(
+        september(text(PUPILS)),
+        &[(
+            "<HORODATAGE>01/09/2025 10:42:17",
+            "<HORODATAGE>02/09/2025 10:42:17",
+        )],
+    );
+    import(&env, &back, &september(text(GUARDIANS)));
+    let r = round(&s).await;
+    assert_eq!(r.returned, 1, "{r:?}");
+    let a = cas_attributes(&s, &CAMILLE).await;
+    assert_eq!(values(&a, "ENTEleveClasses"), strings(&["6A"]));
+    clock.advance(time::Duration::days(31));
+    let r = round(&s).await;
+    assert_eq!(r.disabled, 1, "Olivier's account only: {r:?}");
+    login_as(&s, &CAMILLE).await;
+}
