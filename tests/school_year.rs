@@ -497,7 +497,7 @@ async fn leavers_are_disabled_after_the_grace_and_deleted_after_the_retention() 
         1
     );
     assert_eq!(
-        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_deleted'")
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'leaver_account_deleted'")
             .await,
         2
     );

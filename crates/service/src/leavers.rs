@@ -8,10 +8,9 @@
 //! by `sesame accounts purge`.
 
 use crate::app::App;
-use sesame_store::accounts;
-use sesame_store::leavers;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::{StoreError, TransactionTrait};
+use sesame_store::{held, leavers};
 use time::Duration;
 
 /// What one round did.
@@ -60,7 +59,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
         txn.commit().await?;
     }
     for id in leavers::returned(db, today).await? {
-        accounts::audit_detail(
+        leavers::audit_detail(
             db,
             "leaver_returned",
             Some(id),
@@ -77,7 +76,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
         crate::session::end_all(app, a.id).await?;
         let txn = db.begin().await?;
         if leavers::disable(&txn, a.id, now).await? {
-            accounts::audit_detail(
+            leavers::audit_detail(
                 &txn,
                 "account_disabled",
                 Some(a.id),
@@ -121,7 +120,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
                 )
                 .await?;
             }
-            accounts::audit_detail(
+            leavers::audit_detail(
                 &txn,
                 "account_deletion_notice",
                 Some(a.id),
@@ -145,10 +144,14 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
     .await?;
     for id in ids {
         let txn = db.begin().await?;
-        leavers::delete(&txn, id, now).await?;
-        accounts::audit_detail(
+        leavers::revoke_codes(&txn, id, now).await?;
+        // Every row that names it, provider links and consents included.
+        if !held::delete(&txn, id).await? {
+            continue;
+        }
+        leavers::audit_detail(
             &txn,
-            "account_deleted",
+            "leaver_account_deleted",
             Some(id),
             &format!(
                 "sorti depuis plus de {} jour(s) (accounts.retention_days)",

@@ -179,29 +179,6 @@ pub async fn audit(
     .map(|_| ())
 }
 
-/// Records an audit event with a detail (no pseudonyms: written by the
-/// system, not by a person).
-pub async fn audit_detail(
-    db: &impl ConnectionTrait,
-    kind: &str,
-    account_id: Option<i32>,
-    detail: &str,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    audit_event::ActiveModel {
-        at: Set(ts(now)),
-        kind: Set(kind.to_owned()),
-        account_id: Set(account_id),
-        actor: Set(None),
-        ip: Set(None),
-        detail: Set(Some(detail.to_owned())),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map(|_| ())
-}
-
 /// Links an account to a guardian record (a parent account's own, or the
 /// other holder's for a joint account).
 pub async fn link_guardian(

@@ -8,16 +8,41 @@
 //! not to carry the child. Every change writes an audit event; none sends a
 //! mail (custody changes are sensitive).
 
-use crate::accounts::audit_detail;
-use crate::entity::{account, account_guardian, account_pupil, activation_code, pupil, school};
+use crate::entity::{
+    account, account_guardian, account_pupil, activation_code, audit_event, pupil, school,
+};
 use crate::school_data::ts;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
 };
 use sesame_domain::{AccountKind, AccountState};
 use std::collections::HashSet;
 use time::{Date, OffsetDateTime};
+
+/// Records an audit event with a detail (no pseudonyms: written by the
+/// system, not by a person), for the changes this module makes.
+pub async fn audit_detail(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    account_id: Option<i32>,
+    detail: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(ts(now)),
+        kind: Set(kind.to_owned()),
+        account_id: Set(account_id),
+        actor: Set(None),
+        ip: Set(None),
+        detail: Set(Some(detail.to_owned())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
 
 /// Why a child left an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,15 +395,19 @@ pub async fn to_delete(
         .await
 }
 
-/// Deletes a leaver's account: its codes stay used (revoked), so that they
-/// cannot open a new account for a child who is gone; the rest goes as in
-/// [`crate::accounts::purge`].
-pub async fn delete(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> Result<(), DbErr> {
+/// Before a leaver's account is deleted (`accounts::purge`): its codes
+/// stay spent (revoked), so that they cannot open a new account for a
+/// child who is gone.
+pub async fn revoke_codes(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     activation_code::Entity::update_many()
         .col_expr(activation_code::Column::RevokedAt, Expr::value(ts(now)))
         .filter(activation_code::Column::UsedByAccountId.eq(id))
         .filter(activation_code::Column::RevokedAt.is_null())
         .exec(db)
-        .await?;
-    crate::accounts::purge(db, id).await.map(|_| ())
+        .await
+        .map(|_| ())
 }

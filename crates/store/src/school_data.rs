@@ -130,14 +130,15 @@ pub async fn set_export_stamp(
 
 /// Applies a pupils snapshot to a school. Pupils absent from the snapshot are
 /// marked as having left on `today`, and their unused activation codes are
-/// revoked.
+/// revoked. Answers the counts and the ids of the pupils who left (for
+/// `leavers::pupils_left`, in the same transaction).
 pub async fn apply_pupils(
     db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     records: &[PupilRecord],
     today: Date,
     now: OffsetDateTime,
-) -> Result<Counts, DbErr> {
+) -> Result<(Counts, Vec<i32>), DbErr> {
     let now = ts(now);
     let mut existing: HashMap<String, pupil::Model> = HashMap::new();
     {
@@ -226,7 +227,6 @@ pub async fn apply_pupils(
             .await?;
     }
     departed.extend(gone);
-    counts.accounts = crate::leavers::pupils_left(db, &departed, now).await?;
     for chunk in departed.chunks(CHUNK) {
         activation_code::Entity::update_many()
             .col_expr(activation_code::Column::RevokedAt, Expr::value(now))
@@ -236,19 +236,22 @@ pub async fn apply_pupils(
             .exec(db)
             .await?;
     }
-    Ok(counts)
+    Ok((counts, departed))
 }
 
 /// Applies a guardians snapshot (persons and their links) to a school whose
 /// pupils are already stored. Persons with no link to a known pupil are not
 /// stored; links that vanished are removed and their unused codes revoked.
+/// Answers the counts and the (guardian, pupil) pairs that stopped being a
+/// legal guardian's link (for `leavers::links_removed`, in the same
+/// transaction).
 pub async fn apply_guardians(
     db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     guardians: &[GuardianRecord],
     links: &[LinkRecord],
     now: OffsetDateTime,
-) -> Result<GuardianCounts, DbErr> {
+) -> Result<(GuardianCounts, Vec<(i32, i32)>), DbErr> {
     let now = ts(now);
     let pupil_ids: HashMap<String, i32> = pupil::Entity::find()
         .select_only()
@@ -410,8 +413,7 @@ pub async fn apply_guardians(
             .exec(db)
             .await?;
     }
-    out.links.accounts = crate::leavers::links_removed(db, &revoke_pairs, now).await?;
-    for (gid, pid) in revoke_pairs {
+    for &(gid, pid) in &revoke_pairs {
         activation_code::Entity::update_many()
             .col_expr(activation_code::Column::RevokedAt, Expr::value(now))
             .filter(activation_code::Column::GuardianId.eq(gid))
@@ -421,5 +423,5 @@ pub async fn apply_guardians(
             .exec(db)
             .await?;
     }
-    Ok(out)
+    Ok((out, revoke_pairs))
 }
