@@ -79,6 +79,12 @@ impl TestServer {
         }
     }
 
+    /// The application served (a server in this process): what its
+    /// periodic jobs run on.
+    pub fn app(&self) -> &sesame_service::App {
+        self.app.as_ref().expect("a server in this process")
+    }
+
     /// The number of live entries in the server's ephemeral store (the
     /// in-process store's, or the Redis keys under the test's prefix).
     pub async fn store_entries(&self) -> usize {

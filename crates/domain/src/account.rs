@@ -14,6 +14,10 @@ pub enum AccountState {
     Pending,
     /// Usable.
     Active,
+    /// Closed by the periodic job: the pupil left the school, or the
+    /// guardian account has no child any more, for longer than
+    /// `accounts.leaver_grace_days`. No login, ticket or token.
+    Disabled,
 }
 
 impl AccountState {
@@ -22,6 +26,7 @@ impl AccountState {
         match self {
             AccountState::Pending => "pending",
             AccountState::Active => "active",
+            AccountState::Disabled => "disabled",
         }
     }
 
@@ -30,6 +35,7 @@ impl AccountState {
         match s {
             "pending" => Some(AccountState::Pending),
             "active" => Some(AccountState::Active),
+            "disabled" => Some(AccountState::Disabled),
             _ => None,
         }
     }

@@ -58,6 +58,8 @@ pub struct PupilRecord {
     pub birth_date: Date,
     /// Class (division), when known.
     pub class: Option<String>,
+    /// Level of study (SIECLE `CODE_MEF`), when known.
+    pub level: Option<String>,
     /// Date the pupil left the school, when they did.
     pub left_on: Option<Date>,
 }

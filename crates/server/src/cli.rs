@@ -53,8 +53,9 @@ pub enum Command {
     #[command(subcommand)]
     Mail(MailCommand),
     /// Accounts: delete now the parent accounts not confirmed within their
-    /// week (the server also does it periodically), freeing their codes;
-    /// export or delete one account (RGPD).
+    /// week, disable or delete the leavers' accounts whose delays are over
+    /// (the server also does both periodically); export or delete one
+    /// account (RGPD).
     #[command(subcommand)]
     Accounts(AccountsCommand),
     /// OpenID Connect signing keys: list them, or add one (published at
@@ -174,7 +175,9 @@ pub enum MailCommand {
 /// `sesame accounts`.
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
-    /// Delete the parent accounts whose week to confirm is over.
+    /// Delete the parent accounts whose week to confirm is over; disable,
+    /// notify and delete the accounts of pupils who left and of guardians
+    /// with no child any more, as their delays say.
     Purge,
     /// Print everything held about one account, as JSON (what its holder
     /// downloads with « Mes données »).

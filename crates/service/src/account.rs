@@ -31,15 +31,17 @@ pub struct Child {
 
 /// The children attached to an account (both guardians' for a joint one).
 pub async fn children(app: &App, account_id: i32) -> Result<Vec<Child>, StoreError> {
-    Ok(accounts::children(app.db.conn(), account_id)
-        .await?
-        .into_iter()
-        .map(|(first_name, last_name, school)| Child {
-            first_name,
-            last_name,
-            school,
-        })
-        .collect())
+    Ok(
+        accounts::children(app.db.conn(), account_id, app.clock.now().date())
+            .await?
+            .into_iter()
+            .map(|(first_name, last_name, school)| Child {
+                first_name,
+                last_name,
+                school,
+            })
+            .collect(),
+    )
 }
 
 /// What the account page shows.

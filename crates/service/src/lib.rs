@@ -13,6 +13,7 @@ pub mod confirm;
 pub mod files;
 pub mod import;
 pub mod keys;
+pub mod leavers;
 pub mod letters;
 pub mod login;
 pub mod mail;

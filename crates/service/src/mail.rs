@@ -241,6 +241,26 @@ pub fn child_attached(config: &Config, identifiant: &str, first_name: &str) -> C
     )
 }
 
+/// A date as French readers write it: `jj/mm/aaaa`.
+pub fn french_date(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// Notice before a guardian account without any child is deleted. It
+/// names neither a child nor a reason (custody changes are sensitive).
+pub fn account_deletion_notice(config: &Config, identifiant: &str, on: time::Date) -> Contents {
+    let on = french_date(on);
+    compose(
+        config,
+        "votre compte va être supprimé",
+        &[
+            format!("Le compte {identifiant} n'est plus rattaché à aucun élève inscrit dans un établissement de l'académie. Il sera supprimé le {on}, avec les données qu'il contient."),
+            "Si vous pensez qu'il s'agit d'une erreur, prenez contact avec le secrétariat de l'établissement avant cette date.".into(),
+        ],
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

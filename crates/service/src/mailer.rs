@@ -230,8 +230,9 @@ pub async fn run(app: Arc<App>, mailer: Mailer) {
     }
 }
 
-/// Runs the purge of unconfirmed accounts every
-/// `accounts.purge_interval_minutes` until the task is dropped.
+/// Runs the purge of unconfirmed accounts, then the leavers' round
+/// (`leavers::run`), every `accounts.purge_interval_minutes` until the task
+/// is dropped.
 /// With several nodes, one of them runs each round: the first to take the
 /// round's lease in the shared store.
 pub async fn run_purge(app: Arc<App>) {
@@ -251,6 +252,10 @@ pub async fn run_purge(app: Arc<App>) {
             Ok(true) => {
                 if let Err(e) = crate::confirm::purge_expired(&app).await {
                     tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+                }
+                match crate::leavers::run(&app).await {
+                    Ok(r) => tracing::debug!(round = %r, "leavers"),
+                    Err(e) => tracing::warn!(error = %e, "leavers' round failed"),
                 }
             }
             Ok(false) => tracing::debug!("purge: another node runs this round"),

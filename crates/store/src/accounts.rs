@@ -73,6 +73,8 @@ pub async fn insert(
         confirmed_at: Set(None),
         last_login_at: Set(None),
         session_generation: Set(0),
+        left_at: Set(None),
+        deletion_notice_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -265,10 +267,12 @@ pub async fn purge(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
         == 1)
 }
 
-/// The pupils linked to an account, each with its school's name.
+/// The pupils linked to an account, each with its school's name; with
+/// `current_on`, only those still at school that day.
 async fn pupils_with_school(
     db: &impl ConnectionTrait,
     account_id: i32,
+    current_on: Option<time::Date>,
 ) -> Result<Vec<(crate::entity::pupil::Model, String)>, DbErr> {
     use crate::entity::{pupil, school};
     let links = account_pupil::Entity::find()
@@ -278,6 +282,11 @@ async fn pupils_with_school(
     let mut out = Vec::with_capacity(links.len());
     for l in links {
         if let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? {
+            if let (Some(today), Some(left)) = (current_on, p.left_on)
+                && left <= today
+            {
+                continue;
+            }
             let school = school::Entity::find_by_id(p.school_id)
                 .one(db)
                 .await?
@@ -289,13 +298,14 @@ async fn pupils_with_school(
     Ok(out)
 }
 
-/// The pupils linked to an account, with their school: (first name, last
-/// name, school name).
+/// The pupils linked to an account and still at school on `today`, with
+/// their school: (first name, last name, school name).
 pub async fn children(
     db: &impl ConnectionTrait,
     account_id: i32,
+    today: time::Date,
 ) -> Result<Vec<(String, String, String)>, DbErr> {
-    Ok(pupils_with_school(db, account_id)
+    Ok(pupils_with_school(db, account_id, Some(today))
         .await?
         .into_iter()
         .map(|(p, school)| (p.first_name, p.last_name, school))
@@ -308,7 +318,7 @@ pub async fn children_words(
     db: &impl ConnectionTrait,
     account_id: i32,
 ) -> Result<Vec<(String, time::Date, String)>, DbErr> {
-    Ok(pupils_with_school(db, account_id)
+    Ok(pupils_with_school(db, account_id, None)
         .await?
         .into_iter()
         .map(|(p, school)| (p.first_name, p.birth_date, school))

@@ -26,11 +26,14 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
-/// The identity behind an account of `kind` (`eleve` or `responsable`).
+/// The identity behind an account of `kind` (`eleve` or `responsable`) on
+/// `today`: a pupil who left by then carries no school attributes (a
+/// pupil keeps their name, a guardian loses the child).
 pub async fn identity(
     db: &impl ConnectionTrait,
     account_id: i32,
     kind: AccountKind,
+    today: time::Date,
 ) -> Result<Identity, DbErr> {
     let mut id = Identity::default();
     let links = account_pupil::Entity::find()
@@ -41,6 +44,13 @@ pub async fn identity(
         let Some(p) = pupil::Entity::find_by_id(l.pupil_id).one(db).await? else {
             continue;
         };
+        if p.left_on.is_some_and(|d| d <= today) {
+            if kind == AccountKind::Eleve {
+                id.first_name = Some(p.first_name);
+                id.last_name = Some(p.last_name);
+            }
+            continue;
+        }
         if let Some(s) = school::Entity::find_by_id(p.school_id).one(db).await? {
             push_unique(&mut id.uais, s.uai);
         }

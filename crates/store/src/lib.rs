@@ -18,6 +18,7 @@ pub mod ephemeral;
 pub mod federated;
 pub mod held;
 pub mod identity;
+pub mod leavers;
 pub mod outbox;
 pub mod school_data;
 pub mod signing_keys;

@@ -36,6 +36,9 @@ pub struct Counts {
     /// Input rows not stored (guardians without a link to a known pupil,
     /// links to an unknown pupil or person).
     pub ignored: u64,
+    /// Accounts that lost a child (or, for a pupil's own account, were
+    /// stamped as a leaver's) because of these changes.
+    pub accounts: u64,
 }
 
 /// What importing a guardians file changed.
@@ -127,14 +130,15 @@ pub async fn set_export_stamp(
 
 /// Applies a pupils snapshot to a school. Pupils absent from the snapshot are
 /// marked as having left on `today`, and their unused activation codes are
-/// revoked.
+/// revoked. Answers the counts and the ids of the pupils who left (for
+/// `leavers::pupils_left`, in the same transaction).
 pub async fn apply_pupils(
     db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     records: &[PupilRecord],
     today: Date,
     now: OffsetDateTime,
-) -> Result<Counts, DbErr> {
+) -> Result<(Counts, Vec<i32>), DbErr> {
     let now = ts(now);
     let mut existing: HashMap<String, pupil::Model> = HashMap::new();
     {
@@ -161,6 +165,7 @@ pub async fn apply_pupils(
             && old.other_first_names == r.other_first_names
             && old.birth_date == r.birth_date
             && old.class_code == r.class
+            && old.level == r.level
             && old.left_on == r.left_on;
         if same {
             counts.unchanged += 1;
@@ -182,6 +187,7 @@ pub async fn apply_pupils(
         am.first_name_key = Set(key);
         am.birth_date = Set(r.birth_date);
         am.class_code = Set(r.class.clone());
+        am.level = Set(r.level.clone());
         am.left_on = Set(r.left_on);
         am.updated_at = Set(now);
         am.update(db).await?;
@@ -197,6 +203,7 @@ pub async fn apply_pupils(
             first_name_key: Set(normalize_first_name(&r.first_name)),
             birth_date: Set(r.birth_date),
             class_code: Set(r.class.clone()),
+            level: Set(r.level.clone()),
             left_on: Set(r.left_on),
             created_at: Set(now),
             updated_at: Set(now),
@@ -229,19 +236,22 @@ pub async fn apply_pupils(
             .exec(db)
             .await?;
     }
-    Ok(counts)
+    Ok((counts, departed))
 }
 
 /// Applies a guardians snapshot (persons and their links) to a school whose
 /// pupils are already stored. Persons with no link to a known pupil are not
 /// stored; links that vanished are removed and their unused codes revoked.
+/// Answers the counts and the (guardian, pupil) pairs that stopped being a
+/// legal guardian's link (for `leavers::links_removed`, in the same
+/// transaction).
 pub async fn apply_guardians(
     db: &(impl ConnectionTrait + StreamTrait),
     school: &School,
     guardians: &[GuardianRecord],
     links: &[LinkRecord],
     now: OffsetDateTime,
-) -> Result<GuardianCounts, DbErr> {
+) -> Result<(GuardianCounts, Vec<(i32, i32)>), DbErr> {
     let now = ts(now);
     let pupil_ids: HashMap<String, i32> = pupil::Entity::find()
         .select_only()
@@ -403,7 +413,7 @@ pub async fn apply_guardians(
             .exec(db)
             .await?;
     }
-    for (gid, pid) in revoke_pairs {
+    for &(gid, pid) in &revoke_pairs {
         activation_code::Entity::update_many()
             .col_expr(activation_code::Column::RevokedAt, Expr::value(now))
             .filter(activation_code::Column::GuardianId.eq(gid))
@@ -413,5 +423,5 @@ pub async fn apply_guardians(
             .exec(db)
             .await?;
     }
-    Ok(out)
+    Ok((out, revoke_pairs))
 }

@@ -19,7 +19,13 @@ pub async fn release(
     if service.attributes.is_empty() {
         return Ok(Vec::new());
     }
-    let id = identity(app.db.conn(), account.id, account.kind()).await?;
+    let id = identity(
+        app.db.conn(),
+        account.id,
+        account.kind(),
+        app.clock.now().date(),
+    )
+    .await?;
     let person = Person {
         identifiant: account.identifiant_display.clone(),
         profile: profile.to_owned(),

@@ -108,4 +108,12 @@ pub struct AccountsConfig {
     pub confirmation_days: u32,
     /// Minutes between two runs of the purge of unconfirmed accounts.
     pub purge_interval_minutes: u64,
+    /// Days a leaver's account (a pupil who left, a guardian account with
+    /// no child any more) stays usable before it is disabled.
+    pub leaver_grace_days: u32,
+    /// Days after which a leaver's account is deleted (counted, like the
+    /// grace, from the day Sésame saw the departure).
+    pub retention_days: u32,
+    /// Days before the deletion that a guardian gets the notice mail.
+    pub deletion_notice_days: u32,
 }

@@ -254,6 +254,9 @@ impl Default for Config {
             accounts: AccountsConfig {
                 confirmation_days: 7,
                 purge_interval_minutes: 10,
+                leaver_grace_days: 30,
+                retention_days: 90,
+                deletion_notice_days: 15,
             },
             cas: CasConfig {
                 service_ticket_seconds: 10,
@@ -441,6 +444,32 @@ impl Config {
             return Err(err(
                 "accounts.confirmation_days",
                 "must be between 1 and 30 days".into(),
+            ));
+        }
+        if self.accounts.leaver_grace_days > 365 {
+            return Err(err(
+                "accounts.leaver_grace_days",
+                "must be between 0 and 365 days".into(),
+            ));
+        }
+        if self.accounts.retention_days < self.accounts.leaver_grace_days
+            || self.accounts.retention_days > 3650
+        {
+            return Err(err(
+                "accounts.retention_days",
+                format!(
+                    "must be between accounts.leaver_grace_days ({}) and 3650 days",
+                    self.accounts.leaver_grace_days
+                ),
+            ));
+        }
+        if self.accounts.deletion_notice_days > self.accounts.retention_days {
+            return Err(err(
+                "accounts.deletion_notice_days",
+                format!(
+                    "must be at most accounts.retention_days ({})",
+                    self.accounts.retention_days
+                ),
             ));
         }
         if self.mail.poll_seconds == 0

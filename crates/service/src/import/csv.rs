@@ -20,6 +20,7 @@ pub const PUPIL_COLUMNS: &[&str] = &[
     "autres_prenoms",
     "date_naissance",
     "classe",
+    "mef",
     "ine",
     "date_sortie",
     "etablissement",
@@ -284,6 +285,7 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
                     )
                 })?,
                 class: get("classe").map(str::to_owned),
+                level: get("mef").map(str::to_owned),
                 left_on: date("date_sortie")?,
             });
         }

@@ -13,6 +13,7 @@ pub use error::ImportError;
 pub use siecle::SiecleExport;
 
 use crate::app::App;
+use sesame_store::leavers;
 use sesame_store::school_data::{self, Counts, GuardianCounts};
 use sesame_store::{StoreError, TransactionTrait};
 use std::collections::HashMap;
@@ -86,6 +87,9 @@ impl std::fmt::Display for ImportReport {
             )?;
             if c.ignored > 0 {
                 write!(f, ", {} ignoré(s) ({ignored})", c.ignored)?;
+            }
+            if c.accounts > 0 {
+                write!(f, " ; {} compte(s) mis à jour en conséquence", c.accounts)?;
             }
             writeln!(f)
         }
@@ -252,7 +256,12 @@ async fn apply(
     }
     let (outcome, warnings) = match &export {
         SiecleExport::Pupils { pupils, .. } => (
-            FileOutcome::Pupils(school_data::apply_pupils(txn, &school, pupils, today, now).await?),
+            {
+                let (mut counts, departed) =
+                    school_data::apply_pupils(txn, &school, pupils, today, now).await?;
+                counts.accounts = leavers::pupils_left(txn, &departed, now).await?;
+                FileOutcome::Pupils(counts)
+            },
             Vec::new(),
         ),
         SiecleExport::Guardians {
@@ -261,7 +270,9 @@ async fn apply(
             warnings,
             ..
         } => {
-            let counts = school_data::apply_guardians(txn, &school, guardians, links, now).await?;
+            let (mut counts, removed) =
+                school_data::apply_guardians(txn, &school, guardians, links, now).await?;
+            counts.links.accounts = leavers::links_removed(txn, &removed, now).await?;
             let mut w = warnings.clone();
             if counts.links.ignored > 0
                 && counts.links.created + counts.links.unchanged + counts.links.updated == 0

@@ -52,7 +52,7 @@ const FIELDS: &str = "NOM_USAGE NOM_DE_FAMILLE NOM PRENOM PRENOM2 PRENOM3 DATE_N
     DATE_SORTIE ID_NATIONAL INE_RNIE MEL LC_CIVILITE ADRESSE_ID ELEVE_ID \
     PERSONNE_ID NIVEAU_RESPONSABILITE RESP_LEGAL CODE_PARENTE \
     LIGNE1_ADRESSE LIGNE2_ADRESSE LIGNE3_ADRESSE LIGNE4_ADRESSE \
-    CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS";
+    CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS CODE_MEF";
 
 /// Parses a SIECLE export.
 pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportError> {
@@ -396,6 +396,7 @@ impl<'s> Parser<'s> {
             other_first_names: (!others.is_empty()).then(|| others.join(" ")),
             birth_date,
             class: None,
+            level: non_empty(f, "CODE_MEF"),
             left_on,
         });
         Ok(())

@@ -27,11 +27,18 @@ pub async fn userinfo(
     if at.revoked(app).await? {
         return Ok(None);
     }
-    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id).await? else {
+    // A disabled account (a leaver's) answers nothing, even where the
+    // store that would have ended its tokens is another process's.
+    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id)
+        .await?
+        .filter(|a| a.is_active())
+    else {
         return Ok(None);
     };
     let identity = if sesame_oidc::scope::needs_identity(&at.scopes) {
-        let id = sesame_store::identity::identity(app.db.conn(), a.id, a.kind()).await?;
+        let id =
+            sesame_store::identity::identity(app.db.conn(), a.id, a.kind(), app.clock.now().date())
+                .await?;
         Some(Identity {
             first_name: id.first_name,
             last_name: id.last_name,

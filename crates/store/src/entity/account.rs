@@ -21,6 +21,8 @@ pub struct Model {
     pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
     pub session_generation: i64,
+    pub left_at: Option<TimeDateTimeWithTimeZone>,
+    pub deletion_notice_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

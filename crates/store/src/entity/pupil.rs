@@ -20,6 +20,7 @@ pub struct Model {
     pub left_on: Option<TimeDate>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    pub level: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
