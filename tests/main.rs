@@ -30,6 +30,7 @@ mod passwords;
 mod redaction;
 mod revocation;
 mod rights;
+mod rotation;
 mod school_year;
 mod selftest;
 mod server;

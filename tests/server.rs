@@ -16,7 +16,7 @@ async fn healthz_and_readyz_answer_when_everything_is_up() {
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(
         body,
-        serde_json::json!({"status": "ready", "database": "ok", "store": "ok"})
+        serde_json::json!({"status": "ready", "database": "ok", "store": "ok", "signing_keys": "ok"})
     );
 }
 

@@ -185,6 +185,13 @@ async fn serve(app: App) -> Result<(), Failure> {
     sesame_service::oidc::keys::ensure(&app)
         .await
         .map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
+    // After a rotation of token_hmac_key: the signing keys move under the
+    // new key while the old one is still listed. A key that cannot be
+    // opened keeps /readyz red and is logged; the node still starts, so
+    // that the operator can see why.
+    if let Err(e) = sesame_service::oidc::keys::reencrypt(&app).await {
+        tracing::error!(error = %e, "signing keys cannot be re-encrypted");
+    }
     let app = Arc::new(app);
     let worker = tokio::spawn(sesame_service::mailer::run(app.clone(), mailer));
     let purge = tokio::spawn(sesame_service::mailer::run_purge(app.clone()));

@@ -270,7 +270,7 @@ pub async fn replace_temporary(
         return Err(invalid("nouveau", WRONG_CURRENT));
     };
     let same = sesame_domain::secret::as_temporary(new)
-        .is_some_and(|t| Some(app.keys.token_hmac(&t)) == s.must_change);
+        .is_some_and(|t| Some(app.keys.stable_hmac(&t)) == s.must_change);
     if same {
         return Err(invalid(
             "nouveau",
@@ -361,7 +361,7 @@ pub async fn request_email_change(
 
 /// Whether an email-change (or cancel) link is usable; for the GET page.
 pub async fn email_link_valid(app: &App, which: &str, token: &str) -> Result<bool, StoreError> {
-    let t = tokens::find(app.db.conn(), which, &app.keys.token_hmac(token)).await?;
+    let t = tokens::find(app.db.conn(), which, &app.keys.token_hmacs(token)).await?;
     Ok(t.is_some_and(|t| t.used_at.is_none() && t.expires_at > app.clock.now()))
 }
 
@@ -370,7 +370,7 @@ pub async fn email_link_valid(app: &App, which: &str, token: &str) -> Result<boo
 /// the pair. Answers whether the link was valid.
 pub async fn use_email_link(app: &App, which: &str, token: &str) -> Result<bool, StoreError> {
     let conn = app.db.conn();
-    let Some(t) = tokens::find(conn, which, &app.keys.token_hmac(token)).await? else {
+    let Some(t) = tokens::find(conn, which, &app.keys.token_hmacs(token)).await? else {
         return Ok(false);
     };
     let now = app.clock.now();

@@ -130,10 +130,26 @@ impl App {
                 .map(|k| k.expose().as_bytes().to_vec())
                 .ok_or_else(|| InitError::Secrets(format!("secrets.{name} is missing")))
         };
-        let keys = Keys::new(
-            &secret(&config.secrets.code_hmac_key, "code_hmac_key")?,
-            &secret(&config.secrets.token_hmac_key, "token_hmac_key")?,
+        let raw = |k: &[crate::config::SecretKey]| -> Vec<Vec<u8>> {
+            k.iter().map(|k| k.expose().as_bytes().to_vec()).collect()
+        };
+        let s = &config.secrets;
+        let (code, token) = (
+            secret(&s.code_hmac_key, "code_hmac_key")?,
+            secret(&s.token_hmac_key, "token_hmac_key")?,
         );
+        let cookie = secret(&s.cookie_key, "cookie_key")?;
+        let (prev_code, prev_token, prev_cookie) = (
+            raw(&s.previous_code_hmac_keys),
+            raw(&s.previous_token_hmac_keys),
+            raw(&s.previous_cookie_keys),
+        );
+        let keys = Keys::with(&crate::keys::Secrets {
+            code: (&code, &prev_code),
+            token: (&token, &prev_token),
+            cookie: (&cookie, &prev_cookie),
+            subject: s.subject_key.as_ref().map(|k| k.expose().as_bytes()),
+        });
         let opts = DbOptions {
             max_connections: config.database.max_connections,
             connect_timeout: Duration::from_secs(config.database.connect_timeout_secs),

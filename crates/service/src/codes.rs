@@ -217,7 +217,7 @@ pub struct CodeReport {
 
 /// Looks a typed code up. `Ok(None)` when no such code exists.
 pub async fn verify(app: &App, typed: &ActivationCode) -> Result<Option<CodeReport>, StoreError> {
-    let Some(info) = repo::find_by_hmac(app.db.conn(), &app.keys.code_hmac(typed)).await? else {
+    let Some(info) = repo::find_by_hmac(app.db.conn(), &app.keys.code_hmacs(typed)).await? else {
         return Ok(None);
     };
     let state = if info.used_by_account_id.is_some() {

@@ -75,7 +75,7 @@ async fn state_of(
     token: &str,
 ) -> Result<(LinkState, Option<i32>, Option<i32>), StoreError> {
     let conn = app.db.conn();
-    let Some(t) = tokens::find(conn, purpose::CONFIRM, &app.keys.token_hmac(token)).await? else {
+    let Some(t) = tokens::find(conn, purpose::CONFIRM, &app.keys.token_hmacs(token)).await? else {
         return Ok((LinkState::Invalid, None, None));
     };
     let account = accounts::find(conn, t.account_id).await?;
@@ -127,7 +127,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<LinkState, StoreError> {
 }
 
 fn resend_key(app: &App, ticket: &str) -> Key {
-    Ns::ConfirmResend.key(app.keys.token_hmac(ticket))
+    Ns::ConfirmResend.key(app.keys.stable_hmac(ticket))
 }
 
 /// Confirmation mails sent again, per account and hour.

@@ -217,7 +217,7 @@ async fn check_one(app: &App, id: &str, password: &str, ip: &str) -> Result<Chec
                 if !tokens::spend(app.db.conn(), t.id, now).await? {
                     return Ok(Checked::Failed);
                 }
-                return Ok(Checked::Temporary(a, app.keys.token_hmac(&typed)));
+                return Ok(Checked::Temporary(a, app.keys.stable_hmac(&typed)));
             }
             if app.hasher.needs_rehash(&a.password_hash) {
                 // The parameters rose since this hash was made: replace it
@@ -387,7 +387,7 @@ async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<
 
 /// Whether an unlock link is usable (GET shows a button; only POST uses it).
 pub async fn unlock_link_valid(app: &App, token: &str) -> Result<bool, StoreError> {
-    let t = tokens::find(app.db.conn(), purpose::UNLOCK, &app.keys.token_hmac(token)).await?;
+    let t = tokens::find(app.db.conn(), purpose::UNLOCK, &app.keys.token_hmacs(token)).await?;
     Ok(t.is_some_and(|t| t.used_at.is_none() && t.expires_at > app.clock.now()))
 }
 
@@ -395,7 +395,7 @@ pub async fn unlock_link_valid(app: &App, token: &str) -> Result<bool, StoreErro
 /// Answers whether the link was valid.
 pub async fn unlock(app: &App, token: &str) -> Result<bool, StoreError> {
     let conn = app.db.conn();
-    let Some(t) = tokens::find(conn, purpose::UNLOCK, &app.keys.token_hmac(token)).await? else {
+    let Some(t) = tokens::find(conn, purpose::UNLOCK, &app.keys.token_hmacs(token)).await? else {
         return Ok(false);
     };
     let now = app.clock.now();

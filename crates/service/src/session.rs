@@ -42,7 +42,7 @@ pub fn new_token() -> String {
 }
 
 fn key(app: &App, token: &str) -> Key {
-    Ns::Session.key(app.keys.token_hmac(token))
+    Ns::Session.key(app.keys.stable_hmac(token))
 }
 
 fn idle(app: &App) -> Duration {

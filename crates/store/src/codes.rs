@@ -305,7 +305,7 @@ pub async fn insert_codes(
 /// Finds a code by its keyed hash.
 pub async fn find_by_hmac(
     db: &impl ConnectionTrait,
-    hmac: &str,
+    hmacs: &[String],
 ) -> Result<Option<CodeInfo>, DbErr> {
     let c = activation_code::Entity;
     let q = Query::select()
@@ -350,7 +350,7 @@ pub async fn find_by_hmac(
             Expr::col((guardian::Entity, guardian::Column::Id))
                 .equals((c, activation_code::Column::GuardianId)),
         )
-        .and_where(Expr::col((c, activation_code::Column::CodeHmac)).eq(hmac))
+        .and_where(Expr::col((c, activation_code::Column::CodeHmac)).is_in(hmacs.iter().cloned()))
         .to_owned();
     CodeInfo::find_by_statement(db.get_database_backend().build(&q))
         .one(db)

@@ -105,3 +105,14 @@ pub async fn retire_now(
         .one(db)
         .await
 }
+
+/// Replaces the encrypted private part of key `id` (re-encrypted under a
+/// new server key).
+pub async fn set_private(db: &impl ConnectionTrait, id: i32, blob: &str) -> Result<(), DbErr> {
+    signing_key::Entity::update_many()
+        .col_expr(signing_key::Column::PrivateKey, Expr::value(blob))
+        .filter(signing_key::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -71,15 +71,16 @@ pub async fn issue_with(
     .map(|_| ())
 }
 
-/// Finds a token by purpose and hash, spent or not.
+/// Finds a token by purpose and hash (any of `hmacs`: one per key of the
+/// ring), spent or not.
 pub async fn find(
     db: &impl ConnectionTrait,
     purpose: &str,
-    hmac: &str,
+    hmacs: &[String],
 ) -> Result<Option<Token>, DbErr> {
     account_token::Entity::find()
         .filter(account_token::Column::Purpose.eq(purpose))
-        .filter(account_token::Column::TokenHmac.eq(hmac))
+        .filter(account_token::Column::TokenHmac.is_in(hmacs.iter().cloned()))
         .one(db)
         .await
 }

@@ -1,8 +1,9 @@
 //! CSRF protection: stateless tokens, bound to the browser and the form,
 //! spent once.
 //!
-//! A form's token is `nonce ‖ expiry ‖ MAC`, the MAC (HMAC-SHA256 under a key
-//! derived for CSRF tokens only) covering the browser's id (its cookie), the
+//! A form's token is `nonce ‖ expiry ‖ key id ‖ MAC`, the MAC (HMAC-SHA256
+//! under a key derived from `cookie_key`, or a previous one the key id
+//! names, for CSRF tokens only) covering the browser's id (its cookie), the
 //! form's purpose ([`Form`]), the expiry (one hour on the application
 //! clock) and a random nonce. Issuing one stores nothing: the ephemeral
 //! store grows with POSTs (which are throttled), never with GETs (CONC-05).
@@ -31,10 +32,12 @@ const TTL: Duration = Duration::from_secs(3600);
 const NONCE: usize = 16;
 /// Bytes of the expiry (Unix seconds, big-endian).
 const EXPIRY: usize = 8;
+/// Bytes of the key id.
+const KID: usize = 4;
 /// Bytes of the MAC.
 const MAC: usize = 32;
 /// Bytes of a whole token, before base64.
-const LEN: usize = NONCE + EXPIRY + MAC;
+const LEN: usize = NONCE + EXPIRY + KID + MAC;
 
 /// What a form does. A token issued for one form passes no other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,15 +125,15 @@ pub fn browser_of(app: &App, jar: &CookieJar) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// The MAC of a token's fields.
-fn mac(app: &App, form: Form, browser: &str, expiry: &[u8], nonce: &[u8]) -> [u8; 32] {
-    app.keys.csrf_mac(&[
+/// The fields a token's MAC covers.
+fn fields<'a>(form: Form, browser: &'a str, expiry: &'a [u8], nonce: &'a [u8]) -> [&'a [u8]; 5] {
+    [
         b"sesame:csrf:v1",
         form.name().as_bytes(),
         browser.as_bytes(),
         expiry,
         nonce,
-    ])
+    ]
 }
 
 /// Issues a token for `form`, setting the browser cookie when missing.
@@ -149,7 +152,9 @@ pub fn issue(app: &App, jar: CookieJar, form: Form) -> (CookieJar, String) {
     let mut token = Vec::with_capacity(LEN);
     token.extend_from_slice(&nonce);
     token.extend_from_slice(&expiry);
-    token.extend_from_slice(&mac(app, form, &browser, &expiry, &nonce));
+    let (kid, mac) = app.keys.csrf_mac(&fields(form, &browser, &expiry, &nonce));
+    token.extend_from_slice(&kid);
+    token.extend_from_slice(&mac);
     (jar, URL_SAFE_NO_PAD.encode(token))
 }
 
@@ -173,10 +178,19 @@ pub async fn check(
         return Ok(false);
     };
     let (nonce, rest) = bytes.split_at(NONCE);
-    let (expiry, given) = rest.split_at(EXPIRY);
-    // Security: constant-time comparison of the MAC; the store is reached
-    // only by genuine tokens.
-    let expected = mac(app, form, &browser, expiry, nonce);
+    let (expiry, rest) = rest.split_at(EXPIRY);
+    let (kid, given) = rest.split_at(KID);
+    let mut id = [0u8; KID];
+    id.copy_from_slice(kid);
+    // Security: constant-time comparison of the MAC, under the cookie key
+    // the token names (a previous one only while it is listed); the store
+    // is reached only by genuine tokens.
+    let Some(expected) = app
+        .keys
+        .csrf_mac_by(id, &fields(form, &browser, expiry, nonce))
+    else {
+        return Ok(false);
+    };
     if !bool::from(expected.as_slice().ct_eq(given)) {
         return Ok(false);
     }

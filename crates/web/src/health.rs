@@ -21,7 +21,8 @@ async fn healthz() -> Response {
     Json(json!({ "status": "ok" })).into_response()
 }
 
-/// Readiness: 200 when the database and the store answer, 503 otherwise.
+/// Readiness: 200 when the database and the store answer and the signing
+/// keys open, 503 otherwise.
 /// The causes are logged, not shown.
 async fn readyz(State(app): State<AppState>) -> Response {
     let r = app.readiness().await;
@@ -32,12 +33,26 @@ async fn readyz(State(app): State<AppState>) -> Response {
     if let Err(e) = &r.store {
         tracing::warn!(error = %e, "readiness: ephemeral store not answering");
     }
+    // Issue 18 §3: never green while the signing keys cannot be opened
+    // (a token_hmac_key replaced without listing the old one).
+    let keys = if r.database.is_ok() {
+        sesame_service::oidc::keys::usable(&app)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        Err("database".to_owned())
+    };
+    if let Err(e) = &keys {
+        tracing::error!(error = %e, "readiness: the OpenID Connect signing keys cannot be used");
+    }
+    let ready = r.ready() && keys.is_ok();
     let body = Json(json!({
-        "status": if r.ready() { "ready" } else { "not ready" },
+        "status": if ready { "ready" } else { "not ready" },
         "database": word(&r.database),
         "store": word(&r.store),
+        "signing_keys": word(&keys),
     }));
-    if r.ready() {
+    if ready {
         body.into_response()
     } else {
         (

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub use sesame_cas::ticket::{ProxyGrantingTicket, ServiceTicket, well_formed};
 
 fn key(app: &App, ticket: &str) -> Key {
-    Ns::ServiceTicket.key(app.keys.token_hmac(ticket))
+    Ns::ServiceTicket.key(app.keys.stable_hmac(ticket))
 }
 
 fn random_ticket(prefix: &str) -> String {
@@ -28,7 +28,7 @@ pub async fn issue_service_ticket(app: &App, st: ServiceTicket) -> Result<String
 }
 
 fn pgt_key(app: &App, pgt: &str) -> Key {
-    Ns::ProxyGrantingTicket.key(app.keys.token_hmac(pgt))
+    Ns::ProxyGrantingTicket.key(app.keys.stable_hmac(pgt))
 }
 
 /// Stores a proxy-granting ticket; returns (PGT, PGTIOU).

@@ -307,6 +307,11 @@ impl Config {
             figment = figment.merge(Env::prefixed("SESAME__").split("__"));
         }
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
+        // Secrets serialise masked: those of the base configuration (given
+        // in code, e.g. by tests) are restored where nothing replaced them.
+        if let Some(b) = &source.base {
+            config.secrets.restore_masked(&b.secrets);
+        }
         let origin = |key: &str| -> String {
             match figment.find_metadata(key) {
                 Some(m) => match &m.source {

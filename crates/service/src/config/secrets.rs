@@ -62,6 +62,25 @@ pub struct Secrets {
     pub token_hmac_key: Option<SecretKey>,
     /// File holding `token_hmac_key`.
     pub token_hmac_key_file: Option<PathBuf>,
+    /// The `code_hmac_key`s replaced, newest first: codes stored under them
+    /// are still found (rotation). Drop one to cut what it protected.
+    #[serde(default)]
+    pub previous_code_hmac_keys: Vec<SecretKey>,
+    /// The `cookie_key`s replaced, newest first: forms issued under them
+    /// are still accepted.
+    #[serde(default)]
+    pub previous_cookie_keys: Vec<SecretKey>,
+    /// The `token_hmac_key`s replaced, newest first: links stored under them
+    /// are still found, and the signing keys they encrypted are opened (and
+    /// re-encrypted under the new key at the next start).
+    #[serde(default)]
+    pub previous_token_hmac_keys: Vec<SecretKey>,
+    /// The key of what must never change (OIDC subjects, audit pseudonyms,
+    /// the shared store's lookup keys). Unset: the oldest `token_hmac_key`
+    /// listed. Set it to that value before dropping the last previous key.
+    pub subject_key: Option<SecretKey>,
+    /// File holding `subject_key`.
+    pub subject_key_file: Option<PathBuf>,
 }
 
 /// Reads a secret from its `*_file` path when one is given.
@@ -120,6 +139,81 @@ impl Secrets {
         for (key, value, file) in self.slots() {
             *value = resolve_file(value.take(), file, key, origin)?;
         }
+        self.subject_key = resolve_file(
+            self.subject_key.take(),
+            &self.subject_key_file,
+            "secrets.subject_key",
+            origin,
+        )?;
+        Ok(())
+    }
+
+    /// Puts back the values of `base` where this configuration holds the
+    /// mask they serialise to.
+    pub(super) fn restore_masked(&mut self, base: &Secrets) {
+        let masked = |k: &Option<SecretKey>| k.as_ref().is_some_and(|k| k.expose() == "********");
+        let pairs = [
+            (&mut self.code_hmac_key, &base.code_hmac_key),
+            (&mut self.cookie_key, &base.cookie_key),
+            (&mut self.token_hmac_key, &base.token_hmac_key),
+            (&mut self.subject_key, &base.subject_key),
+        ];
+        for (mine, theirs) in pairs {
+            if masked(mine) {
+                mine.clone_from(theirs);
+            }
+        }
+        for (mine, theirs) in [
+            (
+                &mut self.previous_code_hmac_keys,
+                &base.previous_code_hmac_keys,
+            ),
+            (&mut self.previous_cookie_keys, &base.previous_cookie_keys),
+            (
+                &mut self.previous_token_hmac_keys,
+                &base.previous_token_hmac_keys,
+            ),
+        ] {
+            if mine.iter().any(|k| k.expose() == "********") && mine.len() == theirs.len() {
+                mine.clone_from(theirs);
+            }
+        }
+    }
+
+    /// Security: previous keys are real keys too, and none is a current one.
+    fn check_previous(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+        let current: Vec<&str> = [&self.code_hmac_key, &self.cookie_key, &self.token_hmac_key]
+            .iter()
+            .filter_map(|k| k.as_ref().map(SecretKey::expose))
+            .collect();
+        for (key, list) in [
+            (
+                "secrets.previous_code_hmac_keys",
+                &self.previous_code_hmac_keys,
+            ),
+            ("secrets.previous_cookie_keys", &self.previous_cookie_keys),
+            (
+                "secrets.previous_token_hmac_keys",
+                &self.previous_token_hmac_keys,
+            ),
+        ] {
+            for (i, k) in list.iter().enumerate() {
+                if k.expose().len() < MIN_KEY_LEN {
+                    return Err(ConfigError::at(
+                        &origin(key),
+                        key,
+                        format!("entry {}: too short (at least {MIN_KEY_LEN} bytes)", i + 1),
+                    ));
+                }
+                if current.contains(&k.expose()) {
+                    return Err(ConfigError::at(
+                        &origin(key),
+                        key,
+                        format!("entry {}: this is a current key, not a previous one", i + 1),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -171,7 +265,7 @@ impl Secrets {
             }
             seen.push((key, v.to_owned()));
         }
-        Ok(())
+        self.check_previous(origin)
     }
 
     /// In development, fills every missing key from `DATA_DIR/secrets/NAME.key`,

@@ -41,7 +41,7 @@ pub fn subject(app: &App, account_id: i32, client: Option<&OidcClient>) -> Strin
         .filter(|c| c.subject_type == sesame_oidc::claims::SubjectType::Pairwise)
         .map(|c| c.client_id.as_str());
     let input = sesame_oidc::claims::subject_input(account_id, pairwise);
-    sesame_oidc::claims::subject(&app.keys.token_hmac(&input))
+    sesame_oidc::claims::subject(&app.keys.stable_hmac(&input))
 }
 
 /// The `sid` a client receives for SSO session `sid` (issue 15, item 9):
@@ -52,7 +52,7 @@ pub fn client_sid(app: &App, sid: &str, client_id: &str) -> String {
     if sid.is_empty() {
         return String::new();
     }
-    app.keys.token_hmac(&format!("sid\0{sid}\0{client_id}"))[..32].to_owned()
+    app.keys.stable_hmac(&format!("sid\0{sid}\0{client_id}"))[..32].to_owned()
 }
 
 /// The subject of an account as client `client_id` knows it.

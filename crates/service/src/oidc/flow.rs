@@ -79,7 +79,7 @@ pub(super) struct CodeGrant {
 }
 
 pub(super) fn hash_key(app: &App, ns: Ns, token: &str) -> Key {
-    ns.key(app.keys.token_hmac(token))
+    ns.key(app.keys.stable_hmac(token))
 }
 
 /// The parameters of an authorization response: `code`, `state`, `iss`.

@@ -57,24 +57,30 @@ impl From<sesame_store::DbErr> for KeyError {
     }
 }
 
-fn cipher(app: &App) -> ChaCha20Poly1305 {
-    ChaCha20Poly1305::new((&app.keys.derived(LABEL)).into())
+fn cipher(key: &[u8; 32]) -> ChaCha20Poly1305 {
+    ChaCha20Poly1305::new(key.into())
 }
 
+/// Encrypts under the current token key; the blob names the key's id
+/// (`v2:KID:BASE64`) so that a rotation knows which key opens it.
 fn encrypt(app: &App, plain: &[u8]) -> Result<String, KeyError> {
+    let (kid, key) = app
+        .keys
+        .derived_by(LABEL, None)
+        .ok_or_else(|| KeyError::Crypto("no current token key".into()))?;
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
-    let ct = cipher(app)
+    let ct = cipher(&key)
         .encrypt(&Nonce::from(nonce), plain)
         .map_err(|e| KeyError::Crypto(e.to_string()))?;
     let mut out = nonce.to_vec();
     out.extend(ct);
-    Ok(b64(&out))
+    Ok(format!("v2:{kid}:{}", b64(&out)))
 }
 
-fn decrypt(app: &App, stored: &str) -> Result<Vec<u8>, KeyError> {
+fn decrypt_with(key: &[u8; 32], b64_blob: &str) -> Result<Vec<u8>, KeyError> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(stored)
+        .decode(b64_blob)
         .map_err(|e| KeyError::Crypto(e.to_string()))?;
     let (Some(nonce), Some(ct)) = (raw.get(..12), raw.get(12..)) else {
         return Err(KeyError::Crypto("truncated key".into()));
@@ -82,9 +88,74 @@ fn decrypt(app: &App, stored: &str) -> Result<Vec<u8>, KeyError> {
     let nonce: [u8; 12] = nonce
         .try_into()
         .map_err(|e| KeyError::Crypto(format!("truncated key: {e}")))?;
-    cipher(app)
+    cipher(key)
         .decrypt(&Nonce::from(nonce), ct)
-        .map_err(|e| KeyError::Crypto(format!("cannot decrypt (were the secrets changed?): {e}")))
+        .map_err(|e| KeyError::Crypto(format!("cannot decrypt: {e}")))
+}
+
+/// Decrypts a stored private key: under the key its blob names, or (a
+/// blob written before key ids) under each token key in turn.
+fn decrypt(app: &App, stored: &str) -> Result<Vec<u8>, KeyError> {
+    if let Some((kid, blob)) = stored.strip_prefix("v2:").and_then(|r| r.split_once(':')) {
+        let Some((_, key)) = app.keys.derived_by(LABEL, Some(kid)) else {
+            return Err(KeyError::Crypto(format!(
+                "the signing keys are encrypted under token key {kid}, which is neither `secrets.token_hmac_key` nor in `secrets.previous_token_hmac_keys`"
+            )));
+        };
+        return decrypt_with(&key, blob);
+    }
+    for kid in app.keys.token_ids() {
+        if let Some((_, key)) = app.keys.derived_by(LABEL, Some(&kid))
+            && let Ok(plain) = decrypt_with(&key, stored)
+        {
+            return Ok(plain);
+        }
+    }
+    Err(KeyError::Crypto(
+        "the signing keys cannot be decrypted with `secrets.token_hmac_key` or `secrets.previous_token_hmac_keys` (was the key replaced without listing the old one?)".into(),
+    ))
+}
+
+/// Whether a stored blob is under the current token key.
+fn under_current(app: &App, stored: &str) -> bool {
+    let current = app.keys.token_ids().into_iter().next().unwrap_or_default();
+    stored
+        .strip_prefix("v2:")
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(kid, _)| kid == current)
+}
+
+/// Re-encrypts under the current token key every stored private key that
+/// is under another one (after a rotation of `token_hmac_key`, while the
+/// old key is still listed), so that the old key can then be dropped.
+/// Answers how many were re-encrypted.
+pub async fn reencrypt(app: &App) -> Result<usize, KeyError> {
+    let mut n = 0;
+    for k in signing_keys::all(app.db.conn()).await? {
+        if under_current(app, &k.private_key) {
+            continue;
+        }
+        let plain = decrypt(app, &k.private_key)?;
+        signing_keys::set_private(app.db.conn(), k.id, &encrypt(app, &plain)?).await?;
+        n += 1;
+    }
+    if n > 0 {
+        app.signing_keys.forget();
+        tracing::info!(
+            count = n,
+            "signing keys re-encrypted under the current token key"
+        );
+    }
+    Ok(n)
+}
+
+/// Whether every configured algorithm has a key that signs now and opens:
+/// `/readyz` is not green while they cannot be decrypted.
+pub async fn usable(app: &App) -> Result<(), KeyError> {
+    for alg in configured(app) {
+        signing_key(app, alg).await?;
+    }
+    Ok(())
 }
 
 /// The stored keys, read again when the cached list is older than

@@ -205,7 +205,7 @@ fn check_credentials(
 
 /// The address-level throttle key for activation failures.
 fn ip_key(app: &App, ip: &str) -> Key {
-    Ns::ActivationAddress.key(app.keys.token_hmac(ip))
+    Ns::ActivationAddress.key(app.keys.stable_hmac(ip))
 }
 
 /// Activation attempts per address (SECURITY.md §1.3).
@@ -252,7 +252,7 @@ pub(crate) async fn match_code(
         return Err(SignupError::Throttled);
     }
     let conn = app.db.conn();
-    let info = codes::find_by_hmac(conn, &app.keys.code_hmac(code)).await?;
+    let info = codes::find_by_hmac(conn, &app.keys.code_hmacs(code)).await?;
     let usable = info
         .as_ref()
         .filter(|i| i.kind == kind.as_str() && i.revoked_at.is_none() && i.expires_at > now);

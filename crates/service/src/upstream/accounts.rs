@@ -140,7 +140,7 @@ struct Candidate {
 }
 
 fn candidate_key(app: &App, ticket: &str) -> Key {
-    Ns::UpstreamCandidate.key(app.keys.token_hmac(ticket))
+    Ns::UpstreamCandidate.key(app.keys.stable_hmac(ticket))
 }
 
 /// Wrong child confirmations of one national identity, per day.
@@ -264,7 +264,7 @@ pub async fn confirm_parent(
     });
     if let Some(code) = code
         && let Some(info) =
-            sesame_store::codes::find_by_hmac(conn, &app.keys.code_hmac(code)).await?
+            sesame_store::codes::find_by_hmac(conn, &app.keys.code_hmacs(code)).await?
         && info.guardian_id.is_some_and(|g| c.guardians.contains(&g))
         && info.revoked_at.is_none()
     {

@@ -179,11 +179,11 @@ pub struct Pending {
 }
 
 fn browser_key(app: &App, browser: &str) -> String {
-    app.keys.token_hmac(&format!("upstream-browser:{browser}"))
+    app.keys.stable_hmac(&format!("upstream-browser:{browser}"))
 }
 
 fn state_key(app: &App, state: &str) -> sesame_store::Key {
-    sesame_store::Ns::UpstreamState.key(app.keys.token_hmac(state))
+    sesame_store::Ns::UpstreamState.key(app.keys.stable_hmac(state))
 }
 
 /// Starts a login at provider `id` for `profile`; answers the URL to send

@@ -1,0 +1,198 @@
+//! Rotating each server secret (issue 18 §3): with the old key listed in
+//! `previous_*`, what was issued before keeps working (links, paper codes,
+//! open forms, the signing keys it encrypted, which move under the new
+//! key); once the old key is dropped (it may have leaked) what it protected
+//! is refused at once; `/readyz` is never green while the signing keys
+//! cannot be opened.
+
+use crate::support::fixtures::{
+    PASSWORD, Signup, code_of, confirmation_links, follow_link, generate_codes, guardian_codes,
+    pupil_code, sign_up, sign_up_camille,
+};
+use crate::support::http::{csrf_of, page};
+use crate::support::personas::login_page;
+use crate::support::{CAMILLE, TestEnv, TestServer, outbox};
+use sesame_service::config::SecretKey;
+
+fn key_file(env: &TestEnv, name: &str) -> String {
+    std::fs::read_to_string(env.path().join(format!("data/secrets/{name}.key")))
+        .expect("a development key")
+        .trim()
+        .to_owned()
+}
+
+fn fresh() -> SecretKey {
+    SecretKey::new(sesame_service::config::secrets_generate_key())
+}
+
+async fn readyz(s: &TestServer) -> (u16, serde_json::Value) {
+    let r = s.get("/readyz").await;
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("JSON"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotating_token_hmac_key_keeps_links_and_signing_keys_until_the_old_key_is_dropped() {
+    let env = TestEnv::new();
+    env.import_samples();
+    let codes = guardian_codes(&generate_codes(&env));
+    let s1 = TestServer::spawn(&env, |_| {}).await;
+    assert_eq!(readyz(&s1).await.0, 200);
+    let jwks1 = s1.get("/oidc/jwks").await.text().await.expect("jwks");
+    // Two parents sign up: two confirmation links stored under the first key.
+    let jb = code_of(&codes, "Olivier MARTIN", "Jean-Baptiste");
+    assert_eq!(sign_up(&s1, &Signup::olivier(&jb)).await.0, 200);
+    let camille = code_of(&codes, "Sophie MARTIN", "Camille");
+    let sophie = Signup {
+        joint: false,
+        rows: vec![["Camille", "16/06/2013", &camille, ""]],
+        identifiant: "sophie.martin",
+        password: PASSWORD,
+        email: "sophie.martin@example.org",
+    };
+    assert_eq!(sign_up(&s1, &sophie).await.0, 200);
+    let links = confirmation_links(&outbox(&env).await);
+    assert_eq!(links.len(), 2);
+    let old = key_file(&env, "token_hmac_key");
+    drop(s1);
+
+    // Rotated, the old key listed: the link works, the signing key opens
+    // and moves under the new key.
+    let new = fresh();
+    let (n2, o2) = (new.clone(), old.clone());
+    let s2 = TestServer::spawn(&env, move |c| {
+        c.secrets.token_hmac_key = Some(n2);
+        c.secrets.previous_token_hmac_keys = vec![SecretKey::new(o2)];
+    })
+    .await;
+    assert_eq!(readyz(&s2).await.0, 200);
+    let (status, body) = follow_link(&s2, &links[0]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Votre compte est confirmé"), "{body}");
+    assert_eq!(
+        sesame_service::oidc::keys::reencrypt(s2.app())
+            .await
+            .expect("reencrypt"),
+        1
+    );
+    assert_eq!(
+        s2.get("/oidc/jwks").await.text().await.expect("jwks"),
+        jwks1,
+        "the same keys are published"
+    );
+    drop(s2);
+
+    // The old key dropped (compromised): the other link is refused at
+    // once; the signing keys, re-encrypted, still open.
+    let n3 = new.clone();
+    let s3 = TestServer::spawn(&env, move |c| {
+        c.secrets.token_hmac_key = Some(n3);
+    })
+    .await;
+    let (status, html) = page(&s3.client, &format!("{}{}", s3.url, links[1])).await;
+    assert_eq!(status, 404, "{html}");
+    assert!(html.contains("Lien non valable"));
+    let (status, body) = readyz(&s3).await;
+    assert_eq!((status, body["signing_keys"].as_str()), (200, Some("ok")));
+    drop(s3);
+
+    // A key replaced without listing the one before: not ready, and said.
+    let s4 = TestServer::spawn(&env, |c| {
+        c.secrets.token_hmac_key = Some(fresh());
+    })
+    .await;
+    let (status, body) = readyz(&s4).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["signing_keys"], "unavailable");
+    let r = s4.get("/oidc/jwks").await;
+    assert_eq!(r.status(), 200, "the public keys are still published");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotating_code_hmac_key_keeps_paper_codes_until_the_old_key_is_dropped() {
+    let env = TestEnv::new();
+    env.import_samples();
+    let out = generate_codes(&env);
+    let (camille, jb) = (
+        pupil_code(&out, "Camille MARTIN"),
+        pupil_code(&out, "Jean-Baptiste MARTIN"),
+    );
+    let old = key_file(&env, "code_hmac_key");
+    let new = fresh();
+    let (n, o) = (new.clone(), old.clone());
+    let s = TestServer::spawn(&env, move |c| {
+        c.secrets.code_hmac_key = Some(n);
+        c.secrets.previous_code_hmac_keys = vec![SecretKey::new(o)];
+    })
+    .await;
+    // A letter printed before the rotation still opens its account.
+    sign_up_camille(&s.client, &s.url, &camille, PASSWORD).await;
+    drop(s);
+    let s = TestServer::spawn(&env, move |c| c.secrets.code_hmac_key = Some(new)).await;
+    let (_, html) = page(&s.client, &format!("{}/premiere-visite/eleve", s.url)).await;
+    let r = s
+        .client
+        .post(format!("{}/premiere-visite/eleve", s.url))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("prenom", "Jean-Baptiste"),
+            ("naissance", "03/02/2011"),
+            ("code", jb.as_str()),
+            ("identifiant", "jb.martin"),
+            ("password", PASSWORD),
+            ("password2", PASSWORD),
+            ("email", "jb@example.org"),
+            ("email2", "jb@example.org"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        r.status(),
+        422,
+        "a code under the dropped key opens nothing"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE identifiant = 'jb.martin'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotating_cookie_key_keeps_open_forms_until_the_old_key_is_dropped() {
+    let env = TestEnv::new();
+    let code = crate::support::fixtures::camille_code(&env);
+    let s1 = TestServer::spawn(&env, |_| {}).await;
+    sign_up_camille(&s1.client, &s1.url, &code, PASSWORD).await;
+    // Two login forms opened before the rotation, in one browser.
+    let browser = TestServer::browser();
+    let first = csrf_of(&login_page(&browser, &s1.url, &CAMILLE, &[]).await);
+    let second = csrf_of(&login_page(&browser, &s1.url, &CAMILLE, &[]).await);
+    let old = key_file(&env, "cookie_key");
+    drop(s1);
+    let post = |s: &TestServer, csrf: &str| {
+        let (b, url, form) = (
+            browser.clone(),
+            format!("{}/connexion", s.url),
+            CAMILLE.login_fields(csrf, &[]),
+        );
+        async move { b.post(url).form(&form).send().await.expect("post").status() }
+    };
+    let new = fresh();
+    let (n, o) = (new.clone(), old.clone());
+    let s2 = TestServer::spawn(&env, move |c| {
+        c.secrets.cookie_key = Some(n);
+        c.secrets.previous_cookie_keys = vec![SecretKey::new(o)];
+    })
+    .await;
+    // Cookies go by host, not port: the browser id reaches every server.
+    assert_eq!(post(&s2, &first).await, 303, "a form opened before logs in");
+    drop(s2);
+    let s3 = TestServer::spawn(&env, move |c| c.secrets.cookie_key = Some(new)).await;
+    assert_ne!(
+        post(&s3, &second).await,
+        303,
+        "the dropped key's form is refused"
+    );
+}
