@@ -178,7 +178,10 @@ async fn sigterm_lets_the_requests_in_flight_finish() {
             r.map(|r| (r.status().as_u16(), after))
         }));
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Long enough for every request to be accepted (and queued behind the
+    // one hashing slot) on a loaded machine; far shorter than the 40
+    // hashes take.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = c.nodes[0].child.as_ref().expect("running").id();
     signalled.store(true, std::sync::atomic::Ordering::SeqCst);
     let ok = Command::new("kill")
