@@ -226,6 +226,10 @@ async fn forms_mark_mandatory_fields_and_pages_have_a_skip_link_and_own_titles()
         "/premiere-visite/eleve",
         "/identifiant-oublie",
         "/mot-de-passe-oublie",
+        "/accessibilite",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/aide",
     ];
     for path in paths {
         let (status, html) = page(&s.client, &format!("{}{path}", s.url)).await;

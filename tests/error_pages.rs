@@ -7,8 +7,8 @@ use crate::support::{TestEnv, TestServer};
 
 const ACADEMIE: &str = "Académie de Pontcarré";
 
-/// Asserts an answer is a page of the site: HTML, the académie's name, the
-/// skip link and the footer's notices.
+/// Asserts an answer is a page of the site: HTML, the académie's name and
+/// the footer's notices.
 fn assert_layout(what: &str, content_type: &str, html: &str) {
     assert!(
         content_type.starts_with("text/html"),
@@ -26,6 +26,14 @@ fn assert_layout(what: &str, content_type: &str, html: &str) {
         !html.contains(">Sésame</p>"),
         "{what}: not the generic name"
     );
+    for link in [
+        "href=\"/accessibilite\"",
+        "href=\"/mentions-legales\"",
+        "href=\"/donnees-personnelles\"",
+        "href=\"/aide\"",
+    ] {
+        assert!(html.contains(link), "{what}: the footer's {link}");
+    }
 }
 
 async fn answer(r: reqwest::Response) -> (u16, String, reqwest::header::HeaderMap, String) {

@@ -24,6 +24,7 @@ mod import_limits;
 mod listeners;
 mod mail;
 mod nodes;
+mod notices;
 mod oidc;
 mod pages;
 mod parents;

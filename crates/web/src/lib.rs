@@ -16,6 +16,7 @@ mod health;
 mod links;
 mod login;
 mod metrics;
+mod notices;
 mod oidc;
 mod onward;
 mod pages;
@@ -66,6 +67,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(demo::routes())
         .merge(oidc::routes(state.clone()))
         .merge(upstream::routes())
+        .merge(notices::routes())
         .fallback(error::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(metrics::count_requests))
