@@ -155,3 +155,51 @@ async fn every_error_a_browser_meets_has_the_site_layout() {
         "{status} {kind}"
     );
 }
+
+// A store that does not answer: the 503 of WebError::Unavailable in the
+// site's layout, with Retry-After; readiness keeps its JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unavailable_store_gives_a_branded_503() {
+    let env = TestEnv::new();
+    let port = crate::support::free_port();
+    let s = TestServer::spawn(&env, |c| {
+        c.branding.academie = ACADEMIE.into();
+        c.redis.url = format!("redis://127.0.0.1:{port}/");
+        c.redis.timeout_ms = 300;
+    })
+    .await;
+    // A login counts its attempt in the store first.
+    let (_, form) = page(&s.client, &format!("{}/connexion?profil=eleve", s.url)).await;
+    let csrf = crate::support::csrf_of(&form);
+    let (status, kind, headers, html) = answer(
+        s.client
+            .post(format!("{}/connexion", s.url))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("profil", "eleve"),
+                ("identifiant", "camille.martin"),
+                ("password", "Mauvais123"),
+            ])
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await;
+    assert_eq!(status, 503, "{html}");
+    assert_layout("503", &kind, &html);
+    assert!(html.contains("momentanément indisponible"));
+    assert!(!html.contains("127.0.0.1"), "no cause shown");
+    assert!(headers.contains_key("retry-after"));
+    assert!(headers.contains_key("content-security-policy"));
+
+    let (status, kind, _, _) = answer(
+        s.client
+            .get(format!("{}/readyz", s.url))
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert!(kind.starts_with("application/json"), "{kind}");
+}
