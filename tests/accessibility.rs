@@ -7,10 +7,13 @@
 //! status in the site's layout and branding; the first-visit text of each
 //! profile.
 
-use crate::support::fixtures::{Signup, code_of, martin_family, now_clock, pupil_account_with};
+use crate::support::fixtures::{
+    Signup, code_of, martin_family, now_clock, olivier, pupil_account_with,
+};
 use crate::support::http::{page, post};
-use crate::support::personas::{account_form, login_as};
-use crate::support::{CAMILLE, TestEnv, TestServer, csrf_of};
+use crate::support::mail::temporary_in;
+use crate::support::personas::{account_form, log_in_answer, login_as, recover};
+use crate::support::{CAMILLE, MailSink, OLIVIER, TestEnv, TestServer, csrf_of};
 use sesame_service::config::PasswordPolicyKind;
 use std::collections::BTreeSet;
 
@@ -377,4 +380,46 @@ async fn the_first_visit_text_fits_the_profile() {
         );
         assert!(html.contains("vous n'avez pas de compte à créer"), "{p}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_new_password_page_shows_its_errors_at_the_top_with_the_rule() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |c| {
+        c.password.policy = PasswordPolicyKind::Cnil;
+    })
+    .await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
+    let before = sink.mails().await.len();
+    recover(&s, "/mot-de-passe-oublie", "olivier.martin").await;
+    let temporary = temporary_in(&sink.wait(before + 1).await[before].2);
+    let c = TestServer::browser();
+    let (status, location, _) = log_in_answer(&c, &s.url, &OLIVIER.with_password(&temporary)).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/compte/nouveau-mot-de-passe")
+    );
+
+    let url = format!("{}/compte/nouveau-mot-de-passe", s.url);
+    let (_, html) = page(&c, &url).await;
+    assert!(
+        html.contains(
+            "Nouveau mot de passe * (8 caractères minimum, avec au moins 3 types de caractères"
+        ),
+        "{html}"
+    );
+    let form = [
+        ("csrf", csrf_of(&html)),
+        ("nouveau", "court1".to_owned()),
+        ("nouveau2", "court1".to_owned()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v));
+    let (status, _, html) = post(&c, &url, &form).await;
+    assert_eq!(status, 422);
+    assert_summary(&html, &["nouveau"]);
+    assert_eq!(
+        title_of(&html).split(" – ").next(),
+        Some("Erreur : Choisissez un nouveau mot de passe")
+    );
 }
