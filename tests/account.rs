@@ -6,27 +6,10 @@ use crate::support::fixtures::{
     NEW_PASSWORD, Signup, code_of, confirmation_links, follow_link, now_clock, olivier, sign_up,
 };
 use crate::support::http::{page, post};
-use crate::support::personas::{account_form, log_in_answer};
+use crate::support::mail::temporary_in;
+use crate::support::personas::{account_form, log_in_answer, recover};
 use crate::support::{MailSink, OLIVIER, PASSWORD, TestEnv, TestServer, csrf_of, link_in};
 use std::time::Duration;
-
-/// Posts a recovery form; answers (status, body).
-async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
-    let c = TestServer::browser();
-    let (_, html) = page(&c, &format!("{}{path}", s.url)).await;
-    let form =
-        [("csrf", csrf_of(&html)), ("valeur", value.to_owned())].map(|(k, v)| (k.to_owned(), v));
-    let (status, _, body) = post(&c, &format!("{}{path}", s.url), &form).await;
-    (status, body)
-}
-
-/// The temporary password in a mail.
-fn temporary_in(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace())
-        .find(|w| w.len() == 19 && w.as_bytes()[4] == b'-' && w.as_bytes()[14] == b'-')
-        .unwrap_or_else(|| panic!("a temporary password in {text}"))
-        .to_owned()
-}
 
 // REC-03, REC-05
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod accessibility;
 mod account;
 mod browser;
 mod cas;
@@ -16,6 +17,7 @@ mod concurrency;
 mod config;
 mod csrf;
 mod demo;
+mod error_pages;
 mod files;
 mod import;
 mod import_limits;
@@ -23,6 +25,7 @@ mod listeners;
 mod mail;
 mod migrations;
 mod nodes;
+mod notices;
 mod oidc;
 mod pages;
 mod parents;

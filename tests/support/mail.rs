@@ -303,3 +303,11 @@ impl MailSink {
         panic!("the mailbox never held {n} mails: {:?}", self.mails().await);
     }
 }
+
+/// The temporary password in a mail.
+pub fn temporary_in(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace())
+        .find(|w| w.len() == 19 && w.as_bytes()[4] == b'-' && w.as_bytes()[14] == b'-')
+        .unwrap_or_else(|| panic!("a temporary password in {text}"))
+        .to_owned()
+}

@@ -194,3 +194,13 @@ pub async fn change_password(s: &TestServer, browser: &Client) {
     .await;
     assert!(status == 303 || status == 200, "{status} {html}");
 }
+
+/// Posts a recovery form; answers (status, body).
+pub async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
+    let c = TestServer::browser();
+    let (_, html) = page(&c, &format!("{}{path}", s.url)).await;
+    let form =
+        [("csrf", csrf_of(&html)), ("valeur", value.to_owned())].map(|(k, v)| (k.to_owned(), v));
+    let (status, _, body) = post(&c, &format!("{}{path}", s.url), &form).await;
+    (status, body)
+}

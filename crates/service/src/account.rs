@@ -253,8 +253,28 @@ pub async fn change_password(
     new2: &str,
     ip: &str,
 ) -> Result<Session, ChangeError> {
-    let a = reauthenticate(app, s, current, "actuel", ip).await?;
-    check_new(app, new, new2, &context_words(app, &a).await?)?;
+    // Every error of the form at once (issue 17): the new password is
+    // checked even when the current one is wrong (it is the session's own
+    // account: nothing is told to anyone else).
+    let rule = match accounts::find(app.db.conn(), s.account_id).await? {
+        Some(a) => check_new(app, new, new2, &context_words(app, &a).await?).err(),
+        None => None,
+    };
+    let a = match reauthenticate(app, s, current, "actuel", ip).await {
+        Ok(a) => a,
+        Err(ChangeError::Invalid(mut errors)) => {
+            if let Some(ChangeError::Invalid(more)) = rule {
+                for (field, message) in more.iter() {
+                    errors.insert(field, message);
+                }
+            }
+            return Err(ChangeError::Invalid(errors));
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(e) = rule {
+        return Err(e);
+    }
     store_password(app, &a, s, new, "password_changed").await
 }
 

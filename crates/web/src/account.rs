@@ -13,6 +13,7 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sesame_service::account::{self, AttachForm, ChangeError, Overview};
+use sesame_service::config::Config;
 use sesame_service::recovery;
 use sesame_service::session::{self, Session};
 use sesame_service::signup::FieldErrors;
@@ -42,11 +43,13 @@ pub(crate) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     overview: Overview,
     errors: &'a FieldErrors,
     notice: Option<&'a str>,
+    /// The password rule of the configured policy.
+    rule: String,
 }
 
 #[derive(Deserialize)]
@@ -105,11 +108,12 @@ async fn account_page(
         Some(sesame_domain::Profile::Parent),
     );
     let page = AccountPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         overview,
         errors,
         notice,
+        rule: crate::pages::password_rule(app),
     };
     Ok(crate::onward::with_form_targets(
         &targets,
@@ -296,7 +300,7 @@ async fn download_data(State(app): State<AppState>, jar: CookieJar) -> Result<Re
 #[derive(Template)]
 #[template(path = "delete_account.html")]
 struct DeletePage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     errors: &'a FieldErrors,
 }
@@ -309,7 +313,7 @@ async fn delete_page(
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Account);
     let page = DeletePage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         errors,
     };
@@ -368,9 +372,11 @@ async fn delete_account(
 #[derive(Template)]
 #[template(path = "new_password.html")]
 struct NewPasswordPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     errors: &'a FieldErrors,
+    /// The password rule of the configured policy.
+    rule: String,
 }
 
 async fn new_password_page(
@@ -381,9 +387,10 @@ async fn new_password_page(
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::NewPassword);
     let page = NewPasswordPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         errors,
+        rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -438,7 +445,7 @@ async fn new_password(
 #[derive(Template)]
 #[template(path = "forgot.html")]
 struct ForgotPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     title: &'a str,
     text: &'a str,
@@ -454,7 +461,7 @@ async fn show_lost_identifiant(
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::LostIdentifiant);
     let page = ForgotPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         title: "Identifiant oublié",
         text: "Indiquez l'adresse électronique de votre compte : votre identifiant vous sera envoyé à cette adresse, si elle est bien rattachée à un compte. Votre mot de passe ne change pas.",
@@ -472,7 +479,7 @@ async fn show_lost_password(
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::LostPassword);
     let page = ForgotPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         title: "Mot de passe oublié",
         text: "Indiquez votre identifiant : un mot de passe temporaire vous sera envoyé par courriel à l'adresse enregistrée, avec un lien pour vous connecter et choisir un nouveau mot de passe. Votre mot de passe actuel reste valable tant que le temporaire n'a pas servi.",

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sesame_service::config::Config;
 use sesame_service::config::DEMO_SERVICE_ID;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -19,7 +20,7 @@ pub(crate) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "demo.html")]
 struct DemoPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     login: String,
     ticket: String,
     xml: Option<String>,
@@ -74,7 +75,7 @@ async fn demo(
         }
     };
     let page = DemoPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         login,
         ticket: q.ticket.clone().unwrap_or_default(),
         xml,

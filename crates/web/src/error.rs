@@ -14,9 +14,14 @@
 //!   (`map_err(|_| …)`) is a defect. Protocol errors (`TokenError`, CAS
 //!   failures) follow the same classification in their own formats.
 
+use crate::AppState;
 use askama::Template;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sesame_service::config::Config;
 use sesame_store::{DbErr, EphemeralError, StoreError};
 
 /// A failure's cause, kept for the log.
@@ -91,26 +96,71 @@ impl From<askama::Error> for WebError {
     }
 }
 
+/// What an error page says. [`WebError`] and the fallbacks put it on their
+/// response; [`render_errors`], outside every layer that can fail, renders it
+/// with the site's layout and branding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ErrorText {
+    title: &'static str,
+    text: &'static str,
+}
+
+impl ErrorText {
+    /// The words for a status that came without any (an extractor's
+    /// rejection, a timeout, a body over the limit, a wrong method).
+    fn for_status(status: StatusCode) -> Self {
+        let (title, text) = match status.as_u16() {
+            404 => ("Page introuvable", "La page demandée n'existe pas."),
+            405 => (
+                "Action non prévue",
+                "Cette page ne s'utilise pas ainsi. Revenez à l'accueil et recommencez.",
+            ),
+            410 => (
+                "Lien expiré",
+                "Ce lien n'est plus valable. Recommencez la démarche depuis l'accueil.",
+            ),
+            413 => (
+                "Envoi trop volumineux",
+                "Les informations envoyées sont trop volumineuses. Revenez à la page précédente et recommencez.",
+            ),
+            400 | 415 | 422 => (
+                "Formulaire illisible",
+                "Le formulaire envoyé n'a pas pu être lu. Revenez à la page précédente et recommencez.",
+            ),
+            429 => (
+                "Trop de tentatives",
+                "Trop de demandes en peu de temps. Veuillez réessayer dans quelques minutes.",
+            ),
+            503 => (
+                "Service momentanément indisponible",
+                "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
+            ),
+            500..=599 => (
+                "Erreur",
+                "Une erreur est survenue. Veuillez réessayer dans quelques instants.",
+            ),
+            _ => (
+                "Demande refusée",
+                "Cette demande ne peut pas aboutir. Revenez à l'accueil et recommencez.",
+            ),
+        };
+        Self { title, text }
+    }
+}
+
 /// The page of an error.
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     title: &'a str,
     text: &'a str,
 }
 
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let body = ErrorPage {
-        academie: "Sésame",
-        title,
-        text,
-    }
-    .render()
-    // A formatter error cannot happen writing into a String; the bare
-    // status line is the last resort.
-    .unwrap_or_else(|_| title.to_owned());
-    (status, Html(body)).into_response()
+fn page(status: StatusCode, text: ErrorText) -> Response {
+    let mut r = (status, text.title.to_owned()).into_response();
+    r.extensions_mut().insert(text);
+    r
 }
 
 impl IntoResponse for WebError {
@@ -120,16 +170,14 @@ impl IntoResponse for WebError {
                 tracing::error!(error = %cause, source = ?cause.source().map(ToString::to_string), "internal error");
                 page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Erreur",
-                    "Une erreur est survenue. Veuillez réessayer dans quelques instants.",
+                    ErrorText::for_status(StatusCode::INTERNAL_SERVER_ERROR),
                 )
             }
             WebError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "dependency unavailable");
                 let mut r = page(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Service momentanément indisponible",
-                    "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
+                    ErrorText::for_status(StatusCode::SERVICE_UNAVAILABLE),
                 );
                 r.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -137,8 +185,7 @@ impl IntoResponse for WebError {
             }
             WebError::NotFound => page(
                 StatusCode::NOT_FOUND,
-                "Page introuvable",
-                "La page demandée n'existe pas.",
+                ErrorText::for_status(StatusCode::NOT_FOUND),
             ),
         }
     }
@@ -150,6 +197,70 @@ pub(crate) async fn not_found() -> Response {
 
 pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     WebError::internal("a handler panicked").into_response()
+}
+
+/// Whether a path answers programs (CAS validation, OpenID Connect
+/// back-channel endpoints, probes) rather than browsers: their errors keep
+/// their own format.
+fn machine_path(path: &str) -> bool {
+    const BROWSER_OIDC: [&str; 3] = ["/oidc/authorize", "/oidc/consentement", "/oidc/logout"];
+    (path.starts_with("/oidc/") && !BROWSER_OIDC.contains(&path))
+        || path.starts_with("/.well-known/")
+        || (path.starts_with("/cas/") && path != "/cas/login" && path != "/cas/logout")
+        || matches!(path, "/metrics" | "/healthz" | "/readyz")
+}
+
+/// Renders every error answered to a browser with the site's layout and
+/// branding: the pages of [`WebError`], and the bare answers of the layers
+/// and extractors (404, 405, 413, 415, 422, 503 after a timeout, 500 after
+/// a panic). Headers (`Retry-After`, `Allow`) are kept.
+pub(crate) async fn render_errors(
+    State(app): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let machine = machine_path(req.uri().path());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let bare = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    let text = match res.extensions().get::<ErrorText>() {
+        Some(t) => *t,
+        None if bare && !machine => ErrorText::for_status(status),
+        None => return res,
+    };
+    let html = match (ErrorPage {
+        site: &app.config,
+        title: text.title,
+        text: text.text,
+    })
+    .render()
+    {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "error page cannot be rendered");
+            return res;
+        }
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        parts
+            .headers
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("5"));
+    }
+    Response::from_parts(parts, Body::from(html))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod health;
 mod links;
 mod login;
 mod metrics;
+mod notices;
 mod oidc;
 mod onward;
 mod pages;
@@ -66,9 +67,9 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(demo::routes())
         .merge(oidc::routes(state.clone()))
         .merge(upstream::routes())
+        .merge(notices::routes())
         .fallback(error::not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(metrics::count_requests))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -76,6 +77,11 @@ pub fn router(app: Arc<App>) -> Router {
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::render_errors,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(trace::RedactedSpan))
 }
 
@@ -90,12 +96,16 @@ pub fn admin_router(app: Arc<App>) -> Router {
         .route("/metrics", axum::routing::get(metrics::render))
         .merge(health::routes())
         .fallback(error::not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state.clone())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::render_errors,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
 }

@@ -15,6 +15,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sesame_service::account;
 use sesame_service::account::purpose;
+use sesame_service::config::Config;
 use sesame_service::confirm::{self, LinkState};
 use sesame_service::login;
 
@@ -39,7 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "link.html")]
 pub(crate) struct LinkPage<'a> {
-    pub(crate) academie: &'a str,
+    pub(crate) site: &'a Config,
     pub(crate) title: &'a str,
     pub(crate) text: &'a str,
     pub(crate) action: &'a str,
@@ -96,7 +97,7 @@ async fn show_confirmation(
                 "Pour activer le compte « {identifiant} », cliquez sur le bouton ci-dessous."
             );
             let page = LinkPage {
-                academie: &app.config.branding.academie,
+                site: &app.config,
                 title: "Confirmation de votre compte",
                 text: &text,
                 action: "/confirmation",
@@ -180,7 +181,7 @@ async fn show_unlock(
     }
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Unlock);
     let page = LinkPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         title: "Débloquer votre compte",
         text: "La connexion à votre compte a été bloquée après plusieurs mots de passe erronés. Cliquez sur le bouton pour la débloquer tout de suite.",
         action: "/deblocage",
@@ -270,7 +271,7 @@ async fn email_link_page(
     };
     let (jar, csrf) = csrf::issue(app, jar, email_form(which));
     let page = LinkPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         title,
         text,
         action,

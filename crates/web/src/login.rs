@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use sesame_domain::Profile;
+use sesame_service::config::Config;
 use sesame_service::config::ProfileSource;
 use sesame_service::confirm;
 use sesame_service::login::{self, LoginOutcome};
@@ -33,7 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     identifiant: &'a str,
     profile_label: &'a str,
     children: Vec<sesame_service::account::Child>,
@@ -43,7 +44,7 @@ struct HomePage<'a> {
 #[derive(Template)]
 #[template(path = "profile.html")]
 struct ProfilePage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     resume: Resume,
     profiles: Vec<(&'static str, &'static str)>,
@@ -59,7 +60,7 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
         let children = sesame_service::account::children(&app, s.account_id).await?;
         let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Logout);
         let page = HomePage {
-            academie: &app.config.branding.academie,
+            site: &app.config,
             identifiant: &s.identifiant,
             profile_label: label(&s.profile),
             children,
@@ -100,7 +101,7 @@ async fn profiles_page(
         .collect();
     let targets = form_targets(&app, &resume, None);
     let page = ProfilePage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         resume,
         profiles,
@@ -157,12 +158,14 @@ async fn choose_profile(
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     profile: &'a str,
     profile_label: &'a str,
     identifiant: &'a str,
     error: Option<&'a str>,
+    /// The error summary: the one message, leading to the identifiant.
+    summary: Vec<(String, String)>,
     resend: Option<String>,
     resume: &'a Resume,
     /// Upstream providers offered next to the password: (URL, name).
@@ -231,12 +234,13 @@ async fn login_page_with(
     }
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::Login);
     let page = LoginPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         profile,
         profile_label: chosen.label(),
         identifiant,
         error,
+        summary: crate::pages::summary_of("identifiant", error),
         resend,
         resume,
         upstreams: sesame_service::upstream::for_profile(app, chosen)

@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use axum_extra::headers::authorization::{Basic, Bearer};
 use axum_extra::headers::{Authorization, HeaderMapExt};
+use sesame_service::config::Config;
 use sesame_service::oidc::flow::{self, AuthorizeError, Delivery, ErrorCode};
 use sesame_service::oidc::resource::{self, TokenQuery};
 use sesame_service::oidc::token::{self, TokenError, TokenRequest};
@@ -240,7 +241,7 @@ async fn answer(
 #[derive(askama::Template)]
 #[template(path = "consent.html")]
 struct ConsentPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     client: String,
     labels: Vec<&'static str>,
     csrf: String,
@@ -256,7 +257,7 @@ async fn consent_page(
     let ticket = flow::hold_for_consent(app, req, account_id).await?;
     let (jar, csrf) = crate::csrf::issue(app, jar, crate::csrf::Form::Consent);
     let page = ConsentPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         client: clients::client_name(app, &req.client_id),
         labels: req.scopes.iter().map(|s| flow::scope_label(s)).collect(),
         csrf,
@@ -552,7 +553,7 @@ async fn end_session_with(
         None => {
             let (jar, csrf) = crate::csrf::issue(&app, jar, crate::csrf::Form::Logout);
             let page = crate::links::LinkPage {
-                academie: &app.config.branding.academie,
+                site: &app.config,
                 title: "Se déconnecter ?",
                 text: "Un service demande votre déconnexion. Voulez-vous vous déconnecter de tous les télé-services ?",
                 action: "/deconnexion",

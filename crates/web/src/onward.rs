@@ -9,6 +9,7 @@ use crate::{AppState, WebError};
 use askama::Template;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use sesame_service::config::Config;
 
 /// The origins a login may end at: the CAS service or the OpenID Connect
 /// client's redirect URI it resumes (registered ones only), and the
@@ -56,7 +57,7 @@ pub(crate) fn with_form_targets(targets: &[String], r: Response) -> Response {
 #[derive(Template)]
 #[template(path = "post_back.html")]
 struct PostBack<'a> {
-    academie: &'a str,
+    site: &'a Config,
     action: &'a str,
     fields: Vec<(String, String)>,
 }
@@ -76,7 +77,7 @@ pub(crate) fn post_back(
         "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'"
     );
     let page = PostBack {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         action,
         fields,
     };

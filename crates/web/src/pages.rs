@@ -12,8 +12,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use sesame_domain::Profile;
+use sesame_service::config::Config;
 use sesame_service::config::ProfileSource;
 use sesame_service::session::{self, Session};
+use sesame_service::signup::FieldErrors;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -104,7 +106,7 @@ async fn logo(State(app): State<AppState>) -> Response {
 #[derive(Template)]
 #[template(path = "message.html")]
 pub(crate) struct MessagePage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     title: &'a str,
     text: &'a str,
     link: &'a str,
@@ -132,7 +134,7 @@ pub(crate) fn message(
     link_text: &str,
 ) -> Result<Response, WebError> {
     let page = MessagePage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         title,
         text,
         link,
@@ -163,4 +165,70 @@ pub(crate) fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
         "/",
         "Recommencer",
     )
+}
+
+/// The order of the fields of every form, for the error summary: the
+/// summary lists the errors as the fields come on the page.
+const FIELD_ORDER: [&str; 18] = [
+    "enfants",
+    "enfant_",
+    "prenom",
+    "naissance",
+    "code",
+    "actuel_enfant",
+    "identifiant",
+    "password",
+    "password2",
+    "email",
+    "email2",
+    "actuel",
+    "nouveau",
+    "nouveau2",
+    "courriel",
+    "courriel2",
+    "actuel_courriel",
+    "actuel_suppression",
+];
+
+/// The error summary of a failed submit: (id of the field to go to,
+/// message), in the order of the page. A row of the children table leads
+/// to its first name; the table as a whole to its first row.
+pub(crate) fn summary(errors: &FieldErrors) -> Vec<(String, String)> {
+    let rank = |key: &str| -> (usize, usize) {
+        if let Some(n) = key.strip_prefix("enfant_").and_then(|n| n.parse().ok()) {
+            return (1, n);
+        }
+        (
+            FIELD_ORDER
+                .iter()
+                .position(|f| *f == key)
+                .unwrap_or(FIELD_ORDER.len()),
+            0,
+        )
+    };
+    let mut items: Vec<((usize, usize), String, String)> = errors
+        .iter()
+        .map(|(key, msg)| {
+            let anchor = match key.strip_prefix("enfant_") {
+                Some(n) => format!("prenom_{n}"),
+                None if key == "enfants" => "prenom_0".to_owned(),
+                None => key.to_owned(),
+            };
+            (rank(key), anchor, msg.to_owned())
+        })
+        .collect();
+    items.sort_by_key(|(r, _, _)| *r);
+    items.into_iter().map(|(_, a, m)| (a, m)).collect()
+}
+
+/// The summary of a page with one message about one field (the login).
+pub(crate) fn summary_of(field: &str, message: Option<&str>) -> Vec<(String, String)> {
+    message
+        .map(|m| vec![(field.to_owned(), m.to_owned())])
+        .unwrap_or_default()
+}
+
+/// The rule new passwords follow, as the forms state it.
+pub(crate) fn password_rule(app: &AppState) -> String {
+    app.policy.rule()
 }

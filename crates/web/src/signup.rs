@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use sesame_service::config::Config;
 use sesame_service::config::ProfileSource;
 use sesame_service::signup::{self, FieldErrors, ParentForm, PupilForm, SignupError};
 
@@ -42,10 +43,12 @@ fn throttled(app: &AppState) -> Result<Response, WebError> {
 #[derive(Template)]
 #[template(path = "signup_pupil.html")]
 struct PupilSignupPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     form: PupilForm,
     errors: &'a FieldErrors,
+    /// The password rule of the configured policy.
+    rule: String,
 }
 
 async fn pupil_page(
@@ -58,10 +61,11 @@ async fn pupil_page(
     form.credentials.clear_passwords();
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::SignupPupil);
     let page = PupilSignupPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         form,
         errors,
+        rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -123,11 +127,13 @@ async fn submit_pupil_signup(
 #[derive(Template)]
 #[template(path = "signup_parent.html")]
 struct ParentSignupPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     csrf: String,
     form: ParentForm,
     errors: &'a FieldErrors,
     can_add: bool,
+    /// The password rule of the configured policy.
+    rule: String,
 }
 
 async fn parent_page(
@@ -140,11 +146,12 @@ async fn parent_page(
     form.credentials.clear_passwords();
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::SignupParent);
     let page = ParentSignupPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         csrf,
         can_add: form.rows.len() < signup::parent::MAX_ROWS,
         form,
         errors,
+        rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
 }

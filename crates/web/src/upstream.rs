@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use sesame_service::config::Config;
 use sesame_service::upstream::{self, Confirmed, ParentOutcome, UpstreamError};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -134,7 +135,7 @@ async fn start_link(
 #[derive(askama::Template)]
 #[template(path = "upstream_confirm.html")]
 struct ConfirmPage<'a> {
-    academie: &'a str,
+    site: &'a Config,
     name: String,
     provider: String,
     csrf: String,
@@ -246,7 +247,7 @@ async fn confirm_page(
         .unwrap_or_default();
     let targets = crate::onward::form_targets(app, &resume, Some(sesame_domain::Profile::Parent));
     let page = ConfirmPage {
-        academie: &app.config.branding.academie,
+        site: &app.config,
         name,
         provider,
         csrf,

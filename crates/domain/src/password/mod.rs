@@ -145,6 +145,23 @@ impl Policy {
         Self { cnil: true, ..self }
     }
 
+    /// The rule as the forms state it beside the password field, from the
+    /// configured policy: « 8 caractères minimum, chiffres ET lettres
+    /// obligatoires » for the seed's rule.
+    pub fn rule(&self) -> String {
+        if self.cnil {
+            format!(
+                "{} caractères minimum, avec au moins 3 types de caractères parmi minuscules, majuscules, chiffres et caractères spéciaux (ou plus long)",
+                self.min_chars
+            )
+        } else {
+            format!(
+                "{} caractères minimum, chiffres ET lettres obligatoires",
+                self.min_chars
+            )
+        }
+    }
+
     /// Checks a new password against the policy; `context` holds the words
     /// it must not contain (identifiant, names, birth dates as `jjmmaaaa`,
     /// school names), which the estimate also tries first.
@@ -229,6 +246,28 @@ mod tests {
         assert_eq!(p.check("motdepasse", &[]), Err(PasswordProblem::Weak));
         assert_eq!(p.check("Azerty123", &[]), Err(PasswordProblem::Common));
         assert_eq!(p.check("Educonnect2026", &[]), Err(PasswordProblem::Common));
+    }
+
+    // Issue 17: the forms state the configured rule.
+    #[test]
+    fn the_rule_is_stated_from_the_policy() {
+        let cases = [
+            (
+                Policy::new(8, ""),
+                "8 caractères minimum, chiffres ET lettres obligatoires",
+            ),
+            (
+                Policy::new(12, ""),
+                "12 caractères minimum, chiffres ET lettres obligatoires",
+            ),
+            (
+                Policy::new(10, "").cnil(),
+                "10 caractères minimum, avec au moins 3 types de caractères parmi minuscules, majuscules, chiffres et caractères spéciaux (ou plus long)",
+            ),
+        ];
+        for (policy, rule) in cases {
+            assert_eq!(policy.rule(), rule);
+        }
     }
 
     // AUTH-01 (seed policy part).

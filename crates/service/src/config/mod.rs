@@ -5,6 +5,7 @@
 
 mod auth;
 mod mail;
+mod notices;
 mod secrets;
 mod server;
 mod services;
@@ -15,6 +16,7 @@ pub use auth::{
     SessionConfig, ThrottleConfig,
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
+pub use notices::{Conformity, NoticesConfig, or_default};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key, mask_url};
 pub use server::ServerConfig;
 pub use services::{
@@ -146,6 +148,9 @@ pub struct Config {
     pub mail: MailConfig,
     /// `[branding]`.
     pub branding: BrandingConfig,
+    /// `[notices]`: accessibility, legal notice, personal data, help.
+    #[serde(default)]
+    pub notices: NoticesConfig,
     /// `[codes]`.
     pub codes: CodesConfig,
     /// `[password]`.
@@ -225,6 +230,7 @@ impl Default for Config {
                 portal_url: url("http://localhost:8080/"),
                 help: "adressez-vous au secrétariat de l'établissement".into(),
             },
+            notices: NoticesConfig::default(),
             codes: CodesConfig { validity_days: 92 },
             password: PasswordConfig {
                 policy: PasswordPolicyKind::Seed,

@@ -244,9 +244,8 @@ pub async fn create_parent_account(
         context.extend(date_words(p.birth));
     }
     let id = check_credentials(app, &f.credentials, &context, &mut errors);
-    let Some(id) = id.filter(|_| errors.is_empty()) else {
-        return Err(SignupError::Invalid(errors));
-    };
+    // Every error of the form at once (issue 17): the well-formed rows are
+    // looked up even when another row or field is wrong.
 
     let now = app.clock.now();
     let mut matches = Vec::new();
@@ -284,7 +283,7 @@ pub async fn create_parent_account(
             }
         }
     }
-    if !errors.is_empty() {
+    if errors.iter().any(|(k, _)| k.starts_with("enfant")) {
         return Err(SignupError::Invalid(errors));
     }
     check_people(f, &matches, &mut errors);
@@ -299,14 +298,20 @@ pub async fn create_parent_account(
             }
         }
     }
-    let uais: Vec<&str> = matches.iter().map(|m| m.vous.info.uai.as_str()).collect();
-    check_against_schools(app, &f.credentials, &context, &uais, &mut errors).await?;
-    if identifiant_taken(app, &id).await? {
+    if errors.get("password").is_none() {
+        let uais: Vec<&str> = matches.iter().map(|m| m.vous.info.uai.as_str()).collect();
+        check_against_schools(app, &f.credentials, &context, &uais, &mut errors).await?;
+    }
+    // Security: whether an identifiant is taken is told only to someone
+    // whose activation codes were identified (no enumeration).
+    if let Some(id) = &id
+        && identifiant_taken(app, id).await?
+    {
         errors.insert("identifiant", IDENTIFIANT_TAKEN);
     }
-    if !errors.is_empty() {
+    let (Some(id), true) = (id, errors.is_empty()) else {
         return Err(SignupError::Invalid(errors));
-    }
+    };
 
     let hash = hash_password(app, &f.credentials.password).await?;
     let txn = app.db.conn().begin().await?;

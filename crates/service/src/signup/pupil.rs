@@ -54,7 +54,9 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
         context.extend(date_words(b));
     }
     let id = check_credentials(app, &f.credentials, &context, &mut errors);
-    let (Ok(code), Some(birth), Some(id), true) = (code, birth, id, errors.is_empty()) else {
+    // Every error of the form at once (issue 17): the code is looked up
+    // even when the identifiant, password or address is wrong.
+    let (Ok(code), Some(birth), false) = (code, birth, f.prenom.trim().is_empty()) else {
         return Err(SignupError::Invalid(errors));
     };
 
@@ -70,14 +72,19 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
             return Err(SignupError::Invalid(errors));
         }
     };
-    check_against_schools(app, &f.credentials, &context, &[&m.info.uai], &mut errors).await?;
-    if !errors.is_empty() {
-        return Err(SignupError::Invalid(errors));
+    if errors.get("password").is_none() {
+        check_against_schools(app, &f.credentials, &context, &[&m.info.uai], &mut errors).await?;
     }
-    if identifiant_taken(app, &id).await? {
+    // Security: whether an identifiant is taken is told only to someone
+    // whose activation code was identified (no enumeration).
+    if let Some(id) = &id
+        && identifiant_taken(app, id).await?
+    {
         errors.insert("identifiant", IDENTIFIANT_TAKEN);
-        return Err(SignupError::Invalid(errors));
     }
+    let (Some(id), true) = (id, errors.is_empty()) else {
+        return Err(SignupError::Invalid(errors));
+    };
     let hash = hash_password(app, &f.credentials.password).await?;
     let txn = app.db.conn().begin().await?;
     if let Some(old) = purge {
