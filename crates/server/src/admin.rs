@@ -179,17 +179,18 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
     )
     .await
     .map_err(unavailable)?;
-    println!("date\tévénement\tcompte\tidentifiant (pseudonyme)\tIP (pseudonyme)");
+    println!("date\tévénement\tcompte\tidentifiant (pseudonyme)\tIP (pseudonyme)\tdétail");
     for e in &events {
         println!(
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}",
             e.at,
             e.kind,
             e.account_id
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| "-".into()),
             e.actor.as_deref().unwrap_or("-"),
-            e.ip.as_deref().unwrap_or("-")
+            e.ip.as_deref().unwrap_or("-"),
+            terminal_safe(e.detail.as_deref().unwrap_or("-"))
         );
     }
     println!("{} événement(s).", events.len());

@@ -177,6 +177,29 @@ pub async fn audit(
     .map(|_| ())
 }
 
+/// Records an audit event that names no account but says what was done
+/// (an administrator's command); `detail` must hold no personal data in
+/// clear.
+pub async fn audit_detail(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    detail: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(ts(now)),
+        kind: Set(kind.to_owned()),
+        account_id: Set(None),
+        actor: Set(None),
+        ip: Set(None),
+        detail: Set(Some(detail.to_owned())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
 /// Links an account to a guardian record (a parent account's own, or the
 /// other holder's for a joint account).
 pub async fn link_guardian(
