@@ -230,7 +230,8 @@ pub async fn run(app: Arc<App>, mailer: Mailer) {
     }
 }
 
-/// Runs the purge of unconfirmed accounts every
+/// Runs the periodic job ([`crate::periodic`]: confirmation reminders,
+/// purge of unconfirmed accounts, audit retention) every
 /// `accounts.purge_interval_minutes` until the task is dropped.
 /// With several nodes, one of them runs each round: the first to take the
 /// round's lease in the shared store.
@@ -249,8 +250,8 @@ pub async fn run_purge(app: Arc<App>) {
             .await;
         match lease {
             Ok(true) => {
-                if let Err(e) = crate::confirm::purge_expired(&app).await {
-                    tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+                if let Err(e) = crate::periodic::run_once(&app).await {
+                    tracing::warn!(error = %e, "periodic job round failed");
                 }
             }
             Ok(false) => tracing::debug!("purge: another node runs this round"),

@@ -73,6 +73,7 @@ pub async fn insert(
         confirmed_at: Set(None),
         last_login_at: Set(None),
         session_generation: Set(0),
+        confirmation_reminders: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -250,6 +251,33 @@ pub async fn expired_pending(
         .into_iter()
         .map(|a| a.id)
         .collect())
+}
+
+/// The pending accounts created at or after `since` (still within their
+/// time to confirm).
+pub async fn pending_since(
+    db: &impl ConnectionTrait,
+    since: OffsetDateTime,
+) -> Result<Vec<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
+        .filter(account::Column::CreatedAt.gte(ts(since)))
+        .all(db)
+        .await
+}
+
+/// Claims confirmation reminder number `n` of a pending account: answers
+/// true for the one caller that moves the count below `n` up to it (a
+/// conditional `UPDATE`, so two nodes or parallel runs never both send it).
+pub async fn claim_reminder(db: &impl ConnectionTrait, id: i32, n: i32) -> Result<bool, DbErr> {
+    let r = account::Entity::update_many()
+        .col_expr(account::Column::ConfirmationReminders, Expr::value(n))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
+        .filter(account::Column::ConfirmationReminders.lt(n))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// Deletes an account that was never confirmed, with its links, tokens and

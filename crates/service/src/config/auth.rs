@@ -108,4 +108,13 @@ pub struct AccountsConfig {
     pub confirmation_days: u32,
     /// Minutes between two runs of the purge of unconfirmed accounts.
     pub purge_interval_minutes: u64,
+    /// Days after sign-up on which an unconfirmed parent account is sent a
+    /// reminder with a fresh link (each before `confirmation_days`; empty:
+    /// no reminder).
+    #[serde(default = "default_reminder_days")]
+    pub confirmation_reminder_days: Vec<u32>,
+}
+
+fn default_reminder_days() -> Vec<u32> {
+    vec![3, 6]
 }

@@ -233,6 +233,7 @@ impl Default for Config {
             accounts: AccountsConfig {
                 confirmation_days: 7,
                 purge_interval_minutes: 10,
+                confirmation_reminder_days: vec![3, 6],
             },
             cas: CasConfig {
                 service_ticket_seconds: 10,
@@ -420,6 +421,20 @@ impl Config {
             return Err(err(
                 "accounts.confirmation_days",
                 "must be between 1 and 30 days".into(),
+            ));
+        }
+        if let Some(d) = self
+            .accounts
+            .confirmation_reminder_days
+            .iter()
+            .find(|d| **d == 0 || **d >= self.accounts.confirmation_days)
+        {
+            return Err(err(
+                "accounts.confirmation_reminder_days",
+                format!(
+                    "day {d}: each reminder day must be between 1 and confirmation_days - 1 ({})",
+                    self.accounts.confirmation_days.saturating_sub(1)
+                ),
             ));
         }
         if self.mail.poll_seconds == 0

@@ -21,6 +21,8 @@ pub struct Model {
     pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
     pub session_generation: i64,
+    /// Confirmation reminders sent to this pending account.
+    pub confirmation_reminders: i32,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
