@@ -7,6 +7,7 @@
 mod support;
 
 mod account;
+mod audit_retention;
 mod browser;
 mod cas;
 mod cas_interop;

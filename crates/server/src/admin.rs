@@ -121,6 +121,13 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
                 .await
                 .map_err(unavailable)?;
             println!("{n} compte(s) non confirmé(s) supprimé(s).");
+            let n = sesame_service::periodic::purge_audit(app)
+                .await
+                .map_err(unavailable)?;
+            println!(
+                "{n} événement(s) d'audit de plus de {} jours supprimé(s).",
+                app.config.audit.retention_days
+            );
             Ok(())
         }
         AccountsCommand::Export { id } => {

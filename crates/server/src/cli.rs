@@ -169,7 +169,8 @@ pub enum MailCommand {
 /// `sesame accounts`.
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
-    /// Delete the parent accounts whose week to confirm is over.
+    /// Delete the parent accounts whose week to confirm is over, and the
+    /// audit events older than `audit.retention_days`.
     Purge,
     /// Print everything held about one account, as JSON (what its holder
     /// downloads with « Mes données »).

@@ -280,6 +280,15 @@ pub async fn claim_reminder(db: &impl ConnectionTrait, id: i32, n: i32) -> Resul
     Ok(r.rows_affected == 1)
 }
 
+/// Deletes the audit events older than `before`; returns how many.
+pub async fn purge_audit(db: &impl ConnectionTrait, before: OffsetDateTime) -> Result<u64, DbErr> {
+    let r = audit_event::Entity::delete_many()
+        .filter(audit_event::Column::At.lt(ts(before)))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// Deletes an account that was never confirmed, with its links, tokens and
 /// unsent mail, and frees its activation codes (SECURITY.md ACT-08).
 /// Answers whether the account row was there to delete (false when a

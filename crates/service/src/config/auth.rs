@@ -118,3 +118,20 @@ pub struct AccountsConfig {
 fn default_reminder_days() -> Vec<u32> {
     vec![3, 6]
 }
+
+/// `[audit]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Days an audit event is kept; older ones are deleted by the periodic
+    /// job and by `sesame accounts purge`.
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+        }
+    }
+}

@@ -11,7 +11,7 @@ mod services;
 mod upstream;
 
 pub use auth::{
-    AccountsConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
+    AccountsConfig, AuditConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
     SessionConfig, ThrottleConfig,
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
@@ -138,6 +138,9 @@ pub struct Config {
     pub profiles: ProfilesConfig,
     /// `[accounts]`.
     pub accounts: AccountsConfig,
+    /// `[audit]`.
+    #[serde(default)]
+    pub audit: AuditConfig,
     /// `[cas]`.
     pub cas: CasConfig,
     /// `[oidc]`.
@@ -235,6 +238,7 @@ impl Default for Config {
                 purge_interval_minutes: 10,
                 confirmation_reminder_days: vec![3, 6],
             },
+            audit: AuditConfig::default(),
             cas: CasConfig {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,
@@ -435,6 +439,12 @@ impl Config {
                     "day {d}: each reminder day must be between 1 and confirmation_days - 1 ({})",
                     self.accounts.confirmation_days.saturating_sub(1)
                 ),
+            ));
+        }
+        if !(1..=3650).contains(&self.audit.retention_days) {
+            return Err(err(
+                "audit.retention_days",
+                "must be between 1 and 3650 days".into(),
             ));
         }
         if self.mail.poll_seconds == 0
