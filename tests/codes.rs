@@ -423,7 +423,9 @@ async fn a_new_school_year_letters_only_those_without_a_code_and_says_how_many_i
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reissue_replaces_one_persons_unused_codes_and_writes_that_one_letter() {
-    use crate::support::fixtures::{code_of, generate_codes, guardian_codes, pupil_code};
+    use crate::support::fixtures::{
+        Signup, code_of, generate_codes, guardian_codes, pupil_code, sign_up,
+    };
     let env = TestEnv::new();
     env.import_samples();
     let out = generate_codes(&env);
@@ -509,6 +511,31 @@ async fn reissue_replaces_one_persons_unused_codes_and_writes_that_one_letter() 
             .await,
         16
     );
+    // At sign-up, the old code opens nothing; the new one does.
+    let s = crate::support::TestServer::spawn(&env, |_| {}).await;
+    let csv = std::fs::read_to_string(dir.join(format!("lettre-responsable-{UAI}-{sophie}.csv")))
+        .expect("csv");
+    let camille_new = csv
+        .lines()
+        .find(|l| l.split(';').nth(5) == Some("Camille"))
+        .and_then(|l| l.split(';').nth(9))
+        .expect("Camille's new code")
+        .to_owned();
+    for (code, accounts) in [(&sophie_old[0], 0), (&camille_new, 1)] {
+        let form = Signup {
+            joint: false,
+            rows: vec![["Camille", "16/06/2013", code, ""]],
+            identifiant: "sophie.martin",
+            password: crate::support::PASSWORD,
+            email: "sophie.martin@example.org",
+        };
+        sign_up(&s, &form).await;
+        assert_eq!(
+            env.count("SELECT COUNT(*) FROM accounts").await,
+            accounts,
+            "sign-up with {code}"
+        );
+    }
     let audit = env.sesame(&["audit", "--kind", "codes_reissued"]).ok();
     assert!(audit.contains("1 événement(s)."), "{audit}");
     assert!(audit.contains(&format!("responsable {sophie}")), "{audit}");
