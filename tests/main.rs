@@ -8,6 +8,7 @@ mod support;
 
 mod accessibility;
 mod account;
+mod audit_retention;
 mod browser;
 mod cas;
 mod cas_interop;

@@ -22,6 +22,7 @@ mod m20261201_000007_session_generation;
 mod m20261201_000008_mail_erasure;
 mod m20261201_000009_email_confirmation;
 mod m20261201_000010_leavers;
+mod m20261201_000011_confirmation_reminders;
 mod m20261201_000013_schema_compatibility;
 
 /// The migrations the previous release cannot run against ("contract"
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_mail_erasure::Migration),
             Box::new(m20261201_000009_email_confirmation::Migration),
             Box::new(m20261201_000010_leavers::Migration),
+            Box::new(m20261201_000011_confirmation_reminders::Migration),
             Box::new(m20261201_000013_schema_compatibility::Migration),
         ]
     }

@@ -4,6 +4,7 @@
 //! purge, and the confirmation mail over a real SMTP conversation.
 
 mod pending;
+mod reminders;
 mod signup;
 
 use crate::support::fixtures::{

@@ -125,6 +125,13 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
                 .await
                 .map_err(unavailable)?;
             println!("{round}");
+            let n = sesame_service::periodic::purge_audit(app)
+                .await
+                .map_err(unavailable)?;
+            println!(
+                "{n} événement(s) d'audit de plus de {} jours supprimé(s).",
+                app.config.audit.retention_days
+            );
             Ok(())
         }
         AccountsCommand::Export { id } => {
@@ -194,7 +201,7 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
                 .unwrap_or_else(|| "-".into()),
             e.actor.as_deref().unwrap_or("-"),
             e.ip.as_deref().unwrap_or("-"),
-            e.detail.as_deref().unwrap_or("-")
+            terminal_safe(e.detail.as_deref().unwrap_or("-"))
         );
     }
     println!("{} événement(s).", events.len());

@@ -43,6 +43,8 @@ pub enum Command {
     Codes(CodesCommand),
     /// Generate activation codes for a school and write the notification
     /// letters (PDF, one page per guardian or pupil) and mail-merge CSV files.
+    /// Only the pupils and (guardian, pupil) pairs holding no code (valid, or
+    /// used by an account) get one; the others are counted as skipped.
     /// Codes are stored only as keyed hashes, so they are shown only by the
     /// run that creates them: generation and printing are one command.
     Letters(LettersArgs),
@@ -177,7 +179,8 @@ pub enum MailCommand {
 pub enum AccountsCommand {
     /// Delete the parent accounts whose week to confirm is over; disable,
     /// notify and delete the accounts of pupils who left and of guardians
-    /// with no child any more, as their delays say.
+    /// with no child any more, as their delays say; delete the audit events
+    /// older than `audit.retention_days`.
     Purge,
     /// Print everything held about one account, as JSON (what its holder
     /// downloads with « Mes données »).
@@ -221,11 +224,36 @@ pub enum CodesCommand {
     /// Élève, print them, and write the letters. Codes are stored only as
     /// keyed hashes: this run is the only time they can be shown.
     Generate(LettersArgs),
+    /// Replace one person's codes (a lost letter): revoke the unused codes of
+    /// one guardian (every current child) or one pupil, issue new ones and
+    /// write that one letter (PDF and CSV). Codes already used by an
+    /// account are kept. Writes a `codes_reissued` audit event.
+    Reissue(ReissueArgs),
     /// Tell whom a typed code belongs to and whether it is valid (helpdesk).
     Verify {
         /// The code as typed (case, spaces and dashes do not matter).
         code: String,
     },
+}
+
+/// `sesame codes reissue`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("holder").required(true).args(["guardian", "pupil"])))]
+pub struct ReissueArgs {
+    /// The school's UAI (guardian and pupil ids are per school).
+    #[arg(long)]
+    pub uai: String,
+    /// The guardian's id in the school's export (SIECLE PERSONNE_ID, or
+    /// the `responsable` column of the CSV files).
+    #[arg(long)]
+    pub guardian: Option<String>,
+    /// The pupil's id in the school's export (SIECLE ELEVE_ID, or the
+    /// `eleve_id` column of the CSV files).
+    #[arg(long)]
+    pub pupil: Option<String>,
+    /// Folder for the letter (PDF) and its mail-merge file (CSV).
+    #[arg(long, default_value = "lettres")]
+    pub out: PathBuf,
 }
 
 /// Options of code generation.

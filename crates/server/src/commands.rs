@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, CodesCommand, Command, DemoArgs, ImportArgs, LettersArgs};
+use crate::cli::{Cli, CodesCommand, Command, DemoArgs, ImportArgs, LettersArgs, ReissueArgs};
 use crate::failure::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_domain::text::terminal_safe;
 use sesame_domain::{ActivationCode, Uai};
@@ -96,6 +96,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 Command::Letters(args) => generate(&app, args, false).await.map(|_| ()),
                 Command::Codes(CodesCommand::Verify { code }) => verify(&app, code).await,
+                Command::Codes(CodesCommand::Reissue(args)) => reissue(&app, args).await,
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
@@ -268,6 +269,57 @@ fn print_codes(g: &GeneratedCodes) {
     }
 }
 
+fn codes_failure(e: CodesError) -> Failure {
+    match e {
+        CodesError::Store(_) => Failure::new(UNAVAILABLE, e.to_string()),
+        _ => Failure::new(REFUSED, terminal_safe(&e.to_string())),
+    }
+}
+
+async fn reissue(app: &App, args: &ReissueArgs) -> Result<(), Failure> {
+    let uai = Uai::parse(&args.uai).map_err(|e| Failure::new(REFUSED, e.to_string()))?;
+    let holder = match (&args.guardian, &args.pupil) {
+        (Some(g), None) => codes::Holder::Guardian(g.trim().to_owned()),
+        (None, Some(p)) => codes::Holder::Pupil(p.trim().to_owned()),
+        _ => {
+            return Err(Failure::new(
+                REFUSED,
+                "indiquez soit --guardian ID, soit --pupil ID",
+            ));
+        }
+    };
+    let id = match &holder {
+        codes::Holder::Guardian(id) | codes::Holder::Pupil(id) => id.clone(),
+    };
+    let mut written: Vec<PathBuf> = Vec::new();
+    let g = codes::reissue(app, &uai, &holder, |g| {
+        written = letters::write_one(&app.config, g, &args.out, &id)?;
+        Ok(())
+    })
+    .await
+    .map_err(codes_failure)?;
+    let (name, count) = match (g.guardians.first(), g.pupils.first()) {
+        (Some(l), _) => (
+            format!("{} {}", l.first_name, l.last_name),
+            l.children.len(),
+        ),
+        (None, Some(p)) => (format!("{} {}", p.child.first_name, p.child.last_name), 1),
+        (None, None) => (String::new(), 0),
+    };
+    println!(
+        "Établissement {} : {} ancien(s) code(s) révoqué(s), {count} nouveau(x) code(s) pour {}, valables jusqu'au {}.",
+        g.school.uai,
+        g.revoked,
+        terminal_safe(&name),
+        fr_date(g.valid_until)
+    );
+    println!("Courrier écrit (à imprimer puis supprimer : il contient les codes en clair) :");
+    for p in &written {
+        println!("  {}", p.display());
+    }
+    Ok(())
+}
+
 async fn generate(
     app: &App,
     args: &LettersArgs,
@@ -282,10 +334,7 @@ async fn generate(
     .await;
     let g = match result {
         Ok(g) => g,
-        Err(e @ (CodesError::UnknownSchool(_) | CodesError::Delivery(_))) => {
-            return Err(Failure::new(REFUSED, e.to_string()));
-        }
-        Err(e @ CodesError::Store(_)) => return Err(Failure::new(UNAVAILABLE, e.to_string())),
+        Err(e) => return Err(codes_failure(e)),
     };
     println!(
         "Établissement {} ({}) : codes valables jusqu'au {}.",
@@ -302,6 +351,12 @@ async fn generate(
         g.guardians.len(),
         g.pupils.len()
     );
+    if g.skipped_pairs + g.skipped_pupils > 0 {
+        println!(
+            "Ignorés, car ils ont déjà un code (valide ou utilisé par un compte) : {} couple(s) responsable-enfant et {} élève(s).",
+            g.skipped_pairs, g.skipped_pupils
+        );
+    }
     if show_codes {
         print_codes(&g);
     }

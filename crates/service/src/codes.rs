@@ -19,6 +19,29 @@ pub enum CodesError {
     /// No school has this UAI.
     #[error("aucun établissement {0} : importez d'abord ses fichiers (sesame import)")]
     UnknownSchool(Uai),
+    /// No guardian or pupil has this id in the school.
+    #[error(
+        "aucun {what} d'identifiant {id} dans l'établissement {uai} (l'identifiant est celui de l'export SIECLE, colonne eleve_id ou responsable des fichiers CSV)"
+    )]
+    UnknownPerson {
+        /// « responsable » or « élève ».
+        what: &'static str,
+        /// The id given.
+        id: String,
+        /// The school.
+        uai: Uai,
+    },
+    /// The person has nothing a code could open: no current child (or the
+    /// pupil left), or every code already used by an account.
+    #[error("rien à réémettre pour {what} {id} : {reason} ; aucun code n'a été révoqué")]
+    NothingToReissue {
+        /// « le responsable » or « l'élève ».
+        what: &'static str,
+        /// The id given.
+        id: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// The letters could not be written; no code was stored.
     #[error("les courriers n'ont pas pu être écrits, aucun code n'a été enregistré : {0}")]
     Delivery(String),
@@ -85,8 +108,13 @@ pub struct GeneratedCodes {
     pub guardians: Vec<GuardianLetter>,
     /// Letters to pupils (Codes Activation Élève).
     pub pupils: Vec<PupilLetter>,
-    /// Codes revoked by `--regenerate`.
+    /// Codes revoked by `--regenerate` (or by a reissue).
     pub revoked: u64,
+    /// (legal guardian, current pupil) pairs skipped: they hold a code
+    /// already (valid, or used by an account).
+    pub skipped_pairs: u64,
+    /// Current pupils skipped for the same reason.
+    pub skipped_pupils: u64,
     /// Last day of validity.
     pub valid_until: Date,
     /// Day of generation.
@@ -94,7 +122,8 @@ pub struct GeneratedCodes {
 }
 
 /// Generates codes for every (legal guardian, current pupil) pair and every
-/// current pupil of the school that lacks a valid one; with `regenerate`,
+/// current pupil of the school that holds none (a valid one, or one used by
+/// an account), and counts the ones skipped; with `regenerate`,
 /// first revokes every unused code so that all are replaced. `deliver`
 /// receives the clear codes (to write the letters) before anything is
 /// committed.
@@ -106,7 +135,6 @@ pub async fn generate(
 ) -> Result<GeneratedCodes, CodesError> {
     let now = app.clock.now();
     let today = now.date();
-    let expires_at = now + Duration::days(i64::from(app.config.codes.validity_days));
     let txn = app.db.conn().begin().await?;
     let school = school_data::find_school(&txn, uai)
         .await?
@@ -116,9 +144,107 @@ pub async fn generate(
     } else {
         0
     };
-    let pairs = repo::guardian_pairs_without_code(&txn, school.id, today, now).await?;
-    let pupils = repo::pupils_without_code(&txn, school.id, today, now).await?;
+    let pairs = repo::guardian_pairs_without_code(&txn, school.id, None, today, now).await?;
+    let pupils = repo::pupils_without_code(&txn, school.id, None, today, now).await?;
+    let (all_pairs, all_pupils) = repo::current_counts(&txn, school.id, today).await?;
+    let mut generated = issue_codes(app, &txn, school, pairs, pupils, revoked).await?;
+    generated.skipped_pairs = all_pairs.saturating_sub(count_pairs(&generated));
+    generated.skipped_pupils = all_pupils.saturating_sub(generated.pupils.len() as u64);
+    deliver(&generated).map_err(CodesError::Delivery)?;
+    txn.commit().await?;
+    Ok(generated)
+}
 
+fn count_pairs(g: &GeneratedCodes) -> u64 {
+    g.guardians.iter().map(|l| l.children.len() as u64).sum()
+}
+
+/// Whose codes `sesame codes reissue` replaces: the school's id for a
+/// guardian or a pupil (ids are per school).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A guardian: every current legal child gets a new Code Activation
+    /// Responsable, except the children whose code an account used.
+    Guardian(String),
+    /// A pupil: a new Code Activation Élève, unless an account used it.
+    Pupil(String),
+}
+
+/// Revokes one person's unused codes and issues new ones for that person
+/// only, handing the one letter to `deliver` before anything is committed;
+/// writes a `codes_reissued` audit event. Nothing is revoked when nothing
+/// would be issued.
+pub async fn reissue(
+    app: &App,
+    uai: &Uai,
+    holder: &Holder,
+    deliver: impl FnOnce(&GeneratedCodes) -> Result<(), String>,
+) -> Result<GeneratedCodes, CodesError> {
+    let now = app.clock.now();
+    let today = now.date();
+    let txn = app.db.conn().begin().await?;
+    let school = school_data::find_school(&txn, uai)
+        .await?
+        .ok_or_else(|| CodesError::UnknownSchool(uai.clone()))?;
+    let (is_guardian, id, what, who) = match holder {
+        Holder::Guardian(id) => (true, id, "responsable", "le responsable"),
+        Holder::Pupil(id) => (false, id, "élève", "l'élève"),
+    };
+    let person = repo::find_person(&txn, school.id, is_guardian, id)
+        .await?
+        .ok_or_else(|| CodesError::UnknownPerson {
+            what,
+            id: id.clone(),
+            uai: uai.clone(),
+        })?;
+    let revoked = repo::revoke_unused_of(&txn, person, now).await?;
+    let (pairs, pupils) = match person {
+        repo::Person::Guardian(g) => (
+            repo::guardian_pairs_without_code(&txn, school.id, Some(g), today, now).await?,
+            Vec::new(),
+        ),
+        repo::Person::Pupil(p) => (
+            Vec::new(),
+            repo::pupils_without_code(&txn, school.id, Some(p), today, now).await?,
+        ),
+    };
+    if pairs.is_empty() && pupils.is_empty() {
+        txn.rollback().await?;
+        return Err(CodesError::NothingToReissue {
+            what: who,
+            id: id.clone(),
+            reason: if is_guardian {
+                "aucun enfant scolarisé dont il est responsable légal n'attend de code (codes déjà utilisés par un compte, ou aucun enfant présent)"
+            } else {
+                "son code a déjà servi à créer son compte, ou l'élève a quitté l'établissement"
+            },
+        });
+    }
+    let generated = issue_codes(app, &txn, school, pairs, pupils, revoked).await?;
+    let detail = format!(
+        "{uai} {what} {id} : {revoked} code(s) révoqué(s), {} émis",
+        count_pairs(&generated) + generated.pupils.len() as u64
+    );
+    sesame_store::accounts::audit_detail(&txn, "codes_reissued", &detail, now).await?;
+    deliver(&generated).map_err(CodesError::Delivery)?;
+    txn.commit().await?;
+    tracing::info!(%uai, what, revoked, "codes reissued");
+    Ok(generated)
+}
+
+/// Draws a code for each pair and pupil, stores their hashes in `txn`, and
+/// answers the clear codes as letters.
+async fn issue_codes(
+    app: &App,
+    txn: &impl sesame_store::ConnectionTrait,
+    school: School,
+    pairs: Vec<repo::GuardianPair>,
+    pupils: Vec<repo::PupilNeed>,
+    revoked: u64,
+) -> Result<GeneratedCodes, CodesError> {
+    let now = app.clock.now();
+    let today = now.date();
+    let expires_at = now + Duration::days(i64::from(app.config.codes.validity_days));
     let mut rng = rand::rng();
     let mut rows = Vec::with_capacity(pairs.len() + pupils.len());
     let mut issue = |kind: CodeKind, pupil_id: i32, guardian_id: Option<i32>| {
@@ -171,18 +297,17 @@ pub async fn generate(
             }
         })
         .collect();
-    repo::insert_codes(&txn, &rows, now).await?;
-    let generated = GeneratedCodes {
+    repo::insert_codes(txn, &rows, now).await?;
+    Ok(GeneratedCodes {
         school,
         guardians,
         pupils,
         revoked,
+        skipped_pairs: 0,
+        skipped_pupils: 0,
         valid_until: expires_at.date(),
         generated_on: today,
-    };
-    deliver(&generated).map_err(CodesError::Delivery)?;
-    txn.commit().await?;
-    Ok(generated)
+    })
 }
 
 /// The state of a code, for the helpdesk.

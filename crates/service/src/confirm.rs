@@ -33,6 +33,30 @@ pub(crate) async fn issue(
     created_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    issue_mail(
+        db,
+        app,
+        account_id,
+        identifiant,
+        email,
+        created_at,
+        now,
+        false,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn issue_mail(
+    db: &impl ConnectionTrait,
+    app: &App,
+    account_id: i32,
+    identifiant: &str,
+    email: &str,
+    created_at: OffsetDateTime,
+    now: OffsetDateTime,
+    reminder: bool,
+) -> Result<(), DbErr> {
     let token = new_token();
     let until = deadline(app, created_at);
     tokens::issue(
@@ -44,7 +68,11 @@ pub(crate) async fn issue(
         until,
     )
     .await?;
-    let mail = crate::mail::parent_confirmation(&app.config, identifiant, &token, until);
+    let mail = if reminder {
+        crate::mail::parent_confirmation_reminder(&app.config, identifiant, &token, until)
+    } else {
+        crate::mail::parent_confirmation(&app.config, identifiant, &token, until)
+    };
     outbox::enqueue(
         db,
         NewMail {
@@ -206,4 +234,67 @@ pub async fn purge_expired(app: &App) -> Result<usize, StoreError> {
         tracing::info!(account.id = id, "unconfirmed account purged");
     }
     Ok(ids.len())
+}
+
+/// Sends the confirmation reminders due: a pending parent account gets one
+/// on each day of `accounts.confirmation_reminder_days` after its sign-up,
+/// with a fresh link that supersedes the earlier ones (same deadline).
+/// A run that comes late sends one reminder, not the ones it missed. Each
+/// reminder is claimed by a conditional `UPDATE` in its own transaction, so
+/// it goes out once whatever the number of nodes or parallel runs.
+/// Returns how many were queued.
+pub async fn send_reminders(app: &App) -> Result<usize, StoreError> {
+    let mut days: Vec<i64> = app
+        .config
+        .accounts
+        .confirmation_reminder_days
+        .iter()
+        .map(|d| i64::from(*d))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    if days.is_empty() {
+        return Ok(0);
+    }
+    let now = app.clock.now();
+    let since = now - time::Duration::days(i64::from(app.config.accounts.confirmation_days));
+    let mut sent = 0;
+    for a in accounts::pending_since(app.db.conn(), since).await? {
+        let age = now - a.created_at;
+        let due = days
+            .iter()
+            .filter(|d| age >= time::Duration::days(**d))
+            .count() as i32;
+        if due <= a.confirmation_reminders || deadline(app, a.created_at) <= now {
+            continue;
+        }
+        let Some(email) = a.email.as_deref() else {
+            continue;
+        };
+        let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+        if !accounts::claim_reminder(&txn, a.id, due).await? {
+            txn.rollback().await.map_err(StoreError::Db)?;
+            continue;
+        }
+        issue_mail(
+            &txn,
+            app,
+            a.id,
+            &a.identifiant_display,
+            email,
+            a.created_at,
+            now,
+            true,
+        )
+        .await?;
+        accounts::audit(&txn, "confirmation_reminded", Some(a.id), None, None, now).await?;
+        txn.commit().await.map_err(StoreError::Db)?;
+        tracing::info!(
+            account.id = a.id,
+            reminder = due,
+            "confirmation reminder queued"
+        );
+        sent += 1;
+    }
+    Ok(sent)
 }

@@ -403,14 +403,59 @@ pub fn write_all(
             continue;
         }
         let base = dir.join(format!("{stem}-{}", codes.school.uai));
-        let pdf_path = base.with_extension("pdf");
-        write_private(&pdf_path, &pdf(config, codes, audience))
-            .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
-        let csv_path = base.with_extension("csv");
-        write_private(&csv_path, &csv(codes, audience)?)
-            .map_err(|e| format!("{}: {e}", csv_path.display()))?;
-        written.push(pdf_path);
-        written.push(csv_path);
+        write_audience(config, codes, audience, &base, &mut written)?;
     }
+    Ok(written)
+}
+
+fn write_audience(
+    config: &Config,
+    codes: &GeneratedCodes,
+    audience: Audience,
+    base: &Path,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let pdf_path = base.with_extension("pdf");
+    write_private(&pdf_path, &pdf(config, codes, audience))
+        .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
+    let csv_path = base.with_extension("csv");
+    write_private(&csv_path, &csv(codes, audience)?)
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    written.push(pdf_path);
+    written.push(csv_path);
+    Ok(())
+}
+
+/// Writes the one letter of a reissue (`sesame codes reissue`), PDF and
+/// CSV, named after the school and the person's id so that it never
+/// overwrites the school's letters: `lettre-responsable-<UAI>-<id>.pdf` or
+/// `lettre-eleve-<UAI>-<id>.pdf`.
+pub fn write_one(
+    config: &Config,
+    codes: &GeneratedCodes,
+    dir: &Path,
+    id: &str,
+) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Security: the id comes from an import; only safe characters reach
+    // the file name.
+    let id: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let (audience, stem) = if codes.guardians.is_empty() {
+        (Audience::Pupils, "lettre-eleve")
+    } else {
+        (Audience::Guardians, "lettre-responsable")
+    };
+    let base = dir.join(format!("{stem}-{}-{id}", codes.school.uai));
+    let mut written = Vec::new();
+    write_audience(config, codes, audience, &base, &mut written)?;
     Ok(written)
 }

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod mailer;
 pub mod oidc;
 pub mod password;
+pub mod periodic;
 pub mod recovery;
 pub mod rights;
 pub mod session;

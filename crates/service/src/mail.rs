@@ -119,6 +119,35 @@ pub fn parent_confirmation(
     )
 }
 
+/// A reminder to a parent who has not confirmed the account yet, with a
+/// fresh link (the earlier ones no longer work).
+pub fn parent_confirmation_reminder(
+    config: &Config,
+    identifiant: &str,
+    token: &str,
+    deadline: time::OffsetDateTime,
+) -> Contents {
+    let url = link(config, "confirmation", Some(token));
+    let date = format!(
+        "{:02}/{:02}/{}",
+        deadline.day(),
+        u8::from(deadline.month()),
+        deadline.year()
+    );
+    compose(
+        config,
+        "rappel, confirmez la création de votre compte",
+        &[
+            format!(
+                "Votre compte pour les télé-services, identifiant {identifiant}, n'est pas encore activé. Pour l'activer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer mon compte » avant le {date}."
+            ),
+            "Ce lien remplace ceux des courriels précédents, qui ne fonctionnent plus. Sans confirmation avant cette date, le compte est automatiquement supprimé : il faudra le créer à nouveau, avec les mêmes codes d'activation.".into(),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : le compte sera supprimé.".into(),
+        ],
+        Some(("Confirmer mon compte", &url)),
+    )
+}
+
 /// Sent at the first block of password login, with a one-hour unlock link.
 pub fn account_blocked(config: &Config, identifiant: &str, token: &str) -> Contents {
     let url = link(config, "deblocage", Some(token));

@@ -230,7 +230,8 @@ pub async fn run(app: Arc<App>, mailer: Mailer) {
     }
 }
 
-/// Runs the purge of unconfirmed accounts, then the leavers' round
+/// Runs the periodic job ([`crate::periodic`]: confirmation reminders,
+/// purge of unconfirmed accounts, audit retention), then the leavers' round
 /// (`leavers::run`), every `accounts.purge_interval_minutes` until the task
 /// is dropped.
 /// With several nodes, one of them runs each round: the first to take the
@@ -250,8 +251,8 @@ pub async fn run_purge(app: Arc<App>) {
             .await;
         match lease {
             Ok(true) => {
-                if let Err(e) = crate::confirm::purge_expired(&app).await {
-                    tracing::warn!(error = %e, "purge of unconfirmed accounts failed");
+                if let Err(e) = crate::periodic::run_once(&app).await {
+                    tracing::warn!(error = %e, "periodic job round failed");
                 }
                 match crate::leavers::run(&app).await {
                     Ok(r) => tracing::debug!(round = %r, "leavers"),

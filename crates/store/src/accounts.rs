@@ -75,6 +75,7 @@ pub async fn insert(
         session_generation: Set(0),
         left_at: Set(None),
         deletion_notice_at: Set(None),
+        confirmation_reminders: Set(0),
         ..Default::default()
     }
     .insert(db)
@@ -179,6 +180,29 @@ pub async fn audit(
     .map(|_| ())
 }
 
+/// Records an audit event that names no account but says what was done
+/// (an administrator's command); `detail` must hold no personal data in
+/// clear.
+pub async fn audit_detail(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    detail: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        at: Set(ts(now)),
+        kind: Set(kind.to_owned()),
+        account_id: Set(None),
+        actor: Set(None),
+        ip: Set(None),
+        detail: Set(Some(detail.to_owned())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
 /// Links an account to a guardian record (a parent account's own, or the
 /// other holder's for a joint account).
 pub async fn link_guardian(
@@ -229,6 +253,42 @@ pub async fn expired_pending(
         .into_iter()
         .map(|a| a.id)
         .collect())
+}
+
+/// The pending accounts created at or after `since` (still within their
+/// time to confirm).
+pub async fn pending_since(
+    db: &impl ConnectionTrait,
+    since: OffsetDateTime,
+) -> Result<Vec<account::Model>, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
+        .filter(account::Column::CreatedAt.gte(ts(since)))
+        .all(db)
+        .await
+}
+
+/// Claims confirmation reminder number `n` of a pending account: answers
+/// true for the one caller that moves the count below `n` up to it (a
+/// conditional `UPDATE`, so two nodes or parallel runs never both send it).
+pub async fn claim_reminder(db: &impl ConnectionTrait, id: i32, n: i32) -> Result<bool, DbErr> {
+    let r = account::Entity::update_many()
+        .col_expr(account::Column::ConfirmationReminders, Expr::value(n))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::State.eq(AccountState::Pending.as_str()))
+        .filter(account::Column::ConfirmationReminders.lt(n))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Deletes the audit events older than `before`; returns how many.
+pub async fn purge_audit(db: &impl ConnectionTrait, before: OffsetDateTime) -> Result<u64, DbErr> {
+    let r = audit_event::Entity::delete_many()
+        .filter(audit_event::Column::At.lt(ts(before)))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
 }
 
 /// Deletes an account that was never confirmed, with its links, tokens and

@@ -109,7 +109,11 @@ fn current_pupil(today: Date) -> Cond {
         .add(Expr::col((pupil::Entity, pupil::Column::LeftOn)).gt(today))
 }
 
-fn valid_code_exists(kind: CodeKind, with_guardian: bool, now: OffsetDateTime) -> SelectStatement {
+/// A code the pupil (or the pair) already holds: not revoked, and either
+/// used by an account or still within its validity. Whoever holds one gets
+/// no new code from `letters` (a September run skips the accounts opened
+/// last year).
+fn held_code_exists(kind: CodeKind, with_guardian: bool, now: OffsetDateTime) -> SelectStatement {
     let c = Alias::new("c");
     let mut q = Query::select();
     q.expr(Expr::val(1))
@@ -120,7 +124,11 @@ fn valid_code_exists(kind: CodeKind, with_guardian: bool, now: OffsetDateTime) -
         )
         .and_where(Expr::col((c.clone(), activation_code::Column::Kind)).eq(kind.as_str()))
         .and_where(Expr::col((c.clone(), activation_code::Column::RevokedAt)).is_null())
-        .and_where(Expr::col((c.clone(), activation_code::Column::ExpiresAt)).gt(ts(now)));
+        .cond_where(
+            Cond::any()
+                .add(Expr::col((c.clone(), activation_code::Column::UsedByAccountId)).is_not_null())
+                .add(Expr::col((c.clone(), activation_code::Column::ExpiresAt)).gt(ts(now))),
+        );
     if with_guardian {
         q.and_where(
             Expr::col((c, activation_code::Column::GuardianId))
@@ -161,16 +169,22 @@ pub async fn revoke_unused(
     Ok(r.rows_affected)
 }
 
-/// The (legal guardian, current pupil) pairs of a school without a valid
-/// Code Activation Responsable, ordered by guardian then child.
+/// The (legal guardian, current pupil) pairs of a school without a held
+/// Code Activation Responsable (valid or used), ordered by guardian then
+/// child; only guardian `only`'s when given.
 pub async fn guardian_pairs_without_code(
     db: &impl ConnectionTrait,
     school_id: i32,
+    only: Option<i32>,
     today: Date,
     now: OffsetDateTime,
 ) -> Result<Vec<GuardianPair>, DbErr> {
     let gp = guardian_pupil::Entity;
-    let q = Query::select()
+    let mut q = Query::select();
+    if let Some(id) = only {
+        q.and_where(Expr::col((guardian::Entity, guardian::Column::Id)).eq(id));
+    }
+    let q = q
         .expr_as(
             Expr::col((guardian::Entity, guardian::Column::Id)),
             "guardian_id",
@@ -217,7 +231,7 @@ pub async fn guardian_pairs_without_code(
             Expr::col((gp, guardian_pupil::Column::Level)).eq(ResponsibilityLevel::Legal.as_i16()),
         )
         .cond_where(current_pupil(today))
-        .and_where(Expr::exists(valid_code_exists(CodeKind::Responsable, true, now)).not())
+        .and_where(Expr::exists(held_code_exists(CodeKind::Responsable, true, now)).not())
         .order_by(
             (guardian::Entity, guardian::Column::LastName),
             sea_orm::Order::Asc,
@@ -241,14 +255,20 @@ pub async fn guardian_pairs_without_code(
         .await
 }
 
-/// The current pupils of a school without a valid Code Activation Élève.
+/// The current pupils of a school without a held Code Activation Élève
+/// (valid or used); only pupil `only` when given.
 pub async fn pupils_without_code(
     db: &impl ConnectionTrait,
     school_id: i32,
+    only: Option<i32>,
     today: Date,
     now: OffsetDateTime,
 ) -> Result<Vec<PupilNeed>, DbErr> {
-    let q = Query::select()
+    let mut q = Query::select();
+    if let Some(id) = only {
+        q.and_where(Expr::col((pupil::Entity, pupil::Column::Id)).eq(id));
+    }
+    let q = q
         .expr_as(Expr::col((pupil::Entity, pupil::Column::Id)), "pupil_id")
         .column((pupil::Entity, pupil::Column::ExternalId))
         .column((pupil::Entity, pupil::Column::FirstName))
@@ -258,7 +278,7 @@ pub async fn pupils_without_code(
         .from(pupil::Entity)
         .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
         .cond_where(current_pupil(today))
-        .and_where(Expr::exists(valid_code_exists(CodeKind::Eleve, false, now)).not())
+        .and_where(Expr::exists(held_code_exists(CodeKind::Eleve, false, now)).not())
         .order_by(
             (pupil::Entity, pupil::Column::ClassCode),
             sea_orm::Order::Asc,
@@ -275,6 +295,106 @@ pub async fn pupils_without_code(
     PupilNeed::find_by_statement(db.get_database_backend().build(&q))
         .all(db)
         .await
+}
+
+/// How many (legal guardian, current pupil) pairs and current pupils a
+/// school has: what a full run of `letters` would cover.
+pub async fn current_counts(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    today: Date,
+) -> Result<(u64, u64), DbErr> {
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let gp = guardian_pupil::Entity;
+    let pairs = Query::select()
+        .expr_as(
+            Expr::col((gp, guardian_pupil::Column::PupilId)).count(),
+            "n",
+        )
+        .from(gp)
+        .inner_join(
+            pupil::Entity,
+            Expr::col((pupil::Entity, pupil::Column::Id))
+                .equals((gp, guardian_pupil::Column::PupilId)),
+        )
+        .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
+        .and_where(
+            Expr::col((gp, guardian_pupil::Column::Level)).eq(ResponsibilityLevel::Legal.as_i16()),
+        )
+        .cond_where(current_pupil(today))
+        .to_owned();
+    let pupils = Query::select()
+        .expr_as(Expr::col((pupil::Entity, pupil::Column::Id)).count(), "n")
+        .from(pupil::Entity)
+        .and_where(Expr::col((pupil::Entity, pupil::Column::SchoolId)).eq(school_id))
+        .cond_where(current_pupil(today))
+        .to_owned();
+    let b = db.get_database_backend();
+    let count = |n: Option<N>| n.map_or(0, |n| u64::try_from(n.n).unwrap_or(0));
+    Ok((
+        count(N::find_by_statement(b.build(&pairs)).one(db).await?),
+        count(N::find_by_statement(b.build(&pupils)).one(db).await?),
+    ))
+}
+
+/// Revokes the unused, unrevoked codes of one person: a guardian's Codes
+/// Activation Responsable, or a pupil's Code Activation Élève; returns how
+/// many.
+pub async fn revoke_unused_of(
+    db: &impl ConnectionTrait,
+    person: Person,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let q = activation_code::Entity::update_many()
+        .col_expr(activation_code::Column::RevokedAt, Expr::value(ts(now)))
+        .filter(activation_code::Column::RevokedAt.is_null())
+        .filter(activation_code::Column::UsedByAccountId.is_null());
+    let q = match person {
+        Person::Guardian(id) => q
+            .filter(activation_code::Column::Kind.eq(CodeKind::Responsable.as_str()))
+            .filter(activation_code::Column::GuardianId.eq(id)),
+        Person::Pupil(id) => q
+            .filter(activation_code::Column::Kind.eq(CodeKind::Eleve.as_str()))
+            .filter(activation_code::Column::PupilId.eq(id)),
+    };
+    Ok(q.exec(db).await?.rows_affected)
+}
+
+/// One person of a school's data, by row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Person {
+    /// A guardian row.
+    Guardian(i32),
+    /// A pupil row.
+    Pupil(i32),
+}
+
+/// Finds the row id of the guardian (`guardian = true`) or pupil whose
+/// school id is `external_id` in school `school_id`.
+pub async fn find_person(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    guardian_row: bool,
+    external_id: &str,
+) -> Result<Option<Person>, DbErr> {
+    Ok(if guardian_row {
+        guardian::Entity::find()
+            .filter(guardian::Column::SchoolId.eq(school_id))
+            .filter(guardian::Column::ExternalId.eq(external_id))
+            .one(db)
+            .await?
+            .map(|g| Person::Guardian(g.id))
+    } else {
+        pupil::Entity::find()
+            .filter(pupil::Column::SchoolId.eq(school_id))
+            .filter(pupil::Column::ExternalId.eq(external_id))
+            .one(db)
+            .await?
+            .map(|p| Person::Pupil(p.id))
+    })
 }
 
 /// Stores new codes.

@@ -116,4 +116,30 @@ pub struct AccountsConfig {
     pub retention_days: u32,
     /// Days before the deletion that a guardian gets the notice mail.
     pub deletion_notice_days: u32,
+    /// Days after sign-up on which an unconfirmed parent account is sent a
+    /// reminder with a fresh link (each before `confirmation_days`; empty:
+    /// no reminder).
+    #[serde(default = "default_reminder_days")]
+    pub confirmation_reminder_days: Vec<u32>,
+}
+
+fn default_reminder_days() -> Vec<u32> {
+    vec![3, 6]
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Days an audit event is kept; older ones are deleted by the periodic
+    /// job and by `sesame accounts purge`.
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
+        }
+    }
 }

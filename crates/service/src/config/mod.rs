@@ -12,7 +12,7 @@ mod services;
 mod upstream;
 
 pub use auth::{
-    AccountsConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
+    AccountsConfig, AuditConfig, PasswordConfig, PasswordPolicyKind, ProfileSource, ProfilesConfig,
     SessionConfig, ThrottleConfig,
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
@@ -163,6 +163,9 @@ pub struct Config {
     pub profiles: ProfilesConfig,
     /// `[accounts]`.
     pub accounts: AccountsConfig,
+    /// `[audit]`.
+    #[serde(default)]
+    pub audit: AuditConfig,
     /// `[cas]`.
     pub cas: CasConfig,
     /// `[oidc]`.
@@ -263,7 +266,9 @@ impl Default for Config {
                 leaver_grace_days: 30,
                 retention_days: 90,
                 deletion_notice_days: 15,
+                confirmation_reminder_days: vec![3, 6],
             },
+            audit: AuditConfig::default(),
             cas: CasConfig {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,
@@ -481,6 +486,26 @@ impl Config {
                     "must be at most accounts.retention_days ({})",
                     self.accounts.retention_days
                 ),
+            ));
+        }
+        if let Some(d) = self
+            .accounts
+            .confirmation_reminder_days
+            .iter()
+            .find(|d| **d == 0 || **d >= self.accounts.confirmation_days)
+        {
+            return Err(err(
+                "accounts.confirmation_reminder_days",
+                format!(
+                    "day {d}: each reminder day must be between 1 and confirmation_days - 1 ({})",
+                    self.accounts.confirmation_days.saturating_sub(1)
+                ),
+            ));
+        }
+        if !(1..=3650).contains(&self.audit.retention_days) {
+            return Err(err(
+                "audit.retention_days",
+                "must be between 1 and 3650 days".into(),
             ));
         }
         if self.mail.poll_seconds == 0

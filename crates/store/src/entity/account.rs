@@ -23,6 +23,8 @@ pub struct Model {
     pub session_generation: i64,
     pub left_at: Option<TimeDateTimeWithTimeZone>,
     pub deletion_notice_at: Option<TimeDateTimeWithTimeZone>,
+    /// Confirmation reminders sent to this pending account.
+    pub confirmation_reminders: i32,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -1,0 +1,54 @@
+//! The periodic job of `sesame serve` (every
+//! `accounts.purge_interval_minutes`, one node per round): confirmation
+//! reminders, the purge of unconfirmed accounts, and the audit retention.
+//! Each step is safe to run twice at once (conditional `UPDATE`s and
+//! deletes), so a round run by two nodes or by a command in parallel sends
+//! nothing twice.
+
+use crate::app::App;
+use sesame_store::{StoreError, accounts};
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Confirmation reminders queued.
+    pub reminded: usize,
+    /// Unconfirmed accounts deleted.
+    pub purged: usize,
+    /// Audit events past `audit.retention_days` deleted.
+    pub audit_events_deleted: u64,
+}
+
+/// Deletes the audit events older than `audit.retention_days`; returns how
+/// many.
+pub async fn purge_audit(app: &App) -> Result<u64, StoreError> {
+    let before = app.clock.now() - time::Duration::days(i64::from(app.config.audit.retention_days));
+    let n = accounts::purge_audit(app.db.conn(), before).await?;
+    if n > 0 {
+        tracing::info!(events = n, "audit events past their retention deleted");
+    }
+    Ok(n)
+}
+
+/// One round of the job. Every step runs even when an earlier one failed;
+/// the first error is answered.
+pub async fn run_once(app: &App) -> Result<Round, StoreError> {
+    let mut round = Round::default();
+    let mut first_error = None;
+    match crate::confirm::send_reminders(app).await {
+        Ok(n) => round.reminded = n,
+        Err(e) => first_error = first_error.or(Some(e)),
+    }
+    match crate::confirm::purge_expired(app).await {
+        Ok(n) => round.purged = n,
+        Err(e) => first_error = first_error.or(Some(e)),
+    }
+    match purge_audit(app).await {
+        Ok(n) => round.audit_events_deleted = n,
+        Err(e) => first_error = first_error.or(Some(e)),
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(round),
+    }
+}
