@@ -197,7 +197,10 @@ async fn forty_deletions_at_once_delete_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_exports_and_deletes_an_account() {
     let (env, s, _clock, code) = camille().await;
-    let id = env.count("SELECT CAST(MAX(id) AS BIGINT) FROM accounts").await.to_string();
+    let id = env
+        .count("SELECT CAST(MAX(id) AS BIGINT) FROM accounts")
+        .await
+        .to_string();
     let out = env.sesame(&["accounts", "export", &id]).ok();
     let data: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(data["compte"]["identifiant"], "camille.martin");

@@ -13,6 +13,7 @@ mod m20261129_000006_federated_identities;
 mod m20261201_000007_session_generation;
 mod m20261201_000008_mail_erasure;
 mod m20261201_000009_email_confirmation;
+mod m20261201_000012_federated_identifiants;
 
 /// Runs Sésame's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_session_generation::Migration),
             Box::new(m20261201_000008_mail_erasure::Migration),
             Box::new(m20261201_000009_email_confirmation::Migration),
+            Box::new(m20261201_000012_federated_identifiants::Migration),
         ]
     }
 }

@@ -26,6 +26,26 @@ pub async fn find_by_identifiant(
         .await
 }
 
+/// The password hash of an account that has no password (created through
+/// an upstream provider): it never verifies, and the password paths
+/// (login, lost password, unlock mail) treat the account as unknown.
+pub const NO_PASSWORD: &str = "!federated";
+
+/// The identifiants in use that start with `base` (a superset: `_` is a
+/// wildcard of `LIKE`), to choose a free one.
+pub async fn identifiants_starting_with(
+    db: &impl ConnectionTrait,
+    base: &str,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Identifiant.starts_with(base))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.identifiant)
+        .collect())
+}
+
 /// Finds an account by id.
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>, DbErr> {
     account::Entity::find_by_id(id).one(db).await

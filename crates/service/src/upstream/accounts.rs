@@ -6,20 +6,101 @@ use super::{Returned, STATE_SECONDS, UpstreamError, unreadable};
 use crate::app::App;
 use crate::session::{Session, new_token};
 use serde::{Deserialize, Serialize};
+use sesame_domain::identifiant;
 use sesame_domain::name::normalize_first_name;
 use sesame_domain::{AccountKind, AccountState};
 use sesame_store::federated::{self, Claims};
 use sesame_store::{Key, Ns, Throttle, TransactionTrait, accounts};
 use std::time::Duration;
 
-/// The account name of a federated account: never typed at the login
-/// page (its password never verifies).
-fn internal_identifiant(up: &str, subject: &str) -> String {
-    format!("{up}:{subject}").to_lowercase()
+/// Attempts at a free identifiant before giving up (each lost only to a
+/// concurrent creation of the same name).
+const NAME_ATTEMPTS: u32 = 200;
+
+/// A new account of an upstream identity, in its creating transaction.
+enum Created {
+    /// Inserted and linked: the caller adds its rows and commits.
+    New(Box<(sesame_store::DatabaseTransaction, accounts::Account)>),
+    /// A concurrent login of the same identity created it first.
+    Existing(i32),
 }
 
-/// A federated account has no password: this never verifies.
-const NO_PASSWORD: &str = "!federated";
+/// Creates the account of `(upstream, subject)` under a free identifiant:
+/// the one the provider suggests (`base`) or, when an account of any
+/// kind already holds it, `base2`, `base3`… The name is stored once
+/// (stable), released to services as is, and unique by the database's
+/// constraint on `accounts.identifiant`: a concurrent creation that takes
+/// the same name first makes this one try the next.
+async fn create(
+    app: &App,
+    upstream: &str,
+    subject: &str,
+    claims: &Claims,
+    base: &sesame_domain::Identifiant,
+    kind: AccountKind,
+) -> Result<Created, UpstreamError> {
+    use rand::RngExt as _;
+    let conn = app.db.conn();
+    let now = app.clock.now();
+    for attempt in 0..NAME_ATTEMPTS {
+        // Read outside the transaction: the transaction's first statement
+        // is its write (SQLite takes the write lock there, waiting its turn).
+        let taken = accounts::identifiants_starting_with(conn, base.as_str()).await?;
+        let mut free = (1..)
+            .map(|n| identifiant::numbered(base, n))
+            .filter(|i| !taken.contains(i.as_str()));
+        // After a lost race, spread the contenders over the next free names.
+        let skip = if attempt == 0 {
+            0
+        } else {
+            rand::rng().random_range(0..=attempt.min(8) as usize)
+        };
+        let Some(name) = free.nth(skip) else {
+            break;
+        };
+        let txn = conn.begin().await?;
+        let inserted = accounts::insert(
+            &txn,
+            accounts::NewAccount {
+                identifiant: name.as_str().to_owned(),
+                identifiant_display: name.as_str().to_owned(),
+                password_hash: accounts::NO_PASSWORD.into(),
+                email: claims.email.clone(),
+                state: AccountState::Active,
+                kind,
+                joint: false,
+            },
+            now,
+        )
+        .await;
+        let a = match inserted {
+            Ok(a) => a,
+            Err(e) if accounts::is_unique_violation(&e) => {
+                txn.rollback().await?;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match link_created(&txn, upstream, subject, a.id, claims, now).await {
+            Ok(()) => {
+                if name != *base {
+                    tracing::info!(account.id = a.id, %upstream, "upstream identifiant taken: a numbered one given");
+                }
+                return Ok(Created::New(Box::new((txn, a))));
+            }
+            Err(e) if accounts::is_unique_violation(&e) => {
+                txn.rollback().await?;
+                if let Some(id) = federated::account_of(conn, upstream, subject).await? {
+                    return Ok(Created::Existing(id));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(UpstreamError::Invalid(format!(
+        "no free identifiant after {NAME_ATTEMPTS} attempts from {base}"
+    )))
+}
 
 fn session(account_id: i32, display: &str, kind: AccountKind, profile: &str, now: i64) -> Session {
     Session {
@@ -81,35 +162,21 @@ pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamE
     let now = app.clock.now();
     let conn = app.db.conn();
     let up = &r.pending.upstream;
-    let display = if r.claims.identifiant.is_empty() {
-        r.subject.clone()
-    } else {
-        r.claims.identifiant.clone()
-    };
     let account_id = match federated::account_of(conn, up, &r.subject).await? {
         Some(id) => {
             federated::touch(conn, up, &r.subject, &r.claims, now).await?;
             id
         }
         None => {
-            let txn = conn.begin().await?;
-            let a = accounts::insert(
-                &txn,
-                accounts::NewAccount {
-                    identifiant: internal_identifiant(up, &r.subject),
-                    identifiant_display: display.clone(),
-                    password_hash: NO_PASSWORD.into(),
-                    email: r.claims.email.clone(),
-                    state: AccountState::Active,
-                    kind: AccountKind::Federe,
-                    joint: false,
-                },
-                now,
-            )
-            .await?;
-            link_created(&txn, up, &r.subject, a.id, &r.claims, now).await?;
-            txn.commit().await?;
-            a.id
+            let base = identifiant::federated_base(&r.claims.identifiant, &r.subject);
+            match create(app, up, &r.subject, &r.claims, &base, AccountKind::Federe).await? {
+                Created::New(created) => {
+                    let (txn, a) = *created;
+                    txn.commit().await?;
+                    a.id
+                }
+                Created::Existing(id) => id,
+            }
         }
     };
     active_session(app, account_id, &r.pending.profile).await
@@ -285,31 +352,29 @@ pub async fn confirm_parent(
     if codes.iter().any(|(_, used)| used.is_some()) {
         return Ok(Confirmed::AlreadyHasAccount);
     }
-    let display = if c.claims.identifiant.is_empty() {
-        format!(
-            "{}.{}",
-            c.claims.first_name.clone().unwrap_or_default(),
-            c.claims.last_name.clone().unwrap_or_default()
-        )
-        .to_lowercase()
-    } else {
-        c.claims.identifiant.clone()
-    };
-    let txn = conn.begin().await?;
-    let a = accounts::insert(
-        &txn,
-        accounts::NewAccount {
-            identifiant: internal_identifiant(&c.upstream, &c.subject),
-            identifiant_display: display,
-            password_hash: NO_PASSWORD.into(),
-            email: c.claims.email.clone(),
-            state: AccountState::Active,
-            kind: AccountKind::Responsable,
-            joint: false,
-        },
-        now,
+    let name = format!(
+        "{}.{}",
+        c.claims.first_name.clone().unwrap_or_default(),
+        c.claims.last_name.clone().unwrap_or_default()
+    );
+    let base = identifiant::federated_base(&c.claims.identifiant, &name);
+    let (txn, a) = match create(
+        app,
+        &c.upstream,
+        &c.subject,
+        &c.claims,
+        &base,
+        AccountKind::Responsable,
     )
-    .await?;
+    .await?
+    {
+        Created::New(created) => *created,
+        // The same identity confirmed twice at once: the first one made it.
+        Created::Existing(_) => {
+            app.store.delete(&key).await?;
+            return Ok(Confirmed::AlreadyHasAccount);
+        }
+    };
     for (p, _, _) in &pupils {
         accounts::link_pupil(&txn, a.id, *p).await?;
     }
@@ -322,7 +387,6 @@ pub async fn confirm_parent(
             return Ok(Confirmed::AlreadyHasAccount);
         }
     }
-    link_created(&txn, &c.upstream, &c.subject, a.id, &c.claims, now).await?;
     txn.commit().await?;
     app.store.delete(&key).await?;
     tracing::info!(account.id = a.id, upstream = %c.upstream, children = pupils.len(), "parent account created from a national identity");

@@ -42,6 +42,12 @@ impl Model {
         self.state() == sesame_domain::AccountState::Active
     }
 
+    /// Whether the account has a password of its own (not an account
+    /// created through an upstream provider).
+    pub fn has_password(&self) -> bool {
+        self.password_hash != crate::accounts::NO_PASSWORD
+    }
+
     /// Whose account it is. A value this version does not know reads as
     /// `Federe`, which carries no school data.
     pub fn kind(&self) -> sesame_domain::AccountKind {
