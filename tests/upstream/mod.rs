@@ -5,6 +5,7 @@
 //! The upstream answers as `localhost`, Sésame as `127.0.0.1`, so that one
 //! browser keeps both sessions apart.
 
+mod audit;
 mod names;
 mod parents;
 mod staff;

@@ -183,13 +183,26 @@ pub async fn audit(
     ip: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    audit_detail(db, kind, account_id, actor, ip, None, now).await
+}
+
+/// Writes an audit event with a detail (e.g. the upstream provider's id).
+pub async fn audit_detail(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    account_id: Option<i32>,
+    actor: Option<&str>,
+    ip: Option<&str>,
+    detail: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     audit_event::ActiveModel {
         at: Set(ts(now)),
         kind: Set(kind.to_owned()),
         account_id: Set(account_id),
         actor: Set(actor.map(str::to_owned)),
         ip: Set(ip.map(str::to_owned)),
-        detail: Set(None),
+        detail: Set(detail.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)

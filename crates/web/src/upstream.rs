@@ -4,6 +4,7 @@
 //! child. Every failure is a French page pointing back to the profile
 //! choice; nothing is created before the answer verifies.
 
+use crate::client_ip::ClientIp;
 use crate::login::complete_login;
 use crate::pages::{current_session, message, render};
 use crate::resume::Resume;
@@ -150,6 +151,7 @@ fn resume_of(v: serde_json::Value) -> Resume {
 async fn back(
     State(app): State<AppState>,
     jar: CookieJar,
+    ClientIp(ip): ClientIp,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params: Vec<(String, String)> =
@@ -189,13 +191,13 @@ async fn back(
     let ctx = resume_of(r.pending.resume.clone());
     let national = upstream::find(&app, &r.pending.upstream).is_some_and(|u| u.match_guardians);
     if !national {
-        let s = match upstream::staff_session(&app, &r).await {
+        let s = match upstream::staff_session(&app, &r, &ip).await {
             Ok(s) => s,
             Err(e) => return failure(&app, &provider, e),
         };
         return complete_login(&app, jar, s, &ctx).await;
     }
-    match upstream::parent(&app, &r).await {
+    match upstream::parent(&app, &r, &ip).await {
         Ok(ParentOutcome::LoggedIn(s)) => complete_login(&app, jar, s, &ctx).await,
         Ok(ParentOutcome::Confirm(ticket)) => {
             let name = format!(
@@ -277,6 +279,7 @@ struct ConfirmForm {
 async fn confirm(
     State(app): State<AppState>,
     jar: CookieJar,
+    ClientIp(ip): ClientIp,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::UpstreamConfirm).await? {
@@ -286,7 +289,7 @@ async fn confirm(
     let code = (!f.code.trim().is_empty())
         .then(|| sesame_domain::ActivationCode::parse(&f.code).ok())
         .flatten();
-    match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref()).await {
+    match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref(), &ip).await {
         Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, s, &resume_of(resume)).await,
         Ok(Confirmed::Wrong) => {
             confirm_page(

@@ -137,28 +137,53 @@ async fn link_created(
     .await
 }
 
-/// The session of an active account linked to a provider.
-async fn active_session(
+/// The session of an active account linked to a provider, for a login
+/// through `upstream` from `ip`: the login is recorded
+/// (`accounts.last_login_at`) and audited (`login_upstream`).
+async fn logged_in(
     app: &App,
     account_id: i32,
     profile: &str,
+    upstream: &str,
+    ip: &str,
 ) -> Result<Session, UpstreamError> {
     let a = accounts::find(app.db.conn(), account_id)
         .await?
         .filter(|a| a.is_active())
         .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
+    let now = app.clock.now();
+    let txn = app.db.conn().begin().await?;
+    accounts::touch_login(&txn, a.id, now).await?;
+    accounts::audit_detail(
+        &txn,
+        "login_upstream",
+        Some(a.id),
+        Some(&app.keys.pseudonym(&a.identifiant)),
+        Some(&app.keys.pseudonym(ip)),
+        Some(upstream),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(account.id = a.id, %upstream, "login through an upstream provider");
     Ok(session(
         a.id,
         &a.identifiant_display,
         a.kind(),
         profile,
-        app.clock.now().unix_timestamp(),
+        now.unix_timestamp(),
     ))
+}
+
+/// The pseudonym of an upstream identity, for the audit log of what
+/// happens before it has an account.
+fn identity_pseudonym(app: &App, upstream: &str, subject: &str) -> String {
+    app.keys.pseudonym(&format!("{upstream}:{subject}"))
 }
 
 /// A staff (or guest) login: the account linked to the provider's
 /// subject, created the first time; answers the session to open.
-pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamError> {
+pub async fn staff_session(app: &App, r: &Returned, ip: &str) -> Result<Session, UpstreamError> {
     let now = app.clock.now();
     let conn = app.db.conn();
     let up = &r.pending.upstream;
@@ -179,7 +204,7 @@ pub async fn staff_session(app: &App, r: &Returned) -> Result<Session, UpstreamE
             }
         }
     };
-    active_session(app, account_id, &r.pending.profile).await
+    logged_in(app, account_id, &r.pending.profile, up, ip).await
 }
 
 /// What a parent's national identity leads to.
@@ -210,7 +235,8 @@ fn candidate_key(app: &App, ticket: &str) -> Key {
     Ns::UpstreamCandidate.key(app.keys.token_hmac(ticket))
 }
 
-/// Wrong child confirmations of one national identity, per day.
+/// Child confirmations of one national identity, per day (counted before
+/// the answer is checked).
 const CONFIRM_DAILY: Throttle = Throttle::per_day(CONFIRM_DAILY_LIMIT);
 
 /// Attempts allowed at the confirmation form.
@@ -221,13 +247,13 @@ pub const CONFIRM_ATTEMPTS: i64 = 5;
 pub const CONFIRM_DAILY_LIMIT: i64 = 10;
 
 /// A parent back from a national identity provider.
-pub async fn parent(app: &App, r: &Returned) -> Result<ParentOutcome, UpstreamError> {
+pub async fn parent(app: &App, r: &Returned, ip: &str) -> Result<ParentOutcome, UpstreamError> {
     let conn = app.db.conn();
     let now = app.clock.now();
     if let Some(id) = federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
         federated::touch(conn, &r.pending.upstream, &r.subject, &r.claims, now).await?;
         return Ok(ParentOutcome::LoggedIn(
-            active_session(app, id, &r.pending.profile).await?,
+            logged_in(app, id, &r.pending.profile, &r.pending.upstream, ip).await?,
         ));
     }
     let (Some(first), Some(last)) = (&r.claims.first_name, &r.claims.last_name) else {
@@ -306,6 +332,7 @@ pub async fn confirm_parent(
     prenom: &str,
     naissance: Option<time::Date>,
     code: Option<&sesame_domain::ActivationCode>,
+    ip: &str,
 ) -> Result<Confirmed, UpstreamError> {
     let conn = app.db.conn();
     let now = app.clock.now();
@@ -318,9 +345,21 @@ pub async fn confirm_parent(
         app.keys
             .token_hmac(&format!("{}:{}", c.upstream, c.subject)),
     );
-    if CONFIRM_DAILY.exhausted(&app.store, &daily).await? {
+    // Security: both counters move before the answer is checked, so that
+    // parallel guesses cannot exceed either limit (a right answer ends the
+    // attempt: counting it costs nothing).
+    let today = CONFIRM_DAILY.record(&app.store, &daily).await?;
+    if today > CONFIRM_DAILY_LIMIT {
         app.store.delete(&key).await?;
         return Ok(Confirmed::TooManyAttempts);
+    }
+    let n = app
+        .store
+        .incr(&key.sub("fail"), Duration::from_secs(STATE_SECONDS))
+        .await?;
+    if n > CONFIRM_ATTEMPTS {
+        app.store.delete(&key).await?;
+        return Err(UpstreamError::Expired);
     }
     let pupils = federated::pupils_of(conn, &c.guardians, now.date()).await?;
     let key_name = normalize_first_name(prenom);
@@ -338,12 +377,37 @@ pub async fn confirm_parent(
         ok = true;
     }
     if !ok {
-        let n = app
-            .store
-            .incr(&key.sub("fail"), Duration::from_secs(STATE_SECONDS))
+        let (actor, ip) = (
+            identity_pseudonym(app, &c.upstream, &c.subject),
+            app.keys.pseudonym(ip),
+        );
+        let txn = conn.begin().await?;
+        accounts::audit_detail(
+            &txn,
+            "upstream_confirm_failed",
+            None,
+            Some(&actor),
+            Some(&ip),
+            Some(&c.upstream),
+            now,
+        )
+        .await?;
+        // The block falls once (the counter is atomic): audited then.
+        if today == CONFIRM_DAILY_LIMIT {
+            accounts::audit_detail(
+                &txn,
+                "upstream_confirm_blocked",
+                None,
+                Some(&actor),
+                Some(&ip),
+                Some(&c.upstream),
+                now,
+            )
             .await?;
-        CONFIRM_DAILY.record(&app.store, &daily).await?;
-        if n >= CONFIRM_ATTEMPTS {
+            tracing::warn!(upstream = %c.upstream, "upstream identity blocked for the day at the child confirmation");
+        }
+        txn.commit().await?;
+        if n >= CONFIRM_ATTEMPTS || today >= CONFIRM_DAILY_LIMIT {
             app.store.delete(&key).await?;
         }
         return Ok(Confirmed::Wrong);
@@ -387,6 +451,17 @@ pub async fn confirm_parent(
             return Ok(Confirmed::AlreadyHasAccount);
         }
     }
+    accounts::touch_login(&txn, a.id, now).await?;
+    accounts::audit_detail(
+        &txn,
+        "login_upstream",
+        Some(a.id),
+        Some(&app.keys.pseudonym(&a.identifiant)),
+        Some(&app.keys.pseudonym(ip)),
+        Some(&c.upstream),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     app.store.delete(&key).await?;
     tracing::info!(account.id = a.id, upstream = %c.upstream, children = pupils.len(), "parent account created from a national identity");
@@ -409,15 +484,39 @@ pub async fn link_account(app: &App, account_id: i32, r: &Returned) -> Result<bo
     match federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
         Some(id) => Ok(id == account_id),
         None => {
-            federated::link(
-                conn,
+            let now = app.clock.now();
+            let txn = conn.begin().await?;
+            match federated::link(
+                &txn,
                 &r.pending.upstream,
                 &r.subject,
                 account_id,
                 &r.claims,
-                app.clock.now(),
+                now,
+            )
+            .await
+            {
+                Ok(()) => {}
+                // Linked at the same moment by another request.
+                Err(e) if accounts::is_unique_violation(&e) => {
+                    txn.rollback().await?;
+                    return Ok(federated::account_of(conn, &r.pending.upstream, &r.subject)
+                        .await?
+                        == Some(account_id));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            accounts::audit_detail(
+                &txn,
+                "account_linked_upstream",
+                Some(account_id),
+                None,
+                None,
+                Some(&r.pending.upstream),
+                now,
             )
             .await?;
+            txn.commit().await?;
             Ok(true)
         }
     }
