@@ -6,6 +6,7 @@
 //! browser keeps both sessions apart.
 
 mod audit;
+mod logout;
 mod names;
 mod parents;
 mod staff;
@@ -42,7 +43,7 @@ async fn upstream_on(
     env.write(
         "services/aval.toml",
         format!(
-            "id = \"aval\"\nname = \"Sésame aval\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"sesame-aval\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{downstream}/amont/retour\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
+            "id = \"aval\"\nname = \"Sésame aval\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"sesame-aval\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{downstream}/amont/retour\"]\npost_logout_redirect_uris = [\"{downstream}/amont/deconnexion\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
         ),
     );
     let s = TestServer::spawn_on(&env, listener, "localhost", Arc::new(SystemClock), |c| {

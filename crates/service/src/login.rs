@@ -311,6 +311,7 @@ async fn login_inner(
         generation: 0,
         must_change,
         sid: crate::session::new_token(),
+        upstream: None,
     }))
 }
 

@@ -21,6 +21,7 @@ use sesame_service::upstream::{self, Confirmed, ParentOutcome, UpstreamError};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/amont/retour", get(back))
+        .route("/amont/deconnexion", get(logged_out))
         .route("/amont/confirmation", post(confirm))
         .route("/amont/{id}", get(start))
         .route("/compte/amont/{id}", post(start_link))
@@ -62,6 +63,12 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
     };
     tracing::warn!(error = %e, "upstream login failed");
     message(app, status, &title, &text, "/profil", "Changer de profil")
+}
+
+/// Back from the provider's logout (the `post_logout_redirect_uri`
+/// registered there): the logout is complete.
+async fn logged_out(State(app): State<AppState>) -> Result<Response, WebError> {
+    crate::pages::logged_out(&app)
 }
 
 #[derive(Deserialize)]
@@ -290,7 +297,7 @@ async fn confirm(
         .then(|| sesame_domain::ActivationCode::parse(&f.code).ok())
         .flatten();
     match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref(), &ip).await {
-        Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, s, &resume_of(resume)).await,
+        Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, *s, &resume_of(resume)).await,
         Ok(Confirmed::Wrong) => {
             confirm_page(
                 &app,

@@ -102,16 +102,22 @@ async fn create(
     )))
 }
 
-fn session(account_id: i32, display: &str, kind: AccountKind, profile: &str, now: i64) -> Session {
+fn session(
+    a: &accounts::Account,
+    profile: &str,
+    now: i64,
+    logout: &crate::session::UpstreamLogin,
+) -> Session {
     Session {
-        account_id,
-        identifiant: display.to_owned(),
-        kind,
+        account_id: a.id,
+        identifiant: a.identifiant_display.clone(),
+        kind: a.kind(),
         profile: profile.to_owned(),
         auth_time: now,
         generation: 0,
         must_change: None,
         sid: String::new(),
+        upstream: Some(logout.clone()),
     }
 }
 
@@ -144,9 +150,10 @@ async fn logged_in(
     app: &App,
     account_id: i32,
     profile: &str,
-    upstream: &str,
+    logout: &crate::session::UpstreamLogin,
     ip: &str,
 ) -> Result<Session, UpstreamError> {
+    let upstream = logout.provider.as_str();
     let a = accounts::find(app.db.conn(), account_id)
         .await?
         .filter(|a| a.is_active())
@@ -166,13 +173,7 @@ async fn logged_in(
     .await?;
     txn.commit().await?;
     tracing::info!(account.id = a.id, %upstream, "login through an upstream provider");
-    Ok(session(
-        a.id,
-        &a.identifiant_display,
-        a.kind(),
-        profile,
-        now.unix_timestamp(),
-    ))
+    Ok(session(&a, profile, now.unix_timestamp(), logout))
 }
 
 /// The pseudonym of an upstream identity, for the audit log of what
@@ -204,7 +205,7 @@ pub async fn staff_session(app: &App, r: &Returned, ip: &str) -> Result<Session,
             }
         }
     };
-    logged_in(app, account_id, &r.pending.profile, up, ip).await
+    logged_in(app, account_id, &r.pending.profile, &r.logout, ip).await
 }
 
 /// What a parent's national identity leads to.
@@ -229,6 +230,8 @@ struct Candidate {
     guardians: Vec<i32>,
     profile: String,
     resume: serde_json::Value,
+    #[serde(default)]
+    logout: Option<crate::session::UpstreamLogin>,
 }
 
 fn candidate_key(app: &App, ticket: &str) -> Key {
@@ -253,7 +256,7 @@ pub async fn parent(app: &App, r: &Returned, ip: &str) -> Result<ParentOutcome, 
     if let Some(id) = federated::account_of(conn, &r.pending.upstream, &r.subject).await? {
         federated::touch(conn, &r.pending.upstream, &r.subject, &r.claims, now).await?;
         return Ok(ParentOutcome::LoggedIn(
-            logged_in(app, id, &r.pending.profile, &r.pending.upstream, ip).await?,
+            logged_in(app, id, &r.pending.profile, &r.logout, ip).await?,
         ));
     }
     let (Some(first), Some(last)) = (&r.claims.first_name, &r.claims.last_name) else {
@@ -284,6 +287,7 @@ pub async fn parent(app: &App, r: &Returned, ip: &str) -> Result<ParentOutcome, 
         guardians: matching,
         profile: r.pending.profile.clone(),
         resume: r.pending.resume.clone(),
+        logout: Some(r.logout.clone()),
     };
     app.store
         .put(
@@ -314,7 +318,7 @@ pub async fn candidate_resume(
 pub enum Confirmed {
     /// The account is created (or was): the session to open and where to
     /// resume.
-    Done(Session, serde_json::Value),
+    Done(Box<Session>, serde_json::Value),
     /// Wrong child or code: try again (the same message whatever was wrong).
     Wrong,
     /// An account already holds this guardian's codes.
@@ -465,14 +469,15 @@ pub async fn confirm_parent(
     txn.commit().await?;
     app.store.delete(&key).await?;
     tracing::info!(account.id = a.id, upstream = %c.upstream, children = pupils.len(), "parent account created from a national identity");
+    // A candidate written by an earlier version has no logout: the
+    // provider's id alone (no end_session known: the page says so).
+    let logout = c.logout.clone().unwrap_or(crate::session::UpstreamLogin {
+        provider: c.upstream.clone(),
+        id_token: String::new(),
+        end_session: None,
+    });
     Ok(Confirmed::Done(
-        session(
-            a.id,
-            &a.identifiant_display,
-            a.kind(),
-            &c.profile,
-            now.unix_timestamp(),
-        ),
+        Box::new(session(&a, &c.profile, now.unix_timestamp(), &logout)),
         c.resume,
     ))
 }
