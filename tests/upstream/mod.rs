@@ -6,6 +6,7 @@
 //! browser keeps both sessions apart.
 
 mod audit;
+mod availability;
 mod logout;
 mod names;
 mod parents;

@@ -47,4 +47,11 @@ impl Cache {
             c.insert(id.to_owned(), (now, meta));
         }
     }
+
+    /// Forgets the document of provider `id` (it stopped answering).
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut c) = self.0.lock() {
+            c.remove(id);
+        }
+    }
 }

@@ -100,9 +100,21 @@ pub fn redirect_uri(app: &App) -> String {
     )
 }
 
+/// How long a request to a provider may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the provider may take to answer when a login starts: a dead
+/// provider gets the « indisponible » page at once rather than a browser
+/// sent there (the cached discovery document does not say it is alive).
+pub const REACHABILITY_TIMEOUT: Duration = Duration::from_secs(2);
+
 fn http() -> Result<reqwest::Client, UpstreamError> {
+    http_within(HTTP_TIMEOUT)
+}
+
+fn http_within(timeout: Duration) -> Result<reqwest::Client, UpstreamError> {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| UpstreamError::Unreachable(e.to_string()))
@@ -127,14 +139,52 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| UpstreamError::Unreachable(format!("{url}: {e}")))
 }
 
+fn discovery_url(up: &Upstream) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        up.issuer.as_str().trim_end_matches('/')
+    )
+}
+
 /// The provider's metadata with its keys, from the cache or fetched.
 async fn metadata(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamError> {
     if let Some(m) = app.upstreams.get(&up.id, app.clock.now()) {
         return Ok(m);
     }
-    let client = http()?;
+    fetch_metadata(app, up, HTTP_TIMEOUT).await
+}
+
+/// The provider's metadata for a login that starts: fetched within
+/// [`REACHABILITY_TIMEOUT`], or taken from the cache once the provider
+/// has answered within that time (any answer but a server error); a
+/// provider that does not is forgotten from the cache.
+async fn metadata_if_reachable(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamError> {
+    let Some(m) = app.upstreams.get(&up.id, app.clock.now()) else {
+        return fetch_metadata(app, up, REACHABILITY_TIMEOUT).await;
+    };
+    let url = discovery_url(up);
+    let answer = http_within(REACHABILITY_TIMEOUT)?.get(&url).send().await;
+    match answer {
+        Ok(r) if !r.status().is_server_error() => Ok(m),
+        Ok(r) => {
+            app.upstreams.forget(&up.id);
+            Err(UpstreamError::Unreachable(format!("{url}: {}", r.status())))
+        }
+        Err(e) => {
+            app.upstreams.forget(&up.id);
+            Err(UpstreamError::Unreachable(format!("{url}: {e}")))
+        }
+    }
+}
+
+async fn fetch_metadata(
+    app: &App,
+    up: &Upstream,
+    timeout: Duration,
+) -> Result<Arc<Discovered>, UpstreamError> {
+    let client = http_within(timeout)?;
     let issuer = up.issuer.as_str().trim_end_matches('/');
-    let url = format!("{issuer}/.well-known/openid-configuration");
+    let url = discovery_url(up);
     let doc: serde_json::Value = get_json(&client, &url).await?;
     let end_session = doc["end_session_endpoint"]
         .as_str()
@@ -205,7 +255,7 @@ pub async fn start(
     link_account: Option<i32>,
 ) -> Result<String, UpstreamError> {
     let up = find(app, id).ok_or(UpstreamError::Unknown)?;
-    let meta = metadata(app, up).await?;
+    let meta = metadata_if_reachable(app, up).await?;
     let client = CoreClient::from_provider_metadata(
         meta.meta.clone(),
         ClientId::new(up.client_id.clone()),
