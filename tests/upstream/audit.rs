@@ -118,8 +118,9 @@ async fn parent_confirmations_and_logins_are_audited() {
 }
 
 // The daily limit under 40 parallel wrong confirmations (one per round
-// trip): exactly ten are checked, the others refused (429); ten failures
-// and one block audited.
+// trip): exactly ten are checked (nine answered « wrong », the tenth with
+// the block), the others refused unchecked (429); ten failures and one
+// block audited.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_daily_block_holds_under_parallel_guesses_and_is_audited() {
     const N: usize = 40;
@@ -149,7 +150,7 @@ async fn the_daily_block_holds_under_parallel_guesses_and_is_audited() {
     }
     let wrong = statuses.iter().filter(|s| **s == 422).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((wrong, refused), (10, N - 10), "{statuses:?}");
+    assert_eq!((wrong, refused), (9, N - 9), "{statuses:?}");
     assert_eq!(events(&env, "upstream_confirm_failed").await, 10);
     assert_eq!(events(&env, "upstream_confirm_blocked").await, 1);
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);

@@ -31,6 +31,15 @@ fn name_of(app: &AppState, id: &str) -> String {
     upstream::find(app, id).map_or_else(|| "le fournisseur d'identité".into(), |u| u.name.clone())
 }
 
+/// `text` with its first letter in upper case, to begin a sentence
+/// (« L'annuaire académique ne répond pas… »).
+fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The page for a failure.
 fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response, WebError> {
     let (status, title, text) = match &e {
@@ -42,7 +51,7 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
         UpstreamError::Unreachable(_) => (
             StatusCode::BAD_GATEWAY,
             "Service de connexion indisponible".to_owned(),
-            format!("{provider} ne répond pas pour le moment. Réessayez dans quelques minutes, ou choisissez un autre profil."),
+            format!("{} ne répond pas pour le moment. Réessayez dans quelques minutes, ou choisissez un autre profil.", capitalized(provider)),
         ),
         UpstreamError::Refused(_) => (
             StatusCode::OK,
@@ -207,13 +216,10 @@ async fn back(
     match upstream::parent(&app, &r, &ip).await {
         Ok(ParentOutcome::LoggedIn(s)) => complete_login(&app, jar, s, &ctx).await,
         Ok(ParentOutcome::Confirm(ticket)) => {
-            let name = format!(
-                "{} {}",
-                r.claims.first_name.clone().unwrap_or_default(),
-                r.claims.last_name.clone().unwrap_or_default()
-            );
+            let name = upstream::display_name(&r.claims);
             confirm_page(&app, jar, name, provider, ticket, None, StatusCode::OK).await
         }
+        Ok(ParentOutcome::Blocked) => too_many_attempts(&app),
         Ok(ParentOutcome::NoMatch) => message(
             &app,
             StatusCode::OK,
@@ -257,7 +263,7 @@ async fn confirm_page(
     let page = ConfirmPage {
         academie: &app.config.branding.academie,
         name,
-        provider,
+        provider: capitalized(&provider),
         csrf,
         ticket,
         error,
@@ -266,6 +272,23 @@ async fn confirm_page(
         &targets,
         (status, jar, render(&page)?).into_response(),
     ))
+}
+
+/// An identity that used up today's child confirmations.
+fn too_many_attempts(app: &AppState) -> Result<Response, WebError> {
+    let mut r = message(
+        app,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Trop de tentatives",
+        "Trop de réponses erronées aujourd'hui pour cette identité : la confirmation est bloquée jusqu'à demain. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
+        "/premiere-visite/parent",
+        "Créer mon compte avec mes codes",
+    )?;
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("86400"),
+    );
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -298,33 +321,20 @@ async fn confirm(
         .flatten();
     match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref(), &ip).await {
         Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, *s, &resume_of(resume)).await,
-        Ok(Confirmed::Wrong) => {
+        Ok(Confirmed::Wrong(greeting)) => {
             confirm_page(
                 &app,
                 jar,
-                String::new(),
-                "Le fournisseur d'identité".into(),
+                greeting.name,
+                name_of(&app, &greeting.upstream),
                 f.ticket,
                 Some("Ces informations ne correspondent à aucun de vos enfants. Vérifiez le prénom et la date de naissance (jj/mm/aaaa), ou saisissez un code d'activation."),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Ok(Confirmed::TooManyAttempts) => {
-            let mut r = message(
-                &app,
-                StatusCode::TOO_MANY_REQUESTS,
-                "Trop de tentatives",
-                "Trop de réponses erronées aujourd'hui pour cette identité. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
-                "/premiere-visite/parent",
-                "Créer mon compte avec mes codes",
-            )?;
-            r.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("86400"),
-            );
-            Ok(r)
-        }
+        Ok(Confirmed::Ended) => failure(&app, "le fournisseur d'identité", UpstreamError::Expired),
+        Ok(Confirmed::TooManyAttempts) => too_many_attempts(&app),
         Ok(Confirmed::AlreadyHasAccount) => message(
             &app,
             StatusCode::OK,

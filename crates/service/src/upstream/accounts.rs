@@ -220,6 +220,9 @@ pub enum ParentOutcome {
     NoMatch,
     /// Several guardians of that name (the codes path tells them apart).
     Several,
+    /// Matched, but this identity has used up today's confirmations: said
+    /// before asking.
+    Blocked,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -249,6 +252,11 @@ pub const CONFIRM_ATTEMPTS: i64 = 5;
 /// are not a secret that stands many guesses.
 pub const CONFIRM_DAILY_LIMIT: i64 = 10;
 
+/// The counter of an identity's confirmations of the day.
+fn daily_key(app: &App, upstream: &str, subject: &str) -> Key {
+    Ns::UpstreamConfirmFailures.key(app.keys.token_hmac(&format!("{upstream}:{subject}")))
+}
+
 /// A parent back from a national identity provider.
 pub async fn parent(app: &App, r: &Returned, ip: &str) -> Result<ParentOutcome, UpstreamError> {
     let conn = app.db.conn();
@@ -277,6 +285,12 @@ pub async fn parent(app: &App, r: &Returned, ip: &str) -> Result<ParentOutcome, 
     let mut schools = std::collections::HashSet::new();
     if !matching.iter().all(|(_, school)| schools.insert(*school)) {
         return Ok(ParentOutcome::Several);
+    }
+    if CONFIRM_DAILY
+        .exhausted(&app.store, &daily_key(app, &r.pending.upstream, &r.subject))
+        .await?
+    {
+        return Ok(ParentOutcome::Blocked);
     }
     let matching: Vec<i32> = matching.into_iter().map(|(id, _)| id).collect();
     let ticket = new_token();
@@ -313,14 +327,44 @@ pub async fn candidate_resume(
         .map(|c| c.resume))
 }
 
+/// Whom the confirmation page greets: the name the provider gave, and
+/// the provider's id.
+#[derive(Debug, Clone)]
+pub struct Greeting {
+    /// "First LAST".
+    pub name: String,
+    /// The provider.
+    pub upstream: String,
+}
+
+impl Candidate {
+    fn display_name(&self) -> String {
+        display_name(&self.claims)
+    }
+}
+
+/// "First LAST" as the provider gave it.
+pub fn display_name(claims: &Claims) -> String {
+    format!(
+        "{} {}",
+        claims.first_name.clone().unwrap_or_default(),
+        claims.last_name.clone().unwrap_or_default()
+    )
+    .trim()
+    .to_owned()
+}
+
 /// The confirmation's result.
 #[derive(Debug)]
 pub enum Confirmed {
     /// The account is created (or was): the session to open and where to
     /// resume.
     Done(Box<Session>, serde_json::Value),
-    /// Wrong child or code: try again (the same message whatever was wrong).
-    Wrong,
+    /// Wrong child or code: try again (the same message whatever was
+    /// wrong), greeted as before.
+    Wrong(Greeting),
+    /// Wrong, and the attempt's last answer: start again from the provider.
+    Ended,
     /// An account already holds this guardian's codes.
     AlreadyHasAccount,
     /// Too many wrong answers for this identity today.
@@ -345,10 +389,7 @@ pub async fn confirm_parent(
         Some(v) => serde_json::from_slice(&v).map_err(unreadable)?,
         None => return Err(UpstreamError::Expired),
     };
-    let daily = Ns::UpstreamConfirmFailures.key(
-        app.keys
-            .token_hmac(&format!("{}:{}", c.upstream, c.subject)),
-    );
+    let daily = daily_key(app, &c.upstream, &c.subject);
     // Security: both counters move before the answer is checked, so that
     // parallel guesses cannot exceed either limit (a right answer ends the
     // attempt: counting it costs nothing).
@@ -411,10 +452,20 @@ pub async fn confirm_parent(
             tracing::warn!(upstream = %c.upstream, "upstream identity blocked for the day at the child confirmation");
         }
         txn.commit().await?;
-        if n >= CONFIRM_ATTEMPTS || today >= CONFIRM_DAILY_LIMIT {
+        // The last answer allowed ends the attempt at once: no form that
+        // can no longer be sent.
+        if today >= CONFIRM_DAILY_LIMIT {
             app.store.delete(&key).await?;
+            return Ok(Confirmed::TooManyAttempts);
         }
-        return Ok(Confirmed::Wrong);
+        if n >= CONFIRM_ATTEMPTS {
+            app.store.delete(&key).await?;
+            return Ok(Confirmed::Ended);
+        }
+        return Ok(Confirmed::Wrong(Greeting {
+            name: c.display_name(),
+            upstream: c.upstream.clone(),
+        }));
     }
     let codes = federated::codes_of(conn, &c.guardians).await?;
     if codes.iter().any(|(_, used)| used.is_some()) {

@@ -14,7 +14,8 @@ pub mod cache;
 use cache::Discovered;
 
 pub use accounts::{
-    Confirmed, ParentOutcome, candidate_resume, confirm_parent, link_account, parent, staff_session,
+    Confirmed, Greeting, ParentOutcome, candidate_resume, confirm_parent, display_name,
+    link_account, parent, staff_session,
 };
 
 use crate::app::App;
@@ -154,13 +155,15 @@ async fn metadata(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamE
     fetch_metadata(app, up, HTTP_TIMEOUT).await
 }
 
-/// The provider's metadata for a login that starts: fetched within
-/// [`REACHABILITY_TIMEOUT`], or taken from the cache once the provider
-/// has answered within that time (any answer but a server error); a
-/// provider that does not is forgotten from the cache.
+/// The provider's metadata for a login that starts: fetched, or taken
+/// from the cache once the provider has answered within
+/// [`REACHABILITY_TIMEOUT`] (any answer but a server error); a provider
+/// that does not is forgotten from the cache.
 async fn metadata_if_reachable(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamError> {
+    // Not cached: fetching it is the check (with the usual timeout: the
+    // document and its keys, maybe for many logins at once).
     let Some(m) = app.upstreams.get(&up.id, app.clock.now()) else {
-        return fetch_metadata(app, up, REACHABILITY_TIMEOUT).await;
+        return fetch_metadata(app, up, HTTP_TIMEOUT).await;
     };
     let url = discovery_url(up);
     let answer = http_within(REACHABILITY_TIMEOUT)?.get(&url).send().await;
