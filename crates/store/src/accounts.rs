@@ -26,10 +26,7 @@ pub async fn find_by_identifiant(
         .await
 }
 
-/// The password hash of an account that has no password (created through
-/// an upstream provider): it never verifies, and the password paths
-/// (login, lost password, unlock mail) treat the account as unknown.
-pub const NO_PASSWORD: &str = "!federated";
+pub use crate::entity::account::NO_PASSWORD;
 
 /// The identifiants in use that start with `base` (a superset: `_` is a
 /// wildcard of `LIKE`), to choose a free one.
