@@ -73,6 +73,7 @@ pub async fn account_with_session(app: &App) -> (i32, String) {
             generation: 0,
             must_change: None,
             sid: session::new_token(),
+            upstream: None,
         },
     )
     .await

@@ -23,11 +23,16 @@ mod m20261201_000008_mail_erasure;
 mod m20261201_000009_email_confirmation;
 mod m20261201_000010_leavers;
 mod m20261201_000011_confirmation_reminders;
+mod m20261201_000012_federated_identifiants;
 mod m20261201_000013_schema_compatibility;
 
 /// The migrations the previous release cannot run against ("contract"
 /// steps). Every migration not listed is compatible.
-pub const BREAKING: &[&str] = &[];
+pub const BREAKING: &[&str] = &[
+    // Upstream accounts get their released name as identifiant: a node of
+    // the release before would still create them the old way.
+    "m20261201_000012_federated_identifiants",
+];
 
 /// Whether the release before migration `name` still runs once it is
 /// applied.
@@ -53,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_email_confirmation::Migration),
             Box::new(m20261201_000010_leavers::Migration),
             Box::new(m20261201_000011_confirmation_reminders::Migration),
+            Box::new(m20261201_000012_federated_identifiants::Migration),
             Box::new(m20261201_000013_schema_compatibility::Migration),
         ]
     }

@@ -5,6 +5,10 @@
 //! The upstream answers as `localhost`, Sésame as `127.0.0.1`, so that one
 //! browser keeps both sessions apart.
 
+mod audit;
+mod availability;
+mod logout;
+mod names;
 mod parents;
 mod staff;
 
@@ -40,7 +44,7 @@ async fn upstream_on(
     env.write(
         "services/aval.toml",
         format!(
-            "id = \"aval\"\nname = \"Sésame aval\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"sesame-aval\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{downstream}/amont/retour\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
+            "id = \"aval\"\nname = \"Sésame aval\"\nprotocol = \"oidc\"\n[oidc]\nclient_id = \"sesame-aval\"\nclient_secret_hash = \"{hash}\"\nredirect_uris = [\"{downstream}/amont/retour\"]\npost_logout_redirect_uris = [\"{downstream}/amont/deconnexion\"]\nscopes = [\"openid\", \"profile\", \"email\"]\n"
         ),
     );
     let s = TestServer::spawn_on(&env, listener, "localhost", Arc::new(SystemClock), |c| {
@@ -81,6 +85,19 @@ async fn downstream(
     issuer: &str,
     with_data: bool,
 ) -> (TestEnv, TestServer) {
+    downstream_with(listener, issuer, with_data, &[]).await
+}
+
+/// Like [`downstream`], with more providers at `issuer` for the guests
+/// (`invite`, a local profile that offers them): one per id of
+/// `more_staff` (the same upstream client: the same subject through
+/// several providers).
+async fn downstream_with(
+    listener: tokio::net::TcpListener,
+    issuer: &str,
+    with_data: bool,
+    more_staff: &[String],
+) -> (TestEnv, TestServer) {
     let env = TestEnv::new();
     if with_data {
         martin_family(&env);
@@ -89,7 +106,13 @@ async fn downstream(
         "services/ent.toml",
         "id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nprofile = \"profil\"\nlast_name = \"sn\"\nidentifiant = \"uid\"\n[cas]\nservice_urls = [\"https://app.ent.fr/cas/\"]\n",
     );
-    let upstreams = providers(&env, issuer);
+    let mut upstreams = providers(&env, issuer);
+    for id in more_staff {
+        let mut p = upstreams[0].clone();
+        p.id = id.clone();
+        p.profiles = vec!["invite".to_owned()];
+        upstreams.push(p);
+    }
     let url = format!(
         "http://127.0.0.1:{}/",
         listener.local_addr().expect("addr").port()

@@ -103,7 +103,11 @@ async fn upstream_failures_show_a_page_and_create_nothing() {
     .await;
     assert_eq!(r.status(), 502);
     let html = r.text().await.expect("body");
-    assert!(html.contains("ne répond pas"), "{html}");
+    // A sentence that begins with a capital letter.
+    assert!(
+        html.contains("L&#39;annuaire académique ne répond pas"),
+        "{html}"
+    );
     assert!(html.contains("href=\"/profil\""), "{html}");
     drop(down);
     drop(env);

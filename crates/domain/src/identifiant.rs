@@ -56,6 +56,67 @@ impl From<Identifiant> for String {
     }
 }
 
+/// The longest base [`federated_base`] gives: room is left for a suffix
+/// (`2`, `3`, … up to 4 digits) within the 64 characters of an identifiant.
+pub const FEDERATED_BASE_MAX: usize = 60;
+
+/// The identifiant an upstream provider's name suggests (its
+/// `preferred_username`, or "first.last"): accents removed, case folded,
+/// every character an identifiant cannot hold (spaces, `@`, `'`…) read as
+/// a `.`, dots collapsed and trimmed, at most [`FEDERATED_BASE_MAX`]
+/// characters; `fallback` when too little is left (fewer than 3).
+pub fn federated_base(suggested: &str, fallback: &str) -> Identifiant {
+    fn fold(s: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_normalization::char::is_combining_mark;
+        let mut out = String::new();
+        for c in s.nfkd().filter(|c| !is_combining_mark(*c)) {
+            let c = match c {
+                'œ' | 'Œ' => {
+                    out.push_str("oe");
+                    continue;
+                }
+                'æ' | 'Æ' => {
+                    out.push_str("ae");
+                    continue;
+                }
+                'ß' => {
+                    out.push_str("ss");
+                    continue;
+                }
+                c if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') => c.to_ascii_lowercase(),
+                _ => '.',
+            };
+            if !(c == '.' && (out.is_empty() || out.ends_with('.'))) {
+                out.push(c);
+            }
+        }
+        let mut out: String = out
+            .trim_matches('.')
+            .chars()
+            .take(FEDERATED_BASE_MAX)
+            .collect();
+        while out.ends_with('.') {
+            out.pop();
+        }
+        out
+    }
+    [fold(suggested), fold(fallback)]
+        .into_iter()
+        .find_map(|s| Identifiant::parse(&s).ok())
+        .unwrap_or_else(|| Identifiant("compte".to_owned()))
+}
+
+/// The `n`-th identifiant of `base` (`n` ≥ 2): `thomas.u2`, `thomas.u3`…;
+/// `n` ≤ 1 is the base itself.
+pub fn numbered(base: &Identifiant, n: u32) -> Identifiant {
+    if n <= 1 {
+        base.clone()
+    } else {
+        Identifiant(format!("{}{n}", base.0))
+    }
+}
+
 /// An email address as Sésame accepts it: one `@`, a dotted domain, at most
 /// 254 bytes, no space, control character or `<>,;"` (which would let an
 /// address smuggle a second recipient or header). Held trimmed.
@@ -110,6 +171,35 @@ impl fmt::Debug for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn federated_bases_are_identifiants() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("thomas.u", "x", "thomas.u"),
+            ("Thomas.U", "x", "thomas.u"),
+            ("Chloé Dupont-Lefèvre", "x", "chloe.dupont-lefevre"),
+            ("jean@ac-test.fr", "x", "jean.ac-test.fr"),
+            ("..a..b..", "x", "a.b"),
+            ("Œdipe", "x", "oedipe"),
+            ("é", "marie.curie", "marie.curie"),
+            ("", "", "compte"),
+            ("李", "李", "compte"),
+        ];
+        for (input, fallback, expected) in cases {
+            assert_eq!(
+                federated_base(input, fallback).as_str(),
+                *expected,
+                "{input:?}"
+            );
+        }
+        let long = federated_base(&"a".repeat(100), "x");
+        assert_eq!(long.as_str().len(), FEDERATED_BASE_MAX);
+        assert_eq!(numbered(&long, 9999).as_str().len(), 64);
+        assert!(Identifiant::parse(numbered(&long, 9999).as_str()).is_ok());
+        let b = federated_base("thomas.u", "x");
+        assert_eq!(numbered(&b, 1).as_str(), "thomas.u");
+        assert_eq!(numbered(&b, 2).as_str(), "thomas.u2");
+    }
 
     #[test]
     fn identifiants_are_canonical_ascii() {

@@ -225,7 +225,7 @@ pub async fn reissue(
         "{uai} {what} {id} : {revoked} code(s) révoqué(s), {} émis",
         count_pairs(&generated) + generated.pupils.len() as u64
     );
-    sesame_store::accounts::audit_detail(&txn, "codes_reissued", &detail, now).await?;
+    sesame_store::accounts::audit_action(&txn, "codes_reissued", &detail, now).await?;
     deliver(&generated).map_err(CodesError::Delivery)?;
     txn.commit().await?;
     tracing::info!(%uai, what, revoked, "codes reissued");

@@ -191,7 +191,11 @@ async fn check_one(app: &App, id: &str, password: &str, ip: &str) -> Result<Chec
     let account = if locked {
         None
     } else {
-        accounts::find_by_identifiant(app.db.conn(), id).await?
+        // An account without a password (created through an upstream
+        // provider) answers like an unknown identifiant.
+        accounts::find_by_identifiant(app.db.conn(), id)
+            .await?
+            .filter(|a| a.has_password())
     };
     // A typed temporary password is checked against the temporary one only:
     // one hash per attempt whatever happens.
@@ -307,6 +311,7 @@ async fn login_inner(
         generation: 0,
         must_change,
         sid: crate::session::new_token(),
+        upstream: None,
     }))
 }
 
@@ -350,7 +355,10 @@ async fn fail(
 /// with an address) a one-hour unlock link.
 async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<(), StoreError> {
     let conn = app.db.conn();
-    let Some(a) = accounts::find_by_identifiant(conn, id).await? else {
+    let Some(a) = accounts::find_by_identifiant(conn, id)
+        .await?
+        .filter(|a| a.has_password())
+    else {
         return Ok(());
     };
     let Some(email) = a.email.clone() else {

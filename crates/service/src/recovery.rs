@@ -135,7 +135,12 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
     let Some(id) = sesame_domain::Identifiant::parse(identifiant).ok() else {
         return Ok(());
     };
-    let Some(a) = accounts::find_by_identifiant(app.db.conn(), id.as_str()).await? else {
+    // No temporary password for an account without one (created through
+    // an upstream provider): it logs in there only.
+    let Some(a) = accounts::find_by_identifiant(app.db.conn(), id.as_str())
+        .await?
+        .filter(|a| a.has_password())
+    else {
         return Ok(());
     };
     let Some(to) = a.email.clone().filter(|_| a.is_active()) else {

@@ -34,6 +34,22 @@ pub struct Session {
     /// the session opens; not the cookie, which stays secret.
     #[serde(default)]
     pub sid: String,
+    /// Opened through an upstream provider: how to log out there too.
+    #[serde(default)]
+    pub upstream: Option<UpstreamLogin>,
+}
+
+/// A login through an upstream provider, kept in its session for the
+/// logout towards the provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UpstreamLogin {
+    /// The provider's id (`[[upstream]]`).
+    pub provider: String,
+    /// The ID token it gave (the logout's `id_token_hint`).
+    pub id_token: String,
+    /// Its `end_session_endpoint`, if it publishes one.
+    #[serde(default)]
+    pub end_session: Option<String>,
 }
 
 /// A new random token (cookie value).

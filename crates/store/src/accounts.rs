@@ -26,6 +26,23 @@ pub async fn find_by_identifiant(
         .await
 }
 
+pub use crate::entity::account::NO_PASSWORD;
+
+/// The identifiants in use that start with `base` (a superset: `_` is a
+/// wildcard of `LIKE`), to choose a free one.
+pub async fn identifiants_starting_with(
+    db: &impl ConnectionTrait,
+    base: &str,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(account::Entity::find()
+        .filter(account::Column::Identifiant.starts_with(base))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.identifiant)
+        .collect())
+}
+
 /// Finds an account by id.
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>, DbErr> {
     account::Entity::find_by_id(id).one(db).await
@@ -166,13 +183,26 @@ pub async fn audit(
     ip: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    audit_detail(db, kind, account_id, actor, ip, None, now).await
+}
+
+/// Writes an audit event with a detail (e.g. the upstream provider's id).
+pub async fn audit_detail(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    account_id: Option<i32>,
+    actor: Option<&str>,
+    ip: Option<&str>,
+    detail: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     audit_event::ActiveModel {
         at: Set(ts(now)),
         kind: Set(kind.to_owned()),
         account_id: Set(account_id),
         actor: Set(actor.map(str::to_owned)),
         ip: Set(ip.map(str::to_owned)),
-        detail: Set(None),
+        detail: Set(detail.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)
@@ -183,7 +213,7 @@ pub async fn audit(
 /// Records an audit event that names no account but says what was done
 /// (an administrator's command); `detail` must hold no personal data in
 /// clear.
-pub async fn audit_detail(
+pub async fn audit_action(
     db: &impl ConnectionTrait,
     kind: &str,
     detail: &str,

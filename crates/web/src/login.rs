@@ -66,7 +66,20 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
             children,
             csrf,
         };
-        return Ok((jar, render(&page)?).into_response());
+        // The logout form leads on to the provider's logout, when the
+        // session came through one that publishes it.
+        let targets: Vec<String> = s
+            .upstream
+            .as_ref()
+            .and_then(|l| sesame_service::upstream::end_session_url(&app, l))
+            .and_then(|u| url::Url::parse(&u).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .into_iter()
+            .collect();
+        return Ok(with_form_targets(
+            &targets,
+            (jar, render(&page)?).into_response(),
+        ));
     }
     if let Some(p) = jar
         .get(&cookies::name(&app, cookies::PROFILE))
@@ -402,10 +415,25 @@ async fn logout(
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::Logout).await? {
         return csrf_refused(&app);
     }
+    let mut upstream = None;
     if let Some((token, s)) = current_session(&app, &jar).await? {
+        upstream = s.upstream.clone();
         sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
     }
     let jar = jar.add(cookies::removal(&app, cookies::SESSION));
-    let r = crate::pages::logged_out(&app)?;
+    // Opened through a provider: log out there too when it says how (a
+    // shared computer is then really logged out); otherwise say plainly
+    // that its session may still be open.
+    let Some(login) = upstream else {
+        return Ok((jar, crate::pages::logged_out(&app)?).into_response());
+    };
+    if let Some(url) = sesame_service::upstream::end_session_url(&app, &login) {
+        return Ok((jar, Redirect::to(&url)).into_response());
+    }
+    let provider = sesame_service::upstream::find(&app, &login.provider).map_or_else(
+        || "le fournisseur d'identité".to_owned(),
+        |u| u.name.clone(),
+    );
+    let r = crate::pages::logged_out_provider_open(&app, &provider)?;
     Ok((jar, r).into_response())
 }

@@ -125,6 +125,24 @@ pub(crate) fn logged_out(app: &AppState) -> Result<Response, WebError> {
     )
 }
 
+/// The logout page of a session opened through `provider`, which does
+/// not publish a logout endpoint: its session may still be open.
+pub(crate) fn logged_out_provider_open(
+    app: &AppState,
+    provider: &str,
+) -> Result<Response, WebError> {
+    message(
+        app,
+        StatusCode::OK,
+        "Vous êtes déconnecté de Sésame",
+        &format!(
+            "Vous êtes déconnecté de Sésame et des télé-services. Attention : votre session chez {provider} est peut-être encore ouverte, et la personne suivante sur cet ordinateur pourrait y être connectée sous votre nom. Déconnectez-vous aussi de {provider}, ou fermez complètement le navigateur."
+        ),
+        "/",
+        "Se connecter à nouveau",
+    )
+}
+
 pub(crate) fn message(
     app: &AppState,
     status: StatusCode,

@@ -4,6 +4,7 @@
 //! child. Every failure is a French page pointing back to the profile
 //! choice; nothing is created before the answer verifies.
 
+use crate::client_ip::ClientIp;
 use crate::login::complete_login;
 use crate::pages::{current_session, message, render};
 use crate::resume::Resume;
@@ -21,6 +22,7 @@ use sesame_service::upstream::{self, Confirmed, ParentOutcome, UpstreamError};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/amont/retour", get(back))
+        .route("/amont/deconnexion", get(logged_out))
         .route("/amont/confirmation", post(confirm))
         .route("/amont/{id}", get(start))
         .route("/compte/amont/{id}", post(start_link))
@@ -28,6 +30,15 @@ pub(crate) fn routes() -> Router<AppState> {
 
 fn name_of(app: &AppState, id: &str) -> String {
     upstream::find(app, id).map_or_else(|| "le fournisseur d'identité".into(), |u| u.name.clone())
+}
+
+/// `text` with its first letter in upper case, to begin a sentence
+/// (« L'annuaire académique ne répond pas… »).
+fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The page for a failure.
@@ -41,7 +52,7 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
         UpstreamError::Unreachable(_) => (
             StatusCode::BAD_GATEWAY,
             "Service de connexion indisponible".to_owned(),
-            format!("{provider} ne répond pas pour le moment. Réessayez dans quelques minutes, ou choisissez un autre profil."),
+            format!("{} ne répond pas pour le moment. Réessayez dans quelques minutes, ou choisissez un autre profil.", capitalized(provider)),
         ),
         UpstreamError::Refused(_) => (
             StatusCode::OK,
@@ -62,6 +73,12 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
     };
     tracing::warn!(error = %e, "upstream login failed");
     message(app, status, &title, &text, "/profil", "Changer de profil")
+}
+
+/// Back from the provider's logout (the `post_logout_redirect_uri`
+/// registered there): the logout is complete.
+async fn logged_out(State(app): State<AppState>) -> Result<Response, WebError> {
+    crate::pages::logged_out(&app)
 }
 
 #[derive(Deserialize)]
@@ -151,6 +168,7 @@ fn resume_of(v: serde_json::Value) -> Resume {
 async fn back(
     State(app): State<AppState>,
     jar: CookieJar,
+    ClientIp(ip): ClientIp,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params: Vec<(String, String)> =
@@ -190,22 +208,19 @@ async fn back(
     let ctx = resume_of(r.pending.resume.clone());
     let national = upstream::find(&app, &r.pending.upstream).is_some_and(|u| u.match_guardians);
     if !national {
-        let s = match upstream::staff_session(&app, &r).await {
+        let s = match upstream::staff_session(&app, &r, &ip).await {
             Ok(s) => s,
             Err(e) => return failure(&app, &provider, e),
         };
         return complete_login(&app, jar, s, &ctx).await;
     }
-    match upstream::parent(&app, &r).await {
+    match upstream::parent(&app, &r, &ip).await {
         Ok(ParentOutcome::LoggedIn(s)) => complete_login(&app, jar, s, &ctx).await,
         Ok(ParentOutcome::Confirm(ticket)) => {
-            let name = format!(
-                "{} {}",
-                r.claims.first_name.clone().unwrap_or_default(),
-                r.claims.last_name.clone().unwrap_or_default()
-            );
+            let name = upstream::display_name(&r.claims);
             confirm_page(&app, jar, name, provider, ticket, None, StatusCode::OK).await
         }
+        Ok(ParentOutcome::Blocked) => too_many_attempts(&app),
         Ok(ParentOutcome::NoMatch) => message(
             &app,
             StatusCode::OK,
@@ -249,7 +264,7 @@ async fn confirm_page(
     let page = ConfirmPage {
         site: &app.config,
         name,
-        provider,
+        provider: capitalized(&provider),
         csrf,
         ticket,
         error,
@@ -258,6 +273,23 @@ async fn confirm_page(
         &targets,
         (status, jar, render(&page)?).into_response(),
     ))
+}
+
+/// An identity that used up today's child confirmations.
+fn too_many_attempts(app: &AppState) -> Result<Response, WebError> {
+    let mut r = message(
+        app,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Trop de tentatives",
+        "Trop de réponses erronées aujourd'hui pour cette identité : la confirmation est bloquée jusqu'à demain. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
+        "/premiere-visite/parent",
+        "Créer mon compte avec mes codes",
+    )?;
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("86400"),
+    );
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -278,6 +310,7 @@ struct ConfirmForm {
 async fn confirm(
     State(app): State<AppState>,
     jar: CookieJar,
+    ClientIp(ip): ClientIp,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     if !csrf::check(&app, &jar, &f.csrf, csrf::Form::UpstreamConfirm).await? {
@@ -287,35 +320,22 @@ async fn confirm(
     let code = (!f.code.trim().is_empty())
         .then(|| sesame_domain::ActivationCode::parse(&f.code).ok())
         .flatten();
-    match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref()).await {
-        Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, s, &resume_of(resume)).await,
-        Ok(Confirmed::Wrong) => {
+    match upstream::confirm_parent(&app, &f.ticket, &f.prenom, birth, code.as_ref(), &ip).await {
+        Ok(Confirmed::Done(s, resume)) => complete_login(&app, jar, *s, &resume_of(resume)).await,
+        Ok(Confirmed::Wrong(greeting)) => {
             confirm_page(
                 &app,
                 jar,
-                String::new(),
-                "Le fournisseur d'identité".into(),
+                greeting.name,
+                name_of(&app, &greeting.upstream),
                 f.ticket,
                 Some("Ces informations ne correspondent à aucun de vos enfants. Vérifiez le prénom et la date de naissance (jj/mm/aaaa), ou saisissez un code d'activation."),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Ok(Confirmed::TooManyAttempts) => {
-            let mut r = message(
-                &app,
-                StatusCode::TOO_MANY_REQUESTS,
-                "Trop de tentatives",
-                "Trop de réponses erronées aujourd'hui pour cette identité. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
-                "/premiere-visite/parent",
-                "Créer mon compte avec mes codes",
-            )?;
-            r.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("86400"),
-            );
-            Ok(r)
-        }
+        Ok(Confirmed::Ended) => failure(&app, "le fournisseur d'identité", UpstreamError::Expired),
+        Ok(Confirmed::TooManyAttempts) => too_many_attempts(&app),
         Ok(Confirmed::AlreadyHasAccount) => message(
             &app,
             StatusCode::OK,

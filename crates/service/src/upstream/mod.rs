@@ -11,13 +11,16 @@
 mod accounts;
 pub mod cache;
 
+use cache::Discovered;
+
 pub use accounts::{
-    Confirmed, ParentOutcome, candidate_resume, confirm_parent, link_account, parent, staff_session,
+    Confirmed, Greeting, ParentOutcome, candidate_resume, confirm_parent, display_name,
+    link_account, parent, staff_session,
 };
 
 use crate::app::App;
 use crate::config::Upstream;
-use crate::session::new_token;
+use crate::session::{UpstreamLogin, new_token};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata, CoreTokenResponse,
 };
@@ -98,9 +101,21 @@ pub fn redirect_uri(app: &App) -> String {
     )
 }
 
+/// How long a request to a provider may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the provider may take to answer when a login starts: a dead
+/// provider gets the « indisponible » page at once rather than a browser
+/// sent there (the cached discovery document does not say it is alive).
+pub const REACHABILITY_TIMEOUT: Duration = Duration::from_secs(2);
+
 fn http() -> Result<reqwest::Client, UpstreamError> {
+    http_within(HTTP_TIMEOUT)
+}
+
+fn http_within(timeout: Duration) -> Result<reqwest::Client, UpstreamError> {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| UpstreamError::Unreachable(e.to_string()))
@@ -125,18 +140,61 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| UpstreamError::Unreachable(format!("{url}: {e}")))
 }
 
+fn discovery_url(up: &Upstream) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        up.issuer.as_str().trim_end_matches('/')
+    )
+}
+
 /// The provider's metadata with its keys, from the cache or fetched.
-async fn metadata(app: &App, up: &Upstream) -> Result<Arc<CoreProviderMetadata>, UpstreamError> {
+async fn metadata(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamError> {
     if let Some(m) = app.upstreams.get(&up.id, app.clock.now()) {
         return Ok(m);
     }
-    let client = http()?;
+    fetch_metadata(app, up, HTTP_TIMEOUT).await
+}
+
+/// The provider's metadata for a login that starts: fetched, or taken
+/// from the cache once the provider has answered within
+/// [`REACHABILITY_TIMEOUT`] (any answer but a server error); a provider
+/// that does not is forgotten from the cache.
+async fn metadata_if_reachable(app: &App, up: &Upstream) -> Result<Arc<Discovered>, UpstreamError> {
+    // Not cached: fetching it is the check (with the usual timeout: the
+    // document and its keys, maybe for many logins at once).
+    let Some(m) = app.upstreams.get(&up.id, app.clock.now()) else {
+        return fetch_metadata(app, up, HTTP_TIMEOUT).await;
+    };
+    let url = discovery_url(up);
+    let answer = http_within(REACHABILITY_TIMEOUT)?.get(&url).send().await;
+    match answer {
+        Ok(r) if !r.status().is_server_error() => Ok(m),
+        Ok(r) => {
+            app.upstreams.forget(&up.id);
+            Err(UpstreamError::Unreachable(format!("{url}: {}", r.status())))
+        }
+        Err(e) => {
+            app.upstreams.forget(&up.id);
+            Err(UpstreamError::Unreachable(format!("{url}: {e}")))
+        }
+    }
+}
+
+async fn fetch_metadata(
+    app: &App,
+    up: &Upstream,
+    timeout: Duration,
+) -> Result<Arc<Discovered>, UpstreamError> {
+    let client = http_within(timeout)?;
     let issuer = up.issuer.as_str().trim_end_matches('/');
-    let meta: CoreProviderMetadata = get_json(
-        &client,
-        &format!("{issuer}/.well-known/openid-configuration"),
-    )
-    .await?;
+    let url = discovery_url(up);
+    let doc: serde_json::Value = get_json(&client, &url).await?;
+    let end_session = doc["end_session_endpoint"]
+        .as_str()
+        .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http")))
+        .map(str::to_owned);
+    let meta: CoreProviderMetadata = serde_json::from_value(doc)
+        .map_err(|e| UpstreamError::Unreachable(format!("{url}: {e}")))?;
     // OpenID Connect Discovery §4.3: the issuer must be the one asked.
     if meta.issuer().as_str().trim_end_matches('/') != issuer {
         return Err(UpstreamError::Invalid(format!(
@@ -145,7 +203,10 @@ async fn metadata(app: &App, up: &Upstream) -> Result<Arc<CoreProviderMetadata>,
         )));
     }
     let jwks: CoreJsonWebKeySet = get_json(&client, meta.jwks_uri().as_str()).await?;
-    let meta = Arc::new(meta.set_jwks(jwks));
+    let meta = Arc::new(Discovered {
+        meta: meta.set_jwks(jwks),
+        end_session,
+    });
     app.upstreams.keep(&up.id, app.clock.now(), meta.clone());
     Ok(meta)
 }
@@ -197,9 +258,9 @@ pub async fn start(
     link_account: Option<i32>,
 ) -> Result<String, UpstreamError> {
     let up = find(app, id).ok_or(UpstreamError::Unknown)?;
-    let meta = metadata(app, up).await?;
+    let meta = metadata_if_reachable(app, up).await?;
     let client = CoreClient::from_provider_metadata(
-        (*meta).clone(),
+        meta.meta.clone(),
         ClientId::new(up.client_id.clone()),
         Some(secret(up)),
     )
@@ -248,6 +309,8 @@ pub struct Returned {
     pub subject: String,
     /// The mapped claims.
     pub claims: Claims,
+    /// How to log out at the provider afterwards.
+    pub logout: UpstreamLogin,
 }
 
 fn claim_str(all: &serde_json::Value, name: &str) -> Option<String> {
@@ -354,7 +417,7 @@ pub async fn finish(
         .id_token()
         .ok_or_else(|| UpstreamError::Invalid("no ID token".into()))?;
     let client = CoreClient::from_provider_metadata(
-        (*meta).clone(),
+        meta.meta.clone(),
         ClientId::new(up.client_id.clone()),
         Some(secret(up)),
     );
@@ -408,9 +471,38 @@ pub async fn finish(
         role: claim_str(&all, &m.role),
     };
     tracing::info!(upstream = %up.id, "upstream identity verified");
+    let logout = UpstreamLogin {
+        provider: up.id.clone(),
+        id_token: id_token.to_string(),
+        end_session: meta.end_session.clone(),
+    };
     Ok(Returned {
         pending,
         subject,
         claims,
+        logout,
     })
+}
+
+/// Where Sésame's registered `post_logout_redirect_uri` at every provider
+/// leads: the page that says the logout is complete.
+pub fn post_logout_redirect_uri(app: &App) -> String {
+    format!(
+        "{}/amont/deconnexion",
+        app.config.server.public_url.as_str().trim_end_matches('/')
+    )
+}
+
+/// The provider's logout URL for a session opened through it (OpenID
+/// Connect RP-Initiated Logout 1.0: `id_token_hint`, `client_id`, and the
+/// `post_logout_redirect_uri` registered there), when it publishes an
+/// `end_session_endpoint`.
+pub fn end_session_url(app: &App, login: &UpstreamLogin) -> Option<String> {
+    let up = find(app, &login.provider)?;
+    let mut u = url::Url::parse(login.end_session.as_deref()?).ok()?;
+    u.query_pairs_mut()
+        .append_pair("id_token_hint", &login.id_token)
+        .append_pair("client_id", &up.client_id)
+        .append_pair("post_logout_redirect_uri", &post_logout_redirect_uri(app));
+    Some(u.to_string())
 }

@@ -2,6 +2,11 @@
 
 use sea_orm::entity::prelude::*;
 
+/// The password hash of an account that has no password (created through
+/// an upstream provider): it never verifies, and the password paths
+/// (login, lost password, unlock mail) treat the account as unknown.
+pub const NO_PASSWORD: &str = "!federated";
+
 /// One row of `accounts`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "accounts")]
@@ -44,6 +49,12 @@ impl Model {
     /// Whether the account is active (confirmed, usable).
     pub fn is_active(&self) -> bool {
         self.state() == sesame_domain::AccountState::Active
+    }
+
+    /// Whether the account has a password of its own (not an account
+    /// created through an upstream provider).
+    pub fn has_password(&self) -> bool {
+        self.password_hash != NO_PASSWORD
     }
 
     /// Whose account it is. A value this version does not know reads as
