@@ -47,6 +47,7 @@ async fn the_notices_are_linked_from_every_page_with_the_configured_texts() {
         c.branding.help = "écrivez à assistance@ac-pontcarre.fr".into();
         c.codes.validity_days = 45;
         c.accounts.confirmation_days = 5;
+        c.accounts.confirmation_reminder_days = vec![2, 4];
         c.session.idle_minutes = 90;
         c.notices.accessibility = Conformity::Conforme;
         c.notices.dpo_contact = "dpd@ac-pontcarre.fr".into();

@@ -93,7 +93,11 @@ mod tests {
 
     #[test]
     fn short_names_round_trip_and_nothing_else_parses() {
-        for s in [AccountState::Pending, AccountState::Active] {
+        for s in [
+            AccountState::Pending,
+            AccountState::Active,
+            AccountState::Disabled,
+        ] {
             assert_eq!(AccountState::from_db(s.as_str()), Some(s));
         }
         for k in [
@@ -104,7 +108,7 @@ mod tests {
             assert_eq!(AccountKind::from_db(k.as_str()), Some(k));
             assert_eq!(k.to_string(), k.as_str());
         }
-        for bad in ["", "Active", "ACTIVE", "disabled", "eleve ", "parent"] {
+        for bad in ["", "Active", "ACTIVE", "Disabled", "eleve ", "parent"] {
             assert_eq!(AccountState::from_db(bad), None, "{bad:?}");
             assert_eq!(AccountKind::from_db(bad), None, "{bad:?}");
         }

@@ -278,7 +278,16 @@ impl Database {
                     .foreign_keys(true)
             });
         }
-        let conn = sea_orm::Database::connect(co).await?;
+        // Two processes opening a new SQLite file together: the first one
+        // switches it to WAL while the other waits (the migration lock).
+        let guard = if kind == DbKind::Sqlite {
+            sqlite_lock(url)?
+        } else {
+            None
+        };
+        let conn = sea_orm::Database::connect(co).await;
+        drop(guard);
+        let conn = conn?;
         Ok(Self {
             conn,
             kind,
