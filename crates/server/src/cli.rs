@@ -79,7 +79,7 @@ pub enum Command {
 /// `sesame selftest`.
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
-    /// The deployment's public URL (its issuer), e.g. https://sesame.ac-exemple.fr
+    /// The deployment's public URL (its issuer), e.g. `https://sesame.ac-exemple.fr`
     #[arg(long)]
     pub url: url::Url,
     /// A registered OpenID Connect client to run the flow as.
