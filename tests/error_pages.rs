@@ -3,38 +3,8 @@
 //! configured branding; programs keep their own formats.
 
 use crate::support::http::page;
+use crate::support::layout::{ACADEMIE, assert_layout};
 use crate::support::{TestEnv, TestServer};
-
-const ACADEMIE: &str = "Académie de Pontcarré";
-
-/// Asserts an answer is a page of the site: HTML, the académie's name and
-/// the footer's notices.
-fn assert_layout(what: &str, content_type: &str, html: &str) {
-    assert!(
-        content_type.starts_with("text/html"),
-        "{what}: {content_type}"
-    );
-    assert!(
-        html.contains(&format!("<p class=\"academie\">{ACADEMIE}</p>")),
-        "{what}: {html}"
-    );
-    assert!(
-        html.contains(&format!("– {ACADEMIE}</title>")),
-        "{what}: {html}"
-    );
-    assert!(
-        !html.contains(">Sésame</p>"),
-        "{what}: not the generic name"
-    );
-    for link in [
-        "href=\"/accessibilite\"",
-        "href=\"/mentions-legales\"",
-        "href=\"/donnees-personnelles\"",
-        "href=\"/aide\"",
-    ] {
-        assert!(html.contains(link), "{what}: the footer's {link}");
-    }
-}
 
 async fn answer(r: reqwest::Response) -> (u16, String, reqwest::header::HeaderMap, String) {
     let status = r.status().as_u16();

@@ -5,39 +5,9 @@
 
 use crate::support::fixtures::{now_clock, pupil_account_with};
 use crate::support::http::page;
+use crate::support::layout::{ACADEMIE, assert_layout};
 use crate::support::{CAMILLE, TestEnv, TestServer};
 use sesame_service::config::Conformity;
-
-const ACADEMIE: &str = "Académie de Pontcarré";
-
-/// Asserts an answer is a page of the site: HTML, the académie's name and
-/// the footer's notices.
-fn assert_layout(what: &str, content_type: &str, html: &str) {
-    assert!(
-        content_type.starts_with("text/html"),
-        "{what}: {content_type}"
-    );
-    assert!(
-        html.contains(&format!("<p class=\"academie\">{ACADEMIE}</p>")),
-        "{what}: {html}"
-    );
-    assert!(
-        html.contains(&format!("– {ACADEMIE}</title>")),
-        "{what}: {html}"
-    );
-    assert!(
-        !html.contains(">Sésame</p>"),
-        "{what}: not the generic name"
-    );
-    for link in [
-        "href=\"/accessibilite\"",
-        "href=\"/mentions-legales\"",
-        "href=\"/donnees-personnelles\"",
-        "href=\"/aide\"",
-    ] {
-        assert!(html.contains(link), "{what}: {link}");
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_notices_are_linked_from_every_page_with_the_configured_texts() {

@@ -23,6 +23,7 @@ pub mod cas;
 pub mod env;
 pub mod fixtures;
 pub mod http;
+pub mod layout;
 pub mod mail;
 pub mod oidc;
 pub mod personas;

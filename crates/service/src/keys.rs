@@ -99,18 +99,6 @@ pub struct Secrets<'a> {
 }
 
 impl Keys {
-    /// Keys from raw secrets, without rotation (tests, benches): the CSRF
-    /// key is derived from the token key.
-    pub fn new(code_hmac: &[u8], token_hmac: &[u8]) -> Self {
-        let cookie = hmac_raw(token_hmac, &[b"sesame:derived:csrf"]);
-        Self::with(&Secrets {
-            code: (code_hmac, &[]),
-            token: (token_hmac, &[]),
-            cookie: (&cookie, &[]),
-            subject: None,
-        })
-    }
-
     /// Keys from the configured secrets and their previous values.
     pub fn with(s: &Secrets<'_>) -> Self {
         let token = Ring::new(s.token.0, s.token.1);
@@ -149,15 +137,6 @@ impl Keys {
             .iter()
             .map(|k| hmac_hex(k, code.canonical().as_bytes()))
             .collect()
-    }
-
-    /// The id of the current key of each ring: (code, token, cookie).
-    pub fn current_ids(&self) -> (String, String, String) {
-        (
-            key_id(self.code.current()),
-            key_id(self.token.current()),
-            hex(&self.csrf.first().map(|c| c.1).unwrap_or_default()),
-        )
     }
 
     /// A 256-bit key derived for one purpose from token key `kid` (the

@@ -295,22 +295,6 @@ impl Database {
         })
     }
 
-    /// Opens the database and applies pending migrations.
-    pub async fn connect_and_migrate(url: &str, opts: &DbOptions) -> Result<Self, DbErr> {
-        let db = Self::connect(url, opts).await?;
-        db.migrate().await?;
-        Ok(db)
-    }
-
-    /// Applies the migrations not yet applied; returns how many ran.
-    pub async fn migrate(&self) -> Result<usize, DbErr> {
-        match self.prepare_schema(true).await {
-            Ok(s) => Ok(s.applied),
-            Err(SchemaError::Db(e)) => Err(e),
-            Err(e) => Err(DbErr::Custom(e.to_string())),
-        }
-    }
-
     /// Brings the schema to what this binary needs (`apply`: migrating
     /// under a lock that two processes starting together share), or checks
     /// that it is (not `apply`: read-only commands never migrate). A schema
