@@ -77,6 +77,11 @@ async fn create(
             Ok(a) => a,
             Err(e) if accounts::is_unique_violation(&e) => {
                 txn.rollback().await?;
+                // The name went to another creation: perhaps this very
+                // identity's, through a concurrent login.
+                if let Some(id) = federated::account_of(conn, upstream, subject).await? {
+                    return Ok(Created::Existing(id));
+                }
                 continue;
             }
             Err(e) => return Err(e.into()),
