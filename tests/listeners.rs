@@ -37,7 +37,7 @@ async fn metrics_are_served_only_on_the_admin_listener() {
     );
     let text = r.text().await.expect("body");
     for line in [
-        "sesame_http_requests_total{status=\"404\"}",
+        "sesame_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}",
         "sesame_mail_queue{state=\"pending\"}",
     ] {
         assert!(text.contains(line), "{line} in:\n{text}");

@@ -27,6 +27,7 @@ mod mail;
 mod migrations;
 mod nodes;
 mod notices;
+mod observability;
 mod oidc;
 mod pages;
 mod parents;

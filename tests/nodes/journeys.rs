@@ -200,7 +200,7 @@ async fn each_node_exposes_prometheus_metrics() {
         "sesame_cas_tickets_issued_total 1",
         "sesame_cas_validations_total{result=\"success\"} 1",
         "sesame_mail_queue{state=\"pending\"}",
-        "sesame_http_requests_total{status=\"200\"}",
+        "method=\"GET\",status=\"200\"}",
     ] {
         assert!(text.contains(line), "{line} in:\n{text}");
     }

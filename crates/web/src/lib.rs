@@ -4,6 +4,7 @@
 //! Architecture invariant: handlers are thin (extract, call one service
 //! function, render); no SQL, no business rule here.
 
+mod access;
 mod account;
 mod cas;
 mod client_ip;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -68,9 +70,9 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(oidc::routes(state.clone()))
         .merge(upstream::routes())
         .merge(notices::routes())
+        .route_layer(axum::middleware::from_fn(access::remember_route))
         .fallback(error::not_found)
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn(metrics::count_requests))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +85,13 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(trace::RedactedSpan))
+        .layer(axum::middleware::from_fn(access::log))
+        .layer(PropagateRequestIdLayer::new(access::X_REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(
+            access::X_REQUEST_ID.clone(),
+            access::RandomRequestId,
+        ))
+        .layer(axum::middleware::from_fn(access::drop_unacceptable_id))
 }
 
 /// Builds the administration router, for `server.admin_listen` (the

@@ -68,19 +68,31 @@ fn percent_decoded(name: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The span of one request: method, redacted path and query, version.
+/// The span of one request, at INFO so that every line logged while it
+/// runs carries its `request_id` (set by the request-id layer outside);
+/// with DEBUG on, also its method and its redacted path and query.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RedactedSpan;
 
 impl<B> MakeSpan<B> for RedactedSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        // Security: the raw URI would print tickets and codes (REST-03).
-        tracing::debug_span!(
+        let id = request
+            .headers()
+            .get(&crate::access::X_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        let span = tracing::info_span!(
             "request",
-            method = %request.method(),
-            uri = %redacted(request.uri()),
-            version = ?request.version(),
-        )
+            request_id = %id,
+            method = tracing::field::Empty,
+            uri = tracing::field::Empty,
+        );
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            // Security: the raw URI would print tickets and codes (REST-03).
+            span.record("method", tracing::field::display(request.method()));
+            span.record("uri", tracing::field::display(redacted(request.uri())));
+        }
+        span
     }
 }
 

@@ -1,0 +1,129 @@
+//! One access-log line per request, and the request id that ties every log
+//! line of a request together.
+//!
+//! - `x-request-id`: a proxy's id is kept when it is a plain token (at most
+//!   64 letters, digits, `-`, `_`, `.`); anything else is replaced by a new
+//!   random id, so that a client cannot write into the logs. The id is sent
+//!   back on the response and is a field of the request's span, so every
+//!   line logged while the request runs carries it.
+//! - The access line (target `sesame::access`, level INFO): method, route
+//!   template, status, duration in milliseconds, request id. Never the
+//!   path as sent nor its query string: a ticket, a code or a mailed link's
+//!   secret would land in the logs (REST-03).
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestId, RequestId};
+
+/// The header, as proxies and log collectors spell it.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The route label of a request that matched no route (a 404): the label
+/// set must stay bounded whatever paths clients send.
+pub const UNMATCHED: &str = "unmatched";
+
+/// Where the router writes the route template a request matched, for the
+/// access log around it (request extensions cross every layer; a response
+/// may be rebuilt by the error pages on its way out).
+#[derive(Clone, Debug, Default)]
+struct Route(Arc<OnceLock<String>>);
+
+/// Whether a request id sent by a client or a proxy may be kept.
+fn acceptable(id: &HeaderValue) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// New request ids: 128 random bits, hex.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let bytes: [u8; 16] = rand::random();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        HeaderValue::from_str(&hex).ok().map(RequestId::new)
+    }
+}
+
+/// Drops an incoming `x-request-id` that is not a plain token (before the
+/// request-id layer, which then makes a new one).
+pub async fn drop_unacceptable_id(mut req: Request, next: Next) -> Response {
+    if req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .is_some_and(|v| !acceptable(v))
+    {
+        req.headers_mut().remove(&X_REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// Route layer: notes the matched route template for the access log.
+pub async fn remember_route(req: Request, next: Next) -> Response {
+    if let (Some(path), Some(slot)) = (
+        req.extensions().get::<MatchedPath>(),
+        req.extensions().get::<Route>(),
+    ) {
+        let _ = slot.0.set(path.as_str().to_owned());
+    }
+    next.run(req).await
+}
+
+/// Writes the access line and records the request's metrics.
+pub async fn log(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let slot = Route::default();
+    req.extensions_mut().insert(slot.clone());
+    let method = req.method().clone();
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let r = next.run(req).await;
+    let elapsed = started.elapsed();
+    let route = slot.0.get().map_or(UNMATCHED, String::as_str);
+    let status = r.status().as_u16();
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    // Probes come every few seconds from each load balancer and
+    // orchestrator: their lines are DEBUG, not to drown the others.
+    if matches!(route, "/healthz" | "/readyz") {
+        tracing::debug!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %id, "request");
+    } else {
+        tracing::info!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %id, "request");
+    }
+    crate::metrics::record_request(route, method.as_str(), status, elapsed.as_secs_f64());
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_request_ids_are_kept() {
+        for (id, kept) in [
+            ("3f2a9c", true),
+            ("req-42_a.b", true),
+            (&"a".repeat(64), true),
+            (&"a".repeat(65), false),
+            ("", false),
+            ("a b", false),
+            ("a\"b", false),
+            ("é", false),
+            ("id=1;drop", false),
+        ] {
+            let v = HeaderValue::from_bytes(id.as_bytes()).expect("header");
+            assert_eq!(acceptable(&v), kept, "{id:?}");
+        }
+    }
+}
