@@ -29,7 +29,7 @@ fn register_ent(env: &TestEnv) {
     env.write(
         "services/ent.toml",
         format!(
-            "id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\nlast_name = \"sn\"\nuai = \"ENTPersonStructRattach\"\nclasses = \"ENTEleveClasses\"\nchildren = \"ENTAuxEnsEnfants\"\n[cas]\nservice_urls = [\"{ENT}\"]\n"
+            "id = \"ent\"\nname = \"ENT\"\nprotocol = \"cas\"\n[attributes]\nidentifiant = \"uid\"\nlast_name = \"sn\"\nuai = \"ENTPersonStructRattach\"\nclasses = \"ENTEleveClasses\"\nchildren = \"ENTAuxEnsEnfants\"\nchildren_qualified = \"ENTAuxEnsEnfantsUAI\"\n[cas]\nservice_urls = [\"{ENT}\"]\n"
         ),
     );
 }
@@ -256,6 +256,11 @@ async fn a_september_export_reaches_pages_tickets_and_tokens_at_once() {
             values(&a, "ENTAuxEnsEnfants"),
             strings(&["9990101", "9990102"])
         );
+        // 15.10: the same children qualified by their school's UAI.
+        assert_eq!(
+            values(&a, "ENTAuxEnsEnfantsUAI"),
+            [format!("{UAI}/9990101"), format!("{UAI}/9990102")]
+        );
         assert_eq!(values(&a, "ENTEleveClasses"), strings(&["4B", "6A"]));
         let html = home(&s, who).await;
         assert!(
@@ -310,6 +315,7 @@ async fn a_september_export_reaches_pages_tickets_and_tokens_at_once() {
     );
     let a = cas_attributes(&s, &OLIVIER).await;
     assert!(values(&a, "ENTAuxEnsEnfants").is_empty(), "{a:?}");
+    assert!(values(&a, "ENTAuxEnsEnfantsUAI").is_empty(), "{a:?}");
     assert!(values(&a, "ENTEleveClasses").is_empty(), "{a:?}");
     assert!(values(&a, "ENTPersonStructRattach").is_empty(), "{a:?}");
     let (status, info) = userinfo(&s, &olivier_at).await;
@@ -326,6 +332,10 @@ async fn a_september_export_reaches_pages_tickets_and_tokens_at_once() {
     );
     let a = cas_attributes(&s, &SOPHIE).await;
     assert_eq!(values(&a, "ENTAuxEnsEnfants"), strings(&["9990102"]));
+    assert_eq!(
+        values(&a, "ENTAuxEnsEnfantsUAI"),
+        [format!("{UAI}/9990102")]
+    );
     assert_eq!(values(&a, "ENTEleveClasses"), strings(&["3B"]));
     let (_, info) = userinfo(&s, &access_token(&s, &SOPHIE).await).await;
     assert_eq!(claim(&info, "sesame_children"), strings(&["9990102"]));

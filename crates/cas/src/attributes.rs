@@ -21,6 +21,8 @@ pub struct Person {
     pub classes: Vec<String>,
     /// The children's identifiers.
     pub children: Vec<String>,
+    /// The children as `UAI/ELEVE_ID`.
+    pub children_qualified: Vec<String>,
 }
 
 /// (name, values) pairs for `mapping`, the service's (our attribute → its
@@ -40,6 +42,7 @@ pub fn release<'a>(
             "uai" => person.uais.clone(),
             "classes" => person.classes.clone(),
             "children" => person.children.clone(),
+            "children_qualified" => person.children_qualified.clone(),
             _ => Vec::new(),
         };
         if !values.is_empty() {
@@ -78,7 +81,8 @@ mod tests {
             email: Some("c@example.org".into()),
             uais: vec!["0999001W".into(), "0350001L".into()],
             classes: vec!["3A".into()],
-            children: vec!["lea.martin".into()],
+            children: vec!["1234567".into(), "1234567".into()],
+            children_qualified: vec!["0999001W/1234567".into(), "0350001L/1234567".into()],
         };
         let empty = Person {
             identifiant: "x".into(),
@@ -93,7 +97,13 @@ mod tests {
             ("email", &full, &["c@example.org"]),
             ("uai", &full, &["0999001W", "0350001L"]),
             ("classes", &full, &["3A"]),
-            ("children", &full, &["lea.martin"]),
+            ("children", &full, &["1234567", "1234567"]),
+            (
+                "children_qualified",
+                &full,
+                &["0999001W/1234567", "0350001L/1234567"],
+            ),
+            ("children_qualified", &empty, &[]),
             ("birth_date", &full, &[]),
             ("first_name", &empty, &[]),
             ("email", &empty, &[]),

@@ -18,6 +18,10 @@ pub struct Identity {
     pub classes: Vec<String>,
     /// For a parent: the children's ids in their school's export.
     pub children: Vec<String>,
+    /// For a parent: the same children as `UAI/ELEVE_ID` (a bare id is
+    /// unique only within its school: a family with children in two
+    /// schools may hold two equal ids).
+    pub children_qualified: Vec<String>,
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {
@@ -51,8 +55,12 @@ pub async fn identity(
             }
             continue;
         }
-        if let Some(s) = school::Entity::find_by_id(p.school_id).one(db).await? {
-            push_unique(&mut id.uais, s.uai);
+        let uai = school::Entity::find_by_id(p.school_id)
+            .one(db)
+            .await?
+            .map(|s| s.uai);
+        if let Some(uai) = &uai {
+            push_unique(&mut id.uais, uai.clone());
         }
         if let Some(c) = p.class_code.clone() {
             push_unique(&mut id.classes, c);
@@ -61,6 +69,12 @@ pub async fn identity(
             id.first_name = Some(p.first_name);
             id.last_name = Some(p.last_name);
         } else {
+            if let Some(uai) = &uai {
+                push_unique(
+                    &mut id.children_qualified,
+                    format!("{uai}/{}", p.external_id),
+                );
+            }
             push_unique(&mut id.children, p.external_id);
         }
     }

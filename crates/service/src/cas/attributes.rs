@@ -35,6 +35,7 @@ pub async fn release(
         uais: id.uais,
         classes: id.classes,
         children: id.children,
+        children_qualified: id.children_qualified,
     };
     Ok(sesame_cas::attributes::release(
         &service.attributes,

@@ -248,6 +248,7 @@ pub const RELEASABLE: &[&str] = &[
     "uai",
     "classes",
     "children",
+    "children_qualified",
 ];
 
 /// Reads every `*.toml` of `dir` (a missing folder means no services).
