@@ -496,3 +496,32 @@ async fn mailed_links_ignore_the_host_of_the_request() {
     assert!(text.contains("http://localhost/connexion"), "{text}");
     assert!(!text.contains("evil.example"), "{text}");
 }
+
+// Issue 22 §1: an account created with an activation code chose its
+// identifiant at sign-up; « Choisir mon identifiant » is for the names an
+// upstream provider gave (tests/upstream/rename.rs). The form is not
+// offered, and a forged post changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_account_keeps_the_identifiant_it_chose_at_sign_up() {
+    let env = TestEnv::new();
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let sink = MailSink::start(&env).await;
+    olivier(&env, &s, &sink).await;
+    let me = TestServer::browser();
+    assert_eq!(log_in_answer(&me, &s.url, &OLIVIER).await.0, 303);
+    let (_, html) = page(&me, &format!("{}/compte", s.url)).await;
+    assert!(!html.contains("Choisir mon identifiant"), "{html}");
+    let (status, _, html) = account_form(
+        &s,
+        &me,
+        "/compte/identifiant",
+        &[("identifiant", "o.martin")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("ne peut plus être modifié"), "{html}");
+    assert_eq!(
+        env.rows("SELECT identifiant FROM accounts").await,
+        vec![vec![Some("olivier.martin".to_owned())]]
+    );
+}

@@ -39,9 +39,17 @@ fn check_config_masks_passwords_in_the_database_url_query() {
 #[test]
 fn production_refuses_low_entropy_secrets() {
     let env = TestEnv::new();
+    // A production configuration with nothing else `check-config` refuses
+    // (tests/config.rs): only the keys vary.
+    let logo = env.write("logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    std::fs::create_dir_all(env.path().join("services")).expect("mkdir");
     let f = env.write(
         "prod.toml",
-        "[server]\nmode = \"production\"\npublic_url = \"https://sesame.example.org/\"\n",
+        format!(
+            "[server]\nmode = \"production\"\npublic_url = \"https://sesame.example.org/\"\nservices_dir = \"{}\"\n[branding]\nacademie = \"Académie d'Exemple\"\nlogo = \"{}\"\nportal_url = \"https://ent.example.org/\"\n[mail]\nfrom = \"ne-pas-repondre@example.org\"\n",
+            env.path().join("services").display(),
+            logo.display()
+        ),
     );
     let run = |token_key: &str| {
         env.sesame_with(

@@ -10,6 +10,7 @@ mod availability;
 mod logout;
 mod names;
 mod parents;
+mod rename;
 mod staff;
 
 use crate::support::fixtures::{UPSTREAM_SECRET as SECRET, martin_family, olivier, secret_hash};

@@ -31,8 +31,18 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Validate the configuration and print it, secrets masked. Exits 3 when
-    /// it is invalid, naming the file, the key and the reason.
-    CheckConfig,
+    /// it is invalid, naming the file, the key and the reason, and, in
+    /// production mode, on values left from the demonstration or the
+    /// development defaults (a portal URL on localhost, the demo académie,
+    /// an @localhost sender, a missing services folder or logo, SMTP
+    /// without TLS to another machine).
+    CheckConfig {
+        /// Also check that the database, Redis, the SMTP server (EHLO) and
+        /// every upstream provider (discovery) answer; exits 5 when one
+        /// does not.
+        #[arg(long)]
+        connect: bool,
+    },
     /// Import school exports: SIECLE ElevesSansAdresses.xml and
     /// ResponsablesAvecAdresses.xml (plain or zipped, ISO-8859-15 or UTF-8)
     /// and Sésame's CSV files (docs/import.md). All files are applied in one

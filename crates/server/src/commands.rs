@@ -54,12 +54,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", secrets_generate_key());
             Ok(())
         }
-        Command::CheckConfig => {
-            let config = load_config(&cli)?;
-            println!("# Configuration is valid. Effective values (secrets masked):\n");
-            print!("{}", config.to_masked_toml());
-            Ok(())
-        }
+        Command::CheckConfig { connect } => check_config(&cli, *connect).await,
         Command::Demo(args) => demo(args).await,
         Command::Selftest(args) => selftest(args).await,
         command => {
@@ -104,12 +99,58 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
                 Command::Keys(c) => crate::admin::keys(&app, c).await,
                 Command::Secret
-                | Command::CheckConfig
+                | Command::CheckConfig { .. }
                 | Command::Demo(_)
                 | Command::Selftest(_) => Ok(()),
             }
         }
     }
+}
+
+/// `check-config`: validation, production mistakes, and with `connect`
+/// the dependencies' answers.
+async fn check_config(cli: &Cli, connect: bool) -> Result<(), Failure> {
+    let config = load_config(cli)?;
+    let mistakes = crate::check_config::mistakes(&config);
+    if !mistakes.is_empty() && crate::check_config::refuses(&config) {
+        return Err(Failure::new(
+            BAD_CONFIG,
+            format!(
+                "invalid configuration for production:\n{}",
+                mistakes.join("\n")
+            ),
+        ));
+    }
+    println!("# Configuration is valid. Effective values (secrets masked):\n");
+    print!("{}", config.to_masked_toml());
+    if !mistakes.is_empty() {
+        println!("\n# Not for production (refused in production mode):");
+        for m in &mistakes {
+            println!("#   {m}");
+        }
+    }
+    if connect {
+        let (lines, ok) = crate::check_config::connect(&config).await;
+        println!("\n# Connections:");
+        for l in &lines {
+            println!("{l}");
+        }
+        if !ok {
+            return Err(Failure::new(
+                UNAVAILABLE,
+                format!(
+                    "a dependency does not answer:\n{}",
+                    lines
+                        .iter()
+                        .filter(|l| l.starts_with("ÉCHEC"))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A secret read from a file: its first line, without the line end.

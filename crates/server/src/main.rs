@@ -5,6 +5,7 @@
 //! other failure (for `selftest`: a check failed).
 
 mod admin;
+mod check_config;
 mod cli;
 mod commands;
 mod failure;

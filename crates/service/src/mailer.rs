@@ -124,6 +124,23 @@ impl Mailer {
             .map_err(|e| permanent(&e))
     }
 
+    /// Checks that the SMTP server answers: connects, greets it (EHLO,
+    /// STARTTLS or TLS as configured) and quits; sends nothing. The
+    /// outbox transport has nothing to reach.
+    pub async fn check_connection(&self) -> Result<(), String> {
+        match &self.transport {
+            Transport::File(..) => Ok(()),
+            Transport::Smtp(t) => {
+                match tokio::time::timeout(self.timeout, t.test_connection()).await {
+                    Ok(Ok(true)) => Ok(()),
+                    Ok(Ok(false)) => Err("the server did not answer the greeting".into()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("no answer within {:?}", self.timeout)),
+                }
+            }
+        }
+    }
+
     /// Sends one mail.
     pub async fn send(&self, m: &Mail) -> Result<(), SendError> {
         let msg = self.message(m)?;

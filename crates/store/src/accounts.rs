@@ -93,6 +93,7 @@ pub async fn insert(
         left_at: Set(None),
         deletion_notice_at: Set(None),
         confirmation_reminders: Set(0),
+        identifiant_chosen_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -422,6 +423,38 @@ pub fn is_unique_violation(e: &DbErr) -> bool {
         e.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Gives an account the identifiant its owner chose (`identifiant`
+/// normalised, `display` as typed), once: only while the account may
+/// still choose ([`Account::may_choose_identifiant`]), checked in the
+/// same conditional `UPDATE`, so that of parallel changes one at most
+/// succeeds. Answers whether the row changed; a name another account
+/// holds fails on the unique constraint ([`is_unique_violation`]).
+pub async fn choose_identifiant(
+    db: &impl ConnectionTrait,
+    id: i32,
+    identifiant: &str,
+    display: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let r = account::Entity::update_many()
+        .col_expr(
+            account::Column::Identifiant,
+            Expr::value(identifiant.to_owned()),
+        )
+        .col_expr(
+            account::Column::IdentifiantDisplay,
+            Expr::value(display.to_owned()),
+        )
+        .col_expr(account::Column::IdentifiantChosenAt, Expr::value(ts(now)))
+        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::PasswordHash.eq(NO_PASSWORD))
+        .filter(account::Column::IdentifiantChosenAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// Sets an account's password hash (and clears "must change").

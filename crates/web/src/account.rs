@@ -23,6 +23,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/compte", get(show_account))
         .route("/compte/mot-de-passe", axum::routing::post(change_password))
         .route("/compte/adresse", axum::routing::post(change_email))
+        .route(
+            "/compte/identifiant",
+            axum::routing::post(choose_identifiant),
+        )
         .route("/compte/enfant", axum::routing::post(attach_child))
         .route("/compte/donnees", get(download_data))
         .route("/compte/supprimer", get(show_delete).post(delete_account))
@@ -138,6 +142,9 @@ async fn show_account(
             "Un lien de confirmation a été envoyé à la nouvelle adresse : elle remplacera l'actuelle une fois le lien ouvert.",
         ),
         Some("enfant") => Some("L'enfant a été rattaché à votre compte."),
+        Some("identifiant") => Some(
+            "Votre identifiant a été modifié. Les télé-services le recevront à votre prochaine connexion.",
+        ),
         _ => None,
     };
     account_page(&app, jar, &s, &FieldErrors::new(), notice, StatusCode::OK).await
@@ -243,6 +250,40 @@ async fn change_email(
     .await
     {
         Ok(()) => Ok(Redirect::to("/compte?fait=adresse").into_response()),
+        Err(e) => refused(&app, jar, &s, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct IdentifiantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    identifiant: String,
+}
+
+/// « Choisir mon identifiant »: an account given its name by an upstream
+/// provider chooses its own, once. The session shows the new name at
+/// once; services receive it with their next ticket or token.
+async fn choose_identifiant(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    Form(f): Form<IdentifiantForm>,
+) -> Result<Response, WebError> {
+    let (token, s) = match checked_session(&app, &jar, &f.csrf, csrf::Form::Account, false).await? {
+        Ok(found) => found,
+        Err(r) => return Ok(r),
+    };
+    match account::choose_identifiant(&app, &s, &f.identifiant, &ip).await {
+        Ok(name) => {
+            let renamed = Session {
+                identifiant: name,
+                ..s
+            };
+            session::update(&app, &token, &renamed).await?;
+            Ok(Redirect::to("/compte?fait=identifiant").into_response())
+        }
         Err(e) => refused(&app, jar, &s, e).await,
     }
 }

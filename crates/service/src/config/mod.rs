@@ -408,8 +408,12 @@ fn describe(e: &figment::Error) -> ConfigError {
         };
         let reason = match &e.kind {
             figment::error::Kind::UnknownField(f, _) => {
+                // figment's path sometimes ends with the unknown field
+                // already (`server.lisen`): named once.
                 let full = if key.is_empty() {
                     f.clone()
+                } else if e.path.last() == Some(f) {
+                    key.clone()
                 } else {
                     format!("{key}.{f}")
                 };

@@ -224,7 +224,17 @@ impl Secrets {
         origin: &dyn Fn(&str) -> String,
     ) -> Result<(), ConfigError> {
         let mut seen: Vec<(&str, String)> = Vec::new();
-        for (key, value, _) in self.slots() {
+        for (key, value, file) in self.slots() {
+            // A key read from a file: the message names the file too.
+            let from = match file {
+                Some(p) => format!(
+                    "{} (file {}, given by `{key}_file`)",
+                    origin(&format!("{key}_file")),
+                    p.display()
+                ),
+                None => origin(key),
+            };
+            let origin = |_: &str| from.clone();
             let Some(v) = value else {
                 return Err(ConfigError::at(
                     &origin(key),

@@ -30,6 +30,9 @@ pub struct Model {
     pub deletion_notice_at: Option<TimeDateTimeWithTimeZone>,
     /// Confirmation reminders sent to this pending account.
     pub confirmation_reminders: i32,
+    /// When the owner chose the identifiant in « gérer son compte » (an
+    /// account given its name by an upstream provider may, once).
+    pub identifiant_chosen_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
@@ -55,6 +58,13 @@ impl Model {
     /// created through an upstream provider).
     pub fn has_password(&self) -> bool {
         self.password_hash != NO_PASSWORD
+    }
+
+    /// Whether the owner may still choose the identifiant: it was given
+    /// (an account created through an upstream provider, which has no
+    /// password of its own) and not chosen yet.
+    pub fn may_choose_identifiant(&self) -> bool {
+        !self.has_password() && self.identifiant_chosen_at.is_none()
     }
 
     /// Whose account it is. A value this version does not know reads as

@@ -68,6 +68,8 @@ pub enum Ns {
     RecoveryDay,
     /// Recovery requests from one network address.
     RecoveryAddress,
+    /// Attempts at choosing an identifiant, per account.
+    IdentifiantChoice,
 }
 
 impl Ns {
@@ -103,6 +105,7 @@ impl Ns {
             Ns::RecoveryHour => "thr:rec:h",
             Ns::RecoveryDay => "thr:rec:d",
             Ns::RecoveryAddress => "thr:rec:ip",
+            Ns::IdentifiantChoice => "thr:ident",
         }
     }
 
