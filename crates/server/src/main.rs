@@ -7,6 +7,7 @@
 mod admin;
 mod cli;
 mod commands;
+mod demo;
 mod failure;
 mod listener;
 mod selftest;
