@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, CodesCommand, Command, DemoArgs, ImportArgs, LettersArgs, ReissueArgs};
+use crate::cli::{Cli, CodesCommand, Command, ImportArgs, LettersArgs, ReissueArgs};
 use crate::failure::{BAD_CONFIG, Failure, REFUSED, UNAVAILABLE};
 use sesame_domain::text::terminal_safe;
 use sesame_domain::{ActivationCode, Uai};
@@ -21,7 +21,7 @@ impl From<InitError> for Failure {
     }
 }
 
-fn init_logs(format: LogFormat, default_level: &str) {
+pub(crate) fn init_logs(format: LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
@@ -55,7 +55,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::CheckConfig { connect } => check_config(&cli, *connect).await,
-        Command::Demo(args) => demo(args).await,
+        Command::Demo(args) => crate::demo::demo(args).await,
         Command::Selftest(args) => selftest(args).await,
         command => {
             let config = load_config(&cli)?;
@@ -211,7 +211,7 @@ async fn selftest(args: &crate::cli::SelftestArgs) -> Result<(), Failure> {
     }
 }
 
-async fn serve(app: App) -> Result<(), Failure> {
+pub(crate) async fn serve(app: App) -> Result<(), Failure> {
     let bind = |addr: std::net::SocketAddr| async move {
         tokio::net::TcpListener::bind(addr)
             .await
@@ -363,7 +363,7 @@ async fn reissue(app: &App, args: &ReissueArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn generate(
+pub(crate) async fn generate(
     app: &App,
     args: &LettersArgs,
     show_codes: bool,
@@ -451,76 +451,4 @@ async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
     } else {
         Err(Failure::new(REFUSED, format!("code {state}")))
     }
-}
-
-const SAMPLE_PUPILS: &[u8] = include_bytes!("../../../samples/siecle/ElevesSansAdresses.xml");
-const SAMPLE_GUARDIANS: &[u8] =
-    include_bytes!("../../../samples/siecle/ResponsablesAvecAdresses.xml");
-
-async fn demo(args: &DemoArgs) -> Result<(), Failure> {
-    let mut base = Config::default();
-    base.server.data_dir = PathBuf::from("data/demo");
-    // Any free port: a demonstration must not clash with a local Prometheus.
-    base.server.admin_listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    base.server.listen = args
-        .listen
-        .parse()
-        .map_err(|e| Failure::new(2, format!("--listen {}: {e}", args.listen)))?;
-    let url = format!("http://{}/", base.server.listen);
-    if let Ok(u) = url::Url::parse(&url) {
-        base.server.public_url = u.clone();
-        base.server.allow_insecure_http = true;
-        base.branding.portal_url = u;
-    }
-    let config = Config::load(&ConfigSource {
-        file: None,
-        default_file: false,
-        env: true,
-        base: Some(base),
-    })
-    .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))?;
-    let mut config = config;
-    let demo_service = sesame_service::config::ServiceDef::demo(&config.server.public_url);
-    config.services.push(demo_service);
-    init_logs(config.server.log_format, "info");
-    let dir = config.server.data_dir.clone();
-    for f in ["sesame.db", "sesame.db-wal", "sesame.db-shm"] {
-        let _ = std::fs::remove_file(dir.join(f));
-    }
-    let samples = dir.join("samples");
-    write_samples(&samples).map_err(|e| Failure::new(1, format!("{}: {e}", samples.display())))?;
-    let app = App::init(config).await?;
-    let files = vec![
-        samples.join("ElevesSansAdresses.xml"),
-        samples.join("ResponsablesAvecAdresses.xml"),
-    ];
-    let opts = ImportOptions {
-        school_name: Some("Collège des Exemples".into()),
-    };
-    let report = import::run(&app, &files, &opts)
-        .await
-        .map_err(|e| Failure::new(1, e.to_string()))?;
-    println!("=== Sésame — démonstration ===\n");
-    print!("{report}");
-    let args = LettersArgs {
-        uai: "0999001W".into(),
-        regenerate: true,
-        out: dir.join("lettres"),
-    };
-    generate(&app, &args, true).await?;
-    println!("\nOuvrez {url} dans un navigateur.");
-    println!("Télé-service de démonstration (connexion par CAS) : {url}demo/");
-    println!("Santé : {url}healthz — disponibilité : {url}readyz");
-    println!(
-        "Courriels (confirmation de compte…) : fichiers .eml dans {}",
-        sesame_service::mailer::outbox_dir(&app.config).display()
-    );
-    println!("Arrêt : Ctrl-C.\n");
-    serve(app).await
-}
-
-fn write_samples(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("ElevesSansAdresses.xml"), SAMPLE_PUPILS)?;
-    std::fs::write(dir.join("ResponsablesAvecAdresses.xml"), SAMPLE_GUARDIANS)
 }

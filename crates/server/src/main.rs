@@ -8,6 +8,7 @@ mod admin;
 mod check_config;
 mod cli;
 mod commands;
+mod demo;
 mod failure;
 mod listener;
 mod selftest;

@@ -10,6 +10,7 @@ pub mod cas;
 pub mod codes;
 pub mod config;
 pub mod confirm;
+pub mod demo;
 pub mod files;
 pub mod import;
 pub mod keys;

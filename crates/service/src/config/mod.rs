@@ -199,6 +199,7 @@ impl Default for Config {
                 admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
                 header_read_timeout_secs: 10,
                 max_connections: 4096,
+                cookie_prefix: server::COOKIE_PREFIX.to_owned(),
             },
             database: DatabaseConfig {
                 url: String::new(),

@@ -41,6 +41,18 @@ pub struct ServerConfig {
     /// Largest number of client connections open at once on the public
     /// listener; beyond it a connection is answered 503 and closed.
     pub max_connections: usize,
+    /// The first word of the cookie names (`sesame`, `sesame-b`…). Not read
+    /// from the file: only `sesame demo` changes it, for its demonstration
+    /// directory served on the same host (cookies do not tell ports apart).
+    #[serde(skip, default = "default_cookie_prefix")]
+    pub cookie_prefix: String,
+}
+
+/// The first word of Sésame's cookie names.
+pub const COOKIE_PREFIX: &str = "sesame";
+
+fn default_cookie_prefix() -> String {
+    COOKIE_PREFIX.to_owned()
 }
 
 impl ServerConfig {
