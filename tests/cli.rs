@@ -88,6 +88,36 @@ fn a_database_that_does_not_answer_exits_with_5() {
     assert!(err.contains("database"), "{err}");
 }
 
+// Issue 21 §8: `sesame secret --hash` prints a client secret and the
+// argon2id hash that verifies it, ready for `client_secret_hash`.
+#[test]
+fn secret_hash_prints_a_client_secret_and_its_argon2id_hash() {
+    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::phc::PasswordHash;
+    let env = TestEnv::new();
+    let parse = |out: &str| {
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        let hash = lines[1]
+            .strip_prefix("client_secret_hash = \"")
+            .and_then(|h| h.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("a TOML line: {out}"));
+        (lines[0].to_owned(), hash.to_owned())
+    };
+    let (secret, hash) = parse(&env.sesame(&["secret", "--hash"]).ok());
+    assert_eq!(secret.len(), 43, "{secret}");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let phc = PasswordHash::new(&hash).expect("PHC string");
+    let argon = argon2::Argon2::default();
+    assert!(argon.verify_password(secret.as_bytes(), &phc).is_ok());
+    assert!(argon.verify_password(b"another secret", &phc).is_err());
+    let (again, other) = parse(&env.sesame(&["secret", "--hash"]).ok());
+    assert_ne!((again, other), (secret, hash), "a new one each time");
+}
+
 #[test]
 fn secret_prints_a_fresh_key_each_time() {
     let env = TestEnv::new();

@@ -119,3 +119,42 @@ async fn parallel_parent_forms_check_no_more_codes_than_the_address_limit() {
     );
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
 }
+
+// Issue 21 §1: 40 password logins at once through the login form all
+// succeed: each waits for a worker of the fixed hashing pool (two here)
+// and for the attempt before it on the same identifiant.
+#[tokio::test(flavor = "multi_thread")]
+async fn forty_parallel_password_logins_all_succeed_on_the_hashing_pool() {
+    use crate::support::fixtures::{now_clock, pupil_account_with};
+    use crate::support::{CAMILLE, log_in};
+    let env = TestEnv::new();
+    let s = pupil_account_with(&env, now_clock(), 1000, |c| {
+        c.password.max_concurrent_hashes = 2;
+        c.password.argon2_memory_kib = 8192;
+        c.password.argon2_iterations = 1;
+    })
+    .await;
+    let url = s.url.clone();
+    let logins: Vec<_> = (0..40)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let browser = TestServer::browser();
+                log_in(&browser, &url, &CAMILLE, &[])
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for l in logins {
+        statuses.push(l.await.expect("login"));
+    }
+    assert_eq!(statuses, vec![303; 40], "every login succeeds");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'login_succeeded'")
+            .await,
+        40
+    );
+}

@@ -3,6 +3,7 @@
 //! did not write); signing keys encrypted at rest, kept across restarts
 //! and rotated by `sesame keys rotate`.
 
+use crate::support::fixtures::now_clock;
 use crate::support::oidc::jwks;
 use crate::support::{TestEnv, TestServer};
 use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
@@ -18,7 +19,8 @@ fn kids(set: &CoreJsonWebKeySet) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
     let env = TestEnv::new();
-    let s = TestServer::spawn(&env, |_| {}).await;
+    let clock = now_clock();
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
     let r = s.get("/.well-known/openid-configuration").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
@@ -58,7 +60,7 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
     );
     // Kept across restarts.
     drop(s);
-    let s = TestServer::spawn(&env, |_| {}).await;
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |_| {}).await;
     assert_eq!(kids(&jwks(&s).await), vec![kid.clone()]);
 
     // Rotation: the new key is published at once, the old one still signs.
@@ -72,6 +74,9 @@ async fn discovery_and_jwks_are_read_by_an_openid_connect_library() {
         listed[0].ends_with("oui\toui"),
         "the first key is published and still signs: {out}"
     );
+    // Published on this node within the key list's 10 s (the JWKS is
+    // served from memory).
+    clock.advance(time::Duration::seconds(11));
     let after = kids(&jwks(&s).await);
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after.contains(&kid));

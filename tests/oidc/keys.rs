@@ -15,6 +15,8 @@ async fn a_rotated_key_signs_a_day_later_and_old_tokens_still_verify() {
     let first = tokens(&s).await;
     let old = kid_of(&first);
     env.sesame(&["keys", "rotate"]).ok();
+    // Made by another process: published within the key list's 10 s.
+    clock.advance(time::Duration::seconds(11));
     assert_eq!(jwks(&s).await.keys().len(), 2, "published at once");
     assert_eq!(kid_of(&tokens(&s).await), old, "the old key still signs");
     clock.advance(time::Duration::hours(25));
@@ -60,11 +62,13 @@ async fn a_retired_key_is_gone_at_once_and_a_new_one_signs() {
     let (env, s, clock) = setup().await;
     let first = tokens(&s).await;
     let old = kid_of(&first);
-    let out = env.sesame(&["keys", "retire", &old]).ok();
+    let out = env.sesame(&["keys", "retire", "--", &old]).ok();
     assert!(
         out.contains(&format!("Clé {old} (RS256) retirée")) && out.contains("signe dès maintenant"),
         "{out}"
     );
+    // Retired by another process: unpublished within the key list's 10 s.
+    clock.advance(time::Duration::seconds(11));
     let kids: Vec<String> = jwks(&s)
         .await
         .keys()
@@ -80,18 +84,92 @@ async fn a_retired_key_is_gone_at_once_and_a_new_one_signs() {
             .is_err(),
         "what the retired key signed no longer verifies"
     );
-    clock.advance(time::Duration::seconds(11));
     let next = tokens(&s).await;
     assert_eq!(kid_of(&next), kids[0], "the replacement signs");
     let (rp, _) = library_client(&s).await;
     let t: CoreIdToken = serde_json::from_value(next["id_token"].clone()).expect("id token");
     t.claims(&rp.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
         .expect("the new key's tokens verify");
-    let again = env.sesame(&["keys", "retire", &old]).fails_with(4);
+    let again = env.sesame(&["keys", "retire", "--", &old]).fails_with(4);
     assert!(again.contains("aucune clé publiée"), "{again}");
     assert_eq!(
         env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'signing_key_retired'")
             .await,
         1
     );
+}
+
+/// GET the JWKS with an `If-None-Match` header: (status, ETag,
+/// Cache-Control, body).
+async fn jwks_if_none_match(
+    s: &crate::support::TestServer,
+    tag: Option<&str>,
+) -> (u16, String, String, String) {
+    let mut req = s.client.get(format!("{}/oidc/jwks", s.url));
+    if let Some(tag) = tag {
+        req = req.header("If-None-Match", tag);
+    }
+    let r = req.send().await.expect("jwks");
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (etag, cache) = (header("etag"), header("cache-control"));
+    let status = r.status().as_u16();
+    (status, etag, cache, r.text().await.expect("body"))
+}
+
+// Issue 21 §3: the JWKS is served from bytes built when the keys change,
+// with an ETag (304 for a client that has them) and a max-age; a
+// rotation and a key leaving change the tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_jwks_has_an_etag_answers_304_and_changes_with_the_keys() {
+    let (env, s, clock) = setup().await;
+    let (status, etag, cache, body) = jwks_if_none_match(&s, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+        "{etag}"
+    );
+    assert_eq!(cache, "public, max-age=300");
+    assert!(body.contains("\"keys\""), "{body}");
+    // The same bytes and tag again.
+    assert_eq!(
+        jwks_if_none_match(&s, None).await,
+        (200, etag.clone(), cache.clone(), body.clone())
+    );
+    // The client has them: 304, no body, the same headers.
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".into(),
+    ] {
+        let (status, e, c, b) = jwks_if_none_match(&s, Some(&tag)).await;
+        assert_eq!(
+            (status, e.as_str(), c.as_str(), b.as_str()),
+            (304, etag.as_str(), cache.as_str(), ""),
+            "{tag}"
+        );
+    }
+    let (status, _, _, other) = jwks_if_none_match(&s, Some("\"not-this-one\"")).await;
+    assert_eq!((status, other.as_str()), (200, body.as_str()));
+
+    // A rotation (another process): a new tag within 10 s, two keys.
+    env.sesame(&["keys", "rotate"]).ok();
+    clock.advance(time::Duration::seconds(11));
+    let (status, rotated, _, two) = jwks_if_none_match(&s, Some(&etag)).await;
+    assert_eq!(status, 200, "the old tag no longer matches");
+    assert_ne!(rotated, etag);
+    assert_eq!(jwks(&s).await.keys().len(), 2, "{two}");
+    // The old key leaves two days later: the tag changes again.
+    clock.advance(time::Duration::hours(49));
+    let (status, last, _, one) = jwks_if_none_match(&s, Some(&rotated)).await;
+    assert_eq!(status, 200);
+    assert_ne!(last, rotated);
+    assert_eq!(jwks(&s).await.keys().len(), 1, "{one}");
+    assert_eq!(jwks_if_none_match(&s, Some(&last)).await.0, 304);
 }

@@ -58,8 +58,10 @@ pub enum Command {
     /// Codes are stored only as keyed hashes, so they are shown only by the
     /// run that creates them: generation and printing are one command.
     Letters(LettersArgs),
-    /// Print a new random secret key (32 bytes, base64url) for `[secrets]`.
-    Secret,
+    /// Print a new random secret key (32 bytes, base64url) for `[secrets]`;
+    /// with `--hash`, a new OpenID Connect client secret and the argon2id
+    /// hash of it for the service file's `client_secret_hash`.
+    Secret(SecretArgs),
     /// The mail outbox: list queued, failed or abandoned mails, put them
     /// back in the queue, or run one delivery round now.
     #[command(subcommand)]
@@ -84,6 +86,15 @@ pub enum Command {
     /// headers and cookies, /readyz, TLS. One line per check; exits 1 when
     /// one fails. Needs no configuration file.
     Selftest(Box<SelftestArgs>),
+}
+
+/// `sesame secret`.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Print a client secret (give it to the télé-service) and its argon2id
+    /// hash (for `[oidc] client_secret_hash` in its service file).
+    #[arg(long)]
+    pub hash: bool,
 }
 
 /// `sesame selftest`.

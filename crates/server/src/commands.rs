@@ -46,11 +46,34 @@ fn load_config(cli: &Cli) -> Result<Config, Failure> {
     .map_err(|e| Failure::new(BAD_CONFIG, format!("invalid configuration:\n{e}")))
 }
 
+/// `sesame secret --hash`: a new client secret and its argon2id hash, with
+/// the default (production) parameters; the hash line is ready to paste.
+async fn client_secret() -> Result<(), Failure> {
+    let p = Config::default().password;
+    let secret = secrets_generate_key();
+    let hash = sesame_service::password::Hasher::new(
+        p.argon2_memory_kib,
+        p.argon2_iterations,
+        p.argon2_parallelism,
+        1,
+    )
+    .map_err(|e| Failure::new(UNAVAILABLE, format!("argon2id: {e}")))?
+    .hash(&secret)
+    .await
+    .map_err(|e| Failure::new(UNAVAILABLE, format!("argon2id: {e}")))?;
+    println!("# Client secret, for the télé-service only (shown once, not stored):");
+    println!("{secret}");
+    println!("# For [oidc] in its service file:");
+    println!("client_secret_hash = \"{hash}\"");
+    Ok(())
+}
+
 /// Runs the command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match &cli.command {
-        Command::Secret => {
+        Command::Secret(args) if args.hash => client_secret().await,
+        Command::Secret(_) => {
             println!("{}", secrets_generate_key());
             Ok(())
         }
@@ -98,7 +121,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
                 Command::Keys(c) => crate::admin::keys(&app, c).await,
-                Command::Secret
+                Command::Secret(_)
                 | Command::CheckConfig { .. }
                 | Command::Demo(_)
                 | Command::Selftest(_) => Ok(()),

@@ -105,9 +105,42 @@ async fn configuration(State(app): State<AppState>) -> Result<Response, WebError
     Ok(json(doc.to_string()))
 }
 
-async fn jwks(State(app): State<AppState>) -> Result<Response, WebError> {
+/// Whether an `If-None-Match` header names `etag` (weak comparison,
+/// RFC 9110 §13.1.2) or is `*`.
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+/// The cached JWKS as a response body, without a copy.
+struct SharedJwks(std::sync::Arc<keys::Jwks>);
+
+impl AsRef<[u8]> for SharedJwks {
+    fn as_ref(&self) -> &[u8] {
+        self.0.body.as_bytes()
+    }
+}
+
+/// `GET /oidc/jwks`: the bytes serialised when the keys last changed,
+/// with their `ETag`; 304 when the client has them already.
+async fn jwks(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let set = keys::jwks(&app).await?;
-    Ok(json(set.to_string()))
+    let etag = header::HeaderValue::from_str(&set.etag).map_err(WebError::internal)?;
+    let cache = (header::CACHE_CONTROL, "public, max-age=300");
+    if none_match(&headers, &set.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [cache], [(header::ETAG, etag)]).into_response());
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/json"), cache],
+        [(header::ETAG, etag)],
+        axum::body::Bytes::from_owner(SharedJwks(set)),
+    )
+        .into_response())
 }
 
 fn found(location: String) -> Response {

@@ -20,6 +20,27 @@ pub const LIST_TTL: time::Duration = time::Duration::seconds(10);
 pub struct KeyCache {
     list: Mutex<Option<(OffsetDateTime, Arc<Vec<StoredKey>>)>>,
     parsed: Mutex<HashMap<String, Arc<Signing>>>,
+    jwks: Mutex<Option<BuiltJwks>>,
+}
+
+/// The JWKS as served: its JSON bytes and their entity tag, built once
+/// for a key list.
+#[derive(Debug)]
+pub struct Jwks {
+    /// The JSON document.
+    pub body: String,
+    /// Its strong entity tag, quoted (`"…"`).
+    pub etag: String,
+}
+
+/// A JWKS and what it was built from: the key list, the time, and the
+/// first retirement after that time (when a key leaves it).
+#[derive(Debug)]
+struct BuiltJwks {
+    from: Arc<Vec<StoredKey>>,
+    at: OffsetDateTime,
+    until: Option<OffsetDateTime>,
+    jwks: Arc<Jwks>,
 }
 
 impl KeyCache {
@@ -42,6 +63,33 @@ impl KeyCache {
     pub fn forget(&self) {
         if let Ok(mut l) = self.list.lock() {
             *l = None;
+        }
+    }
+
+    /// The JWKS built from `keys` (the same list) if it still holds at
+    /// `now`: no key of it has been retired since.
+    pub fn jwks(&self, keys: &Arc<Vec<StoredKey>>, now: OffsetDateTime) -> Option<Arc<Jwks>> {
+        let j = self.jwks.lock().ok()?;
+        let b = j.as_ref()?;
+        (Arc::ptr_eq(&b.from, keys) && b.at <= now && b.until.is_none_or(|u| now < u))
+            .then(|| b.jwks.clone())
+    }
+
+    /// Keeps the JWKS built from `keys` at `now`, valid until `until`.
+    pub fn keep_jwks(
+        &self,
+        keys: Arc<Vec<StoredKey>>,
+        now: OffsetDateTime,
+        until: Option<OffsetDateTime>,
+        jwks: Arc<Jwks>,
+    ) {
+        if let Ok(mut j) = self.jwks.lock() {
+            *j = Some(BuiltJwks {
+                from: keys,
+                at: now,
+                until,
+                jwks,
+            });
         }
     }
 

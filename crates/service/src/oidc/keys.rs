@@ -12,6 +12,7 @@
 //! tokens they signed have expired.
 
 use crate::app::App;
+pub use crate::oidc::cache::Jwks;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
@@ -369,18 +370,33 @@ fn current(keys: &[StoredKey], now: OffsetDateTime, alg: Alg) -> Option<&StoredK
         .max_by_key(|k| k.usable_from)
 }
 
-/// The JWKS: every published public key (read from the database: a key
-/// made on another node appears at once).
-pub async fn jwks(app: &App) -> Result<serde_json::Value, KeyError> {
+/// The JWKS: every published public key, serialised once per key list
+/// (re-read every [`super::cache::LIST_TTL`], at once after a change made
+/// by this process) and once more when a key leaves it: serving it reads
+/// no database. A key made or retired on another node or by the command
+/// line appears within [`super::cache::LIST_TTL`].
+pub async fn jwks(app: &App) -> Result<Arc<Jwks>, KeyError> {
     ensure(app).await?;
     let now = app.clock.now();
-    let keys: Vec<serde_json::Value> = signing_keys::all(app.db.conn())
-        .await?
+    let keys = stored(app).await?;
+    if let Some(j) = app.signing_keys.jwks(&keys, now) {
+        return Ok(j);
+    }
+    let published: Vec<serde_json::Value> = keys
         .iter()
         .filter(|k| k.retired_at.is_none_or(|r| r > now))
         .filter_map(|k| serde_json::from_str(&k.public_jwk).ok())
         .collect();
-    Ok(serde_json::json!({ "keys": keys }))
+    let body = serde_json::json!({ "keys": published }).to_string();
+    let etag = format!("\"{}\"", b64(&Sha256::digest(body.as_bytes())[..16]));
+    let until = keys
+        .iter()
+        .filter_map(|k| k.retired_at)
+        .filter(|r| *r > now)
+        .min();
+    let j = Arc::new(Jwks { body, etag });
+    app.signing_keys.keep_jwks(keys, now, until, j.clone());
+    Ok(j)
 }
 
 fn parse(app: &App, k: &StoredKey) -> Result<Arc<Signing>, KeyError> {
