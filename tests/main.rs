@@ -35,6 +35,7 @@ mod redaction;
 mod revocation;
 mod rights;
 mod rotation;
+mod reports;
 mod school_year;
 mod selftest;
 mod server;

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod failure;
 mod listener;
+mod reports;
 mod selftest;
 mod serve;
 

@@ -53,6 +53,9 @@ pub enum Reason {
     /// The pupil left the school (absent from a full export, or a
     /// `DATE_SORTIE` reached).
     PupilLeft,
+    /// The account's holder reported that the child is not theirs (« Ce
+    /// n'est pas mon enfant », `reports.rs`).
+    Reported,
 }
 
 impl Reason {
@@ -60,12 +63,13 @@ impl Reason {
         match self {
             Reason::LinkRemoved => "lien responsable-élève supprimé par l'import",
             Reason::PupilLeft => "élève sorti de l'établissement",
+            Reason::Reported => "signalé par le responsable : « ce n'est pas mon enfant »",
         }
     }
 }
 
 /// `élève 9990101 (0999001W)`: how the audit names a pupil.
-async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Result<String, DbErr> {
+pub(crate) async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Result<String, DbErr> {
     let Some(p) = pupil::Entity::find_by_id(pupil_id).one(db).await? else {
         return Ok(format!("élève #{pupil_id}"));
     };
@@ -102,6 +106,22 @@ async fn detach(
         mark_if_childless(db, a, now).await?;
     }
     Ok(n)
+}
+
+/// A child reported as not theirs by the holder of `account_id`: the same
+/// path as a link removed by an import (audit event, stamp of an account
+/// left without child). Answers whether this call took the child away (so
+/// that of several reports at once, one only goes on).
+pub async fn detach_reported(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    pupil_id: i32,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(detach(db, &[a], pupil_id, Reason::Reported, now).await? == 1)
 }
 
 /// Stamps a guardian account that has no child any more (`left_at`), once.

@@ -68,6 +68,8 @@ pub enum Ns {
     RecoveryDay,
     /// Recovery requests from one network address.
     RecoveryAddress,
+    /// « Ce n'est pas mon enfant » reports of one account, per day.
+    ReportAccount,
 }
 
 impl Ns {
@@ -103,6 +105,7 @@ impl Ns {
             Ns::RecoveryHour => "thr:rec:h",
             Ns::RecoveryDay => "thr:rec:d",
             Ns::RecoveryAddress => "thr:rec:ip",
+            Ns::ReportAccount => "thr:report",
         }
     }
 
