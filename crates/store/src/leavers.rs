@@ -81,6 +81,32 @@ pub(crate) async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Res
     Ok(format!("élève {} ({uai})", p.external_id))
 }
 
+/// Deletes the link of `account_id` to `pupil_id`; answers whether there
+/// was one. The first statement of the callers' transactions, so that
+/// SQLite takes the write lock at once (no read lock to upgrade).
+async fn unlink(db: &impl ConnectionTrait, account_id: i32, pupil_id: i32) -> Result<bool, DbErr> {
+    let r = account_pupil::Entity::delete_many()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .filter(account_pupil::Column::PupilId.eq(pupil_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// What follows a removed link: the audit event, and the stamp of an
+/// account left with no child.
+async fn detached(
+    db: &impl ConnectionTrait,
+    a: &account::Model,
+    pupil_id: i32,
+    reason: Reason,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let detail = format!("{} : {}", pupil_label(db, pupil_id).await?, reason.as_str());
+    audit_detail(db, "child_detached", Some(a.id), &detail, now).await?;
+    mark_if_childless(db, a, now).await
+}
+
 /// Takes `pupil_id` away from the guardian accounts in `accounts` that
 /// hold it; answers how many lost it.
 async fn detach(
@@ -92,18 +118,11 @@ async fn detach(
 ) -> Result<u64, DbErr> {
     let mut n = 0;
     for a in accounts {
-        let r = account_pupil::Entity::delete_many()
-            .filter(account_pupil::Column::AccountId.eq(a.id))
-            .filter(account_pupil::Column::PupilId.eq(pupil_id))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 0 {
+        if !unlink(db, a.id, pupil_id).await? {
             continue;
         }
         n += 1;
-        let detail = format!("{} : {}", pupil_label(db, pupil_id).await?, reason.as_str());
-        audit_detail(db, "child_detached", Some(a.id), &detail, now).await?;
-        mark_if_childless(db, a, now).await?;
+        detached(db, a, pupil_id, reason, now).await?;
     }
     Ok(n)
 }
@@ -118,10 +137,15 @@ pub async fn detach_reported(
     pupil_id: i32,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
-    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else {
+    // Security: the conditional delete decides; of parallel reports, the
+    // one that finds the link goes on.
+    if !unlink(db, account_id, pupil_id).await? {
         return Ok(false);
-    };
-    Ok(detach(db, &[a], pupil_id, Reason::Reported, now).await? == 1)
+    }
+    if let Some(a) = account::Entity::find_by_id(account_id).one(db).await? {
+        detached(db, &a, pupil_id, Reason::Reported, now).await?;
+    }
+    Ok(true)
 }
 
 /// Stamps a guardian account that has no child any more (`left_at`), once.
