@@ -79,7 +79,10 @@ fn report_form(html: &str, first_name: &str) -> (String, String) {
         .split("<li>")
         .find(|li| li.starts_with(first_name))
         .unwrap_or_else(|| panic!("{first_name} on {html}"));
-    assert!(li.contains("Ce n&#39;est pas mon enfant") || li.contains("Ce n'est pas mon enfant"), "{li}");
+    assert!(
+        li.contains("Ce n&#39;est pas mon enfant") || li.contains("Ce n'est pas mon enfant"),
+        "{li}"
+    );
     (input(li, "csrf"), input(li, "eleve"))
 }
 
@@ -112,8 +115,10 @@ async fn report(s: &TestServer, browser: &reqwest::Client, first_name: &str) -> 
 }
 
 async fn reports_in(env: &TestEnv, state: &str) -> i64 {
-    env.count(&format!("SELECT COUNT(*) FROM reports WHERE state = '{state}'"))
-        .await
+    env.count(&format!(
+        "SELECT COUNT(*) FROM reports WHERE state = '{state}'"
+    ))
+    .await
 }
 
 async fn mails_to(env: &TestEnv, to: &str) -> Vec<(String, String, String)> {
@@ -199,7 +204,11 @@ async fn a_reported_child_leaves_page_ticket_and_token_until_restored() {
         .sesame(&["reports", "resolve", &id, "--restore", "--by", "m.dupont"])
         .ok();
     assert!(out.contains("de nouveau rattaché"), "{out}");
-    assert!(env.sesame(&["reports", "list"]).ok().contains("0 signalement(s)"));
+    assert!(
+        env.sesame(&["reports", "list"])
+            .ok()
+            .contains("0 signalement(s)")
+    );
     assert_eq!(
         env.count(
             "SELECT COUNT(*) FROM audit_events WHERE kind = 'child_report_restored' AND actor = 'm.dupont'"
@@ -239,11 +248,7 @@ async fn a_removed_report_keeps_the_child_away_after_an_import() {
     assert_eq!(reports_in(&env, "removed").await, 1);
 
     // A later export, unchanged: the school data still links them.
-    import(
-        &env,
-        &september(text(PUPILS)),
-        &september(text(GUARDIANS)),
-    );
+    import(&env, &september(text(PUPILS)), &september(text(GUARDIANS)));
     let html = home(&s, &OLIVIER).await;
     assert!(!html.contains("Camille"), "{html}");
     let a = cas_attributes(&s, &OLIVIER).await;
@@ -348,7 +353,10 @@ fn check_config_validates_report_contacts() {
     let err = env
         .sesame_with(
             &["check-config"],
-            &[("SESAME__REPORTS__DEFAULT_CONTACT", "dsden@ac-test.fr, x@y.fr")],
+            &[(
+                "SESAME__REPORTS__DEFAULT_CONTACT",
+                "dsden@ac-test.fr, x@y.fr",
+            )],
         )
         .fails_with(3);
     assert!(err.contains("reports.default_contact"), "{err}");

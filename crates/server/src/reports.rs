@@ -33,13 +33,12 @@ pub async fn reports(app: &App, c: &ReportsCommand) -> Result<(), Failure> {
                 .map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
             if *json {
                 let all: Vec<_> = open.iter().map(as_json).collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&all).unwrap_or_default()
-                );
+                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
                 return Ok(());
             }
-            println!("n°\tsignalé le\tcompte\tidentifiant\télève\tprénom nom\tclasse\tUAI\tétablissement");
+            println!(
+                "n°\tsignalé le\tcompte\tidentifiant\télève\tprénom nom\tclasse\tUAI\tétablissement"
+            );
             for r in &open {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{} {}\t{}\t{}\t{}",

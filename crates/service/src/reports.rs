@@ -118,7 +118,11 @@ pub async fn report(
         ),
     }
     txn.commit().await?;
-    tracing::info!(account.id = s.account_id, report.id = r.id, "child reported");
+    tracing::info!(
+        account.id = s.account_id,
+        report.id = r.id,
+        "child reported"
+    );
     Ok(Outcome::Done)
 }
 

@@ -68,7 +68,10 @@ async fn complete(db: &impl ConnectionTrait, r: report::Model) -> Result<Report,
         account_id: r.account_id,
         identifiant: a.map(|a| a.identifiant_display),
         pupil_id: r.pupil_id,
-        pupil_external_id: p.as_ref().map(|p| p.external_id.clone()).unwrap_or_default(),
+        pupil_external_id: p
+            .as_ref()
+            .map(|p| p.external_id.clone())
+            .unwrap_or_default(),
         pupil_name: p
             .as_ref()
             .map(|p| (p.first_name.clone(), p.last_name.clone()))
@@ -154,10 +157,10 @@ pub async fn withheld(
     let n = report::Entity::find()
         .filter(report::Column::AccountId.eq(account_id))
         .filter(report::Column::PupilId.eq(pupil_id))
-        .filter(report::Column::State.is_in([
-            ReportState::Open.as_str(),
-            ReportState::Removed.as_str(),
-        ]))
+        .filter(
+            report::Column::State
+                .is_in([ReportState::Open.as_str(), ReportState::Removed.as_str()]),
+        )
         .count(db)
         .await?;
     Ok(n > 0)

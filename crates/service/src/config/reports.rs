@@ -34,15 +34,11 @@ impl ReportsConfig {
     /// Every address is one address, every key a UAI.
     pub(super) fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
         let key = "reports.default_contact";
-        if !self.default_contact.trim().is_empty() && Email::parse(&self.default_contact).is_err()
-        {
+        if !self.default_contact.trim().is_empty() && Email::parse(&self.default_contact).is_err() {
             return Err(ConfigError::at(
                 &origin(key),
                 key,
-                format!(
-                    "{:?} is not one email address",
-                    self.default_contact
-                ),
+                format!("{:?} is not one email address", self.default_contact),
             ));
         }
         for (uai, addr) in &self.contacts {
@@ -63,5 +59,27 @@ impl ReportsConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_school_s_contact_comes_before_the_default() {
+        let mut c = ReportsConfig::default();
+        assert_eq!(c.contact("0999001W"), None, "nothing set: no mail");
+        c.default_contact = "dsden@ac-x.fr".into();
+        c.contacts
+            .insert("0999001W".into(), "ce.0999001w@ac-x.fr".into());
+        let cases = [
+            ("0999001W", Some("ce.0999001w@ac-x.fr")),
+            ("0999001w", Some("ce.0999001w@ac-x.fr")),
+            ("0750001A", Some("dsden@ac-x.fr")),
+        ];
+        for (uai, expected) in cases {
+            assert_eq!(c.contact(uai), expected, "{uai}");
+        }
     }
 }
