@@ -33,6 +33,7 @@ mod pages;
 mod parents;
 mod passwords;
 mod redaction;
+mod reports;
 mod revocation;
 mod rights;
 mod rotation;

@@ -25,7 +25,7 @@ const SOPHIE: Persona<'static> = Persona {
 };
 
 /// The CAS service `ent` releasing names, schools, classes and children.
-fn register_ent(env: &TestEnv) {
+pub(crate) fn register_ent(env: &TestEnv) {
     env.write(
         "services/ent.toml",
         format!(
@@ -35,7 +35,7 @@ fn register_ent(env: &TestEnv) {
 }
 
 /// The OIDC client `ecole`, allowed the children's scope.
-async fn register_ecole(env: &TestEnv) {
+pub(crate) async fn register_ecole(env: &TestEnv) {
     register_oidc_clients(
         env,
         &[(
@@ -80,7 +80,7 @@ fn replaced(mut text: String, edits: &[(&str, &str)]) -> String {
 }
 
 /// A later export's stamps (so that it is not refused as older).
-fn september(t: String) -> String {
+pub(crate) fn september(t: String) -> String {
     replaced(
         t,
         &[
@@ -99,7 +99,7 @@ fn september(t: String) -> String {
 
 /// Imports a pupils and a guardians export (texts, written in ISO-8859-15)
 /// with `sesame import`; answers its report.
-fn import(env: &TestEnv, pupils: &str, guardians: &str) -> String {
+pub(crate) fn import(env: &TestEnv, pupils: &str, guardians: &str) -> String {
     let p = env.write("in/b/ElevesSansAdresses.xml", latin9(pupils));
     let g = env.write("in/b/ResponsablesAvecAdresses.xml", latin9(guardians));
     env.sesame(&[
@@ -112,7 +112,7 @@ fn import(env: &TestEnv, pupils: &str, guardians: &str) -> String {
 
 /// Opens and confirms a personal parent account for `rows` (prénom, né(e)
 /// le, code, "").
-async fn parent(
+pub(crate) async fn parent(
     s: &TestServer,
     env: &TestEnv,
     who: &Persona<'_>,
@@ -139,7 +139,7 @@ async fn parent(
 
 /// The attributes `ent` gets for `who` from a fresh ticket
 /// (`/cas/p3/serviceValidate`): (name, value) pairs, several for a list.
-async fn cas_attributes(s: &TestServer, who: &Persona<'_>) -> Vec<(String, String)> {
+pub(crate) async fn cas_attributes(s: &TestServer, who: &Persona<'_>) -> Vec<(String, String)> {
     let c = TestServer::browser();
     let r = get(&c, &format!("{}/cas/login?service={}", s.url, enc(ENT))).await;
     assert_eq!(r.status(), 303);
@@ -155,7 +155,7 @@ async fn cas_attributes(s: &TestServer, who: &Persona<'_>) -> Vec<(String, Strin
 }
 
 /// The values of attribute `name` (`cas:name`).
-fn values(attrs: &[(String, String)], name: &str) -> Vec<String> {
+pub(crate) fn values(attrs: &[(String, String)], name: &str) -> Vec<String> {
     let mut v: Vec<String> = attrs
         .iter()
         .filter(|(k, _)| k == &format!("cas:{name}"))
@@ -166,7 +166,7 @@ fn values(attrs: &[(String, String)], name: &str) -> Vec<String> {
 }
 
 /// An access token of `ecole` for `who`, with the children's scope.
-async fn access_token(s: &TestServer, who: &Persona<'_>) -> String {
+pub(crate) async fn access_token(s: &TestServer, who: &Persona<'_>) -> String {
     let browser = login_as(s, who).await;
     let (r, verifier) = authorize(
         &s.url,
@@ -181,7 +181,7 @@ async fn access_token(s: &TestServer, who: &Persona<'_>) -> String {
 }
 
 /// A JSON array claim as sorted strings (none: empty).
-fn claim(info: &serde_json::Value, name: &str) -> Vec<String> {
+pub(crate) fn claim(info: &serde_json::Value, name: &str) -> Vec<String> {
     let mut v: Vec<String> = info[name]
         .as_array()
         .map(|a| {
@@ -195,14 +195,14 @@ fn claim(info: &serde_json::Value, name: &str) -> Vec<String> {
 }
 
 /// The home page of `who`, logged in.
-async fn home(s: &TestServer, who: &Persona<'_>) -> String {
+pub(crate) async fn home(s: &TestServer, who: &Persona<'_>) -> String {
     let browser = login_as(s, who).await;
     let (status, html) = page(&browser, &format!("{}/", s.url)).await;
     assert_eq!(status, 200);
     html
 }
 
-fn strings(v: &[&str]) -> Vec<String> {
+pub(crate) fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
 

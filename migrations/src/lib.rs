@@ -26,6 +26,7 @@ mod m20261201_000011_confirmation_reminders;
 mod m20261201_000012_federated_identifiants;
 mod m20261201_000013_schema_compatibility;
 mod m20261202_000015_identifiant_choice;
+mod m20261202_000017_reports;
 
 /// The migrations the previous release cannot run against ("contract"
 /// steps). Every migration not listed is compatible.
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_federated_identifiants::Migration),
             Box::new(m20261201_000013_schema_compatibility::Migration),
             Box::new(m20261202_000015_identifiant_choice::Migration),
+            Box::new(m20261202_000017_reports::Migration),
         ]
     }
 }

@@ -72,6 +72,11 @@ pub enum Command {
     /// account (RGPD).
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// « Ce n'est pas mon enfant »: the reports of parents who saw a child
+    /// that is not theirs (the link is suspended at once); list the open
+    /// ones, or close one by restoring or removing the link.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
     /// OpenID Connect signing keys: list them, or add one (published at
     /// once, signing a day later; the old ones stay published a day more).
     #[command(subcommand)]
@@ -215,6 +220,36 @@ pub enum AccountsCommand {
     Delete {
         /// The account's id.
         id: i32,
+    },
+}
+
+/// `sesame reports`.
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// The open reports, oldest first: number, date, account, pupil,
+    /// class, school.
+    List {
+        /// Print them as JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a report: `--restore` puts the link back (the child is the
+    /// account's after all), `--remove` keeps it removed for good (the
+    /// account cannot take the child back with a code). Writes an audit
+    /// event naming the operator.
+    #[command(group(clap::ArgGroup::new("decision").required(true).args(["restore", "remove"])))]
+    Resolve {
+        /// The report's number (from `sesame reports list`).
+        id: i32,
+        /// Put the link back.
+        #[arg(long)]
+        restore: bool,
+        /// Keep the link removed.
+        #[arg(long)]
+        remove: bool,
+        /// Who closes it, for the audit (default: the system user, $USER).
+        #[arg(long, env = "USER")]
+        by: String,
     },
 }
 

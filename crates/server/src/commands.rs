@@ -120,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
+                Command::Reports(c) => crate::reports::reports(&app, c).await,
                 Command::Keys(c) => crate::admin::keys(&app, c).await,
                 Command::Secret(_)
                 | Command::CheckConfig { .. }

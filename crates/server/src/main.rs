@@ -11,6 +11,7 @@ mod commands;
 mod demo;
 mod failure;
 mod listener;
+mod reports;
 mod selftest;
 mod serve;
 

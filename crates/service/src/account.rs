@@ -21,6 +21,8 @@ use sesame_store::{ConnectionTrait, DbErr, Ns, StoreError, Throttle, Transaction
 /// A child attached to an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Child {
+    /// The pupil's row (what « Ce n'est pas mon enfant » names).
+    pub pupil_id: i32,
     /// First name.
     pub first_name: String,
     /// Family name.
@@ -35,7 +37,8 @@ pub async fn children(app: &App, account_id: i32) -> Result<Vec<Child>, StoreErr
         accounts::children(app.db.conn(), account_id, app.clock.now().date())
             .await?
             .into_iter()
-            .map(|(first_name, last_name, school)| Child {
+            .map(|(pupil_id, first_name, last_name, school)| Child {
+                pupil_id,
                 first_name,
                 last_name,
                 school,
@@ -494,6 +497,14 @@ pub async fn attach_child(
         return Err(invalid(
             "code",
             "Ce code figure sur un courrier adressé à une autre personne : chaque responsable rattache ses enfants avec ses propres codes.",
+        ));
+    }
+    // « Ce n'est pas mon enfant »: a child this account reported stays
+    // away until the school puts the link back (`reports resolve --restore`).
+    if sesame_store::reports::withheld(app.db.conn(), a.id, m.pupil.id).await? {
+        return Err(invalid(
+            "code",
+            "Vous avez signalé que cet enfant n'est pas le vôtre : l'établissement doit d'abord traiter ce signalement.",
         ));
     }
     if accounts::has_pupil(app.db.conn(), a.id, m.pupil.id).await? {

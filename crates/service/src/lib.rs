@@ -23,6 +23,7 @@ pub mod oidc;
 pub mod password;
 pub mod periodic;
 pub mod recovery;
+pub mod reports;
 pub mod rights;
 pub mod session;
 pub mod signup;

@@ -270,6 +270,33 @@ pub fn child_attached(config: &Config, identifiant: &str, first_name: &str) -> C
     )
 }
 
+/// To the school's contact: a parent reported that a child attached to
+/// their account is not theirs (« Ce n'est pas mon enfant », issue 16 §8).
+pub fn child_reported(config: &Config, r: &sesame_store::reports::Report) -> Contents {
+    let (first, last) = &r.pupil_name;
+    compose(
+        config,
+        &format!("signalement n°{} : rattachement d'un élève à vérifier", r.id),
+        &[
+            format!(
+                "Le responsable qui utilise le compte {} signale que l'élève {first} {last} (identifiant {}, classe {}, {} — {}) n'est pas son enfant.",
+                r.identifiant.as_deref().unwrap_or("-"),
+                r.pupil_external_id,
+                r.class.as_deref().unwrap_or("-"),
+                r.school_name,
+                r.uai,
+            ),
+            "Le rattachement est suspendu dès maintenant : le compte ne voit plus cet élève et les télé-services ne le reçoivent plus.".into(),
+            "Vérifiez le lien responsable-élève dans SIECLE, puis indiquez à l'administrateur de Sésame s'il faut rétablir le rattachement ou le supprimer définitivement.".into(),
+            format!(
+                "Pour l'administrateur : sesame reports resolve {} --restore (rétablir) ou --remove (supprimer).",
+                r.id
+            ),
+        ],
+        None,
+    )
+}
+
 /// A date as French readers write it: `jj/mm/aaaa`.
 pub fn french_date(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())

@@ -390,16 +390,16 @@ async fn pupils_with_school(
 }
 
 /// The pupils linked to an account and still at school on `today`, with
-/// their school: (first name, last name, school name).
+/// their school: (pupil row id, first name, last name, school name).
 pub async fn children(
     db: &impl ConnectionTrait,
     account_id: i32,
     today: time::Date,
-) -> Result<Vec<(String, String, String)>, DbErr> {
+) -> Result<Vec<(i32, String, String, String)>, DbErr> {
     Ok(pupils_with_school(db, account_id, Some(today))
         .await?
         .into_iter()
-        .map(|(p, school)| (p.first_name, p.last_name, school))
+        .map(|(p, school)| (p.id, p.first_name, p.last_name, school))
         .collect())
 }
 

@@ -53,6 +53,9 @@ pub enum Reason {
     /// The pupil left the school (absent from a full export, or a
     /// `DATE_SORTIE` reached).
     PupilLeft,
+    /// The account's holder reported that the child is not theirs (« Ce
+    /// n'est pas mon enfant », `reports.rs`).
+    Reported,
 }
 
 impl Reason {
@@ -60,12 +63,13 @@ impl Reason {
         match self {
             Reason::LinkRemoved => "lien responsable-élève supprimé par l'import",
             Reason::PupilLeft => "élève sorti de l'établissement",
+            Reason::Reported => "signalé par le responsable : « ce n'est pas mon enfant »",
         }
     }
 }
 
 /// `élève 9990101 (0999001W)`: how the audit names a pupil.
-async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Result<String, DbErr> {
+pub(crate) async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Result<String, DbErr> {
     let Some(p) = pupil::Entity::find_by_id(pupil_id).one(db).await? else {
         return Ok(format!("élève #{pupil_id}"));
     };
@@ -75,6 +79,32 @@ async fn pupil_label(db: &impl ConnectionTrait, pupil_id: i32) -> Result<String,
         .map(|s| s.uai)
         .unwrap_or_default();
     Ok(format!("élève {} ({uai})", p.external_id))
+}
+
+/// Deletes the link of `account_id` to `pupil_id`; answers whether there
+/// was one. The first statement of the callers' transactions, so that
+/// SQLite takes the write lock at once (no read lock to upgrade).
+async fn unlink(db: &impl ConnectionTrait, account_id: i32, pupil_id: i32) -> Result<bool, DbErr> {
+    let r = account_pupil::Entity::delete_many()
+        .filter(account_pupil::Column::AccountId.eq(account_id))
+        .filter(account_pupil::Column::PupilId.eq(pupil_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// What follows a removed link: the audit event, and the stamp of an
+/// account left with no child.
+async fn detached(
+    db: &impl ConnectionTrait,
+    a: &account::Model,
+    pupil_id: i32,
+    reason: Reason,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let detail = format!("{} : {}", pupil_label(db, pupil_id).await?, reason.as_str());
+    audit_detail(db, "child_detached", Some(a.id), &detail, now).await?;
+    mark_if_childless(db, a, now).await
 }
 
 /// Takes `pupil_id` away from the guardian accounts in `accounts` that
@@ -88,20 +118,34 @@ async fn detach(
 ) -> Result<u64, DbErr> {
     let mut n = 0;
     for a in accounts {
-        let r = account_pupil::Entity::delete_many()
-            .filter(account_pupil::Column::AccountId.eq(a.id))
-            .filter(account_pupil::Column::PupilId.eq(pupil_id))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 0 {
+        if !unlink(db, a.id, pupil_id).await? {
             continue;
         }
         n += 1;
-        let detail = format!("{} : {}", pupil_label(db, pupil_id).await?, reason.as_str());
-        audit_detail(db, "child_detached", Some(a.id), &detail, now).await?;
-        mark_if_childless(db, a, now).await?;
+        detached(db, a, pupil_id, reason, now).await?;
     }
     Ok(n)
+}
+
+/// A child reported as not theirs by the holder of `account_id`: the same
+/// path as a link removed by an import (audit event, stamp of an account
+/// left without child). Answers whether this call took the child away (so
+/// that of several reports at once, one only goes on).
+pub async fn detach_reported(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    pupil_id: i32,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    // Security: the conditional delete decides; of parallel reports, the
+    // one that finds the link goes on.
+    if !unlink(db, account_id, pupil_id).await? {
+        return Ok(false);
+    }
+    if let Some(a) = account::Entity::find_by_id(account_id).one(db).await? {
+        detached(db, &a, pupil_id, Reason::Reported, now).await?;
+    }
+    Ok(true)
 }
 
 /// Stamps a guardian account that has no child any more (`left_at`), once.

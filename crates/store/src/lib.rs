@@ -20,6 +20,7 @@ pub mod held;
 pub mod identity;
 pub mod leavers;
 pub mod outbox;
+pub mod reports;
 pub mod school_data;
 pub mod signing_keys;
 pub mod tokens;

@@ -74,6 +74,8 @@ pub enum Form {
     Consent,
     /// The confirmation of an upstream login to be linked.
     UpstreamConfirm,
+    /// « Ce n'est pas mon enfant » on the home page, and its confirmation.
+    Report,
 }
 
 impl Form {
@@ -95,6 +97,7 @@ impl Form {
             Self::EmailCancel => "email-cancel",
             Self::Consent => "consent",
             Self::UpstreamConfirm => "upstream-confirm",
+            Self::Report => "report",
         }
     }
 }

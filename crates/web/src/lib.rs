@@ -21,6 +21,7 @@ mod notices;
 mod oidc;
 mod onward;
 mod pages;
+mod report;
 mod resume;
 mod signup;
 mod trace;
@@ -65,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(signup::routes())
         .merge(links::routes())
         .merge(account::routes())
+        .merge(report::routes())
         .merge(cas::routes())
         .merge(demo::routes())
         .merge(oidc::routes(state.clone()))

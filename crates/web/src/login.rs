@@ -39,6 +39,10 @@ struct HomePage<'a> {
     profile_label: &'a str,
     children: Vec<sesame_service::account::Child>,
     csrf: String,
+    /// A parent's page: each child has « Ce n'est pas mon enfant ».
+    parent: bool,
+    /// The token of those forms.
+    report_csrf: String,
 }
 
 #[derive(Template)]
@@ -59,12 +63,15 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
         }
         let children = sesame_service::account::children(&app, s.account_id).await?;
         let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Logout);
+        let (jar, report_csrf) = csrf::issue(&app, jar, csrf::Form::Report);
         let page = HomePage {
             site: &app.config,
             identifiant: &s.identifiant,
             profile_label: label(&s.profile),
             children,
             csrf,
+            parent: s.kind == sesame_domain::AccountKind::Responsable,
+            report_csrf,
         };
         // The logout form leads on to the provider's logout, when the
         // session came through one that publishes it.

@@ -6,6 +6,7 @@
 mod auth;
 mod mail;
 mod notices;
+mod reports;
 mod secrets;
 mod server;
 mod services;
@@ -18,6 +19,7 @@ pub use auth::{
 };
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 pub use notices::{Conformity, NoticesConfig, or_default};
+pub use reports::ReportsConfig;
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key, mask_url};
 pub use server::ServerConfig;
 pub use services::{
@@ -167,6 +169,9 @@ pub struct Config {
     /// `[audit]`.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// `[reports]`: who hears of « Ce n'est pas mon enfant ».
+    #[serde(default)]
+    pub reports: ReportsConfig,
     /// `[cas]`.
     pub cas: CasConfig,
     /// `[oidc]`.
@@ -271,6 +276,7 @@ impl Default for Config {
                 confirmation_reminder_days: vec![3, 6],
             },
             audit: AuditConfig::default(),
+            reports: ReportsConfig::default(),
             cas: CasConfig {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,

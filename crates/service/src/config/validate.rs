@@ -154,6 +154,7 @@ impl Config {
                 "must be between 1 and 3650 days".into(),
             ));
         }
+        self.reports.check(origin)?;
         if self.mail.poll_seconds == 0
             || !(1..=300).contains(&self.mail.send_timeout_secs)
             || self.mail.retry_budget_hours == 0

@@ -14,5 +14,6 @@ pub mod guardian_pupil;
 pub mod mail_outbox;
 pub mod oidc_consent;
 pub mod pupil;
+pub mod report;
 pub mod school;
 pub mod signing_key;

@@ -70,6 +70,8 @@ pub enum Ns {
     RecoveryAddress,
     /// Attempts at choosing an identifiant, per account.
     IdentifiantChoice,
+    /// « Ce n'est pas mon enfant » reports of one account, per day.
+    ReportAccount,
 }
 
 impl Ns {
@@ -106,6 +108,7 @@ impl Ns {
             Ns::RecoveryDay => "thr:rec:d",
             Ns::RecoveryAddress => "thr:rec:ip",
             Ns::IdentifiantChoice => "thr:ident",
+            Ns::ReportAccount => "thr:report",
         }
     }
 
