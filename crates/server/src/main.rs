@@ -8,6 +8,7 @@ mod admin;
 mod cli;
 mod commands;
 mod failure;
+mod helpdesk;
 mod listener;
 mod selftest;
 mod serve;

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod config;
 pub mod confirm;
 pub mod files;
+pub mod helpdesk;
 pub mod import;
 pub mod keys;
 pub mod leavers;
