@@ -19,6 +19,7 @@ mod config;
 mod csrf;
 mod demo;
 mod error_pages;
+mod helpdesk;
 mod files;
 mod import;
 mod import_limits;
