@@ -42,8 +42,8 @@ async fn a_pending_parent_is_found_shown_and_sent_a_fresh_link_that_supersedes_t
     assert!(err.contains("deux caractères"), "{err}");
     let found = json(&env.sesame(&["accounts", "find", "oli_ier", "--json"]).ok());
     assert_eq!(found.as_array().map(Vec::len), Some(0), "_ is no wildcard");
-    let id = json(&env.sesame(&["accounts", "find", "olivier", "--json"]).ok())[0]["id"]
-        .to_string();
+    let id =
+        json(&env.sesame(&["accounts", "find", "olivier", "--json"]).ok())[0]["id"].to_string();
 
     let card = json(&env.sesame(&["accounts", "show", &id, "--json"]).ok());
     assert_eq!(card["state"], "pending");
@@ -58,13 +58,22 @@ async fn a_pending_parent_is_found_shown_and_sent_a_fresh_link_that_supersedes_t
     let verified = env.sesame(&["codes", "verify", &jb]).fails_with(4);
     assert!(verified.contains("déjà utilisé"), "{verified}");
     let out = env.sesame(&["codes", "verify", &jb]).stdout();
-    assert!(out.contains(&format!("compte : n°{id} (olivier.martin)")), "{out}");
+    assert!(
+        out.contains(&format!("compte : n°{id} (olivier.martin)")),
+        "{out}"
+    );
     let v = json(&env.sesame(&["codes", "verify", &jb, "--json"]).stdout());
     assert_eq!(v["account"]["identifiant"], "olivier.martin", "{v}");
     assert_eq!(v["state"], "used");
 
     let out = env
-        .sesame(&["accounts", "resend-confirmation", &id, "--operator", "Mme Durand"])
+        .sesame(&[
+            "accounts",
+            "resend-confirmation",
+            &id,
+            "--operator",
+            "Mme Durand",
+        ])
         .ok();
     assert!(out.contains("olivier.martin@example.org"), "{out}");
     let links = confirmation_links(&sink.mails().await);
@@ -80,9 +89,12 @@ async fn a_pending_parent_is_found_shown_and_sent_a_fresh_link_that_supersedes_t
 
     let events = operator_events(&env, &id);
     assert!(
-        events.as_array().expect("events").iter().any(|e| e["kind"]
-            == "confirmation_resent_by_operator"
-            && e["detail"] == "opérateur : Mme Durand"),
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["kind"] == "confirmation_resent_by_operator"
+                && e["detail"] == "opérateur : Mme Durand"),
         "{events}"
     );
     let by_identifiant = operator_events(&env, "olivier.martin");
@@ -101,8 +113,8 @@ async fn disable_ends_refresh_tokens_enable_restores_login_and_reset_mails_a_tem
     let (r, verifier) = authorize(&s.url, &browser, "teleservice", "openid", "").await;
     let t = exchange_as(&s.url, "teleservice", &code_in(&r), &verifier).await;
     let rt = t["refresh_token"].as_str().expect("rt").to_owned();
-    let id = json(&env.sesame(&["accounts", "find", "camille", "--json"]).ok())[0]["id"]
-        .to_string();
+    let id =
+        json(&env.sesame(&["accounts", "find", "camille", "--json"]).ok())[0]["id"].to_string();
     let card = json(&env.sesame(&["accounts", "show", &id, "--json"]).ok());
     assert!(card["last_login_at"].is_string(), "{card}");
 
@@ -115,20 +127,24 @@ async fn disable_ends_refresh_tokens_enable_restores_login_and_reset_mails_a_tem
     env.sesame(&["accounts", "disable", &id]).fails_with(4);
     let events = operator_events(&env, &id);
     assert!(
-        events.as_array().expect("events").iter().any(
-            |e| e["kind"] == "account_disabled" && e["detail"] == "opérateur : agent.b"
-        ),
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["kind"] == "account_disabled" && e["detail"] == "opérateur : agent.b"),
         "{events}"
     );
 
-    env.sesame(&["accounts", "enable", &id, "--operator", "agent.b"]).ok();
+    env.sesame(&["accounts", "enable", &id, "--operator", "agent.b"])
+        .ok();
     login_as(&s, &CAMILLE).await;
     let (status, _) = refresh(&s, &rt).await;
     assert_eq!(status, 400, "what was revoked stays revoked");
 
     // Reset: a temporary password mailed; it opens a session once.
     let sink = MailSink::start(&env).await;
-    env.rows("UPDATE accounts SET email = 'camille@example.org'").await;
+    env.rows("UPDATE accounts SET email = 'camille@example.org'")
+        .await;
     env.sesame(&["accounts", "reset-password", &id, "--operator", "agent.b"])
         .ok();
     let mails = sink.mails().await;
@@ -145,5 +161,6 @@ async fn disable_ends_refresh_tokens_enable_restores_login_and_reset_mails_a_tem
         .sesame(&["accounts", "unlock", &id, "--operator", "\u{1b}[31m"])
         .fails_with(4);
     assert!(err.contains("--operator"), "{err}");
-    env.sesame(&["accounts", "unlock", &id, "--operator", "agent.b"]).ok();
+    env.sesame(&["accounts", "unlock", &id, "--operator", "agent.b"])
+        .ok();
 }

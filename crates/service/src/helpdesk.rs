@@ -3,9 +3,9 @@
 //! `enable`). Every change writes an audit event naming the operator.
 
 use crate::app::App;
+use serde::Serialize;
 use sesame_domain::{AccountKind, AccountState};
 use sesame_store::{StoreError, TransactionTrait, accounts, helpdesk as repo};
-use serde::Serialize;
 use time::OffsetDateTime;
 
 /// At most this many accounts answer a search.
@@ -43,9 +43,7 @@ pub fn parse_operator(name: &str) -> Result<String, String> {
         return Err("--operator : le nom de l'opérateur est vide".into());
     }
     if name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(
-            "--operator : 64 caractères au plus, sans caractère de contrôle".into(),
-        );
+        return Err("--operator : 64 caractères au plus, sans caractère de contrôle".into());
     }
     Ok(name.to_owned())
 }

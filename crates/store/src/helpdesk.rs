@@ -31,7 +31,10 @@ pub async fn search(
     let mut all = Condition::all();
     for word in text.split_whitespace() {
         let by_guardian = Query::select()
-            .column((account_guardian::Entity, account_guardian::Column::AccountId))
+            .column((
+                account_guardian::Entity,
+                account_guardian::Column::AccountId,
+            ))
             .from(account_guardian::Entity)
             .inner_join(
                 guardian::Entity,
@@ -42,8 +45,14 @@ pub async fn search(
             )
             .cond_where(
                 Condition::any()
-                    .add(contains((guardian::Entity, guardian::Column::FirstName), word))
-                    .add(contains((guardian::Entity, guardian::Column::LastName), word)),
+                    .add(contains(
+                        (guardian::Entity, guardian::Column::FirstName),
+                        word,
+                    ))
+                    .add(contains(
+                        (guardian::Entity, guardian::Column::LastName),
+                        word,
+                    )),
             )
             .to_owned();
         let by_pupil = Query::select()
@@ -62,7 +71,10 @@ pub async fn search(
             .to_owned();
         all = all.add(
             Condition::any()
-                .add(contains((account::Entity, account::Column::Identifiant), word))
+                .add(contains(
+                    (account::Entity, account::Column::Identifiant),
+                    word,
+                ))
                 .add(contains((account::Entity, account::Column::Email), word))
                 .add(account::Column::Id.in_subquery(by_guardian))
                 .add(account::Column::Id.in_subquery(by_pupil)),
