@@ -124,7 +124,17 @@ async fn disable_ends_refresh_tokens_enable_restores_login_and_reset_mails_a_tem
     assert!(out.contains("désactivé"), "{out}");
     let (status, body) = refresh(&s, &rt).await;
     assert_eq!(status, 400, "{body}");
-    env.sesame(&["accounts", "disable", &id]).fails_with(4);
+    let err = env
+        .sesame(&["accounts", "disable", &id, "--operator", "agent.b"])
+        .fails_with(4);
+    assert!(err.contains("n'est pas actif"), "{err}");
+    let err = env
+        .sesame_with(
+            &["accounts", "enable", &id],
+            &[("USER", ""), ("SUDO_USER", "")],
+        )
+        .fails_with(4);
+    assert!(err.contains("--operator"), "no operator, no change: {err}");
     let events = operator_events(&env, &id);
     assert!(
         events
