@@ -294,3 +294,61 @@ async fn delivered_and_abandoned_mails_keep_no_body_nor_address() {
         "{list}"
     );
 }
+
+// Issue 18 §7: every mail has a Message-ID under the sender's domain and a
+// Date; `sesame mail send --now` ignores the backoff.
+#[tokio::test(flavor = "multi_thread")]
+async fn mails_carry_message_id_and_date_and_send_now_skips_the_backoff() {
+    let env = TestEnv::new();
+    let port = free_port();
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock, smtp_on(port)).await;
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    queue(&app, 2).await;
+    // Nobody listens: both wait for their backoff.
+    assert_eq!(mailer::run_once(&app, &mailer).await.expect("round"), 0);
+    assert_eq!(states(&env).await[0], ("pending".into(), "1".into()));
+    let smtp = SmtpServer::scripted_on(port, |_| Smtp::Accept).await;
+    let smtp_env = [
+        ("SESAME__MAIL__TRANSPORT", "smtp"),
+        ("SESAME__MAIL__SMTP__HOST", "127.0.0.1"),
+        ("SESAME__MAIL__SMTP__TLS", "none"),
+    ];
+    let port_s = port.to_string();
+    let mut with_port = smtp_env.to_vec();
+    with_port.push(("SESAME__MAIL__SMTP__PORT", &port_s));
+    let out = env.sesame_with(&["mail", "send"], &with_port).ok();
+    assert!(
+        out.contains("0 courriel(s) envoyé(s)."),
+        "backoff kept: {out}"
+    );
+    let out = env.sesame_with(&["mail", "send", "--now"], &with_port).ok();
+    assert!(out.contains("2 courriel(s) envoyé(s)."), "{out}");
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 2);
+    let domain = app.config.mail.from.rsplit('@').next().expect("domain");
+    let domain = domain.trim_end_matches('>');
+    let mut ids = Vec::new();
+    for m in &messages {
+        let header = |name: &str| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
+                .unwrap_or_else(|| panic!("no {name} in {m}"))
+                .to_owned()
+        };
+        let id = header("message-id");
+        assert!(id.ends_with(&format!("@{domain}>")), "{id}");
+        assert!(header("date").len() > "Date: ".len() + 10);
+        ids.push(id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "one id per mail");
+    let list = json_list(&env);
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    assert_eq!(list[0]["state"], "sent");
+}
+
+fn json_list(env: &TestEnv) -> serde_json::Value {
+    let out = env.sesame(&["mail", "list", "--json"]).ok();
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}

@@ -20,6 +20,7 @@ mod csrf;
 mod demo;
 mod error_pages;
 mod files;
+mod helpdesk;
 mod import;
 mod import_limits;
 mod listeners;

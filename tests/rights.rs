@@ -204,14 +204,16 @@ async fn an_administrator_exports_and_deletes_an_account() {
     let out = env.sesame(&["accounts", "export", &id]).ok();
     let data: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(data["compte"]["identifiant"], "camille.martin");
-    let none = env.sesame(&["accounts", "delete", "999999"]);
+    let none = env.sesame(&["accounts", "delete", "999999", "--operator", "admin"]);
     assert_eq!(none.code(), 4);
     assert!(
         none.stderr().contains("aucun compte n°999999"),
         "{}",
         none.stderr()
     );
-    let out = env.sesame(&["accounts", "delete", &id]).ok();
+    let out = env
+        .sesame(&["accounts", "delete", &id, "--operator", "admin"])
+        .ok();
     assert!(
         out.contains("camille.martin") && out.contains("1 code(s) d'activation libéré(s)"),
         "{out}"

@@ -31,6 +31,7 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
             state: s,
             to,
             limit,
+            json,
         } => {
             if let Some(s) = s
                 && ![state::PENDING, state::SENT, state::FAILED, state::ABANDONED]
@@ -52,6 +53,31 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
             )
             .await
             .map_err(unavailable)?;
+            if *json {
+                let rows: Vec<serde_json::Value> = mails
+                    .iter()
+                    .map(|m| {
+                        let recipient = if m.recipient.is_empty() {
+                            m.recipient_pseudonym.clone()
+                        } else {
+                            Some(mask(&m.recipient))
+                        };
+                        serde_json::json!({
+                            "id": m.id,
+                            "state": m.state,
+                            "attempts": m.attempts,
+                            "created_at": m.created_at.to_string(),
+                            "sent_at": m.sent_at.map(|t| t.to_string()),
+                            "next_attempt_at": m.next_attempt_at.to_string(),
+                            "recipient": recipient,
+                            "subject": m.subject,
+                            "last_error": m.last_error,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+                return Ok(());
+            }
             println!(
                 "id\tétat\tessais\tcréé le\tenvoyé le\tdestinataire (ou pseudonyme)\tobjet\tdernière erreur"
             );
@@ -104,8 +130,14 @@ pub async fn mail(app: &App, c: &MailCommand) -> Result<(), Failure> {
             }
             Ok(())
         }
-        MailCommand::Send => {
+        MailCommand::Send { now } => {
             let m = Mailer::new(&app.config).map_err(|e| Failure::new(BAD_CONFIG, e))?;
+            if *now {
+                let n = outbox::due_now(conn, app.clock.now())
+                    .await
+                    .map_err(unavailable)?;
+                println!("{n} courriel(s) en attente de nouvel essai avancé(s) à maintenant.");
+            }
             let n = mailer::run_once(app, &m).await.map_err(unavailable)?;
             println!("{n} courriel(s) envoyé(s).");
             Ok(())
@@ -145,9 +177,11 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
-        AccountsCommand::Delete { id } => {
+        AccountsCommand::Delete(t) => {
             use sesame_service::rights::{By, delete};
-            let d = delete(app, *id, By::Administrator)
+            let id = &t.id;
+            let operator = crate::helpdesk::operator(t)?;
+            let d = delete(app, *id, By::Administrator { operator })
                 .await
                 .map_err(unavailable)?
                 .ok_or_else(|| no_account(*id))?;
@@ -158,6 +192,7 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
+        c => crate::helpdesk::run(app, c).await,
     }
 }
 
@@ -181,15 +216,36 @@ pub async fn audit(app: &App, args: &AuditArgs) -> Result<(), Failure> {
                 .assume_utc(),
         ),
     };
+    let account = match args.account.as_deref() {
+        None => None,
+        Some(a) => Some(crate::helpdesk::audit_account(app, a).await?),
+    };
     let events = sesame_store::accounts::audit_events(
         app.db.conn(),
         args.kind.as_deref(),
-        args.account,
+        account.as_ref().map(|(id, actor)| (*id, actor.as_deref())),
         since,
         args.limit,
     )
     .await
     .map_err(unavailable)?;
+    if args.json {
+        let rows: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "at": e.at.to_string(),
+                    "kind": e.kind,
+                    "account_id": e.account_id,
+                    "actor": e.actor,
+                    "ip": e.ip,
+                    "detail": e.detail,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
     println!("date\tévénement\tcompte\tidentifiant (pseudonyme)\tIP (pseudonyme)\tdétail");
     for e in &events {
         println!(

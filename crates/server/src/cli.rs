@@ -66,10 +66,11 @@ pub enum Command {
     /// back in the queue, or run one delivery round now.
     #[command(subcommand)]
     Mail(MailCommand),
-    /// Accounts: delete now the parent accounts not confirmed within their
-    /// week, disable or delete the leavers' accounts whose delays are over
-    /// (the server also does both periodically); export or delete one
-    /// account (RGPD).
+    /// Accounts: the helpdesk (find, show, unlock, resend-confirmation,
+    /// reset-password, disable, enable, delete); delete now the parent
+    /// accounts not confirmed within their week, disable or delete the
+    /// leavers' accounts whose delays are over (the server also does both
+    /// periodically); export one account (RGPD).
     #[command(subcommand)]
     Accounts(AccountsCommand),
     /// « Ce n'est pas mon enfant »: the reports of parents who saw a child
@@ -157,15 +158,19 @@ pub struct AuditArgs {
     /// Only this kind of event (e.g. login_failed, account_created).
     #[arg(long)]
     pub kind: Option<String>,
-    /// Only this account (its id).
+    /// Only this account: its id or its identifiant (with the failed
+    /// logins and blocks of that identifiant).
     #[arg(long)]
-    pub account: Option<i32>,
+    pub account: Option<String>,
     /// Only events on or after this day (jj/mm/aaaa or aaaa-mm-jj).
     #[arg(long)]
     pub since: Option<String>,
     /// At most this many.
     #[arg(long, default_value_t = 100)]
     pub limit: u64,
+    /// Print the events as JSON (an array of objects).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sesame mail`.
@@ -185,6 +190,9 @@ pub enum MailCommand {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u64,
+        /// Print the mails as JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
     },
     /// Put failed or abandoned mails back in the queue (one by id, or all).
     /// Only mails given up before their erasure existed can be: a mail
@@ -197,7 +205,12 @@ pub enum MailCommand {
         all: bool,
     },
     /// Run one delivery round now and print how many mails left.
-    Send,
+    Send {
+        /// Send every pending mail now, whatever its retry backoff says
+        /// (after fixing the SMTP relay, say).
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 /// `sesame accounts`.
@@ -217,10 +230,51 @@ pub enum AccountsCommand {
     /// Delete one account at once, with its links, tokens and provider
     /// links; its activation codes are freed for a new sign-up, its
     /// sessions and tokens stop working. An audit event stays.
-    Delete {
-        /// The account's id.
-        id: i32,
+    Delete(Target),
+    /// Find accounts by a piece of identifiant, address, or holder's or
+    /// child's name (every word must match): id, identifiant, kind, state.
+    Find {
+        /// What to look for (at least two characters).
+        text: String,
+        /// Print the accounts as JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
     },
+    /// Everything the helpdesk needs about one account: state, kind,
+    /// address, children and schools, last login, login delay or block,
+    /// links mailed and not used yet.
+    Show {
+        /// The account's id (from `sesame accounts find`).
+        id: i32,
+        /// Print the account as JSON (one object).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clear an account's login delay or block and its failure count:
+    /// password login works again at once.
+    Unlock(Target),
+    /// Mail a pending parent account a fresh confirmation link (the old
+    /// one stops working); its week to confirm does not move.
+    ResendConfirmation(Target),
+    /// Mail an active account a temporary password (24 h, single use);
+    /// logging in with it leads straight to choosing a new password.
+    ResetPassword(Target),
+    /// Disable an active account: its sessions, tickets and tokens (refresh
+    /// tokens included) end at once, no login until `enable`.
+    Disable(Target),
+    /// Enable a disabled account again.
+    Enable(Target),
+}
+
+/// One account that a helpdesk command changes, and who does it.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The account's id (from `sesame accounts find`).
+    pub id: i32,
+    /// Who runs the command, written in the audit event (default: the
+    /// SUDO_USER or USER variable).
+    #[arg(long)]
+    pub operator: Option<String>,
 }
 
 /// `sesame reports`.
@@ -289,6 +343,9 @@ pub enum CodesCommand {
     Verify {
         /// The code as typed (case, spaces and dashes do not matter).
         code: String,
+        /// Print the report as JSON (one object).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -115,7 +115,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     generate(&app, args, true).await.map(|_| ())
                 }
                 Command::Letters(args) => generate(&app, args, false).await.map(|_| ()),
-                Command::Codes(CodesCommand::Verify { code }) => verify(&app, code).await,
+                Command::Codes(CodesCommand::Verify { code, json }) => {
+                    verify(&app, code, *json).await
+                }
                 Command::Codes(CodesCommand::Reissue(args)) => reissue(&app, args).await,
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
@@ -442,7 +444,7 @@ pub(crate) async fn generate(
     Ok(g)
 }
 
-async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
+async fn verify(app: &App, typed: &str, json: bool) -> Result<(), Failure> {
     let code = ActivationCode::parse(typed)
         .map_err(|e| Failure::new(REFUSED, format!("code illisible : {e}")))?;
     let report = codes::verify(app, &code)
@@ -461,15 +463,42 @@ async fn verify(app: &App, typed: &str) -> Result<(), Failure> {
         sesame_domain::CodeKind::Responsable => "Code Activation Responsable",
         sesame_domain::CodeKind::Eleve => "Code Activation Élève",
     };
-    println!("{kind} — établissement {}", r.uai);
-    println!("élève : {}", terminal_safe(&r.pupil));
-    if let Some(g) = r.guardian {
-        println!("responsable : {}", terminal_safe(&g));
+    if json {
+        let state_name = match r.state {
+            CodeState::Valid => "valid",
+            CodeState::Used => "used",
+            CodeState::Revoked => "revoked",
+            CodeState::Expired => "expired",
+        };
+        let v = serde_json::json!({
+            "kind": r.kind.as_str(),
+            "uai": r.uai,
+            "pupil": r.pupil,
+            "guardian": r.guardian,
+            "state": state_name,
+            "expires_at": fr_date(r.expires_at.date()),
+            "account": r.account.as_ref().map(|(id, identifiant)| {
+                serde_json::json!({ "id": id, "identifiant": identifiant })
+            }),
+        });
+        println!("{v}");
+    } else {
+        println!("{kind} — établissement {}", r.uai);
+        println!("élève : {}", terminal_safe(&r.pupil));
+        if let Some(g) = &r.guardian {
+            println!("responsable : {}", terminal_safe(g));
+        }
+        println!(
+            "état : {state} (valable jusqu'au {})",
+            fr_date(r.expires_at.date())
+        );
+        if let Some((id, identifiant)) = &r.account {
+            println!(
+                "compte : n°{id} ({}) — sesame accounts show {id}",
+                terminal_safe(identifiant)
+            );
+        }
     }
-    println!(
-        "état : {state} (valable jusqu'au {})",
-        fr_date(r.expires_at.date())
-    );
     if r.state == CodeState::Valid {
         Ok(())
     } else {

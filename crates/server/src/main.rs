@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod demo;
 mod failure;
+mod helpdesk;
 mod listener;
 mod reports;
 mod selftest;

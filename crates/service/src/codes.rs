@@ -338,6 +338,8 @@ pub struct CodeReport {
     pub state: CodeState,
     /// End of validity.
     pub expires_at: OffsetDateTime,
+    /// The account that used it: (id, identifiant), when it still exists.
+    pub account: Option<(i32, String)>,
 }
 
 /// Looks a typed code up. `Ok(None)` when no such code exists.
@@ -354,7 +356,14 @@ pub async fn verify(app: &App, typed: &ActivationCode) -> Result<Option<CodeRepo
     } else {
         CodeState::Valid
     };
+    let account = match info.used_by_account_id {
+        Some(id) => sesame_store::accounts::find(app.db.conn(), id)
+            .await?
+            .map(|a| (a.id, a.identifiant_display)),
+        None => None,
+    };
     Ok(Some(CodeReport {
+        account,
         kind: CodeKind::from_db(&info.kind).unwrap_or(CodeKind::Responsable),
         uai: info.uai,
         pupil: format!("{} {}", info.pupil_first_name, info.pupil_last_name),

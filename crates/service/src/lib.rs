@@ -12,6 +12,7 @@ pub mod config;
 pub mod confirm;
 pub mod demo;
 pub mod files;
+pub mod helpdesk;
 pub mod import;
 pub mod keys;
 pub mod leavers;

@@ -393,6 +393,50 @@ async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<
     Ok(())
 }
 
+/// Where an identifiant stands in its login throttle (for the helpdesk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockState {
+    /// Consecutive failures counted.
+    pub failures: i64,
+    /// Login refused until this time (Unix seconds) by a delay.
+    pub delayed_until: Option<i64>,
+    /// Login refused until this time (Unix seconds) by a block.
+    pub blocked_until: Option<i64>,
+}
+
+/// Reads the throttle of a normalised identifiant.
+pub async fn block_state(app: &App, identifiant: &str) -> Result<BlockState, StoreError> {
+    let (count_key, lock_key) = throttle_keys(app, identifiant);
+    let now_s = app.clock.now().unix_timestamp();
+    let mark = app
+        .store
+        .get(&lock_key)
+        .await?
+        .as_deref()
+        .and_then(Mark::parse)
+        .filter(|m| m.until() > now_s);
+    Ok(BlockState {
+        failures: app.store.count(&count_key).await?,
+        delayed_until: match mark {
+            Some(Mark::Delay(u)) => Some(u),
+            _ => None,
+        },
+        blocked_until: match mark {
+            Some(Mark::Block(u)) => Some(u),
+            _ => None,
+        },
+    })
+}
+
+/// Clears the delay or block and the failure counter of a normalised
+/// identifiant: password login works again at once.
+pub async fn clear_block(app: &App, identifiant: &str) -> Result<(), StoreError> {
+    let (count_key, lock_key) = throttle_keys(app, identifiant);
+    app.store.delete(&lock_key).await?;
+    app.store.delete(&count_key).await?;
+    Ok(())
+}
+
 /// Whether an unlock link is usable (GET shows a button; only POST uses it).
 pub async fn unlock_link_valid(app: &App, token: &str) -> Result<bool, StoreError> {
     let t = tokens::find(app.db.conn(), purpose::UNLOCK, &app.keys.token_hmacs(token)).await?;
@@ -413,9 +457,7 @@ pub async fn unlock(app: &App, token: &str) -> Result<bool, StoreError> {
     let Some(a) = accounts::find(conn, t.account_id).await? else {
         return Ok(false);
     };
-    let (count_key, lock_key) = throttle_keys(app, &a.identifiant);
-    app.store.delete(&lock_key).await?;
-    app.store.delete(&count_key).await?;
+    clear_block(app, &a.identifiant).await?;
     accounts::audit(conn, "account_unlocked", Some(a.id), None, None, now).await?;
     tracing::info!(account.id = a.id, "account unlocked by mailed link");
     Ok(true)

@@ -113,7 +113,13 @@ impl Mailer {
         // Addresses are parsed, never pasted into headers: CR/LF cannot
         // smuggle a header in (MAIL-07); the subject is encoded by lettre.
         let to: Mailbox = m.recipient.parse().map_err(|e| permanent(&e))?;
+        // RFC 5322 §3.6.4: a unique id under the sender's domain (some
+        // receivers score mails without one as spam), and §3.6.1: the date.
+        let unique: u128 = rand::random();
+        let message_id = format!("<{unique:032x}.{}@{}>", m.id, self.from.email.domain());
         Message::builder()
+            .message_id(Some(message_id))
+            .date_now()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.replace(['\r', '\n'], " "))

@@ -150,6 +150,21 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
         tracing::warn!(account.id = a.id, "lost password: address over its limit");
         return Ok(());
     }
+    mail_temporary_password(app, &a, &to, "temporary_password_sent", Some(ip), None).await
+}
+
+/// Issues a temporary password for account `a` (superseding an earlier
+/// one), mails it to `to` and writes the audit event `kind`, in one
+/// transaction. Logging in with it leads straight to choosing a new
+/// password.
+pub(crate) async fn mail_temporary_password(
+    app: &App,
+    a: &accounts::Account,
+    to: &str,
+    kind: &str,
+    ip: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
     let temporary = new_temporary(&mut rand::rng());
     let hash = app
         .hasher
@@ -177,7 +192,7 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
         &txn,
         NewMail {
             account_id: Some(a.id),
-            to: &to,
+            to,
             subject: &mail.subject,
             text: &mail.text,
             html: &mail.html,
@@ -185,15 +200,8 @@ async fn send_temporary_password(app: &App, identifiant: &str, ip: &str) -> Resu
         now,
     )
     .await?;
-    accounts::audit(
-        &txn,
-        "temporary_password_sent",
-        Some(a.id),
-        None,
-        Some(&app.keys.pseudonym(ip)),
-        now,
-    )
-    .await?;
+    let ip = ip.map(|ip| app.keys.pseudonym(ip));
+    accounts::audit_detail(&txn, kind, Some(a.id), None, ip.as_deref(), detail, now).await?;
     txn.commit().await?;
     Ok(())
 }

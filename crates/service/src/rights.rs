@@ -85,12 +85,15 @@ pub async fn export(app: &App, id: i32) -> Result<Option<Value>, StoreError> {
 }
 
 /// Who asked for a deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum By {
     /// The account's holder, from « gérer son compte ».
     Holder,
-    /// An administrator, from the command line.
-    Administrator,
+    /// An administrator, from the command line, named in the audit event.
+    Administrator {
+        /// The operator's name (`--operator`).
+        operator: String,
+    },
 }
 
 /// What a deletion removed.
@@ -124,16 +127,20 @@ pub async fn delete(app: &App, id: i32, by: By) -> Result<Option<Deleted>, Store
     if !held::delete(&txn, id).await? {
         return Ok(None);
     }
-    let kind = match by {
-        By::Holder => "account_deleted",
-        By::Administrator => "account_deleted_by_administrator",
+    let (kind, detail) = match &by {
+        By::Holder => ("account_deleted", None),
+        By::Administrator { operator } => (
+            "account_deleted_by_administrator",
+            Some(crate::helpdesk::operator_detail(operator)),
+        ),
     };
-    accounts::audit(
+    accounts::audit_detail(
         &txn,
         kind,
         Some(id),
         Some(&app.keys.pseudonym(&a.identifiant)),
         None,
+        detail.as_deref(),
         now,
     )
     .await?;

@@ -543,20 +543,30 @@ pub async fn has_pupil(
 }
 
 /// Audit events, newest first, filtered by kind, account and start time.
+/// An account filter also takes the events that name no account but its
+/// identifiant's pseudonym (`actor`: failed logins, blocks).
 pub async fn audit_events(
     db: &impl ConnectionTrait,
     kind: Option<&str>,
-    account_id: Option<i32>,
+    account: Option<(i32, Option<&str>)>,
     since: Option<OffsetDateTime>,
     limit: u64,
 ) -> Result<Vec<audit_event::Model>, DbErr> {
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
     let mut q = audit_event::Entity::find();
     if let Some(k) = kind {
         q = q.filter(audit_event::Column::Kind.eq(k));
     }
-    if let Some(id) = account_id {
-        q = q.filter(audit_event::Column::AccountId.eq(id));
+    if let Some((id, actor)) = account {
+        let mut c = Condition::any().add(audit_event::Column::AccountId.eq(id));
+        if let Some(actor) = actor {
+            c = c.add(
+                Condition::all()
+                    .add(audit_event::Column::AccountId.is_null())
+                    .add(audit_event::Column::Actor.eq(actor)),
+            );
+        }
+        q = q.filter(c);
     }
     if let Some(t) = since {
         q = q.filter(audit_event::Column::At.gte(ts(t)));

@@ -17,6 +17,7 @@ pub mod entity;
 pub mod ephemeral;
 pub mod federated;
 pub mod held;
+pub mod helpdesk;
 pub mod identity;
 pub mod leavers;
 pub mod outbox;

@@ -142,6 +142,18 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
+/// Makes every pending mail due at `now`, whatever its backoff said
+/// (`sesame mail send --now`); answers how many were waiting.
+pub async fn due_now(db: &impl ConnectionTrait, now: OffsetDateTime) -> Result<u64, DbErr> {
+    let r = mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(ts(now)))
+        .filter(mail_outbox::Column::State.eq(state::PENDING))
+        .filter(mail_outbox::Column::NextAttemptAt.gt(ts(now)))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// Adds to `q` the erasure of a row's secrets: the bodies, and the address
 /// replaced by its pseudonym.
 fn erase(
