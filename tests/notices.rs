@@ -19,6 +19,10 @@ async fn the_notices_are_linked_from_every_page_with_the_configured_texts() {
         c.accounts.confirmation_days = 5;
         c.accounts.confirmation_reminder_days = vec![2, 4];
         c.session.idle_minutes = 90;
+        c.accounts.leaver_grace_days = 21;
+        c.accounts.retention_days = 120;
+        c.accounts.deletion_notice_days = 14;
+        c.audit.retention_days = 400;
         c.notices.accessibility = Conformity::Conforme;
         c.notices.dpo_contact = "dpd@ac-pontcarre.fr".into();
         c.notices.help_contact = "Téléphone : 01 02 03 04 05".into();
@@ -60,6 +64,10 @@ async fn the_notices_are_linked_from_every_page_with_the_configured_texts() {
         "valable 45 jours",
         "au bout de 5 jours",
         "après 90 minutes sans activité",
+        "reste utilisable 21 jours",
+        "supprimé 120 jours après le départ",
+        "courriel 14 jours avant",
+        "conservé 400 jours",
         "dpd@ac-pontcarre.fr",
         "Sur les élèves",
         "Sur les parents",
