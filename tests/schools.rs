@@ -104,7 +104,10 @@ async fn each_class_gets_its_own_pdf_sorted_by_family_name_beside_the_whole_scho
         .iter()
         .map(|p| addressee(p))
         .collect();
-    assert_eq!(whole, concatenated, "whole-school file sorted by class, then name");
+    assert_eq!(
+        whole, concatenated,
+        "whole-school file sorted by class, then name"
+    );
 
     // Guardians: each letter in exactly one class file, the first class of
     // its children (Olivier MARTIN: Jean-Baptiste in 4B before Camille in 6A).
@@ -120,7 +123,14 @@ async fn each_class_gets_its_own_pdf_sorted_by_family_name_beside_the_whole_scho
                 "MME Élodie ROUX",
             ],
         ),
-        ("5A", vec!["MME Nathalie BERNARD", "MME Hélène GARNIER", "M. Marc GARNIER"]),
+        (
+            "5A",
+            vec![
+                "MME Nathalie BERNARD",
+                "MME Hélène GARNIER",
+                "M. Marc GARNIER",
+            ],
+        ),
         ("6A", vec!["M. Thomas ROBERT"]),
     ] {
         let pages = pages_of(&dir.join(format!("lettres-responsables-{UAI}-classe-{class}.pdf")));
@@ -131,13 +141,19 @@ async fn each_class_gets_its_own_pdf_sorted_by_family_name_beside_the_whole_scho
     assert_eq!(whole.len(), 8);
     assert_eq!(in_classes, whole, "same pages, same order, no letter twice");
     let olivier = &in_classes[0];
-    assert!(olivier.contains("Camille") && olivier.contains("Jean-Baptiste"), "{olivier}");
+    assert!(
+        olivier.contains("Camille") && olivier.contains("Jean-Baptiste"),
+        "{olivier}"
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let class_file = dir.join(format!("lettres-eleves-{UAI}-classe-4B.pdf"));
-        let mode = std::fs::metadata(&class_file).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&class_file)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "class files hold codes: owner-only");
     }
 }
@@ -151,7 +167,9 @@ async fn a_schools_file_names_every_school_and_letters_all_writes_one_folder_eac
         "uai;nom\r\n0999001W;Collège Les Pins\r\n0999002x;\"Lycée \"\"Les Chênes\"\"\"\r\n",
     );
     let schools = schools.to_str().expect("utf8");
-    let out = env.sesame(&import_args(&files, &["--schools", schools])).ok();
+    let out = env
+        .sesame(&import_args(&files, &["--schools", schools]))
+        .ok();
     assert!(out.contains(UAI) && out.contains(UAI_B), "{out}");
 
     let out = env.sesame(&["letters", "--all", "--out", "rentree"]).ok();
@@ -204,7 +222,13 @@ async fn one_school_name_for_several_schools_is_refused_and_nothing_is_written()
 
     // One school: --school-name still names it.
     let out = env
-        .sesame(&["import", &files[0], &files[1], "--school-name", "Collège Unique"])
+        .sesame(&[
+            "import",
+            &files[0],
+            &files[1],
+            "--school-name",
+            "Collège Unique",
+        ])
         .ok();
     assert!(out.contains("Import terminé"), "{out}");
     let rows = env.rows("SELECT name FROM schools").await;
@@ -214,7 +238,10 @@ async fn one_school_name_for_several_schools_is_refused_and_nothing_is_written()
     // A school missing from the schools file is imported, with a warning.
     let schools = env.write("s.csv", "0999001W;Collège Les Pins\n");
     let out = env
-        .sesame(&import_args(&files, &["--schools", schools.to_str().expect("utf8")]))
+        .sesame(&import_args(
+            &files,
+            &["--schools", schools.to_str().expect("utf8")],
+        ))
         .ok();
     assert!(
         out.contains("0999002X absent du fichier des établissements"),
@@ -261,7 +288,10 @@ async fn a_bad_schools_file_is_refused_naming_the_line() {
     for (what, text, message) in cases {
         let schools = env.write("bad.csv", text);
         let err = env
-            .sesame(&import_args(&files, &["--schools", schools.to_str().expect("utf8")]))
+            .sesame(&import_args(
+                &files,
+                &["--schools", schools.to_str().expect("utf8")],
+            ))
             .fails_with(4);
         assert!(err.contains("bad.csv"), "{what}: {err}");
         assert!(err.contains(message), "{what}: {err}");
@@ -278,11 +308,16 @@ async fn a_bad_schools_file_is_refused_naming_the_line() {
 async fn the_letters_name_the_configured_link_and_password_rule_and_pupils_read_tu() {
     let env = TestEnv::new();
     env.import_samples();
-    env.sesame(&["letters", "--uai", UAI, "--out", "defaut"]).ok();
+    env.sesame(&["letters", "--uai", UAI, "--out", "defaut"])
+        .ok();
     let guardian = flat(&pdftotext(
-        &env.path().join(format!("defaut/lettres-responsables-{UAI}.pdf")),
+        &env.path()
+            .join(format!("defaut/lettres-responsables-{UAI}.pdf")),
     ));
-    assert!(guardian.contains("cliquez sur « Je me connecte »"), "{guardian}");
+    assert!(
+        guardian.contains("cliquez sur « Je me connecte »"),
+        "{guardian}"
+    );
     assert!(
         guardian.contains("(8 caractères minimum, chiffres ET lettres obligatoires)"),
         "{guardian}"
@@ -310,14 +345,23 @@ async fn the_letters_name_the_configured_link_and_password_rule_and_pupils_read_
             "{p}"
         );
         assert!(!p.contains("8 caractères"), "{p}");
-        assert!(p.contains("Un courriel de confirmation vous est envoyé"), "{p}");
+        assert!(
+            p.contains("Un courriel de confirmation vous est envoyé"),
+            "{p}"
+        );
     }
     for p in &pupils {
         let p = flat(p);
         assert!(p.contains("clique sur « Accéder à mon ENT »"), "{p}");
-        assert!(p.contains("(12 caractères minimum, avec au moins 3 types"), "{p}");
+        assert!(
+            p.contains("(12 caractères minimum, avec au moins 3 types"),
+            "{p}"
+        );
         assert!(p.contains("Ton compte est actif tout de suite"), "{p}");
-        assert!(!p.contains("confirmation"), "no confirmation mail promised: {p}");
+        assert!(
+            !p.contains("confirmation"),
+            "no confirmation mail promised: {p}"
+        );
         // « tu » throughout: outside the screen's own labels quoted « … »
         // and the help text of the configuration, no « vous ».
         let mut own = String::new();

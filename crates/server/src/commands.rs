@@ -274,10 +274,7 @@ pub(crate) async fn serve(app: App) -> Result<(), Failure> {
 async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
     let schools = match &args.schools {
         Some(path) => Some(import::schools::read(path).map_err(|e| {
-            Failure::new(
-                REFUSED,
-                format!("import refusé, rien n'a été écrit.\n{e}"),
-            )
+            Failure::new(REFUSED, format!("import refusé, rien n'a été écrit.\n{e}"))
         })?),
         None => None,
     };
@@ -434,7 +431,10 @@ async fn generate_each(app: &App, args: &LettersArgs, show_codes: bool) -> Resul
             })?;
         println!();
     }
-    println!("{total} établissement(s) traité(s), un dossier par établissement dans {}.", args.out.display());
+    println!(
+        "{total} établissement(s) traité(s), un dossier par établissement dans {}.",
+        args.out.display()
+    );
     Ok(())
 }
 

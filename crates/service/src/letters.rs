@@ -8,8 +8,8 @@
 use crate::app::App;
 use crate::codes::{ChildCode, GeneratedCodes};
 use crate::config::Config;
-use std::collections::BTreeMap;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::Date;
 
@@ -288,11 +288,7 @@ fn letters_of(codes: &GeneratedCodes, audience: Audience) -> Vec<Letter<'_>> {
                         .lines()
                         .map(str::to_owned),
                 );
-                let class = g
-                    .children
-                    .iter()
-                    .filter_map(|c| c.class.as_deref())
-                    .min();
+                let class = g.children.iter().filter_map(|c| c.class.as_deref()).min();
                 Letter {
                     recipient,
                     salutation: salutation(g.civility.as_deref()),
