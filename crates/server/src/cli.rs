@@ -389,7 +389,8 @@ pub struct LettersArgs {
     /// codes stop working at once.
     #[arg(long)]
     pub regenerate: bool,
-    /// Folder for the letters (PDF) and mail-merge files (CSV).
+    /// Folder for the letters (PDF: whole school and one per class) and
+    /// mail-merge files (CSV); with `--all`, one folder per school in it.
     #[arg(long, default_value = "lettres")]
     pub out: PathBuf,
 }
