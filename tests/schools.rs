@@ -392,3 +392,43 @@ async fn an_empty_portal_link_label_is_refused_naming_the_key() {
         .fails_with(3);
     assert!(err.contains("branding.portal_link_label"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn letters_all_stops_at_a_school_that_fails_and_says_how_far_it_went() {
+    let env = TestEnv::new();
+    let files = two_schools(&env);
+    env.sesame(&import_args(&files, &[])).ok();
+    // The second school's folder cannot be made: a file is in the way.
+    env.write(
+        &format!("rentree/{UAI_B}"),
+        "a file where the folder should be",
+    );
+    let err = env
+        .sesame(&["letters", "--all", "--out", "rentree"])
+        .fails_with(4);
+    assert!(err.contains(UAI_B), "{err}");
+    assert!(err.contains("aucun code n'a été enregistré"), "{err}");
+    assert!(
+        err.contains("1 établissement(s) sur 2 traité(s) avant l'erreur"),
+        "{err}"
+    );
+    // The first school's letters and codes stay; the second one has none.
+    assert!(
+        env.path()
+            .join(format!("rentree/{UAI}/lettres-eleves-{UAI}.pdf"))
+            .exists()
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM activation_codes").await, 16);
+    // Once the way is clear, running again finishes the job.
+    std::fs::remove_file(env.path().join(format!("rentree/{UAI_B}"))).expect("rm");
+    let out = env.sesame(&["letters", "--all", "--out", "rentree"]).ok();
+    assert!(out.contains("2 établissement(s) traité(s)"), "{out}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM activation_codes").await, 32);
+    assert!(
+        env.path()
+            .join(format!(
+                "rentree/{UAI_B}/lettres-eleves-{UAI_B}-classe-5A.pdf"
+            ))
+            .exists()
+    );
+}
