@@ -39,6 +39,7 @@ mod revocation;
 mod rights;
 mod rotation;
 mod school_year;
+mod schools;
 mod selftest;
 mod server;
 mod throttle;

@@ -321,9 +321,14 @@ pub struct ImportArgs {
     /// Files to import (.xml, .csv or .zip).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Name to give the school (SIECLE exports do not carry it).
-    #[arg(long)]
+    /// Name to give the school, when the files hold one school (SIECLE
+    /// exports do not carry it).
+    #[arg(long, conflicts_with = "schools")]
     pub school_name: Option<String>,
+    /// A file naming each school: one `uai;nom` line per school, header
+    /// line optional, UTF-8 (docs/import.md).
+    #[arg(long, value_name = "FICHIER")]
+    pub schools: Option<PathBuf>,
 }
 
 /// `sesame codes`.
@@ -371,15 +376,21 @@ pub struct ReissueArgs {
 
 /// Options of code generation.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("school").required(true).args(["uai", "all"])))]
 pub struct LettersArgs {
     /// The school's UAI.
     #[arg(long)]
-    pub uai: String,
+    pub uai: Option<String>,
+    /// Every school imported, in one run: one folder per school under
+    /// `--out`, named by its UAI.
+    #[arg(long)]
+    pub all: bool,
     /// Revoke every unused code of the school and issue new ones; the old
     /// codes stop working at once.
     #[arg(long)]
     pub regenerate: bool,
-    /// Folder for the letters (PDF) and mail-merge files (CSV).
+    /// Folder for the letters (PDF: whole school and one per class) and
+    /// mail-merge files (CSV); with `--all`, one folder per school in it.
     #[arg(long, default_value = "lettres")]
     pub out: PathBuf,
 }

@@ -112,9 +112,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 Command::Import(args) => import_files(&app, args).await,
                 Command::Codes(CodesCommand::Generate(args)) => {
-                    generate(&app, args, true).await.map(|_| ())
+                    generate_each(&app, args, true).await
                 }
-                Command::Letters(args) => generate(&app, args, false).await.map(|_| ()),
+                Command::Letters(args) => generate_each(&app, args, false).await,
                 Command::Codes(CodesCommand::Verify { code, json }) => {
                     verify(&app, code, *json).await
                 }
@@ -272,8 +272,15 @@ pub(crate) async fn serve(app: App) -> Result<(), Failure> {
 }
 
 async fn import_files(app: &App, args: &ImportArgs) -> Result<(), Failure> {
+    let schools = match &args.schools {
+        Some(path) => Some(import::schools::read(path).map_err(|e| {
+            Failure::new(REFUSED, format!("import refusé, rien n'a été écrit.\n{e}"))
+        })?),
+        None => None,
+    };
     let opts = ImportOptions {
         school_name: args.school_name.clone(),
+        schools,
     };
     match import::run(app, &args.files, &opts).await {
         Ok(report) => {
@@ -362,7 +369,7 @@ async fn reissue(app: &App, args: &ReissueArgs) -> Result<(), Failure> {
     };
     let mut written: Vec<PathBuf> = Vec::new();
     let g = codes::reissue(app, &uai, &holder, |g| {
-        written = letters::write_one(&app.config, g, &args.out, &id)?;
+        written = letters::write_one(app, g, &args.out, &id)?;
         Ok(())
     })
     .await
@@ -389,15 +396,70 @@ async fn reissue(app: &App, args: &ReissueArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `letters` and `codes generate`: one school (`--uai`) or, with `--all`,
+/// every school in turn, each in its own folder named by its UAI. A school
+/// that fails stops the run; the schools before it keep their letters
+/// (each school's codes are committed with its letters).
+async fn generate_each(app: &App, args: &LettersArgs, show_codes: bool) -> Result<(), Failure> {
+    if !args.all {
+        return generate(app, args, show_codes).await.map(|_| ());
+    }
+    let schools = sesame_store::school_data::list_schools(app.db.conn())
+        .await
+        .map_err(|e| Failure::new(UNAVAILABLE, e.to_string()))?;
+    if schools.is_empty() {
+        return Err(Failure::new(
+            REFUSED,
+            "aucun établissement : importez d'abord les exports (sesame import)",
+        ));
+    }
+    let total = schools.len();
+    for (i, school) in schools.iter().enumerate() {
+        let uai = Uai::parse(&school.uai).map_err(|e| Failure::new(REFUSED, e.to_string()))?;
+        println!("=== Établissement {}/{total} : {uai} ===", i + 1);
+        let out = args.out.join(uai.as_str());
+        generate_school(app, &uai, args.regenerate, &out, show_codes)
+            .await
+            .map_err(|f| {
+                Failure::new(
+                    f.code,
+                    format!(
+                        "{uai} : {}\n{} établissement(s) sur {total} traité(s) avant l'erreur.",
+                        f.message, i
+                    ),
+                )
+            })?;
+        println!();
+    }
+    println!(
+        "{total} établissement(s) traité(s), un dossier par établissement dans {}.",
+        args.out.display()
+    );
+    Ok(())
+}
+
 pub(crate) async fn generate(
     app: &App,
     args: &LettersArgs,
     show_codes: bool,
 ) -> Result<GeneratedCodes, Failure> {
-    let uai = Uai::parse(&args.uai).map_err(|e| Failure::new(REFUSED, e.to_string()))?;
+    let Some(uai) = &args.uai else {
+        return Err(Failure::new(REFUSED, "indiquez --uai UAI ou --all"));
+    };
+    let uai = Uai::parse(uai).map_err(|e| Failure::new(REFUSED, e.to_string()))?;
+    generate_school(app, &uai, args.regenerate, &args.out, show_codes).await
+}
+
+async fn generate_school(
+    app: &App,
+    uai: &Uai,
+    regenerate: bool,
+    out: &Path,
+    show_codes: bool,
+) -> Result<GeneratedCodes, Failure> {
     let mut written: Vec<PathBuf> = Vec::new();
-    let result = codes::generate(app, &uai, args.regenerate, |g| {
-        written = letters::write_all(&app.config, g, &args.out)?;
+    let result = codes::generate(app, uai, regenerate, |g| {
+        written = letters::write_all(app, g, out)?;
         Ok(())
     })
     .await;
@@ -411,7 +473,7 @@ pub(crate) async fn generate(
         terminal_safe(&g.school.name),
         fr_date(g.valid_until)
     );
-    if args.regenerate {
+    if regenerate {
         println!("{} ancien(s) code(s) révoqué(s).", g.revoked);
     }
     let car: usize = g.guardians.iter().map(|l| l.children.len()).sum();

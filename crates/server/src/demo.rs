@@ -105,6 +105,7 @@ pub(crate) async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     ];
     let opts = ImportOptions {
         school_name: Some("Collège des Exemples".into()),
+        schools: None,
     };
     let report = import::run(&app, &files, &opts)
         .await
@@ -112,7 +113,8 @@ pub(crate) async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     println!("=== Sésame — démonstration ===\n");
     print!("{report}");
     let args = LettersArgs {
-        uai: "0999001W".into(),
+        uai: Some("0999001W".into()),
+        all: false,
         regenerate: true,
         out: dir.join("lettres"),
     };

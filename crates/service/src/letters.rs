@@ -5,9 +5,11 @@
 //! The PDF uses the standard Helvetica font in WinAnsi encoding, which
 //! covers French (é, è, à, ç, œ, «, »...): no font file to embed.
 
+use crate::app::App;
 use crate::codes::{ChildCode, GeneratedCodes};
 use crate::config::Config;
 use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::Date;
 
@@ -108,15 +110,40 @@ struct Letter<'a> {
     recipient: Vec<String>,
     salutation: &'static str,
     children: Vec<&'a ChildCode>,
+    /// The class the letter is handed out in: the pupil's, or the first
+    /// (in class order) of the guardian's children.
+    class: Option<&'a str>,
+    /// Family name, then first name: the order within a class.
+    family: (&'a str, &'a str),
+}
+
+/// What a letter states from the configuration.
+pub struct Wording<'a> {
+    /// `[branding]`.
+    pub config: &'a Config,
+    /// The password rule as the forms state it (`[password]`).
+    pub rule: String,
+}
+
+impl<'a> Wording<'a> {
+    /// The wording of `app`'s configuration.
+    pub fn of(app: &'a App) -> Self {
+        Self {
+            config: &app.config,
+            rule: app.policy.rule(),
+        }
+    }
 }
 
 fn render_page(
-    config: &Config,
+    wording: &Wording<'_>,
     codes: &GeneratedCodes,
     audience: Audience,
     letter: &Letter<'_>,
 ) -> Vec<u8> {
-    let b = &config.branding;
+    let b = &wording.config.branding;
+    let rule = &wording.rule;
+    let tu = audience == Audience::Pupils;
     let mut w = PageWriter::new();
     w.line(BOLD, 14.0, &b.academie);
     w.line(
@@ -148,7 +175,11 @@ fn render_page(
     w.line(
         BOLD,
         11.0,
-        "Objet : création de votre compte pour les télé-services",
+        if tu {
+            "Objet : création de ton compte pour les télé-services"
+        } else {
+            "Objet : création de votre compte pour les télé-services"
+        },
     );
     w.gap(6.0);
     w.line(REGULAR, 10.5, letter.salutation);
@@ -180,39 +211,60 @@ fn render_page(
     }
     w.rule();
     w.gap(10.0);
-    w.line(BOLD, 10.5, "Pour créer votre compte :");
-    let steps = [
-        format!("1. Rendez-vous à l'adresse {} et cliquez sur « Je me connecte ».", b.portal_url),
-        format!("2. Choisissez le profil « {profile} »."),
-        format!("3. Dans l'encadré « Première visite », rubrique « {box_title} », cliquez sur « créez votre compte »."),
-        match audience {
-            Audience::Guardians => "4. Pour chaque enfant, saisissez son prénom, sa date de naissance et le code d'activation ci-dessus. Pour un compte joint avec l'autre responsable légal, saisissez aussi les codes qu'il a reçus.".to_owned(),
-            Audience::Pupils => "4. Saisissez ton prénom, ta date de naissance et le code d'activation ci-dessus.".to_owned(),
+    w.line(
+        BOLD,
+        10.5,
+        if tu {
+            "Pour créer ton compte :"
+        } else {
+            "Pour créer votre compte :"
         },
-        "5. Choisissez votre identifiant et votre mot de passe (8 caractères minimum, chiffres ET lettres obligatoires), puis indiquez votre adresse électronique.".to_owned(),
-        "6. Un courriel de confirmation vous est envoyé : activez le compte avec le lien qu'il contient dans un délai d'une semaine. Au-delà, le compte est supprimé et vous pourrez le recréer avec les mêmes codes.".to_owned(),
-    ];
+    );
+    let label = &b.portal_link_label;
+    let url = &b.portal_url;
+    let steps: [String; 6] = if tu {
+        [
+            format!("1. Rends-toi à l'adresse {url} et clique sur « {label} »."),
+            format!("2. Choisis le profil « {profile} »."),
+            format!("3. Dans l'encadré « Première visite », rubrique « {box_title} », clique sur « créez votre compte »."),
+            "4. Saisis ton prénom, ta date de naissance et le code d'activation ci-dessus.".to_owned(),
+            format!("5. Choisis ton identifiant et ton mot de passe ({rule}), puis indique ton adresse électronique."),
+            "6. Ton compte est actif tout de suite : tu peux te connecter aussitôt avec ton identifiant et ton mot de passe.".to_owned(),
+        ]
+    } else {
+        [
+            format!("1. Rendez-vous à l'adresse {url} et cliquez sur « {label} »."),
+            format!("2. Choisissez le profil « {profile} »."),
+            format!("3. Dans l'encadré « Première visite », rubrique « {box_title} », cliquez sur « créez votre compte »."),
+            "4. Pour chaque enfant, saisissez son prénom, sa date de naissance et le code d'activation ci-dessus. Pour un compte joint avec l'autre responsable légal, saisissez aussi les codes qu'il a reçus.".to_owned(),
+            format!("5. Choisissez votre identifiant et votre mot de passe ({rule}), puis indiquez votre adresse électronique."),
+            "6. Un courriel de confirmation vous est envoyé : activez le compte avec le lien qu'il contient dans un délai d'une semaine. Au-delà, le compte est supprimé et vous pourrez le recréer avec les mêmes codes.".to_owned(),
+        ]
+    };
     for s in &steps {
         w.para(REGULAR, 10.0, 10.0, s);
         w.gap(2.0);
     }
     w.gap(8.0);
-    w.para(
-        REGULAR,
-        10.0,
-        0.0,
-        &format!(
-            "Ces codes sont personnels et valables jusqu'au {}. Ne les communiquez à personne : ils ne servent qu'à créer le compte, ensuite seuls votre identifiant et votre mot de passe sont demandés. Pour toute question : {}.",
-            fr_date(codes.valid_until),
-            b.help
-        ),
-    );
+    let valid = fr_date(codes.valid_until);
+    let help = &b.help;
+    let closing = if tu {
+        format!(
+            "Ce code est personnel et valable jusqu'au {valid}. Ne le communique à personne : il ne sert qu'à créer ton compte, ensuite seuls ton identifiant et ton mot de passe sont demandés. Pour toute question : {help}."
+        )
+    } else {
+        format!(
+            "Ces codes sont personnels et valables jusqu'au {valid}. Ne les communiquez à personne : ils ne servent qu'à créer le compte, ensuite seuls votre identifiant et votre mot de passe sont demandés. Pour toute question : {help}."
+        )
+    };
+    w.para(REGULAR, 10.0, 0.0, &closing);
     w.content.finish().to_vec()
 }
 
-/// Renders the letters of one audience as one PDF, one page each.
-pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u8> {
-    let letters: Vec<Letter<'_>> = match audience {
+/// The letters of one audience, sorted by class (the letters without a
+/// class last), then family name and first name.
+fn letters_of(codes: &GeneratedCodes, audience: Audience) -> Vec<Letter<'_>> {
+    let mut letters: Vec<Letter<'_>> = match audience {
         Audience::Guardians => codes
             .guardians
             .iter()
@@ -236,10 +288,13 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
                         .lines()
                         .map(str::to_owned),
                 );
+                let class = g.children.iter().filter_map(|c| c.class.as_deref()).min();
                 Letter {
                     recipient,
                     salutation: salutation(g.civility.as_deref()),
                     children: g.children.iter().collect(),
+                    class,
+                    family: (&g.last_name, &g.first_name),
                 }
             })
             .collect(),
@@ -253,9 +308,29 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
                 ],
                 salutation: "Bonjour,",
                 children: vec![&p.child],
+                class: p.child.class.as_deref(),
+                family: (&p.child.last_name, &p.child.first_name),
             })
             .collect(),
     };
+    letters.sort_by(|a, b| {
+        (a.class.is_none(), a.class, a.family).cmp(&(b.class.is_none(), b.class, b.family))
+    });
+    letters
+}
+
+/// Renders the letters of one audience as one PDF, one page each, sorted
+/// by class, then family name.
+pub fn pdf(wording: &Wording<'_>, codes: &GeneratedCodes, audience: Audience) -> Vec<u8> {
+    render(wording, codes, audience, &letters_of(codes, audience))
+}
+
+fn render(
+    wording: &Wording<'_>,
+    codes: &GeneratedCodes,
+    audience: Audience,
+    letters: &[Letter<'_>],
+) -> Vec<u8> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
@@ -290,7 +365,7 @@ pub fn pdf(config: &Config, codes: &GeneratedCodes, audience: Audience) -> Vec<u
         drop(fonts);
         drop(res);
         drop(page);
-        let content = render_page(config, codes, audience, letter);
+        let content = render_page(wording, codes, audience, letter);
         pdf.stream(*content_id, &content);
     }
     pdf.finish()
@@ -383,13 +458,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Writes the PDF and CSV files of both audiences into `dir` (created when
-/// missing, files readable by their owner only); returns the paths written.
-pub fn write_all(
-    config: &Config,
-    codes: &GeneratedCodes,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, String> {
+/// missing, files readable by their owner only), and beside each
+/// whole-school PDF one PDF per class
+/// (`lettres-responsables-<UAI>-classe-<classe>.pdf`, sorted by family
+/// name; a guardian's letter goes with the first of its children's
+/// classes); returns the paths written.
+pub fn write_all(app: &App, codes: &GeneratedCodes, dir: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let wording = Wording::of(app);
     let mut written = Vec::new();
     for (audience, stem, count) in [
         (
@@ -403,20 +479,60 @@ pub fn write_all(
             continue;
         }
         let base = dir.join(format!("{stem}-{}", codes.school.uai));
-        write_audience(config, codes, audience, &base, &mut written)?;
+        write_audience(&wording, codes, audience, &base, &mut written)?;
+        let letters = letters_of(codes, audience);
+        let mut classes: BTreeMap<String, Vec<Letter<'_>>> = BTreeMap::new();
+        let mut names: BTreeMap<String, Option<&str>> = BTreeMap::new();
+        for letter in letters {
+            let file = class_file_name(letter.class);
+            // Two classes whose names differ only by replaced characters
+            // ("6°1" and "6_1") get distinct files.
+            let mut key = file.clone();
+            let mut n = 2;
+            while names.get(&key).is_some_and(|c| *c != letter.class) {
+                key = format!("{file}-{n}");
+                n += 1;
+            }
+            names.insert(key.clone(), letter.class);
+            classes.entry(key).or_default().push(letter);
+        }
+        for (key, letters) in &classes {
+            let path = dir.join(format!("{stem}-{}-classe-{key}.pdf", codes.school.uai));
+            write_private(&path, &render(&wording, codes, audience, letters))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            written.push(path);
+        }
     }
     Ok(written)
 }
 
+/// A class name as a file name: letters, digits and dashes kept, anything
+/// else (spaces, slashes, dots) replaced by `_`; `sans-classe` for none.
+fn class_file_name(class: Option<&str>) -> String {
+    match class.map(str::trim).filter(|c| !c.is_empty()) {
+        None => "sans-classe".to_owned(),
+        Some(c) => c
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+    }
+}
+
 fn write_audience(
-    config: &Config,
+    wording: &Wording<'_>,
     codes: &GeneratedCodes,
     audience: Audience,
     base: &Path,
     written: &mut Vec<PathBuf>,
 ) -> Result<(), String> {
     let pdf_path = base.with_extension("pdf");
-    write_private(&pdf_path, &pdf(config, codes, audience))
+    write_private(&pdf_path, &pdf(wording, codes, audience))
         .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
     let csv_path = base.with_extension("csv");
     write_private(&csv_path, &csv(codes, audience)?)
@@ -431,7 +547,7 @@ fn write_audience(
 /// overwrites the school's letters: `lettre-responsable-<UAI>-<id>.pdf` or
 /// `lettre-eleve-<UAI>-<id>.pdf`.
 pub fn write_one(
-    config: &Config,
+    app: &App,
     codes: &GeneratedCodes,
     dir: &Path,
     id: &str,
@@ -456,6 +572,6 @@ pub fn write_one(
     };
     let base = dir.join(format!("{stem}-{}-{id}", codes.school.uai));
     let mut written = Vec::new();
-    write_audience(config, codes, audience, &base, &mut written)?;
+    write_audience(&Wording::of(app), codes, audience, &base, &mut written)?;
     Ok(written)
 }

@@ -127,6 +127,14 @@ pub struct BrandingConfig {
     pub portal_url: Url,
     /// Who to contact for help, printed on the letters and pages.
     pub help: String,
+    /// The words of the portal's link to the login page, named in step 1
+    /// of the letters (« cliquez sur « Je me connecte » »).
+    #[serde(default = "default_portal_link_label")]
+    pub portal_link_label: String,
+}
+
+fn default_portal_link_label() -> String {
+    "Je me connecte".into()
 }
 
 /// `[codes]`.
@@ -239,6 +247,7 @@ impl Default for Config {
                 logo: PathBuf::new(),
                 portal_url: url("http://localhost:8080/"),
                 help: "adressez-vous au secrétariat de l'établissement".into(),
+                portal_link_label: default_portal_link_label(),
             },
             notices: NoticesConfig::default(),
             codes: CodesConfig { validity_days: 92 },

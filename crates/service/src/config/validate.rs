@@ -61,6 +61,17 @@ impl Config {
         if self.branding.academie.trim().is_empty() {
             return Err(err("branding.academie", "must not be empty".into()));
         }
+        let label = &self.branding.portal_link_label;
+        if label.trim().is_empty()
+            || label.chars().count() > 80
+            || label.chars().any(char::is_control)
+        {
+            return Err(err(
+                "branding.portal_link_label",
+                "expected the link's words as the portal shows them (1 to 80 characters, one line)"
+                    .into(),
+            ));
+        }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp.host.trim().is_empty() {
             return Err(ConfigError::at(
                 &origin("mail.transport"),

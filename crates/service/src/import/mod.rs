@@ -5,6 +5,7 @@ pub mod csv;
 mod dates;
 mod error;
 pub mod limits;
+pub mod schools;
 pub mod siecle;
 mod source;
 
@@ -39,8 +40,11 @@ impl From<sesame_store::DbErr> for ImportRunError {
 /// Options of an import run.
 #[derive(Debug, Default, Clone)]
 pub struct ImportOptions {
-    /// Name to give the school(s) of the files.
+    /// Name to give the one school of the files (`--school-name`): a run
+    /// whose files hold several schools is refused.
     pub school_name: Option<String>,
+    /// Names by UAI (`--schools`), for runs with several schools.
+    pub schools: Option<schools::SchoolNames>,
 }
 
 /// What one file changed.
@@ -185,6 +189,7 @@ pub async fn run(
         let mut report = ImportReport::default();
         let mut stamps: HashMap<(String, bool), String> = HashMap::new();
         let mut failure: Option<ImportRunError> = None;
+        let mut single_school: Option<String> = None;
         for pass in [Pass::Pupils, Pass::Guardians] {
             for path in paths {
                 source::for_each_input(path, &mut |label, kind, reader| {
@@ -195,11 +200,38 @@ pub async fn run(
                         return Ok(());
                     }
                     for (export, name) in parse_one(label, kind, reader)? {
-                        let name = opts.school_name.as_deref().or(name.as_deref());
+                        let uai = match &export {
+                            SiecleExport::Pupils { uai, .. }
+                            | SiecleExport::Guardians { uai, .. } => uai.to_string(),
+                        };
+                        if opts.school_name.is_some() {
+                            match &single_school {
+                                Some(first) if *first != uai => {
+                                    return Err(ImportError::file(
+                                        label,
+                                        format!("--school-name nomme un seul établissement, or ces fichiers en contiennent plusieurs ({first}, {uai}) : donnez plutôt un fichier --schools (une ligne « uai;nom » par établissement)"),
+                                    ));
+                                }
+                                _ => single_school = Some(uai.clone()),
+                            }
+                        }
+                        let listed = opts.schools.as_ref().and_then(|s| s.get(&uai));
+                        let name = opts
+                            .school_name
+                            .as_deref()
+                            .or(listed.map(String::as_str))
+                            .or(name.as_deref());
                         let applied =
                             handle.block_on(apply(app, &txn, label, export, name, &mut stamps));
                         match applied {
-                            Ok(r) => report.files.push(r),
+                            Ok(mut r) => {
+                                if opts.schools.is_some() && listed.is_none() {
+                                    r.warnings.push(format!(
+                                        "{uai} absent du fichier des établissements : son nom ne change pas"
+                                    ));
+                                }
+                                report.files.push(r)
+                            }
                             Err(ImportRunError::Refused(e)) => return Err(e),
                             Err(e) => {
                                 // Stop at once; the caller sees the store error.
