@@ -13,7 +13,9 @@ use super::issue::{issue_tokens, refresh_hash};
 use super::request::TokenRequest;
 use crate::app::App;
 use crate::oidc::clients::client;
-use sesame_store::refresh_tokens;
+use crate::oidc::flow::hash_key;
+use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_store::{Ns, refresh_tokens};
 
 /// Rotates a refresh token.
 pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
@@ -26,7 +28,7 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     }
     let db = app.db.conn();
     let Some(row) = refresh_tokens::find(db, &refresh_hash(app, &req.refresh_token)).await? else {
-        return Err(TokenError::InvalidGrant);
+        return legacy(app, req).await;
     };
     // Security: another client's token is refused and left as it is.
     if row.client_id != req.client_id || row.revoked {
@@ -46,6 +48,29 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     }
     let family = Family::of(&row);
     if family.revoked(app).await? {
+        return Err(TokenError::InvalidGrant);
+    }
+    issue_tokens(app, &family, None).await
+}
+
+/// A refresh token issued by a release that kept them in the ephemeral
+/// store (before migration 000018): taken once from there, it is rotated
+/// into a token kept in the database, so that relying parties are not
+/// logged out by the upgrade. Anything else is refused.
+async fn legacy(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    let key = hash_key(app, Ns::OidcRefreshToken, &req.refresh_token);
+    let Some(family) = app
+        .store
+        .take(&key)
+        .await?
+        .and_then(|v| serde_json::from_slice::<Family>(&v).ok())
+    else {
+        return Err(TokenError::InvalidGrant);
+    };
+    if family.client_id != req.client_id
+        || family.revoked(app).await?
+        || app.clock.now().unix_timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
+    {
         return Err(TokenError::InvalidGrant);
     }
     issue_tokens(app, &family, None).await
