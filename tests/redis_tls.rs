@@ -35,7 +35,13 @@ impl TlsRedis {
     fn start() -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let d = dir.path();
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
         let mut ca = vec!["req", "-x509"];
         ca.extend(ec);
         ca.extend(["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"]);
@@ -50,8 +56,21 @@ impl TlsRedis {
         openssl(
             d,
             &[
-                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext",
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "ext",
             ],
         );
         let port = free_port();
@@ -149,7 +168,10 @@ fn check_config_accepts_rediss_with_a_ca_file_and_names_what_is_wrong() {
     let out = env
         .sesame_with(
             &["check-config", "--connect"],
-            &[("SESAME__REDIS__URL", &url), ("SESAME__REDIS__CA_FILE", &ca)],
+            &[
+                ("SESAME__REDIS__URL", &url),
+                ("SESAME__REDIS__CA_FILE", &ca),
+            ],
         )
         .ok();
     assert!(out.contains("ok     redis rediss://127.0.0.1:"), "{out}");

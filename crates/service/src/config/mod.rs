@@ -129,10 +129,7 @@ impl RedisConfig {
         }
         let pem = std::fs::read(&self.ca_file)
             .map_err(|e| format!("cannot read {}: {e}", self.ca_file.display()))?;
-        if !pem
-            .windows(27)
-            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-        {
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
             return Err(format!(
                 "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                 self.ca_file.display()
