@@ -34,6 +34,7 @@ mod pages;
 mod parents;
 mod passwords;
 mod redaction;
+mod redis_tls;
 mod reports;
 mod revocation;
 mod rights;

@@ -10,6 +10,7 @@ mod keys;
 mod library;
 mod logout;
 mod redirects;
+mod refresh;
 mod requests;
 mod token;
 mod token_responses;

@@ -168,6 +168,35 @@ impl TestEnv {
         }
     }
 
+    /// Empties this test's ephemeral store, as a Redis restart without
+    /// persistence (or a `FLUSHDB`) would: on Redis, every key under the
+    /// test's prefix is deleted (the other tests' keys are left alone); the
+    /// in-process store empties when its server restarts
+    /// ([`crate::support::TestServer::spawn_with_clock`] again on this
+    /// world).
+    pub async fn flush_store(&self) {
+        let Some(url) = &self.redis_url else {
+            return;
+        };
+        let client = redis::Client::open(url.as_str()).expect("redis URL");
+        let mut c = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.redis_prefix))
+            .query_async(&mut c)
+            .await
+            .expect("KEYS");
+        for k in keys {
+            let _: i64 = redis::cmd("DEL")
+                .arg(&k)
+                .query_async(&mut c)
+                .await
+                .expect("DEL");
+        }
+    }
+
     /// Whether this run uses PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.pg_name.is_some()

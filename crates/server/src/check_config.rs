@@ -122,13 +122,17 @@ pub async fn connect(config: &Config) -> (Vec<String>, bool) {
         );
     } else {
         let url = sesame_service::config::mask_url(&config.redis.url);
-        let r = match sesame_store::EphemeralStore::redis(
-            &config.redis.url,
-            &config.redis.key_prefix,
-            Duration::from_millis(config.redis.timeout_ms),
-        ) {
+        let r = match config.redis.ca_pem().and_then(|ca| {
+            sesame_store::EphemeralStore::redis(
+                &config.redis.url,
+                &config.redis.key_prefix,
+                Duration::from_millis(config.redis.timeout_ms),
+                ca.as_deref(),
+            )
+            .map_err(|e| e.to_string())
+        }) {
             Ok(store) => store.ping().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         };
         report(format!("redis {url}"), Some(r));
     }

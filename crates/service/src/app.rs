@@ -174,10 +174,15 @@ impl App {
         let store = if config.redis.url.is_empty() {
             EphemeralStore::memory_bounded(clock.clone(), config.redis.in_process_max_entries)
         } else {
+            let ca = config
+                .redis
+                .ca_pem()
+                .map_err(|e| InitError::Store(sesame_store::EphemeralError::from_text(e)))?;
             EphemeralStore::redis(
                 &config.redis.url,
                 &config.redis.key_prefix,
                 Duration::from_millis(config.redis.timeout_ms),
+                ca.as_deref(),
             )?
         };
         let p = &config.password;

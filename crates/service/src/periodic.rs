@@ -1,6 +1,7 @@
 //! The periodic job of `sesame serve` (every
 //! `accounts.purge_interval_minutes`, one node per round): confirmation
-//! reminders, the purge of unconfirmed accounts, and the audit retention.
+//! reminders, the purge of unconfirmed accounts, the audit retention and
+//! the purge of expired refresh tokens.
 //! Each step is safe to run twice at once (conditional `UPDATE`s and
 //! deletes), so a round run by two nodes or by a command in parallel sends
 //! nothing twice.
@@ -17,6 +18,18 @@ pub struct Round {
     pub purged: usize,
     /// Audit events past `audit.retention_days` deleted.
     pub audit_events_deleted: u64,
+    /// Expired OpenID Connect refresh tokens deleted.
+    pub refresh_tokens_deleted: u64,
+}
+
+/// Deletes the refresh tokens that expired (spent, revoked or not: none
+/// can be used any more); returns how many.
+pub async fn purge_refresh_tokens(app: &App) -> Result<u64, StoreError> {
+    let n = sesame_store::refresh_tokens::purge_expired(app.db.conn(), app.clock.now()).await?;
+    if n > 0 {
+        tracing::info!(tokens = n, "expired refresh tokens deleted");
+    }
+    Ok(n)
 }
 
 /// Deletes the audit events older than `audit.retention_days`; returns how
@@ -45,6 +58,10 @@ pub async fn run_once(app: &App) -> Result<Round, StoreError> {
     }
     match purge_audit(app).await {
         Ok(n) => round.audit_events_deleted = n,
+        Err(e) => first_error = first_error.or(Some(e)),
+    }
+    match purge_refresh_tokens(app).await {
+        Ok(n) => round.refresh_tokens_deleted = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
     match first_error {

@@ -74,7 +74,7 @@ pub async fn held(db: &impl ConnectionTrait, id: i32) -> Result<Option<Held>, Db
 }
 
 /// Deletes account `id` and every row that names it (links, tokens,
-/// unsent mail, provider links, consents), freeing its activation codes
+/// unsent mail, provider links, consents, refresh tokens), freeing its activation codes
 /// for a new sign-up; its audit events stay, for their retention period.
 /// Answers whether the account was there to delete.
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
@@ -86,5 +86,6 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
         .filter(oidc_consent::Column::AccountId.eq(id))
         .exec(db)
         .await?;
+    crate::refresh_tokens::delete_account(db, id).await?;
     crate::accounts::purge(db, id).await
 }

@@ -21,6 +21,7 @@ pub mod helpdesk;
 pub mod identity;
 pub mod leavers;
 pub mod outbox;
+pub mod refresh_tokens;
 pub mod reports;
 pub mod school_data;
 pub mod signing_keys;

@@ -15,7 +15,7 @@ fn stores() -> Vec<EphemeralStore> {
             std::process::id(),
             std::time::Instant::now()
         );
-        v.push(EphemeralStore::redis(&url, &prefix, Duration::from_secs(2)).expect("redis"));
+        v.push(EphemeralStore::redis(&url, &prefix, Duration::from_secs(2), None).expect("redis"));
     }
     v
 }
@@ -116,6 +116,7 @@ async fn an_unreachable_redis_fails_fast_instead_of_falling_back() {
         &format!("redis://127.0.0.1:{port}/"),
         "x:",
         Duration::from_millis(300),
+        None,
     )
     .expect("client");
     let started = std::time::Instant::now();

@@ -105,14 +105,38 @@ fn default_migrate() -> MigrateMode {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://host:port/db`. Empty: the in-process store (one node only).
+    /// `redis://host:port/db`, or `rediss://` for TLS. Empty: the
+    /// in-process store (one node only).
     pub url: String,
+    /// With `rediss://`: a PEM file of the certificate authorities that
+    /// sign the Redis server's certificate (a private CA). Empty: the
+    /// system's authorities.
+    pub ca_file: PathBuf,
     /// Prefix of every key, so that several deployments can share a Redis.
     pub key_prefix: String,
     /// Milliseconds before a Redis command is given up.
     pub timeout_ms: u64,
     /// When `url` is empty: the most entries the in-process store holds.
     pub in_process_max_entries: usize,
+}
+
+impl RedisConfig {
+    /// The certificates of `ca_file`, if one is set; why not when the file
+    /// cannot be read or holds no PEM certificate.
+    pub fn ca_pem(&self) -> Result<Option<Vec<u8>>, String> {
+        if self.ca_file.as_os_str().is_empty() {
+            return Ok(None);
+        }
+        let pem = std::fs::read(&self.ca_file)
+            .map_err(|e| format!("cannot read {}: {e}", self.ca_file.display()))?;
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(format!(
+                "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                self.ca_file.display()
+            ));
+        }
+        Ok(Some(pem))
+    }
 }
 
 /// `[branding]`.
@@ -222,6 +246,7 @@ impl Default for Config {
             },
             redis: RedisConfig {
                 url: String::new(),
+                ca_file: PathBuf::new(),
                 key_prefix: "sesame:".into(),
                 timeout_ms: 1500,
                 in_process_max_entries: sesame_store::DEFAULT_MAX_ENTRIES,

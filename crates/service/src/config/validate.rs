@@ -28,6 +28,17 @@ impl Config {
                 }
             }
         }
+        if !self.redis.ca_file.as_os_str().is_empty() {
+            if !self.redis.url.starts_with("rediss://") {
+                return Err(err(
+                    "redis.ca_file",
+                    "is only used with TLS: set redis.url to rediss://HOST:PORT/DB, or leave redis.ca_file empty".into(),
+                ));
+            }
+            if let Err(reason) = self.redis.ca_pem() {
+                return Err(err("redis.ca_file", reason));
+            }
+        }
         if self.redis.timeout_ms == 0 || self.redis.timeout_ms > 10_000 {
             return Err(err(
                 "redis.timeout_ms",

@@ -81,10 +81,13 @@ pub async fn post_logout_target(
 }
 
 /// The single-logout hook run when the SSO session `sid` ends: the tokens
-/// obtained in it are revoked now (for as long as any of them may live).
-pub async fn on_session_end(app: &App, sid: &str) -> Result<(), sesame_store::EphemeralError> {
+/// obtained in it are revoked now: its refresh tokens in the database (so
+/// that a restart of the ephemeral store does not bring them back), the
+/// rest by the session's end marker (for as long as any of them may live).
+pub async fn on_session_end(app: &App, sid: &str) -> Result<(), sesame_store::StoreError> {
+    sesame_store::refresh_tokens::revoke_session(app.db.conn(), sid).await?;
     let ttl = Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs());
-    crate::session::mark_ended(app, sid, ttl).await
+    Ok(crate::session::mark_ended(app, sid, ttl).await?)
 }
 
 /// The logout token for a client (Back-Channel Logout 1.0 §2.4), with the

@@ -4,7 +4,8 @@
 use super::clients::{client, subject_for};
 use super::flow::hash_key;
 use super::token::{
-    AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, revoke_family,
+    AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, refresh_hash,
+    revoke_family,
 };
 use crate::app::App;
 use sesame_oidc::scope::{Identity, Person};
@@ -97,16 +98,13 @@ pub async fn revoke(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
 
 async fn revoke_inner(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
     authenticate(app, q).await?;
-    let rt_key = hash_key(app, Ns::OidcRefreshToken, &q.token);
-    if let Some(f) = app
-        .store
-        .get(&rt_key)
-        .await?
-        .and_then(|v| serde_json::from_slice::<Family>(&v).ok())
-        && f.client_id == q.client_id
+    // A refresh token (spent or not) revokes its whole family, for good:
+    // the database keeps the mark past a restart of the ephemeral store.
+    if let Some(t) =
+        sesame_store::refresh_tokens::find(app.db.conn(), &refresh_hash(app, &q.token)).await?
+        && t.client_id == q.client_id
     {
-        app.store.delete(&rt_key).await?;
-        revoke_family(app, &f.id).await?;
+        revoke_family(app, &t.family_id).await?;
         return Ok(());
     }
     let at_key = hash_key(app, Ns::OidcAccessToken, &q.token);
@@ -155,11 +153,11 @@ async fn introspect_inner(app: &App, q: &TokenQuery) -> Result<serde_json::Value
             "iss": super::discovery::issuer(app),
         }));
     }
-    let rt = app
-        .store
-        .get(&hash_key(app, Ns::OidcRefreshToken, &q.token))
+    let now = app.clock.now();
+    let rt = sesame_store::refresh_tokens::find(app.db.conn(), &refresh_hash(app, &q.token))
         .await?
-        .and_then(|v| serde_json::from_slice::<Family>(&v).ok());
+        .filter(|t| !t.spent && !t.revoked && t.expires_at > now)
+        .map(|t| Family::of(&t));
     if let Some(f) = rt.filter(|f| f.client_id == q.client_id) {
         if f.revoked(app).await? {
             return Ok(inactive);

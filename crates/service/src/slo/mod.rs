@@ -87,7 +87,7 @@ pub async fn remember_oidc(
 /// Ends the session of cookie `token` (public id `sid`): the session is
 /// closed and its OpenID Connect tokens revoked now; the services are told
 /// in the background.
-pub async fn end(app: Arc<App>, token: &str, sid: String) -> Result<(), EphemeralError> {
+pub async fn end(app: Arc<App>, token: &str, sid: String) -> Result<(), sesame_store::StoreError> {
     crate::session::close(&app, token).await?;
     if sid.is_empty() {
         return Ok(());

@@ -13,6 +13,7 @@ pub mod guardian;
 pub mod guardian_pupil;
 pub mod mail_outbox;
 pub mod oidc_consent;
+pub mod oidc_refresh_token;
 pub mod pupil;
 pub mod report;
 pub mod school;

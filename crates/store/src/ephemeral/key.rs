@@ -26,13 +26,17 @@ pub enum Ns {
     OidcCodeSpent,
     /// An OpenID Connect access token, by keyed hash.
     OidcAccessToken,
-    /// An OpenID Connect refresh token, by keyed hash.
+    /// An OpenID Connect refresh token, by keyed hash, as releases before
+    /// migration 000018 kept them (now read once, then moved to the
+    /// database: `refresh_tokens`).
     OidcRefreshToken,
-    /// A used refresh token (its family), to detect a replay.
+    /// A used refresh token (its family), as releases before migration
+    /// 000018 kept them; no longer written.
     OidcRefreshSpent,
     /// A pending consent decision, by keyed hash of its ticket.
     OidcConsent,
-    /// A revoked grant (refresh-token family).
+    /// A revoked refresh-token family, for its access tokens (the family's
+    /// refresh tokens are revoked in the database).
     OidcRevoked,
     /// Failed client authentications of one client, address and minute.
     OidcClientFailures,

@@ -88,8 +88,27 @@ impl EphemeralStore {
     /// A Redis store at `url`, every key prefixed with `prefix`. The
     /// connection is made lazily, so that a node starts (and reports not
     /// ready) while Redis is down, and reconnects by itself.
-    pub fn redis(url: &str, prefix: &str, timeout: Duration) -> Result<Self, EphemeralError> {
-        let client = redis::Client::open(url)?;
+    ///
+    /// A `rediss://` URL speaks TLS (rustls, on the process's ring
+    /// provider); the server's certificate is checked against `ca_pem`
+    /// (PEM certificates of a private authority) when given, else against
+    /// the system's authorities.
+    pub fn redis(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, EphemeralError> {
+        let client = match ca_pem {
+            Some(pem) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.to_vec()),
+                },
+            )?,
+            None => redis::Client::open(url)?,
+        };
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))

@@ -1,12 +1,14 @@
-//! What the tokens stand for, as kept in the ephemeral store: a family
-//! (one login of one account at one client, its refresh tokens rotating),
-//! and an access grant; and their revocation (RFC 9700 §4.5, §4.14).
+//! What the tokens stand for: a family (one login of one account at one
+//! client, its refresh tokens rotating, kept in the database), and an
+//! access grant (in the ephemeral store); and their revocation (RFC 9700
+//! §4.5, §4.14).
 
 use super::error::TokenError;
 use crate::app::App;
 use serde::{Deserialize, Serialize};
-use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_oidc::lifetimes::TOKEN_SECONDS;
 use sesame_store::Ns;
+use sesame_store::refresh_tokens::RefreshToken;
 use std::time::Duration;
 
 /// What a refresh token (and the tokens issued from it) belongs to: one
@@ -47,6 +49,23 @@ impl Login {
 }
 
 impl Family {
+    /// The family a stored refresh token belongs to.
+    pub(in crate::oidc) fn of(t: &RefreshToken) -> Self {
+        Self {
+            id: t.family_id.clone(),
+            client_id: t.client_id.clone(),
+            scopes: t.scopes.split_whitespace().map(str::to_owned).collect(),
+            auth_time: t.auth_time,
+            started: t.family_started_at.unix_timestamp(),
+            login: Login {
+                account_id: t.account_id,
+                sid: t.sid.clone(),
+                generation: t.generation,
+                profile: t.profile.clone(),
+            },
+        }
+    }
+
     /// Whether the family was revoked, its session ended or its account's
     /// password changed.
     pub(in crate::oidc) async fn revoked(
@@ -98,13 +117,16 @@ pub(super) async fn revoke_replayed(
     Ok(())
 }
 
-/// Revokes a family: its refresh and access tokens.
+/// Revokes a family: its refresh tokens in the database (for good), and
+/// its access tokens, which live in the ephemeral store, by a marker there
+/// for as long as an access token lives.
 pub(in crate::oidc) async fn revoke_family(app: &App, id: &str) -> Result<(), TokenError> {
+    sesame_store::refresh_tokens::revoke_family(app.db.conn(), id).await?;
     app.store
         .put(
             &Ns::OidcRevoked.key(id),
             b"1",
-            Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs()),
+            Duration::from_secs(TOKEN_SECONDS),
         )
         .await?;
     Ok(())

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::oidc::clients::client;
 use crate::oidc::flow::hash_key;
 use crate::session::new_token;
-use sesame_oidc::lifetimes::{REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
+use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
 use sesame_store::Ns;
 use std::time::Duration;
 
@@ -42,13 +42,7 @@ pub(super) async fn issue_tokens(
     let c = client(app, &family.client_id).ok_or(TokenError::InvalidClient)?;
     let refresh = if c.refresh_tokens {
         let refresh = new_token();
-        app.store
-            .put(
-                &hash_key(app, Ns::OidcRefreshToken, &refresh),
-                &serde_json::to_vec(family).unwrap_or_default(),
-                Duration::from_secs(REFRESH_IDLE_SECONDS),
-            )
-            .await?;
+        store_refresh_token(app, family, &refresh).await?;
         Some(refresh)
     } else {
         None
@@ -65,4 +59,41 @@ pub(super) async fn issue_tokens(
         out["refresh_token"] = rt.into();
     }
     Ok(out)
+}
+
+/// Stores a new refresh token of `family` in the database, by keyed hash
+/// (it must outlive a restart of the ephemeral store): usable for
+/// `REFRESH_IDLE_SECONDS`, never past the family's absolute lifetime.
+async fn store_refresh_token(app: &App, family: &Family, token: &str) -> Result<(), TokenError> {
+    let now = app.clock.now();
+    let started = time::OffsetDateTime::from_unix_timestamp(family.started).unwrap_or(now);
+    let idle = now + time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0));
+    let absolute = started + time::Duration::seconds(REFRESH_ABSOLUTE_SECONDS);
+    let scopes = family.scopes.join(" ");
+    let hash = refresh_hash(app, token);
+    sesame_store::refresh_tokens::insert(
+        app.db.conn(),
+        &sesame_store::refresh_tokens::NewRefreshToken {
+            token_hash: &hash,
+            family_id: &family.id,
+            client_id: &family.client_id,
+            account_id: family.login.account_id,
+            scopes: &scopes,
+            sid: &family.login.sid,
+            generation: family.login.generation,
+            profile: &family.login.profile,
+            auth_time: family.auth_time,
+            family_started_at: started,
+            issued_at: now,
+            expires_at: idle.min(absolute),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The keyed hash a refresh token is stored under (the stable key: a
+/// rotation of the token keys must not end every family).
+pub(in crate::oidc) fn refresh_hash(app: &App, token: &str) -> String {
+    app.keys.stable_hmac(&format!("oidc-refresh:{token}"))
 }

@@ -3,8 +3,9 @@
 //! - [`request`]: the request as read from the form and header;
 //! - `client_auth`: client authentication (RFC 6749 §2.3.1);
 //! - `code`: the authorization code grant, with PKCE (RFC 7636 §4.6);
-//! - `refresh`: the refresh token grant, rotated (RFC 6749 §6);
-//! - `grants`: what tokens stand for in the store, and their revocation;
+//! - `refresh`: the refresh token grant, rotated (RFC 6749 §6), on the
+//!   tokens kept in the database;
+//! - `grants`: what tokens stand for, and their revocation;
 //! - `issue`: the answer of both grants; `id_token`: the ID token;
 //! - [`error`]: why a request is refused or failed, with its cause.
 //!
@@ -24,6 +25,7 @@ pub(in crate::oidc) use client_auth::check_client;
 pub use error::TokenError;
 pub(crate) use error::log_once;
 pub(in crate::oidc) use grants::{AccessGrant, Family, revoke_family};
+pub(in crate::oidc) use issue::refresh_hash;
 pub use request::TokenRequest;
 pub use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
 

@@ -1,0 +1,140 @@
+//! OpenID Connect refresh tokens (RFC 6749 §6, RFC 9700 §4.14), kept in
+//! the database because they outlive what the ephemeral store may be
+//! trusted with (14 days idle, 90 days a family). Only a keyed hash of a
+//! token is stored. Rotation is a conditional `UPDATE` (`spent = false`),
+//! so that of two uses of one token exactly one wins, across nodes.
+
+use crate::entity::oidc_refresh_token;
+use crate::school_data::ts;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use time::OffsetDateTime;
+
+/// A stored refresh token.
+pub type RefreshToken = oidc_refresh_token::Model;
+
+/// What a new refresh token stands for.
+#[derive(Debug, Clone)]
+pub struct NewRefreshToken<'a> {
+    /// The keyed hash of the token.
+    pub token_hash: &'a str,
+    /// Its family: one login of one account at one client.
+    pub family_id: &'a str,
+    /// The client it was issued to.
+    pub client_id: &'a str,
+    /// The account.
+    pub account_id: i32,
+    /// The scopes granted, space-separated.
+    pub scopes: &'a str,
+    /// The SSO session it came from (its logout revokes the token).
+    pub sid: &'a str,
+    /// The account's session generation at login (a password change
+    /// moves it on, which revokes the token).
+    pub generation: i64,
+    /// The profile chosen at login.
+    pub profile: &'a str,
+    /// When the person authenticated (OIDC Core `auth_time`).
+    pub auth_time: i64,
+    /// When the family started (the code was redeemed).
+    pub family_started_at: OffsetDateTime,
+    /// Now.
+    pub issued_at: OffsetDateTime,
+    /// When the token can no longer be used.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Stores a new refresh token.
+pub async fn insert(db: &impl ConnectionTrait, t: &NewRefreshToken<'_>) -> Result<(), DbErr> {
+    oidc_refresh_token::ActiveModel {
+        token_hash: Set(t.token_hash.to_owned()),
+        family_id: Set(t.family_id.to_owned()),
+        client_id: Set(t.client_id.to_owned()),
+        account_id: Set(t.account_id),
+        scopes: Set(t.scopes.to_owned()),
+        sid: Set(t.sid.to_owned()),
+        generation: Set(t.generation),
+        profile: Set(t.profile.to_owned()),
+        auth_time: Set(t.auth_time),
+        family_started_at: Set(ts(t.family_started_at)),
+        issued_at: Set(ts(t.issued_at)),
+        expires_at: Set(ts(t.expires_at)),
+        spent: Set(false),
+        revoked: Set(false),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}
+
+/// The refresh token with this keyed hash, spent, revoked or expired.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<RefreshToken>, DbErr> {
+    oidc_refresh_token::Entity::find()
+        .filter(oidc_refresh_token::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Spends token `id` if it is unspent, unrevoked and unexpired; answers
+/// whether this call spent it (of concurrent uses, exactly one wins).
+pub async fn spend(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> Result<bool, DbErr> {
+    let r = oidc_refresh_token::Entity::update_many()
+        .col_expr(oidc_refresh_token::Column::Spent, Expr::value(true))
+        .filter(oidc_refresh_token::Column::Id.eq(id))
+        .filter(oidc_refresh_token::Column::Spent.eq(false))
+        .filter(oidc_refresh_token::Column::Revoked.eq(false))
+        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(now)))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Revokes every token of a family; answers how many rows changed.
+pub async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> Result<u64, DbErr> {
+    revoke_where(db, oidc_refresh_token::Column::FamilyId.eq(family_id)).await
+}
+
+/// Revokes every token that the SSO session `sid` gave (its logout).
+pub async fn revoke_session(db: &impl ConnectionTrait, sid: &str) -> Result<u64, DbErr> {
+    if sid.is_empty() {
+        return Ok(0);
+    }
+    revoke_where(db, oidc_refresh_token::Column::Sid.eq(sid)).await
+}
+
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    filter: sea_orm::sea_query::SimpleExpr,
+) -> Result<u64, DbErr> {
+    let r = oidc_refresh_token::Entity::update_many()
+        .col_expr(oidc_refresh_token::Column::Revoked, Expr::value(true))
+        .filter(filter)
+        .filter(oidc_refresh_token::Column::Revoked.eq(false))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Deletes the tokens expired at `now` (spent, revoked or not: none can be
+/// used any more); answers how many.
+pub async fn purge_expired(db: &impl ConnectionTrait, now: OffsetDateTime) -> Result<u64, DbErr> {
+    let r = oidc_refresh_token::Entity::delete_many()
+        .filter(oidc_refresh_token::Column::ExpiresAt.lte(ts(now)))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Deletes every token of an account (its deletion).
+pub async fn delete_account(db: &impl ConnectionTrait, account_id: i32) -> Result<u64, DbErr> {
+    let r = oidc_refresh_token::Entity::delete_many()
+        .filter(oidc_refresh_token::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
