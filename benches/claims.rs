@@ -64,7 +64,10 @@ impl World {
         let mut c = Command::new(bin);
         c.current_dir(self.dir.path())
             .env("SESAME__SERVER__DATA_DIR", self.dir.path())
-            .env("SESAME__SERVER__SERVICES_DIR", self.dir.path().join("services"))
+            .env(
+                "SESAME__SERVER__SERVICES_DIR",
+                self.dir.path().join("services"),
+            )
             .env("SESAME__SERVER__ALLOW_INSECURE_HTTP", "true")
             // The tickets are all issued before they are validated.
             .env("SESAME__CAS__SERVICE_TICKET_SECONDS", "300")
@@ -292,7 +295,12 @@ async fn access_token(base: &str, session: &str) -> String {
 /// Runs the `n` requests of `urls` (with `bearer`, if any) on the
 /// configured concurrency; answers the server's CPU milliseconds per
 /// request and the requests per second. Every answer must contain `expect`.
-async fn measure(pid: u32, urls: Vec<String>, bearer: Option<String>, expect: &'static str) -> (f64, f64) {
+async fn measure(
+    pid: u32,
+    urls: Vec<String>,
+    bearer: Option<String>,
+    expect: &'static str,
+) -> (f64, f64) {
     let n = urls.len();
     let concurrency = env_num("SESAME_BENCH_CONCURRENCY", 8) as usize;
     let queue = Arc::new(std::sync::Mutex::new(urls));

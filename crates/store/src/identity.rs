@@ -361,7 +361,9 @@ mod tests {
             accounts::link_guardian(c, parent, g).await.expect("link");
         }
         let alone = account(c, &format!("alone{suffix}"), AccountKind::Responsable).await;
-        accounts::link_guardian(c, alone, g_high).await.expect("link");
+        accounts::link_guardian(c, alone, g_high)
+            .await
+            .expect("link");
         let eleve = account(c, &format!("eleve{suffix}"), AccountKind::Eleve).await;
         accounts::link_pupil(c, eleve, p2).await.expect("link");
         let left = account(c, &format!("left{suffix}"), AccountKind::Eleve).await;
