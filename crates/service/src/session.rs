@@ -114,10 +114,27 @@ pub(crate) async fn alive(
     sid: &str,
     generation: i64,
 ) -> Result<bool, StoreError> {
-    if !sid.is_empty() && app.store.get(&ended_key(sid)).await?.is_some() {
+    if ended(app, sid).await? {
         return Ok(false);
     }
     Ok(self::generation(app, account_id).await? == generation)
+}
+
+/// [`alive`] for a caller that has just read the account's row: its
+/// `session_generation` (the database's, never older than the store's
+/// copy) stands in for the copy, which saves a store read.
+pub(crate) async fn alive_at(
+    app: &App,
+    sid: &str,
+    generation: i64,
+    current: i64,
+) -> Result<bool, StoreError> {
+    Ok(!ended(app, sid).await? && current == generation)
+}
+
+/// Whether the SSO session `sid` was logged out.
+async fn ended(app: &App, sid: &str) -> Result<bool, StoreError> {
+    Ok(!sid.is_empty() && app.store.get(&ended_key(sid)).await?.is_some())
 }
 
 /// The marker of an ended SSO session, which revokes what it gave.

@@ -40,13 +40,16 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
             .err()
             .unwrap_or_else(Failure::internal));
     };
-    let alive = crate::session::alive(app, st.account_id, &st.sid, st.generation)
-        .await
-        .map_err(|e| internal(&e))?;
     let account = accounts::find(app.db.conn(), st.account_id)
         .await
-        .map_err(|e| internal(&e))?
-        .filter(|a| a.is_active());
+        .map_err(|e| internal(&e))?;
+    // The row just read gives the account's generation (a deleted
+    // account has none that a ticket could match).
+    let current = account.as_ref().map_or(-1, |a| a.session_generation);
+    let alive = crate::session::alive_at(app, &st.sid, st.generation, current)
+        .await
+        .map_err(|e| internal(&e))?;
+    let account = account.filter(|a| a.is_active());
     let service = app.config.services.iter().find(|s| s.id == st.service_id);
     let cas = service.and_then(|s| s.cas.as_ref());
     let record = Record {

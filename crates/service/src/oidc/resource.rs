@@ -25,9 +25,6 @@ pub async fn userinfo(
     else {
         return Ok(None);
     };
-    if at.revoked(app).await? {
-        return Ok(None);
-    }
     // A disabled account (a leaver's) answers nothing, even where the
     // store that would have ended its tokens is another process's.
     let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id)
@@ -36,6 +33,15 @@ pub async fn userinfo(
     else {
         return Ok(None);
     };
+    // Claims are read at each request (they follow SIECLE); what revokes
+    // the token too: the account's row just read gives its generation.
+    if at
+        .login
+        .revoked_at(app, &at.family, a.session_generation)
+        .await?
+    {
+        return Ok(None);
+    }
     let identity = if sesame_oidc::scope::needs_identity(&at.scopes) {
         let id =
             sesame_store::identity::identity(app.db.conn(), a.id, a.kind(), app.clock.now().date())

@@ -46,6 +46,18 @@ impl Login {
         Ok(family_revoked(app, family).await?
             || !crate::session::alive(app, self.account_id, &self.sid, self.generation).await?)
     }
+
+    /// [`Self::revoked`] for a caller holding the account's row, whose
+    /// session generation is `current` (one store read fewer).
+    pub(in crate::oidc) async fn revoked_at(
+        &self,
+        app: &App,
+        family: &str,
+        current: i64,
+    ) -> Result<bool, sesame_store::StoreError> {
+        Ok(family_revoked(app, family).await?
+            || !crate::session::alive_at(app, &self.sid, self.generation, current).await?)
+    }
 }
 
 impl Family {
