@@ -7,6 +7,7 @@
 pub mod account;
 pub mod app;
 pub mod cas;
+pub mod campaign;
 pub mod codes;
 pub mod config;
 pub mod confirm;
