@@ -56,7 +56,9 @@ pub async fn start(app: &App, r: &Request, operator: &str) -> Result<Started, Ca
         )));
     }
     if reason.chars().any(char::is_control) {
-        return Err(refused("--reason : le motif contient un caractère de contrôle"));
+        return Err(refused(
+            "--reason : le motif contient un caractère de contrôle",
+        ));
     }
     let kind = match r.kind.as_deref().map(str::trim) {
         None => None,

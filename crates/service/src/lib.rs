@@ -6,8 +6,8 @@
 
 pub mod account;
 pub mod app;
-pub mod cas;
 pub mod campaign;
+pub mod cas;
 pub mod codes;
 pub mod config;
 pub mod confirm;

@@ -278,7 +278,11 @@ async fn login_inner(
         // Security: an account a renewal campaign marked gets only the
         // new-password page, whatever else this login asked for.
         Checked::Password(a) if a.renewal_campaign_id.is_some() => {
-            let old = format!("{}{}", crate::session::RENEWAL, app.keys.stable_hmac(password));
+            let old = format!(
+                "{}{}",
+                crate::session::RENEWAL,
+                app.keys.stable_hmac(password)
+            );
             (a, Some(old))
         }
         Checked::Password(a) => (a, None),

@@ -93,11 +93,7 @@ fn stmt(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, out, values)
 }
 
-async fn exec(
-    db: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<u64, DbErr> {
+async fn exec(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
     Ok(db.execute_raw(stmt(db, sql, values)).await?.rows_affected())
 }
 
