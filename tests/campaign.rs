@@ -6,12 +6,14 @@
 
 use crate::support::fixtures::{
     Signup, UAI, code_of, confirmation_links, follow_link, generate_codes, guardian_codes,
-    pupil_code, register_oidc_clients, sign_up, sign_up_camille,
+    now_clock, pupil_code, register_oidc_clients, sign_up, sign_up_camille,
 };
 use crate::support::http::{page, post};
 use crate::support::oidc::{authorize, code_in, exchange_as, refresh};
 use crate::support::personas::log_in_answer;
 use crate::support::{CAMILLE, MailSink, OLIVIER, TestEnv, TestServer, csrf_of, login_as};
+use sesame_domain::FixedClock;
+use std::sync::Arc;
 
 const NEW_PASSWORD: &str = "Sésame-renouvelé-2027";
 
@@ -28,11 +30,15 @@ fn status(env: &TestEnv) -> serde_json::Value {
 
 /// Olivier (parent of Jean-Baptiste, moved to a second school) and Camille
 /// (pupil of the sample school), both logged in with a refresh token each.
-async fn two_schools() -> (TestEnv, TestServer, MailSink) {
+async fn two_schools() -> (TestEnv, TestServer, MailSink, Arc<FixedClock>) {
     let env = TestEnv::new();
     register_oidc_clients(&env, &[]).await;
     // Forty logins from one address in a minute: over the default limit.
-    let s = TestServer::spawn(&env, |c| c.throttle.ip_failures_per_minute = 100).await;
+    let clock = now_clock();
+    let s = TestServer::spawn_with_clock(&env, clock.clone(), |c| {
+        c.throttle.ip_failures_per_minute = 100
+    })
+    .await;
     let sink = MailSink::start(&env).await;
     env.import_samples();
     let out = generate_codes(&env);
@@ -52,7 +58,7 @@ async fn two_schools() -> (TestEnv, TestServer, MailSink) {
          WHERE first_name = 'Jean-Baptiste'",
     )
     .await;
-    (env, s, sink)
+    (env, s, sink, clock)
 }
 
 async fn refresh_token_of(s: &TestServer, browser: &reqwest::Client) -> String {
@@ -66,7 +72,7 @@ async fn refresh_token_of(s: &TestServer, browser: &reqwest::Client) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_campaign_on_one_school_forces_its_accounts_to_renew_and_leaves_the_others() {
-    let (env, s, sink) = two_schools().await;
+    let (env, s, sink, clock) = two_schools().await;
     let camille = login_as(&s, &CAMILLE).await;
     let camille_rt = refresh_token_of(&s, &camille).await;
     let olivier = login_as(&s, &OLIVIER).await;
@@ -245,11 +251,20 @@ async fn a_campaign_on_one_school_forces_its_accounts_to_renew_and_leaves_the_ot
         kinds.contains(&"password_renewal_required".to_owned()),
         "{events}"
     );
+
+    // What the campaign revoked stays revoked past every lifetime of the
+    // session and of the store's copy of the generation.
+    let hours = sesame_service::Config::default().session.absolute_hours;
+    let by = time::Duration::hours(i64::try_from(hours).expect("hours") + 2);
+    clock.advance(by);
+    env.advance_store(by.unsigned_abs()).await;
+    let (code, _) = refresh(&s, &camille_rt).await;
+    assert_eq!(code, 400, "the campaign's revocation lasts");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_logins_of_a_marked_account_never_bypass_the_renewal_and_stop_unmarks() {
-    let (env, s, _sink) = two_schools().await;
+    let (env, s, _sink, _) = two_schools().await;
     env.sesame(&[
         "accounts",
         "campaign",
