@@ -10,6 +10,7 @@ mod accessibility;
 mod account;
 mod audit_retention;
 mod browser;
+mod campaign;
 mod cas;
 mod cas_interop;
 mod cli;

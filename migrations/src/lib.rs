@@ -28,6 +28,7 @@ mod m20261201_000013_schema_compatibility;
 mod m20261202_000015_identifiant_choice;
 mod m20261202_000017_reports;
 mod m20261202_000018_oidc_refresh_tokens;
+mod m20261202_000021_renewal_campaigns;
 
 /// The migrations the previous release cannot run against ("contract"
 /// steps). Every migration not listed is compatible.
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_identifiant_choice::Migration),
             Box::new(m20261202_000017_reports::Migration),
             Box::new(m20261202_000018_oidc_refresh_tokens::Migration),
+            Box::new(m20261202_000021_renewal_campaigns::Migration),
         ]
     }
 }

@@ -192,6 +192,7 @@ pub async fn accounts(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
+        AccountsCommand::Campaign(c) => crate::campaign::run(app, c).await,
         c => crate::helpdesk::run(app, c).await,
     }
 }

@@ -264,6 +264,55 @@ pub enum AccountsCommand {
     Disable(Target),
     /// Enable a disabled account again.
     Enable(Target),
+    /// Password-renewal campaigns: make a population choose a new password
+    /// at its next login.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+}
+
+/// `sesame accounts campaign`.
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Mark the active accounts of one school (or all) so that their next
+    /// login must set a new password; their sessions, tickets and tokens
+    /// (refresh tokens included) end at once; each one with an address is
+    /// mailed a notice. One audit event per account, one for the campaign.
+    #[command(group(clap::ArgGroup::new("scope").required(true).args(["school", "all"])))]
+    Start {
+        /// The school's UAI: the accounts linked to one of its pupils.
+        #[arg(long)]
+        school: Option<String>,
+        /// Every school.
+        #[arg(long)]
+        all: bool,
+        /// Only the accounts of this kind: parent or eleve (default both).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Why (written in the audit events).
+        #[arg(long)]
+        reason: String,
+        /// Who runs the command, written in the audit event (default: the
+        /// SUDO_USER or USER variable).
+        #[arg(long)]
+        operator: Option<String>,
+    },
+    /// Every campaign: how many accounts it marked, how many renewed, how
+    /// many are still to renew.
+    Status {
+        /// Print them as JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a campaign: the accounts that have not renewed are unmarked
+    /// (their next login is an ordinary one).
+    Stop {
+        /// The campaign's number (from `campaign status`).
+        id: i32,
+        /// Who runs the command, written in the audit event (default: the
+        /// SUDO_USER or USER variable).
+        #[arg(long)]
+        operator: Option<String>,
+    },
 }
 
 /// One account that a helpdesk command changes, and who does it.

@@ -19,9 +19,13 @@ impl From<HelpdeskError> for Failure {
 /// The operator of a changing command: `--operator`, else `$SUDO_USER`,
 /// else `$USER`.
 pub fn operator(t: &Target) -> Result<String, Failure> {
-    let name = t
-        .operator
-        .clone()
+    operator_named(t.operator.as_deref())
+}
+
+/// The operator: `given` (`--operator`), else `$SUDO_USER`, else `$USER`.
+pub fn operator_named(given: Option<&str>) -> Result<String, Failure> {
+    let name = given
+        .map(str::to_owned)
         .or_else(|| std::env::var("SUDO_USER").ok().filter(|v| !v.is_empty()))
         .or_else(|| std::env::var("USER").ok().filter(|v| !v.is_empty()))
         .ok_or_else(|| {
@@ -182,7 +186,10 @@ pub async fn run(app: &App, c: &AccountsCommand) -> Result<(), Failure> {
                 );
             }
         }
-        AccountsCommand::Purge | AccountsCommand::Export { .. } | AccountsCommand::Delete(_) => {}
+        AccountsCommand::Purge
+        | AccountsCommand::Export { .. }
+        | AccountsCommand::Delete(_)
+        | AccountsCommand::Campaign(_) => {}
     }
     Ok(())
 }

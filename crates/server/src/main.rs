@@ -5,6 +5,7 @@
 //! other failure (for `selftest`: a check failed).
 
 mod admin;
+mod campaign;
 mod check_config;
 mod cli;
 mod commands;

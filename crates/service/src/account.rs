@@ -209,6 +209,7 @@ async fn store_password(
     let txn = app.db.conn().begin().await?;
     accounts::set_password(&txn, a.id, &hash, now).await?;
     tokens::spend_all(&txn, a.id, &[purpose::TEMP_PASSWORD], now).await?;
+    sesame_store::campaigns::renewed(&txn, a.id, now).await?;
     if let Some(to) = &a.email {
         queue(
             &txn,
@@ -302,6 +303,13 @@ pub async fn replace_temporary(
         return Err(invalid(
             "nouveau",
             "Choisissez un mot de passe différent du mot de passe temporaire.",
+        ));
+    }
+    let old = format!("{}{}", session::RENEWAL, app.keys.stable_hmac(new));
+    if s.must_change.as_deref() == Some(old.as_str()) {
+        return Err(invalid(
+            "nouveau",
+            "Choisissez un mot de passe différent de votre ancien mot de passe.",
         ));
     }
     check_new(app, new, new2, &context_words(app, &a).await?)?;

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod app;
+pub mod campaign;
 pub mod cas;
 pub mod codes;
 pub mod config;

@@ -275,6 +275,16 @@ async fn login_inner(
     profile: &str,
 ) -> Result<LoginOutcome, StoreError> {
     let (a, must_change) = match check_password(app, identifiant, password, ip).await? {
+        // Security: an account a renewal campaign marked gets only the
+        // new-password page, whatever else this login asked for.
+        Checked::Password(a) if a.renewal_campaign_id.is_some() => {
+            let old = format!(
+                "{}{}",
+                crate::session::RENEWAL,
+                app.keys.stable_hmac(password)
+            );
+            (a, Some(old))
+        }
         Checked::Password(a) => (a, None),
         Checked::Temporary(a, temp) => (a, Some(temp)),
         Checked::Failed => return Ok(LoginOutcome::Failed),
@@ -290,7 +300,9 @@ async fn login_inner(
     accounts::touch_login(app.db.conn(), a.id, now).await?;
     accounts::audit(
         app.db.conn(),
-        if must_change.is_some() {
+        if a.renewal_campaign_id.is_some() {
+            "login_renewal_required"
+        } else if must_change.is_some() {
             "login_temporary_password"
         } else {
             "login_succeeded"

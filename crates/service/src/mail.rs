@@ -297,6 +297,22 @@ pub fn child_reported(config: &Config, r: &sesame_store::reports::Report) -> Con
     )
 }
 
+/// A password-renewal campaign's notice: the same text for every account
+/// (it is queued by one statement for the whole population), naming no
+/// account and holding no link to follow but the login page.
+pub fn renewal_notice(config: &Config) -> Contents {
+    let url = link(config, "connexion", None);
+    compose(
+        config,
+        "choisissez un nouveau mot de passe",
+        &[
+            "Par mesure de sécurité, les sessions ouvertes avec votre compte ont été fermées et vous devrez choisir un nouveau mot de passe lors de votre prochaine connexion.".into(),
+            "Connectez-vous comme d'habitude avec votre identifiant et votre mot de passe actuel : la page suivante vous demandera le nouveau. Vous n'avez rien à répondre à ce courriel ; aucun agent ne vous demandera jamais votre mot de passe.".into(),
+        ],
+        Some(("Se connecter", &url)),
+    )
+}
+
 /// A date as French readers write it: `jj/mm/aaaa`.
 pub fn french_date(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())

@@ -25,9 +25,11 @@ pub struct Session {
     /// every session of an account (password change) moves it on.
     #[serde(default)]
     pub generation: i64,
-    /// Logged in with a temporary password: nothing but choosing a new
+    /// Logged in with a temporary password, or with the password of an
+    /// account a renewal campaign marked: nothing but choosing a new
     /// password until done (REC-04). Holds a keyed hash of the temporary
-    /// password, which the new one must differ from.
+    /// password, or [`RENEWAL`] and a keyed hash of the old password,
+    /// which the new one must differ from.
     #[serde(default)]
     pub must_change: Option<String>,
     /// The session's public id (CAS single logout, OIDC `sid`), set when
@@ -76,10 +78,22 @@ fn generation_ttl(app: &App) -> Duration {
     Duration::from_secs(app.config.session.absolute_hours * 3600 + 3600)
 }
 
+/// The mark of a session whose account a renewal campaign marked, before
+/// the keyed hash of the password it logged in with.
+pub const RENEWAL: &str = "renouvellement:";
+
 /// An account's session generation. The database holds it (REV-01: it
 /// must outlive every token issued under it); the shared store keeps a
 /// copy so that a session check costs no SQL.
 pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, StoreError> {
+    if app.store.is_in_process() {
+        // One node, whose memory the command line cannot reach: a copy
+        // here would hide what `sesame accounts campaign|delete` moved in
+        // the database. The database answers (a primary-key read).
+        return Ok(accounts::session_generation(app.db.conn(), account_id)
+            .await?
+            .unwrap_or(-1));
+    }
     let key = generation_key(account_id);
     if let Some(g) = app
         .store
@@ -155,6 +169,17 @@ pub async fn mark_ended(app: &App, sid: &str, ttl: Duration) -> Result<(), Ephem
 /// sessions gave (those opened afterwards live on).
 pub async fn end_all(app: &App, account_id: i32) -> Result<(), StoreError> {
     let g = accounts::next_session_generation(app.db.conn(), account_id).await?;
+    publish_generation(app, account_id, g).await
+}
+
+/// Writes the shared store's copy of an account's generation, after the
+/// database moved it on (overwriting: a reader that read the database
+/// before only adds its copy when none is there).
+pub(crate) async fn publish_generation(
+    app: &App,
+    account_id: i32,
+    g: i64,
+) -> Result<(), StoreError> {
     app.store
         .put(
             &generation_key(account_id),

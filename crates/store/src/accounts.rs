@@ -94,6 +94,7 @@ pub async fn insert(
         deletion_notice_at: Set(None),
         confirmation_reminders: Set(0),
         identifiant_chosen_at: Set(None),
+        renewal_campaign_id: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -418,20 +418,28 @@ struct NewPasswordPage<'a> {
     errors: &'a FieldErrors,
     /// The password rule of the configured policy.
     rule: String,
+    /// A renewal campaign marked the account (not a temporary password).
+    renewal: bool,
 }
 
 async fn new_password_page(
     app: &AppState,
     jar: CookieJar,
+    s: &Session,
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let (jar, csrf) = csrf::issue(app, jar, csrf::Form::NewPassword);
+    let renewal = s
+        .must_change
+        .as_deref()
+        .is_some_and(|m| m.starts_with(sesame_service::session::RENEWAL));
     let page = NewPasswordPage {
         site: &app.config,
         csrf,
         errors,
         rule: crate::pages::password_rule(app),
+        renewal,
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -442,7 +450,7 @@ async fn show_new_password(
 ) -> Result<Response, WebError> {
     match session_or_redirect(&app, &jar, true).await? {
         Ok((_, s)) if s.must_change.is_some() => {
-            new_password_page(&app, jar, &FieldErrors::new(), StatusCode::OK).await
+            new_password_page(&app, jar, &s, &FieldErrors::new(), StatusCode::OK).await
         }
         Ok(_) => Ok(Redirect::to("/compte").into_response()),
         Err(r) => Ok(r),
@@ -476,7 +484,7 @@ async fn new_password(
             Ok((jar, Redirect::to("/")).into_response())
         }
         Err(ChangeError::Invalid(errors)) => {
-            new_password_page(&app, jar, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            new_password_page(&app, jar, &s, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ChangeError::Throttled) => Ok(StatusCode::TOO_MANY_REQUESTS.into_response()),
         Err(ChangeError::Store(e)) => Err(e.into()),

@@ -33,6 +33,10 @@ pub struct Model {
     /// When the owner chose the identifiant in « gérer son compte » (an
     /// account given its name by an upstream provider may, once).
     pub identifiant_chosen_at: Option<TimeDateTimeWithTimeZone>,
+    /// The password-renewal campaign that marked this account, until its
+    /// owner chooses a new password (or the campaign stops): a login with
+    /// the password then leads only to the new-password page.
+    pub renewal_campaign_id: Option<i32>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
