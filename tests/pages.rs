@@ -257,7 +257,10 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
     // shows again without posting.
     assert_eq!(r.status(), 303);
     let created = format!("{}{}", s.url, crate::support::http::location(&r));
-    assert!(created.ends_with("/premiere-visite/eleve/compte-cree"), "{created}");
+    assert!(
+        created.ends_with("/premiere-visite/eleve/compte-cree"),
+        "{created}"
+    );
     for _ in 0..2 {
         let (status, html) = page(&s.client, &created).await;
         assert_eq!(status, 200);

@@ -52,7 +52,10 @@ async fn switching_between_personal_and_joint_keeps_what_was_typed_both_ways() {
     let form = typed();
     let (status, _, html) = post(&s.client, &url, &form.form(&csrf_of(&html), "joint")).await;
     assert_eq!(status, 200, "a switch is no failed submit: {html}");
-    assert!(html.contains("<title>Création du compte responsable (compte joint)"), "{html}");
+    assert!(
+        html.contains("<title>Création du compte responsable (compte joint)"),
+        "{html}"
+    );
     assert!(tag_of(&html, "autre_0").contains("value=\"NPQR-STUV-WXYZ\""));
     for (id, value) in [
         ("prenom_0", "Zoé"),
@@ -67,7 +70,10 @@ async fn switching_between_personal_and_joint_keeps_what_was_typed_both_ways() {
             "{id}: {html}"
         );
     }
-    assert!(!html.contains(ANAIS.password), "passwords are never sent back");
+    assert!(
+        !html.contains(ANAIS.password),
+        "passwords are never sent back"
+    );
     assert!(
         !html.contains("Erreur") && !html.contains("aria-invalid"),
         "no error shown for a switch: {html}"
@@ -81,8 +87,14 @@ async fn switching_between_personal_and_joint_keeps_what_was_typed_both_ways() {
     };
     let (status, _, html) = post(&s.client, &url, &joint.form(&csrf_of(&html), "personnel")).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("<title>Création du compte responsable (compte personnel)"), "{html}");
-    assert!(!html.contains("id=\"autre_0\""), "no column for the other guardian");
+    assert!(
+        html.contains("<title>Création du compte responsable (compte personnel)"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"autre_0\""),
+        "no column for the other guardian"
+    );
     assert!(html.contains("name=\"autre_0\" value=\"NPQR-STUV-WXYZ\""));
     assert!(tag_of(&html, "prenom_0").contains("value=\"Zoé\""));
     assert!(tag_of(&html, "code_0").contains("value=\"ABCD-EFGH-JKLM\""));

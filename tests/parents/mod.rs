@@ -9,8 +9,8 @@ mod reminders;
 mod signup;
 
 use crate::support::fixtures::{
-    PARENT_CREATED, Signup, code_of, confirmation_links, follow_link, guardian_codes, martin_family, now_clock,
-    sign_up,
+    PARENT_CREATED, Signup, code_of, confirmation_links, follow_link, guardian_codes,
+    martin_family, now_clock, sign_up,
 };
 use crate::support::http::{page, post};
 use crate::support::personas::log_in_answer;

@@ -88,8 +88,7 @@ async fn a_parent_creates_a_personal_account_for_four_children_confirms_it_and_l
     let (status, body) = page(&s.client, &format!("{}{location}", s.url)).await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("Votre compte est créé : confirmez-le")
-            && body.contains("anais@example.org"),
+        body.contains("Votre compte est créé : confirmez-le") && body.contains("anais@example.org"),
         "{body}"
     );
 

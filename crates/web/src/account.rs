@@ -42,10 +42,12 @@ pub(crate) fn routes() -> Router<AppState> {
             "/identifiant-oublie",
             get(show_lost_identifiant).post(lost_identifiant),
         )
+        .route(LOST_IDENTIFIANT_SENT, get(sent))
         .route(
             "/mot-de-passe-oublie",
             get(show_lost_password).post(lost_password),
         )
+        .route(LOST_PASSWORD_SENT, get(sent))
 }
 
 #[derive(Template)]
@@ -379,7 +381,10 @@ const DELETED: &str = "/compte/supprime";
 /// The page after the deletion, shown while its flash lasts (else the
 /// first page).
 async fn show_deleted(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
-    if flash::read(&app, &jar, Kind::AccountDeleted).await?.is_none() {
+    if flash::read(&app, &jar, Kind::AccountDeleted)
+        .await?
+        .is_none()
+    {
         return Ok(Redirect::to("/").into_response());
     }
     message(
@@ -555,10 +560,16 @@ struct ForgotForm {
     valeur: String,
 }
 
+/// Where the recovery forms' answer is shown (`303 See Other`): the same
+/// page whatever was typed, so it needs no flash.
+const LOST_IDENTIFIANT_SENT: &str = "/identifiant-oublie/envoye";
+/// Where the lost password form's answer is shown.
+const LOST_PASSWORD_SENT: &str = "/mot-de-passe-oublie/envoye";
+
 /// The one answer of both recovery forms, whatever was typed (REC-03).
-fn sent(app: &AppState) -> Result<Response, WebError> {
+async fn sent(State(app): State<AppState>) -> Result<Response, WebError> {
     message(
-        app,
+        &app,
         StatusCode::OK,
         "Demande enregistrée",
         "Si ces informations correspondent à un compte, un courriel vient d'être envoyé à l'adresse enregistrée. Pensez à regarder dans les indésirables.",
@@ -577,7 +588,7 @@ async fn lost_identifiant(
         return csrf_refused(&app);
     }
     recovery::request_identifiants(app.0.clone(), f.valeur, ip);
-    sent(&app)
+    Ok(Redirect::to(LOST_IDENTIFIANT_SENT).into_response())
 }
 
 async fn lost_password(
@@ -590,5 +601,5 @@ async fn lost_password(
         return csrf_refused(&app);
     }
     recovery::request_temporary_password(app.0.clone(), f.valeur, ip);
-    sent(&app)
+    Ok(Redirect::to(LOST_PASSWORD_SENT).into_response())
 }

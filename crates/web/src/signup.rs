@@ -27,7 +27,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/premiere-visite/eleve",
             get(show_pupil_signup).post(submit_pupil_signup),
         )
-        .route("/premiere-visite/eleve/compte-cree", get(show_pupil_created))
+        .route(
+            "/premiere-visite/eleve/compte-cree",
+            get(show_pupil_created),
+        )
         .route(
             "/premiere-visite/parent",
             get(show_parent_signup).post(submit_parent_signup),
