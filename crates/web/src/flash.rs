@@ -6,6 +6,8 @@
 //! Security: the value is keyed by a keyed hash of the browser's id (its
 //! cookie, which the form's CSRF token is bound to), so the URL carries no
 //! secret and no personal data, and another browser finds nothing there.
+//! Its expiry is on the application clock (kept with the value), like
+//! every lifetime.
 
 use crate::{AppState, WebError, csrf};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 /// How long the page after a submission can be shown again (a reload, the
 /// back button).
-const TTL: Duration = Duration::from_secs(10 * 60);
+const TTL_SECS: i64 = 10 * 60;
 
 /// What a flash is about: one page each.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +57,15 @@ pub(crate) async fn redirect(
     to: &str,
 ) -> Result<Response, WebError> {
     let (jar, browser) = csrf::browser(app, jar);
+    // The expiry on the application clock goes with the value: Redis
+    // counts its time to live on its own clock.
+    let until = app.clock.now().unix_timestamp().saturating_add(TTL_SECS);
     app.store
-        .put(&key(app, kind, &browser), value.as_bytes(), TTL)
+        .put(
+            &key(app, kind, &browser),
+            format!("{until}\n{value}").as_bytes(),
+            Duration::from_secs(TTL_SECS.unsigned_abs()),
+        )
         .await?;
     Ok((jar, Redirect::to(to)).into_response())
 }
@@ -71,9 +80,13 @@ pub(crate) async fn read(
     let Some(browser) = csrf::browser_of(app, jar) else {
         return Ok(None);
     };
-    Ok(app
-        .store
-        .get(&key(app, kind, &browser))
-        .await?
-        .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    let Some(stored) = app.store.get(&key(app, kind, &browser)).await? else {
+        return Ok(None);
+    };
+    let stored = String::from_utf8_lossy(&stored);
+    let now = app.clock.now().unix_timestamp();
+    Ok(stored
+        .split_once('\n')
+        .filter(|(until, _)| until.parse::<i64>().is_ok_and(|u| now < u))
+        .map(|(_, value)| value.to_owned()))
 }
