@@ -442,7 +442,7 @@ fn main() {
             .send()
             .await
             .expect("sign-up");
-        assert_eq!(r.status(), 200, "sign-up");
+        assert_eq!(r.status(), 303, "sign-up");
         let _ = first.kill();
         let _ = first.wait();
 

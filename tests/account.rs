@@ -490,7 +490,7 @@ async fn mailed_links_ignore_the_host_of_the_request() {
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     let mails = sink.wait(before + 1).await;
     let text = &mails[before].2;
     assert!(text.contains("http://localhost/connexion"), "{text}");

@@ -230,6 +230,36 @@ async fn a_parent_goes_from_the_profile_screen_to_the_first_login_in_chromium() 
         .await
         .expect("value");
     assert_eq!(kept.as_deref(), Some("Camille"));
+    // The new row has the focus (issue 17 §4).
+    let focused = c
+        .active_element()
+        .await
+        .expect("focus")
+        .attr("id")
+        .await
+        .expect("id");
+    assert_eq!(focused.as_deref(), Some("prenom_3"));
+    // A joint account and back: a button of the form, values kept.
+    for (kind, marker) in [
+        ("joint", "id=\"autre_0\""),
+        ("personnel", "(compte personnel)"),
+    ] {
+        c.find(Locator::Css(&format!("button[value={kind}]")))
+            .await
+            .expect("switch")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, marker).await;
+        let kept = c
+            .find(Locator::Id("code_1"))
+            .await
+            .expect("row 2")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(kept.as_deref(), Some(olivier[1].as_str()), "{kind}");
+    }
     fill(&c, "identifiant", "olivier.martin").await;
     fill(&c, "password", PASSWORD).await;
     fill(&c, "password2", PASSWORD).await;

@@ -325,7 +325,7 @@ async fn every_profile_of_the_first_screen_logs_in_on_the_demo() {
     let signup = format!("{base}/premiere-visite/parent");
     let (_, html) = page(&c, &signup).await;
     let form = Signup::olivier(&jb).form(&csrf_of(&html), "creer");
-    assert_eq!(post(&c, &signup, &form).await.0, 200);
+    assert_eq!(post(&c, &signup, &form).await.0, 303);
     let link = confirmation_links(&outbox(&env).await).remove(0);
     let (_, html) = page(&c, &format!("{base}{link}")).await;
     let code = link.split("code=").nth(1).expect("code").to_owned();

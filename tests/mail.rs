@@ -253,7 +253,7 @@ async fn delivered_and_abandoned_mails_keep_no_body_nor_address() {
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     for _ in 0..100 {
         if kept(&env).await.len() == 2 {
             break;

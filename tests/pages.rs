@@ -253,13 +253,19 @@ async fn a_pupil_creates_an_account_with_the_code_and_logs_in() {
         &signup_form(&token, &loose, "CAMILLE", "16/06/2013", PASSWORD),
     )
     .await;
-    assert_eq!(r.status(), 200);
+    // POST-redirect-GET: the account's page is a GET, which a reload
+    // shows again without posting.
+    assert_eq!(r.status(), 303);
+    let created = format!("{}{}", s.url, crate::support::http::location(&r));
     assert!(
-        r.text()
-            .await
-            .expect("body")
-            .contains("Ton compte a été créé")
+        created.ends_with("/premiere-visite/eleve/compte-cree"),
+        "{created}"
     );
+    for _ in 0..2 {
+        let (status, html) = page(&s.client, &created).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Ton compte a été créé"), "{html}");
+    }
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts WHERE identifiant = 'camille.martin' AND kind = 'eleve' AND state = 'active'").await, 1);
     assert_eq!(env.count("SELECT COUNT(*) FROM account_pupils").await, 1);
     assert_eq!(
@@ -348,7 +354,7 @@ async fn login_failures_look_the_same_and_the_fifth_one_delays_even_the_right_pa
         )
         .await
         .status(),
-        200
+        303
     );
 
     let attempt = |id: &'static str, pw: &'static str| {

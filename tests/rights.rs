@@ -41,7 +41,13 @@ async fn delete_with(s: &TestServer, browser: &reqwest::Client, password: &str) 
         .send()
         .await
         .expect("post");
-    (r.status().as_u16(), r.text().await.expect("body"))
+    if r.status() != 303 {
+        return (r.status().as_u16(), r.text().await.expect("body"));
+    }
+    // POST-redirect-GET: the page after the deletion is a GET page.
+    let to = crate::support::http::location(&r);
+    assert_eq!(to, "/compte/supprime");
+    page(browser, &format!("{}{to}", s.url)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,6 +130,12 @@ async fn deleting_the_account_checks_the_password_revokes_for_good_and_frees_the
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Votre compte a été supprimé"), "{html}");
     assert_eq!(accounts().await, 0);
+    // Reloading shows the page again; another browser finds nothing there.
+    let again = format!("{}/compte/supprime", s.url);
+    let (status, html) = page(&browser, &again).await;
+    assert!(status == 200 && html.contains("Votre compte a été supprimé"));
+    let r = TestServer::browser().get(&again).send().await.expect("get");
+    assert_eq!(r.status(), 303);
     assert_eq!(
         env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_deleted'")
             .await,
@@ -185,7 +197,11 @@ async fn forty_deletions_at_once_delete_once() {
         statuses.iter().all(|s| *s < 500),
         "no failure: {statuses:?}"
     );
-    assert!(statuses.contains(&200), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "one deletion goes on to its page: {statuses:?}"
+    );
     assert_eq!(env.count("SELECT COUNT(*) FROM accounts").await, 0);
     assert_eq!(
         env.count("SELECT COUNT(*) FROM audit_events WHERE kind = 'account_deleted'")

@@ -3,13 +3,14 @@
 //! confirmation link (GET then POST), "renvoyer le courriel", expiry and
 //! purge, and the confirmation mail over a real SMTP conversation.
 
+mod form;
 mod pending;
 mod reminders;
 mod signup;
 
 use crate::support::fixtures::{
-    Signup, code_of, confirmation_links, follow_link, guardian_codes, martin_family, now_clock,
-    sign_up,
+    PARENT_CREATED, Signup, code_of, confirmation_links, follow_link, guardian_codes,
+    martin_family, now_clock, sign_up,
 };
 use crate::support::http::{page, post};
 use crate::support::personas::log_in_answer;

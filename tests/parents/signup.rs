@@ -80,10 +80,15 @@ async fn a_parent_creates_a_personal_account_for_four_children_confirms_it_and_l
         "passwords are never sent back"
     );
     form.rows.push(["Inès", "07/07/2009", &ines, ""]);
-    let (status, _, body) = post(&s.client, &url, &form.form(&csrf_of(&html), "creer")).await;
-    assert_eq!(status, 200, "{body}");
+    let (status, location, body) =
+        post(&s.client, &url, &form.form(&csrf_of(&html), "creer")).await;
+    // POST-redirect-GET: the account's page is a GET page.
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location, PARENT_CREATED);
+    let (status, body) = page(&s.client, &format!("{}{location}", s.url)).await;
+    assert_eq!(status, 200);
     assert!(
-        body.contains("Votre compte est créé : confirmez-le"),
+        body.contains("Votre compte est créé : confirmez-le") && body.contains("anais@example.org"),
         "{body}"
     );
 

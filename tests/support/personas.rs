@@ -195,12 +195,18 @@ pub async fn change_password(s: &TestServer, browser: &Client) {
     assert!(status == 303 || status == 200, "{status} {html}");
 }
 
-/// Posts a recovery form; answers (status, body).
+/// Posts a recovery form; answers (status, body), following the `303 See
+/// Other` to the answer page.
 pub async fn recover(s: &TestServer, path: &str, value: &str) -> (u16, String) {
     let c = TestServer::browser();
     let (_, html) = page(&c, &format!("{}{path}", s.url)).await;
     let form =
         [("csrf", csrf_of(&html)), ("valeur", value.to_owned())].map(|(k, v)| (k.to_owned(), v));
-    let (status, _, body) = post(&c, &format!("{}{path}", s.url), &form).await;
-    (status, body)
+    let (status, location, body) = post(&c, &format!("{}{path}", s.url), &form).await;
+    if status != 303 {
+        return (status, body);
+    }
+    // POST-redirect-GET: the answer is a GET page, the same for all.
+    assert_eq!(location, format!("{path}/envoye"));
+    page(&c, &format!("{}{location}", s.url)).await
 }

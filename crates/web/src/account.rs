@@ -1,7 +1,10 @@
 //! "Gérer son compte", the forced new password after a temporary one, and
 //! the lost identifiant / lost password pages (seed guide §1.2, §1.4).
+//! Every successful form answers `303 See Other` to a page (POST-redirect-
+//! GET): reloading it never posts again.
 
 use crate::client_ip::ClientIp;
+use crate::flash::{self, Kind};
 use crate::pages::{csrf_refused, current_session, message, render};
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
@@ -30,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/compte/enfant", axum::routing::post(attach_child))
         .route("/compte/donnees", get(download_data))
         .route("/compte/supprimer", get(show_delete).post(delete_account))
+        .route(DELETED, get(show_deleted))
         .route(
             "/compte/nouveau-mot-de-passe",
             get(show_new_password).post(new_password),
@@ -38,10 +42,12 @@ pub(crate) fn routes() -> Router<AppState> {
             "/identifiant-oublie",
             get(show_lost_identifiant).post(lost_identifiant),
         )
+        .route(LOST_IDENTIFIANT_SENT, get(sent))
         .route(
             "/mot-de-passe-oublie",
             get(show_lost_password).post(lost_password),
         )
+        .route(LOST_PASSWORD_SENT, get(sent))
 }
 
 #[derive(Template)]
@@ -369,6 +375,28 @@ async fn show_delete(State(app): State<AppState>, jar: CookieJar) -> Result<Resp
     }
 }
 
+/// Where the page after the deletion is shown (`303 See Other`).
+const DELETED: &str = "/compte/supprime";
+
+/// The page after the deletion, shown while its flash lasts (else the
+/// first page).
+async fn show_deleted(State(app): State<AppState>, jar: CookieJar) -> Result<Response, WebError> {
+    if flash::read(&app, &jar, Kind::AccountDeleted)
+        .await?
+        .is_none()
+    {
+        return Ok(Redirect::to("/").into_response());
+    }
+    message(
+        &app,
+        StatusCode::OK,
+        "Votre compte a été supprimé",
+        "Votre compte et le rattachement de vos enfants ont été effacés. Les codes d'activation de vos courriers peuvent servir à créer un nouveau compte tant qu'ils sont valables.",
+        "/",
+        "Accueil",
+    )
+}
+
 #[derive(Deserialize)]
 struct DeleteForm {
     #[serde(default)]
@@ -393,15 +421,7 @@ async fn delete_account(
         Ok(()) => {
             sesame_service::slo::end(app.0.clone(), &token, s.sid).await?;
             let jar = jar.add(cookies::removal(&app, cookies::SESSION));
-            let page = message(
-                &app,
-                StatusCode::OK,
-                "Votre compte a été supprimé",
-                "Votre compte et le rattachement de vos enfants ont été effacés. Les codes d'activation de vos courriers peuvent servir à créer un nouveau compte tant qu'ils sont valables.",
-                "/",
-                "Accueil",
-            )?;
-            Ok((jar, page).into_response())
+            flash::redirect(&app, jar, Kind::AccountDeleted, "", DELETED).await
         }
         Err(ChangeError::Invalid(errors)) => {
             delete_page(&app, jar, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -548,10 +568,16 @@ struct ForgotForm {
     valeur: String,
 }
 
+/// Where the recovery forms' answer is shown (`303 See Other`): the same
+/// page whatever was typed, so it needs no flash.
+const LOST_IDENTIFIANT_SENT: &str = "/identifiant-oublie/envoye";
+/// Where the lost password form's answer is shown.
+const LOST_PASSWORD_SENT: &str = "/mot-de-passe-oublie/envoye";
+
 /// The one answer of both recovery forms, whatever was typed (REC-03).
-fn sent(app: &AppState) -> Result<Response, WebError> {
+async fn sent(State(app): State<AppState>) -> Result<Response, WebError> {
     message(
-        app,
+        &app,
         StatusCode::OK,
         "Demande enregistrée",
         "Si ces informations correspondent à un compte, un courriel vient d'être envoyé à l'adresse enregistrée. Pensez à regarder dans les indésirables.",
@@ -570,7 +596,7 @@ async fn lost_identifiant(
         return csrf_refused(&app);
     }
     recovery::request_identifiants(app.0.clone(), f.valeur, ip);
-    sent(&app)
+    Ok(Redirect::to(LOST_IDENTIFIANT_SENT).into_response())
 }
 
 async fn lost_password(
@@ -583,5 +609,5 @@ async fn lost_password(
         return csrf_refused(&app);
     }
     recovery::request_temporary_password(app.0.clone(), f.valeur, ip);
-    sent(&app)
+    Ok(Redirect::to(LOST_PASSWORD_SENT).into_response())
 }

@@ -12,6 +12,7 @@ mod cookies;
 mod csrf;
 mod demo;
 mod error;
+mod flash;
 mod headers;
 mod health;
 mod links;

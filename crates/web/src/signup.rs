@@ -1,8 +1,12 @@
 //! First visit (seed guide §1.2): the parent and pupil account creation
-//! pages. No JavaScript: "ajoutez un enfant" is a submit button that shows
-//! the form again with one more row, values kept.
+//! pages. No JavaScript: "ajoutez un enfant" and the switch between the
+//! personal and the joint account are submit buttons of the form, which
+//! show it again (one more row, or the other variant) with what was typed
+//! kept, passwords excepted. A created account answers `303 See Other` to
+//! its page (POST-redirect-GET, `flash`), so a reload never posts again.
 
 use crate::client_ip::ClientIp;
+use crate::flash::{self, Kind};
 use crate::pages::{csrf_refused, message, render};
 use crate::{AppState, WebError, csrf};
 use askama::Template;
@@ -24,10 +28,23 @@ pub(crate) fn routes() -> Router<AppState> {
             get(show_pupil_signup).post(submit_pupil_signup),
         )
         .route(
+            "/premiere-visite/eleve/compte-cree",
+            get(show_pupil_created),
+        )
+        .route(
             "/premiere-visite/parent",
             get(show_parent_signup).post(submit_parent_signup),
         )
+        .route(
+            "/premiere-visite/parent/compte-cree",
+            get(show_parent_created),
+        )
 }
+
+/// Where a created account's page is shown (`303 See Other` after the POST).
+const PUPIL_CREATED: &str = "/premiere-visite/eleve/compte-cree";
+/// Where a created parent account's page is shown.
+const PARENT_CREATED: &str = "/premiere-visite/parent/compte-cree";
 
 fn throttled(app: &AppState) -> Result<Response, WebError> {
     message(
@@ -108,20 +125,32 @@ async fn submit_pupil_signup(
         return Ok(Redirect::to("/profil").into_response());
     }
     match signup::create_pupil_account(&app, &s.form, &ip).await {
-        Ok(_) => message(
-            &app,
-            StatusCode::OK,
-            "Ton compte est créé",
-            "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
-            "/connexion?profil=eleve",
-            "Se connecter",
-        ),
+        Ok(_) => flash::redirect(&app, jar, Kind::PupilCreated, "", PUPIL_CREATED).await,
         Err(SignupError::Invalid(errors)) => {
             pupil_page(&app, jar, s.form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(SignupError::Throttled) => throttled(&app),
         Err(SignupError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The page of a created pupil account, shown while its flash lasts (else
+/// the form again).
+async fn show_pupil_created(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    if flash::read(&app, &jar, Kind::PupilCreated).await?.is_none() {
+        return Ok(Redirect::to("/premiere-visite/eleve").into_response());
+    }
+    message(
+        &app,
+        StatusCode::OK,
+        "Ton compte est créé",
+        "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
+        "/connexion?profil=eleve",
+        "Se connecter",
+    )
 }
 
 #[derive(Template)]
@@ -132,8 +161,18 @@ struct ParentSignupPage<'a> {
     form: ParentForm,
     errors: &'a FieldErrors,
     can_add: bool,
+    /// The row just added by « ajoutez un enfant »: its first field gets
+    /// the focus.
+    focus_row: Option<usize>,
     /// The password rule of the configured policy.
     rule: String,
+}
+
+impl ParentSignupPage<'_> {
+    /// Whether row `i` is the one just added (its first field focused).
+    fn autofocus(&self, i: &&usize) -> bool {
+        self.focus_row == Some(**i)
+    }
 }
 
 async fn parent_page(
@@ -141,6 +180,7 @@ async fn parent_page(
     jar: CookieJar,
     mut form: ParentForm,
     errors: &FieldErrors,
+    focus_row: Option<usize>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     form.credentials.clear_passwords();
@@ -149,6 +189,7 @@ async fn parent_page(
         site: &app.config,
         csrf,
         can_add: form.rows.len() < signup::parent::MAX_ROWS,
+        focus_row,
         form,
         errors,
         rule: crate::pages::password_rule(app),
@@ -170,7 +211,7 @@ async fn show_parent_signup(
         return Ok(Redirect::to("/profil").into_response());
     }
     let form = ParentForm::new(q.compte.as_deref() == Some("joint"));
-    parent_page(&app, jar, form, &FieldErrors::new(), StatusCode::OK).await
+    parent_page(&app, jar, form, &FieldErrors::new(), None, StatusCode::OK).await
 }
 
 async fn submit_parent_signup(
@@ -194,26 +235,58 @@ async fn submit_parent_signup(
         return Ok(Redirect::to("/profil").into_response());
     }
     let mut form = ParentForm::from_pairs(&pairs);
-    if field("action") == Some("ajouter") {
-        form.add_row();
-        return parent_page(&app, jar, form, &FieldErrors::new(), StatusCode::OK).await;
+    // The buttons that show the form again, what was typed kept and no
+    // error shown: one more row, or the other kind of account.
+    match field("action") {
+        Some("ajouter") => {
+            let focus = form.add_row().then(|| form.rows.len() - 1);
+            return parent_page(&app, jar, form, &FieldErrors::new(), focus, StatusCode::OK).await;
+        }
+        Some(kind @ ("personnel" | "joint")) => {
+            form.joint = kind == "joint";
+            return parent_page(&app, jar, form, &FieldErrors::new(), None, StatusCode::OK).await;
+        }
+        _ => {}
     }
     match signup::create_parent_account(&app, &form, &ip).await {
-        Ok(_) => message(
-            &app,
-            StatusCode::OK,
-            "Votre compte est créé : confirmez-le",
-            &format!(
-                "Un courriel de confirmation vient d'être envoyé à {}. Il contient un lien à ouvrir dans un délai d'une semaine pour activer votre compte ; au-delà, le compte est automatiquement supprimé.",
-                form.credentials.email.trim()
-            ),
-            "/connexion?profil=parent",
-            "Aller à la page de connexion",
-        ),
+        Ok(_) => {
+            let email = form.credentials.email.trim();
+            flash::redirect(&app, jar, Kind::ParentCreated, email, PARENT_CREATED).await
+        }
         Err(SignupError::Invalid(errors)) => {
-            parent_page(&app, jar, form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            parent_page(
+                &app,
+                jar,
+                form,
+                &errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(SignupError::Throttled) => throttled(&app),
         Err(SignupError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The page of a created parent account (« confirmez-le », with the
+/// address the mail went to), shown while its flash lasts (else the form
+/// again).
+async fn show_parent_created(
+    State(app): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let Some(email) = flash::read(&app, &jar, Kind::ParentCreated).await? else {
+        return Ok(Redirect::to("/premiere-visite/parent").into_response());
+    };
+    message(
+        &app,
+        StatusCode::OK,
+        "Votre compte est créé : confirmez-le",
+        &format!(
+            "Un courriel de confirmation vient d'être envoyé à {email}. Il contient un lien à ouvrir dans un délai d'une semaine pour activer votre compte ; au-delà, le compte est automatiquement supprimé."
+        ),
+        "/connexion?profil=parent",
+        "Aller à la page de connexion",
+    )
 }

@@ -76,6 +76,9 @@ pub enum Ns {
     IdentifiantChoice,
     /// « Ce n'est pas mon enfant » reports of one account, per day.
     ReportAccount,
+    /// What a page shown after a redirect needs (POST-redirect-GET): a
+    /// short-lived value by kind and keyed hash of the browser's id.
+    Flash,
 }
 
 impl Ns {
@@ -113,6 +116,7 @@ impl Ns {
             Ns::RecoveryAddress => "thr:rec:ip",
             Ns::IdentifiantChoice => "thr:ident",
             Ns::ReportAccount => "thr:report",
+            Ns::Flash => "flash",
         }
     }
 
@@ -160,6 +164,7 @@ mod tests {
             (Ns::LoginAddress.key2("p", 29), "thr:ip:p:29"),
             (Ns::ActivationAddress.key("h"), "thr:act:ip:h"),
             (Ns::SloEnded.key("s"), "slo:ended:s"),
+            (Ns::Flash.key2("k", "h"), "flash:k:h"),
             (
                 Ns::UpstreamCandidate.key("h").sub("fail"),
                 "up:candidate:h:fail",
