@@ -75,12 +75,7 @@ async fn accept_language_chooses_english_and_french_stays_the_default() {
         "{html}"
     );
 
-    let (status, html) = html_of(
-        &c,
-        &format!("{}/", s.url),
-        Some("en-GB,en;q=0.9,fr;q=0.8"),
-    )
-    .await;
+    let (status, html) = html_of(&c, &format!("{}/", s.url), Some("en-GB,en;q=0.9,fr;q=0.8")).await;
     assert_eq!(status, 200);
     assert_english("profile choice", &html);
     assert_layout("profile choice", "text/html", &html);
@@ -89,10 +84,7 @@ async fn accept_language_chooses_english_and_french_stays_the_default() {
     assert!(html.contains("Remember my profile"));
 
     // The login page of each offered profile, and its first-visit box.
-    for (profile, first) in [
-        ("eleve", "You are a Pupil"),
-        ("parent", "You are a Parent"),
-    ] {
+    for (profile, first) in [("eleve", "You are a Pupil"), ("parent", "You are a Parent")] {
         let (status, html) = html_of(
             &c,
             &format!("{}/connexion?profil={profile}", s.url),
@@ -159,7 +151,11 @@ async fn the_switch_is_remembered_in_a_cookie_that_beats_the_header() {
     assert!(html.contains("Mémoriser mon profil"), "{html}");
 
     // The way back is a local path only.
-    for evil in ["%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example%2F", "%2F%5Cevil.example"] {
+    for evil in [
+        "%2F%2Fevil.example%2F",
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%5Cevil.example",
+    ] {
         let r = c
             .get(format!("{}/langue?choix=en&retour={evil}", s.url))
             .send()
@@ -207,11 +203,18 @@ async fn ui_locales_gives_the_english_login_through_to_its_errors() {
     let (status, html) = html_of(&c, &format!("{}{to}", s.url), Some("fr")).await;
     assert_eq!(status, 200);
     assert_english("profile choice of the authorization", &html);
-    let login = format!("{}/connexion?profil=eleve&{}", s.url, to.trim_start_matches("/profil?"));
+    let login = format!(
+        "{}/connexion?profil=eleve&{}",
+        s.url,
+        to.trim_start_matches("/profil?")
+    );
     let (status, html) = html_of(&c, &login, Some("fr")).await;
     assert_eq!(status, 200);
     assert_english("login of the authorization", &html);
-    assert!(html.contains("Enter your username and your password."), "{html}");
+    assert!(
+        html.contains("Enter your username and your password."),
+        "{html}"
+    );
 
     // A failed login (a POST: the authorization is in its body) stays in
     // English, its error too.

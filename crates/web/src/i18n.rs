@@ -189,7 +189,12 @@ pub(crate) fn tr(key: &str) -> String {
 pub(crate) fn tr_with(key: &str, args: &[(&str, &str)]) -> String {
     let args: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from((*v).to_owned())))
+        .map(|(k, v)| {
+            (
+                Cow::Owned((*k).to_owned()),
+                FluentValue::from((*v).to_owned()),
+            )
+        })
         .collect();
     LOCALES.lookup_with_args(lang().id(), key, &args)
 }
@@ -362,9 +367,16 @@ mod tests {
                 "keys of fr and {code} differ"
             );
             let lang = Lang::from_tag(code).expect("offered");
+            // Every argument the pages pass.
+            let args: HashMap<&str, FluentValue> = ["profil", "nom", "aide", "nombre"]
+                .into_iter()
+                .map(|n| (n, FluentValue::from("x")))
+                .collect();
             for k in &fr {
                 assert!(
-                    LOCALES.lookup_single_language::<&str>(lang.id(), k, None).is_some(),
+                    LOCALES
+                        .lookup_single_language(lang.id(), k, Some(&args))
+                        .is_ok(),
                     "{code}: {k} does not resolve"
                 );
             }

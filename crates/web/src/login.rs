@@ -3,10 +3,10 @@
 
 use crate::cas::redirect_with_ticket;
 use crate::client_ip::ClientIp;
+use crate::i18n::tr;
 use crate::onward::{form_targets, with_form_targets};
 use crate::pages::{csrf_refused, current_session, label, message, render, source};
 use crate::resume::Resume;
-use crate::i18n::tr;
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
 use axum::Form;
