@@ -24,6 +24,7 @@ mod files;
 mod helpdesk;
 mod import;
 mod import_limits;
+mod languages;
 mod listeners;
 mod mail;
 mod migrations;

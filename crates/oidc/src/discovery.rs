@@ -125,7 +125,11 @@ pub fn document(issuer: &str, algs: &[Alg]) -> Result<serde_json::Value, Discove
             "prompt_values_supported".into(),
             serde_json::json!(["none", "login", "consent"]),
         );
-        o.insert("ui_locales_supported".into(), serde_json::json!(["fr"]));
+        // The languages of the pages (sesame-web's `locales/`).
+        o.insert(
+            "ui_locales_supported".into(),
+            serde_json::json!(["fr", "en"]),
+        );
         // RP-Initiated Logout 1.0 §2.1, RFC 7009, RFC 7662 (RFC 8414 §2).
         for (name, path) in [
             ("end_session_endpoint", "oidc/logout"),

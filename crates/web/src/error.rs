@@ -101,7 +101,10 @@ impl From<askama::Error> for WebError {
 /// with the site's layout and branding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ErrorText {
+    /// The title's key in the .ftl files (the page is rendered in the
+    /// request's language).
     title: &'static str,
+    /// The text's key.
     text: &'static str,
 }
 
@@ -109,40 +112,22 @@ impl ErrorText {
     /// The words for a status that came without any (an extractor's
     /// rejection, a timeout, a body over the limit, a wrong method).
     fn for_status(status: StatusCode) -> Self {
-        let (title, text) = match status.as_u16() {
-            404 => ("Page introuvable", "La page demandée n'existe pas."),
-            405 => (
-                "Action non prévue",
-                "Cette page ne s'utilise pas ainsi. Revenez à l'accueil et recommencez.",
-            ),
-            410 => (
-                "Lien expiré",
-                "Ce lien n'est plus valable. Recommencez la démarche depuis l'accueil.",
-            ),
-            413 => (
-                "Envoi trop volumineux",
-                "Les informations envoyées sont trop volumineuses. Revenez à la page précédente et recommencez.",
-            ),
-            400 | 415 | 422 => (
-                "Formulaire illisible",
-                "Le formulaire envoyé n'a pas pu être lu. Revenez à la page précédente et recommencez.",
-            ),
-            429 => (
-                "Trop de tentatives",
-                "Trop de demandes en peu de temps. Veuillez réessayer dans quelques minutes.",
-            ),
-            503 => (
-                "Service momentanément indisponible",
-                "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.",
-            ),
-            500..=599 => (
-                "Erreur",
-                "Une erreur est survenue. Veuillez réessayer dans quelques instants.",
-            ),
-            _ => (
-                "Demande refusée",
-                "Cette demande ne peut pas aboutir. Revenez à l'accueil et recommencez.",
-            ),
+        let code = match status.as_u16() {
+            c @ (404 | 405 | 410 | 413 | 429 | 503) => c,
+            400 | 415 | 422 => 400,
+            500..=599 => 500,
+            _ => 0,
+        };
+        let (title, text) = match code {
+            404 => ("erreur-404-titre", "erreur-404-texte"),
+            405 => ("erreur-405-titre", "erreur-405-texte"),
+            410 => ("erreur-410-titre", "erreur-410-texte"),
+            413 => ("erreur-413-titre", "erreur-413-texte"),
+            400 => ("erreur-400-titre", "erreur-400-texte"),
+            429 => ("erreur-429-titre", "erreur-429-texte"),
+            503 => ("erreur-503-titre", "erreur-503-texte"),
+            500 => ("erreur-500-titre", "erreur-500-texte"),
+            _ => ("erreur-autre-titre", "erreur-autre-texte"),
         };
         Self { title, text }
     }
@@ -158,7 +143,7 @@ struct ErrorPage<'a> {
 }
 
 fn page(status: StatusCode, text: ErrorText) -> Response {
-    let mut r = (status, text.title.to_owned()).into_response();
+    let mut r = (status, crate::i18n::tr(text.title)).into_response();
     r.extensions_mut().insert(text);
     r
 }
@@ -237,8 +222,8 @@ pub(crate) async fn render_errors(
     };
     let html = match (ErrorPage {
         site: &app.config,
-        title: text.title,
-        text: text.text,
+        title: &crate::i18n::tr(text.title),
+        text: &crate::i18n::tr(text.text),
     })
     .render()
     {

@@ -15,6 +15,7 @@ mod error;
 mod flash;
 mod headers;
 mod health;
+mod i18n;
 mod links;
 mod login;
 mod metrics;
@@ -73,6 +74,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(oidc::routes(state.clone()))
         .merge(upstream::routes())
         .merge(notices::routes())
+        .merge(i18n::routes())
         .route_layer(axum::middleware::from_fn(access::remember_route))
         .fallback(error::not_found)
         .with_state(state.clone())
@@ -83,9 +85,10 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             error::render_errors,
         ))
+        .layer(axum::middleware::from_fn_with_state(state, i18n::negotiate))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(trace::RedactedSpan))
         .layer(axum::middleware::from_fn(access::log))

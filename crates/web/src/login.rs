@@ -3,6 +3,7 @@
 
 use crate::cas::redirect_with_ticket;
 use crate::client_ip::ClientIp;
+use crate::i18n::tr;
 use crate::onward::{form_targets, with_form_targets};
 use crate::pages::{csrf_refused, current_session, label, message, render, source};
 use crate::resume::Resume;
@@ -51,7 +52,7 @@ struct ProfilePage<'a> {
     site: &'a Config,
     csrf: String,
     resume: Resume,
-    profiles: Vec<(&'static str, &'static str)>,
+    profiles: Vec<(&'static str, String)>,
 }
 
 /// `/`: the home page when logged in; otherwise the remembered profile's
@@ -117,7 +118,7 @@ async fn profiles_page(
     let profiles = Profile::ALL
         .into_iter()
         .filter(|p| app.config.profiles.source(*p) != ProfileSource::Disabled)
-        .map(|p| (p.as_str(), p.label()))
+        .map(|p| (p.as_str(), crate::pages::profile_label(p)))
         .collect();
     let targets = form_targets(&app, &resume, None);
     let page = ProfilePage {
@@ -181,7 +182,7 @@ struct LoginPage<'a> {
     site: &'a Config,
     csrf: String,
     profile: &'a str,
-    profile_label: &'a str,
+    profile_label: String,
     identifiant: &'a str,
     error: Option<&'a str>,
     /// The error summary: the one message, leading to the identifiant.
@@ -199,11 +200,12 @@ struct LoginQuery {
     resume: Resume,
 }
 
-/// Said when the password is right but the account awaits confirmation.
-const PENDING: &str = "Votre compte est en attente de confirmation : ouvrez le lien du courriel reçu à sa création (pensez à regarder dans les indésirables).";
+/// Said when the password is right but the account awaits confirmation
+/// (its key in the .ftl files).
+const PENDING: &str = "connexion-attente";
 
 /// One message for every failure (AUTH-04).
-const LOGIN_FAILED: &str = "Identifiant ou mot de passe incorrect.";
+const LOGIN_FAILED: &str = "connexion-echec";
 
 async fn login_page(
     app: &AppState,
@@ -245,10 +247,10 @@ async fn login_page_with(
             return message(
                 app,
                 StatusCode::OK,
-                "Profil non disponible",
-                "La connexion avec ce profil n'est pas encore configurée pour cette académie.",
+                &tr("profil-indisponible-titre"),
+                &tr("profil-indisponible-texte"),
                 "/profil",
-                "Changer de profil",
+                &tr("changer-profil"),
             );
         }
     }
@@ -257,7 +259,7 @@ async fn login_page_with(
         site: &app.config,
         csrf,
         profile,
-        profile_label: chosen.label(),
+        profile_label: crate::pages::profile_label(chosen),
         identifiant,
         error,
         summary: crate::pages::summary_of("identifiant", error),
@@ -372,7 +374,7 @@ async fn submit_login(
                 jar,
                 &f.profil,
                 &f.identifiant,
-                Some(PENDING),
+                Some(&tr(PENDING)),
                 Some(ticket),
                 StatusCode::OK,
                 &f.resume,
@@ -385,7 +387,7 @@ async fn submit_login(
                 jar,
                 &f.profil,
                 &f.identifiant,
-                Some(LOGIN_FAILED),
+                Some(&tr(LOGIN_FAILED)),
                 StatusCode::OK,
                 &f.resume,
             )
@@ -395,10 +397,10 @@ async fn submit_login(
             let mut r = message(
                 &app,
                 StatusCode::TOO_MANY_REQUESTS,
-                "Trop de tentatives",
-                "Trop de tentatives de connexion depuis votre réseau. Veuillez réessayer dans quelques minutes.",
+                &tr("erreur-429-titre"),
+                &tr("trop-tentatives-connexion"),
                 "/",
-                "Retour",
+                &tr("retour"),
             )?;
             if let Ok(v) = secs.to_string().parse() {
                 r.headers_mut().insert(header::RETRY_AFTER, v);

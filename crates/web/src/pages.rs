@@ -36,6 +36,12 @@ pub(crate) fn label(profile: &str) -> &'static str {
     profile.parse::<Profile>().map_or("", Profile::label)
 }
 
+/// The label of a profile in the request's language (in French, the
+/// domain's [`Profile::label`]).
+pub(crate) fn profile_label(p: Profile) -> String {
+    crate::i18n::tr(&format!("profil-{}", p.as_str()))
+}
+
 pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render().map(Html).map_err(WebError::from)
 }
@@ -178,10 +184,10 @@ pub(crate) fn csrf_refused(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::FORBIDDEN,
-        "Formulaire expiré",
-        "Ce formulaire a expiré ou a déjà été envoyé. Veuillez recommencer.",
+        &crate::i18n::tr("formulaire-expire-titre"),
+        &crate::i18n::tr("formulaire-expire-texte"),
         "/",
-        "Recommencer",
+        &crate::i18n::tr("recommencer"),
     )
 }
 

@@ -64,7 +64,7 @@ fn fields() {
             "/prompt_values_supported",
             json!(["none", "login", "consent"]),
         ),
-        ("/ui_locales_supported", json!(["fr"])),
+        ("/ui_locales_supported", json!(["fr", "en"])),
         ("/request_parameter_supported", json!(false)),
         ("/request_uri_parameter_supported", json!(false)),
         (
