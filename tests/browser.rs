@@ -53,7 +53,10 @@ impl Driver {
                     "--no-first-run", "--disable-dev-shm-usage",
                     format!("--user-data-dir={profile}"),
                     "--window-size=420,1600", "--lang=fr-FR",
-                ]
+                ],
+                // Headless Chromium sends `Accept-Language: en-US` whatever
+                // `--lang` says: the journeys here are the French ones.
+                "prefs": { "intl": { "accept_languages": "fr-FR,fr" } }
             }
         });
         let caps = caps.as_object().expect("object").clone();
