@@ -264,8 +264,16 @@ impl Database {
             create_sqlite_parent_dir(url)?;
         }
         let mut co = ConnectOptions::new(url.to_owned());
+        // No idle timeout nor lifetime: sqlx then runs no maintenance task.
+        // That task's reaping loop counts idle connections with an atomic
+        // that can wrap below zero under churn, and was seen spinning a
+        // runtime worker forever (a test hung at 100 % CPU, stack in
+        // `spawn_maintenance_tasks`). Connections stay open until the pool
+        // closes; a broken one is found when it is next acquired.
         co.max_connections(opts.max_connections)
             .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_timeout(opts.connect_timeout)
             .acquire_timeout(opts.connect_timeout)
             .sqlx_logging(false);
