@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::env_num;
+use common::{client, cpu_ms, csrf_of, env_num, free_port};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sesame_service::{App, Config, ConfigSource};
 use sesame_store::entity::{guardian, pupil};
@@ -30,26 +30,6 @@ const CALLBACK: &str = "https://rp.exemple.fr/cb";
 const SECRET: &str = "bench-client-secret-2026";
 const PASSWORD: &str = "Cheval-Agrafe-Lune-42";
 const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0123";
-
-/// The CPU time the process used (user + system), in milliseconds.
-fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .map(|v| v.parse().unwrap_or(0))
-        .collect();
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 here.
-    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
-    ticks as f64 * 10.0 // USER_HZ is 100 on Linux
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
 
 struct World {
     dir: tempfile::TempDir,
@@ -194,21 +174,6 @@ async fn prepare(world: &World) {
         ),
     )
     .expect("write");
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn cookies(r: &reqwest::Response) -> String {

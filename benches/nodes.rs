@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{env_num, percentile};
+use common::{client, csrf_of, env_num, free_port, percentile};
 use sea_orm::ConnectionTrait;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -73,29 +73,6 @@ impl World {
             .spawn()
             .expect("sesame serve")
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The session cookie (`name=value`) of a response.

@@ -6,49 +6,6 @@
 use super::*;
 use crate::support::fixtures::{Signup, code_of, sign_up};
 
-const SERVICE: &str = "https%3A%2F%2Fapp.ent.fr%2Fcas%2F";
-
-/// Logs `browser` in through provider `provider` of `down` (staff at
-/// `academie`, guests at the others) for the CAS service; answers the CAS
-/// user its ticket validates as.
-async fn cas_user(browser: &Client, down: &TestServer, provider: &str) -> String {
-    let profile = if provider == "academie" {
-        "personnel_education"
-    } else {
-        "invite"
-    };
-    let (_, visited) = follow(
-        browser,
-        &format!(
-            "{}/amont/{provider}?profil={profile}&service={SERVICE}",
-            down.url
-        ),
-    )
-    .await;
-    let last = visited.last().expect("last");
-    assert!(
-        last.starts_with("https://app.ent.fr/cas/?ticket=ST-"),
-        "{visited:?}"
-    );
-    let ticket = last.split("ticket=").nth(1).expect("ticket");
-    let xml = TestServer::browser()
-        .get(format!(
-            "{}/cas/p3/serviceValidate?ticket={ticket}&service={SERVICE}",
-            down.url
-        ))
-        .send()
-        .await
-        .expect("validate")
-        .text()
-        .await
-        .expect("body");
-    xml.split("<cas:user>")
-        .nth(1)
-        .and_then(|r| r.split("</cas:user>").next())
-        .unwrap_or_else(|| panic!("no user: {xml}"))
-        .to_owned()
-}
-
 async fn identifiants(env: &TestEnv) -> Vec<(String, String, String)> {
     env.rows("SELECT identifiant, identifiant_display, kind FROM accounts ORDER BY id")
         .await

@@ -7,48 +7,6 @@
 use super::*;
 use crate::support::http::{page, post};
 
-const SERVICE: &str = "https%3A%2F%2Fapp.ent.fr%2Fcas%2F";
-
-/// Logs `browser` (already logged in at the upstream) in at `down`
-/// through provider `provider` (staff at `academie`, guests at the
-/// others), for the CAS service; answers the CAS user of its ticket.
-async fn cas_user(browser: &Client, down: &TestServer, provider: &str) -> String {
-    let profile = if provider == "academie" {
-        "personnel_education"
-    } else {
-        "invite"
-    };
-    let (_, visited) = follow(
-        browser,
-        &format!(
-            "{}/amont/{provider}?profil={profile}&service={SERVICE}",
-            down.url
-        ),
-    )
-    .await;
-    let last = visited.last().expect("last");
-    let ticket = last
-        .split("ticket=")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no ticket: {visited:?}"));
-    let xml = TestServer::browser()
-        .get(format!(
-            "{}/cas/p3/serviceValidate?ticket={ticket}&service={SERVICE}",
-            down.url
-        ))
-        .send()
-        .await
-        .expect("validate")
-        .text()
-        .await
-        .expect("body");
-    xml.split("<cas:user>")
-        .nth(1)
-        .and_then(|r| r.split("</cas:user>").next())
-        .unwrap_or_else(|| panic!("no user: {xml}"))
-        .to_owned()
-}
-
 /// A CSRF token of the account page (the page must offer the choice).
 async fn account_token(browser: &Client, down: &TestServer) -> String {
     let (status, html) = page(browser, &format!("{}/compte", down.url)).await;

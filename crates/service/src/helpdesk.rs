@@ -326,7 +326,7 @@ pub async fn disable(app: &App, id: i32, operator: &str) -> Result<(), HelpdeskE
     crate::session::end_all(app, id).await?;
     let now = app.clock.now();
     let txn = app.db.conn().begin().await?;
-    if !repo::switch_state(&txn, id, AccountState::Active, AccountState::Disabled, now).await? {
+    if !accounts::switch_state(&txn, id, AccountState::Active, AccountState::Disabled, now).await? {
         return Err(HelpdeskError::Refused(format!(
             "le compte n°{id} vient de changer d'état"
         )));
@@ -353,7 +353,7 @@ pub async fn enable(app: &App, id: i32, operator: &str) -> Result<bool, Helpdesk
     let a = account(app, id).await?;
     let now = app.clock.now();
     let txn = app.db.conn().begin().await?;
-    if !repo::switch_state(&txn, id, AccountState::Disabled, AccountState::Active, now).await? {
+    if !accounts::switch_state(&txn, id, AccountState::Disabled, AccountState::Active, now).await? {
         return Err(HelpdeskError::Refused(format!(
             "le compte n°{id} n'est pas désactivé (état : {})",
             a.state()

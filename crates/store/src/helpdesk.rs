@@ -7,7 +7,6 @@ use crate::school_data::ts;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sea_orm::{QueryOrder, QuerySelect};
-use sesame_domain::AccountState;
 use time::OffsetDateTime;
 
 /// `LOWER(column) LIKE '%word%'`, the word's `%`, `_` and `\` escaped.
@@ -104,23 +103,4 @@ pub async fn pending_links(
         .into_iter()
         .map(|t| (t.purpose, t.expires_at))
         .collect())
-}
-
-/// Moves account `id` from state `from` to `to`; answers whether it did
-/// (a conditional `UPDATE`: two operators at once change it once).
-pub async fn switch_state(
-    db: &impl ConnectionTrait,
-    id: i32,
-    from: AccountState,
-    to: AccountState,
-    now: OffsetDateTime,
-) -> Result<bool, DbErr> {
-    let r = account::Entity::update_many()
-        .col_expr(account::Column::State, Expr::value(to.as_str()))
-        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
-        .filter(account::Column::Id.eq(id))
-        .filter(account::Column::State.eq(from.as_str()))
-        .exec(db)
-        .await?;
-    Ok(r.rows_affected == 1)
 }

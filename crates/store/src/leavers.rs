@@ -370,17 +370,7 @@ pub async fn disable(
     id: i32,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
-    let r = account::Entity::update_many()
-        .col_expr(
-            account::Column::State,
-            Expr::value(AccountState::Disabled.as_str()),
-        )
-        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
-        .filter(account::Column::Id.eq(id))
-        .filter(account::Column::State.eq(AccountState::Active.as_str()))
-        .exec(db)
-        .await?;
-    Ok(r.rows_affected == 1)
+    crate::accounts::switch_state(db, id, AccountState::Active, AccountState::Disabled, now).await
 }
 
 /// Guardian accounts stamped before `cutoff` that have not had their

@@ -519,3 +519,22 @@ pub async fn session_generation(db: &impl ConnectionTrait, id: i32) -> Result<Op
         .one(db)
         .await
 }
+
+/// Moves account `id` from state `from` to `to`; answers whether it did
+/// (a conditional `UPDATE`: two operators at once change it once).
+pub async fn switch_state(
+    db: &impl ConnectionTrait,
+    id: i32,
+    from: AccountState,
+    to: AccountState,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let r = account::Entity::update_many()
+        .col_expr(account::Column::State, Expr::value(to.as_str()))
+        .col_expr(account::Column::UpdatedAt, Expr::value(ts(now)))
+        .filter(account::Column::Id.eq(id))
+        .filter(account::Column::State.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
