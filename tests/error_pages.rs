@@ -2,6 +2,7 @@
 //! (404, 405, 410, 413, 415, 422, 429) in the site's layout with the
 //! configured branding; programs keep their own formats.
 
+use crate::support::fixtures::now_clock;
 use crate::support::http::page;
 use crate::support::layout::{ACADEMIE, assert_layout};
 use crate::support::{TestEnv, TestServer};
@@ -19,7 +20,9 @@ async fn answer(r: reqwest::Response) -> (u16, String, reqwest::header::HeaderMa
 #[tokio::test(flavor = "multi_thread")]
 async fn every_error_a_browser_meets_has_the_site_layout() {
     let env = TestEnv::new();
-    let s = TestServer::spawn(&env, |c| {
+    // A fixed clock: the failed logins below must fall in one minute's
+    // window of the address throttle, however slowly they run.
+    let s = TestServer::spawn_with_clock(&env, now_clock(), |c| {
         c.branding.academie = ACADEMIE.into();
         c.throttle.ip_failures_per_minute = 1;
     })

@@ -2,6 +2,7 @@
 //! default, English from the footer's switch (a cookie), the OpenID
 //! Connect `ui_locales`, or `Accept-Language`, in that order.
 
+use crate::support::fixtures::now_clock;
 use crate::support::http::{csrf_of, location};
 use crate::support::layout::{ACADEMIE, assert_layout};
 use crate::support::oidc::{authorize, setup};
@@ -257,7 +258,8 @@ async fn ui_locales_gives_the_english_login_through_to_its_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn error_pages_speak_english() {
     let env = TestEnv::new();
-    let s = TestServer::spawn(&env, |c| {
+    // A fixed clock: the failed logins must fall in one throttle window.
+    let s = TestServer::spawn_with_clock(&env, now_clock(), |c| {
         c.branding.academie = ACADEMIE.into();
         c.throttle.ip_failures_per_minute = 1;
     })
