@@ -10,7 +10,7 @@ use crate::app::App;
 use sesame_domain::{ActivationCode, CodeKind, Uai};
 use sesame_store::codes::{self as repo, NewCode};
 use sesame_store::school_data::{self, School};
-use sesame_store::{StoreError, TransactionTrait};
+use sesame_store::{StoreError, WriteTxn};
 use time::{Date, Duration, OffsetDateTime};
 
 /// Why codes could not be generated.
@@ -135,7 +135,7 @@ pub async fn generate(
 ) -> Result<GeneratedCodes, CodesError> {
     let now = app.clock.now();
     let today = now.date();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let school = school_data::find_school(&txn, uai)
         .await?
         .ok_or_else(|| CodesError::UnknownSchool(uai.clone()))?;
@@ -182,7 +182,7 @@ pub async fn reissue(
 ) -> Result<GeneratedCodes, CodesError> {
     let now = app.clock.now();
     let today = now.date();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let school = school_data::find_school(&txn, uai)
         .await?
         .ok_or_else(|| CodesError::UnknownSchool(uai.clone()))?;

@@ -7,9 +7,7 @@ use crate::session::new_token;
 use sesame_domain::AccountState;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{
-    ConnectionTrait, DbErr, Key, Ns, StoreError, Throttle, TransactionTrait, accounts,
-};
+use sesame_store::{ConnectionTrait, DbErr, Key, Ns, StoreError, Throttle, WriteTxn, accounts};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -141,7 +139,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<LinkState, StoreError> {
     };
     let (token_id, account_id) = ids;
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+    let txn = app.db.conn().begin_write().await.map_err(StoreError::Db)?;
     if !tokens::spend(&txn, token_id, now).await?
         || !accounts::activate(&txn, account_id, now).await?
     {
@@ -204,7 +202,7 @@ pub async fn resend(app: &App, ticket: &str) -> Result<bool, StoreError> {
         return Ok(false);
     }
     let email = a.email.clone().unwrap_or_default();
-    let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+    let txn = app.db.conn().begin_write().await.map_err(StoreError::Db)?;
     issue(
         &txn,
         app,
@@ -227,7 +225,7 @@ pub async fn purge_expired(app: &App) -> Result<usize, StoreError> {
     let cutoff = now - time::Duration::days(i64::from(app.config.accounts.confirmation_days));
     let ids = accounts::expired_pending(app.db.conn(), cutoff).await?;
     for &id in &ids {
-        let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+        let txn = app.db.conn().begin_write().await.map_err(StoreError::Db)?;
         accounts::purge(&txn, id).await?;
         accounts::audit(&txn, "account_purged", Some(id), None, None, now).await?;
         txn.commit().await.map_err(StoreError::Db)?;
@@ -271,7 +269,7 @@ pub async fn send_reminders(app: &App) -> Result<usize, StoreError> {
         let Some(email) = a.email.as_deref() else {
             continue;
         };
-        let txn = app.db.conn().begin().await.map_err(StoreError::Db)?;
+        let txn = app.db.conn().begin_write().await.map_err(StoreError::Db)?;
         if !accounts::claim_reminder(&txn, a.id, due).await? {
             txn.rollback().await.map_err(StoreError::Db)?;
             continue;

@@ -12,7 +12,7 @@ use sesame_domain::{AccountKind, AccountState, Profile};
 use sesame_oidc::claims::SubjectType;
 use sesame_oidc::jws::Alg;
 use sesame_store::federated::{self, Claims};
-use sesame_store::{StoreError, TransactionTrait, accounts};
+use sesame_store::{StoreError, WriteTxn, accounts};
 use url::Url;
 
 /// The id of the directory as an `[[upstream]]` of the main instance (and
@@ -89,7 +89,7 @@ pub async fn seed_directory(app: &App) -> Result<(), StoreError> {
             .hash(a.password)
             .await
             .map_err(|e| StoreError::from(sesame_store::DbErr::Custom(e)))?;
-        let txn = app.db.conn().begin().await?;
+        let txn = app.db.conn().begin_write().await?;
         let row = accounts::insert(
             &txn,
             accounts::NewAccount {

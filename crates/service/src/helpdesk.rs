@@ -5,7 +5,7 @@
 use crate::app::App;
 use serde::Serialize;
 use sesame_domain::{AccountKind, AccountState};
-use sesame_store::{StoreError, TransactionTrait, accounts, helpdesk as repo};
+use sesame_store::{StoreError, WriteTxn, accounts, helpdesk as repo};
 use time::OffsetDateTime;
 
 /// At most this many accounts answer a search.
@@ -252,7 +252,7 @@ pub async fn resend_confirmation(
             "le compte n°{id} n'a pas d'adresse"
         )));
     };
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     crate::confirm::issue(
         &txn,
         app,
@@ -325,7 +325,7 @@ pub async fn disable(app: &App, id: i32, operator: &str) -> Result<(), HelpdeskE
     // First: should the disabling fail, nothing issued before lives on.
     crate::session::end_all(app, id).await?;
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     if !accounts::switch_state(&txn, id, AccountState::Active, AccountState::Disabled, now).await? {
         return Err(HelpdeskError::Refused(format!(
             "le compte n°{id} vient de changer d'état"
@@ -352,7 +352,7 @@ pub async fn disable(app: &App, id: i32, operator: &str) -> Result<(), HelpdeskE
 pub async fn enable(app: &App, id: i32, operator: &str) -> Result<bool, HelpdeskError> {
     let a = account(app, id).await?;
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     if !accounts::switch_state(&txn, id, AccountState::Disabled, AccountState::Active, now).await? {
         return Err(HelpdeskError::Refused(format!(
             "le compte n°{id} n'est pas désactivé (état : {})",

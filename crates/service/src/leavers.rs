@@ -9,7 +9,7 @@
 
 use crate::app::App;
 use sesame_store::outbox::{self, NewMail};
-use sesame_store::{StoreError, TransactionTrait};
+use sesame_store::{StoreError, WriteTxn};
 use sesame_store::{held, leavers};
 use time::Duration;
 
@@ -54,7 +54,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
 
     // A DATE_SORTIE that was in the future at the import has come.
     for pid in leavers::due_leavers(db, today).await? {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         round.left += leavers::pupils_left(&txn, &[pid], now).await?;
         txn.commit().await?;
     }
@@ -74,7 +74,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
         // Every session, ticket and token issued before is dead (REV-01),
         // first: should the disabling fail, the next round does it again.
         crate::session::end_all(app, a.id).await?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         if leavers::disable(&txn, a.id, now).await? {
             leavers::audit_detail(
                 &txn,
@@ -95,7 +95,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
 
     let notice_at = now - days(cfg.retention_days - cfg.deletion_notice_days);
     for a in leavers::to_notify(db, notice_at).await? {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         if leavers::noticed(&txn, a.id, now).await? {
             let deletion = a.left_at.unwrap_or(now) + days(cfg.retention_days);
             // Never sooner than the notice period from now.
@@ -143,7 +143,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
     )
     .await?;
     for id in ids {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         leavers::revoke_codes(&txn, id, now).await?;
         // Every row that names it, provider links and consents included.
         if !held::delete(&txn, id).await? {

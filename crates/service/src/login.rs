@@ -10,7 +10,7 @@ use crate::session::Session;
 use sesame_domain::AccountState;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{Key, Ns, StoreError, Throttle, TransactionTrait, Verdict, accounts};
+use sesame_store::{Key, Ns, StoreError, Throttle, Verdict, WriteTxn, accounts};
 use std::time::Duration;
 
 /// How a login ended.
@@ -377,7 +377,7 @@ async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<
         return Ok(());
     };
     let token = crate::session::new_token();
-    let txn = conn.begin().await?;
+    let txn = conn.begin_write().await?;
     tokens::issue(
         &txn,
         a.id,

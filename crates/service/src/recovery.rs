@@ -14,7 +14,7 @@ use crate::app::App;
 use sesame_domain::secret::new_temporary;
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens::{self, purpose};
-use sesame_store::{Key, Ns, StoreError, Throttle, TransactionTrait, accounts};
+use sesame_store::{Key, Ns, StoreError, Throttle, WriteTxn, accounts};
 use std::sync::Arc;
 
 /// Recovery mails per address and hour.
@@ -92,7 +92,7 @@ async fn send_identifiants(app: &App, email: &str, ip: &str) -> Result<(), Store
         .collect();
     let mail = crate::mail::identifiants(&app.config, &ids);
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     outbox::enqueue(
         &txn,
         NewMail {
@@ -178,7 +178,7 @@ pub(crate) async fn mail_temporary_password(
         &temporary,
         TEMPORARY_HOURS,
     );
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     tokens::issue(
         &txn,
         a.id,

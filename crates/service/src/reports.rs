@@ -14,7 +14,7 @@ use crate::session::Session;
 use sesame_domain::{AccountKind, ReportState};
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::reports::{self, Report};
-use sesame_store::{Ns, StoreError, Throttle, TransactionTrait, accounts};
+use sesame_store::{Ns, StoreError, Throttle, WriteTxn, accounts};
 
 /// Reports one account may make per day (the rest are refused with 429):
 /// a family has few children, and each report mails a school.
@@ -79,7 +79,7 @@ pub async fn report(
         }
         return Ok(Outcome::Throttled { retry_after });
     }
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let Some(r) = reports::open(&txn, s.account_id, pupil_id, now).await? else {
         txn.rollback().await?;
         return Ok(Outcome::Done);
@@ -175,7 +175,7 @@ pub async fn resolve(
     by: &str,
 ) -> Result<Report, ResolveError> {
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let r = reports::find(&txn, id)
         .await?
         .ok_or(ResolveError::Unknown(id))?;

@@ -7,7 +7,7 @@ use crate::account::ChangeError;
 use crate::app::App;
 use crate::session::{self, Session};
 use serde_json::{Value, json};
-use sesame_store::{StoreError, TransactionTrait, accounts, held};
+use sesame_store::{StoreError, WriteTxn, accounts, held};
 use time::format_description::well_known::Rfc3339;
 
 fn when(t: time::OffsetDateTime) -> String {
@@ -117,7 +117,7 @@ pub async fn delete(app: &App, id: i32, by: By) -> Result<Option<Deleted>, Store
     // Every session ends, and what the sessions gave dies with the
     // generation (REV-01); once the row is gone the account has none.
     session::end_all(app, id).await?;
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let Some(a) = accounts::find(&txn, id).await? else {
         return Ok(None);
     };

@@ -3,12 +3,12 @@
 //! the number of accounts (tens of thousands for `--all`): no query per
 //! account.
 
+use crate::WriteTxn;
 use crate::entity::account::NO_PASSWORD;
 use crate::outbox::state as mail_state;
 use crate::school_data::ts;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement,
-    TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement, Value,
 };
 use time::OffsetDateTime;
 
@@ -125,7 +125,7 @@ pub async fn start(
     now: OffsetDateTime,
 ) -> Result<(Started, Vec<(i32, i64)>), DbErr> {
     let now = ts(now);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let scope_text = scope.uai.unwrap_or("all");
     let id = Id::find_by_statement(stmt(
         &txn,
@@ -256,7 +256,7 @@ pub async fn stop(
     now: OffsetDateTime,
 ) -> Result<Option<u64>, DbErr> {
     let now = ts(now);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let n = exec(
         &txn,
         "UPDATE renewal_campaigns SET stopped_at = ?, stopped_by = ? \

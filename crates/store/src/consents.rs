@@ -1,10 +1,10 @@
 //! OpenID Connect consents: the scopes an account granted to a client.
 
+use crate::WriteTxn;
 use crate::entity::oidc_consent;
 use crate::school_data::ts;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -31,7 +31,7 @@ pub async fn grant(
     scopes: &[String],
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     oidc_consent::Entity::delete_many()
         .filter(oidc_consent::Column::AccountId.eq(account_id))
         .filter(oidc_consent::Column::ClientId.eq(client_id))

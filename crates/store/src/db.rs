@@ -384,3 +384,31 @@ fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// Starts write transactions the way SQLite needs them.
+///
+/// SQLite's default `BEGIN` is deferred: a transaction that reads first
+/// and writes later must upgrade its read lock, and in WAL mode that
+/// upgrade fails at once with `SQLITE_BUSY` (the busy timeout is not
+/// consulted) when another connection wrote in between. Under concurrent
+/// requests that surfaced as a rare 500. `BEGIN IMMEDIATE` takes the write
+/// lock first, waiting under the busy timeout like any single statement.
+/// PostgreSQL ignores the mode. Plain `begin` is refused by clippy
+/// (`clippy.toml`) so that no write transaction starts deferred.
+#[async_trait::async_trait]
+pub trait WriteTxn: sea_orm::TransactionTrait {
+    /// Begins a transaction that may write (`BEGIN IMMEDIATE` on SQLite).
+    async fn begin_write(&self) -> Result<Self::Transaction, DbErr>;
+}
+
+#[async_trait::async_trait]
+impl<C: sea_orm::TransactionTrait + Sync> WriteTxn for C {
+    #[allow(clippy::disallowed_methods)]
+    async fn begin_write(&self) -> Result<Self::Transaction, DbErr> {
+        self.begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    }
+}

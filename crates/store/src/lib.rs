@@ -28,7 +28,7 @@ pub mod school_data;
 pub mod signing_keys;
 pub mod tokens;
 
-pub use db::{Database, DbKind};
+pub use db::{Database, DbKind, WriteTxn};
 pub use ephemeral::{
     DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, Throttle, Verdict,
 };

@@ -89,7 +89,7 @@ pub async fn attach_child(
     if m.info.used_by_account_id.is_some() {
         return Err(invalid("code", "Ce code d'activation a déjà servi."));
     }
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     if !accounts::claim_code(&txn, m.info.id, a.id).await? {
         txn.rollback().await?;
         return Err(invalid("code", "Ce code d'activation a déjà servi."));

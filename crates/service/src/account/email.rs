@@ -30,7 +30,7 @@ pub async fn request_email_change(
     let now = app.clock.now();
     let until = now + time::Duration::hours(24);
     let (confirm, cancel) = (new_token(), new_token());
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     tokens::spend_all(
         &txn,
         a.id,
@@ -96,7 +96,7 @@ pub async fn use_email_link(app: &App, which: &str, token: &str) -> Result<bool,
         return Ok(false);
     };
     let now = app.clock.now();
-    let txn = conn.begin().await?;
+    let txn = conn.begin_write().await?;
     if !tokens::spend(&txn, t.id, now).await? {
         txn.rollback().await?;
         return Ok(false);

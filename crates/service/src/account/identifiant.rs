@@ -54,7 +54,7 @@ pub async fn choose_identifiant(
         ));
     }
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     match accounts::choose_identifiant(&txn, a.id, id.as_str(), display, now).await {
         Ok(true) => {}
         Ok(false) => {

@@ -16,7 +16,7 @@ use sesame_domain::{AccountKind, ActivationCode, CodeKind, normalize_first_name}
 use sesame_store::outbox::{self, NewMail};
 use sesame_store::tokens;
 pub use sesame_store::tokens::purpose;
-use sesame_store::{ConnectionTrait, DbErr, Ns, StoreError, Throttle, TransactionTrait, accounts};
+use sesame_store::{ConnectionTrait, DbErr, Ns, StoreError, Throttle, WriteTxn, accounts};
 
 mod attach;
 mod email;
@@ -214,7 +214,7 @@ async fn store_password(
         .await
         .map_err(|e| StoreError::Ephemeral(sesame_store::EphemeralError::from_text(e)))?;
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     accounts::set_password(&txn, a.id, &hash, now).await?;
     tokens::spend_all(&txn, a.id, &[purpose::TEMP_PASSWORD], now).await?;
     sesame_store::campaigns::renewed(&txn, a.id, now).await?;

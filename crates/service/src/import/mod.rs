@@ -16,7 +16,7 @@ pub use siecle::SiecleExport;
 use crate::app::App;
 use sesame_store::leavers;
 use sesame_store::school_data::{self, Counts, GuardianCounts};
-use sesame_store::{StoreError, TransactionTrait};
+use sesame_store::{StoreError, WriteTxn};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -183,7 +183,7 @@ pub async fn run(
     paths: &[PathBuf],
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportRunError> {
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     let handle = tokio::runtime::Handle::current();
     let report = tokio::task::block_in_place(|| -> Result<ImportReport, ImportRunError> {
         let mut report = ImportReport::default();

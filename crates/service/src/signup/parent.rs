@@ -10,7 +10,7 @@ use super::{
 };
 use crate::app::App;
 use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind, normalize_first_name};
-use sesame_store::TransactionTrait;
+use sesame_store::WriteTxn;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::codes::CodeInfo;
 use std::collections::BTreeSet;
@@ -314,7 +314,7 @@ pub async fn create_parent_account(
     };
 
     let hash = hash_password(app, &f.credentials.password).await?;
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     for old in purge {
         accounts::purge(&txn, old).await?;
         accounts::audit(&txn, "account_purged", Some(old), None, None, now).await?;

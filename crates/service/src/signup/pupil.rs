@@ -8,7 +8,7 @@ use super::{
 };
 use crate::app::App;
 use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind};
-use sesame_store::TransactionTrait;
+use sesame_store::WriteTxn;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::outbox::{self, NewMail};
 
@@ -86,7 +86,7 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
         return Err(SignupError::Invalid(errors));
     };
     let hash = hash_password(app, &f.credentials.password).await?;
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     if let Some(old) = purge {
         accounts::purge(&txn, old).await?;
     }

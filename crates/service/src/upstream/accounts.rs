@@ -10,7 +10,7 @@ use sesame_domain::identifiant;
 use sesame_domain::name::normalize_first_name;
 use sesame_domain::{AccountKind, AccountState};
 use sesame_store::federated::{self, Claims};
-use sesame_store::{Key, Ns, Throttle, TransactionTrait, accounts};
+use sesame_store::{Key, Ns, Throttle, WriteTxn, accounts};
 use std::time::Duration;
 
 /// Attempts at a free identifiant before giving up (each lost only to a
@@ -58,7 +58,7 @@ async fn create(
         let Some(name) = free.nth(skip) else {
             break;
         };
-        let txn = conn.begin().await?;
+        let txn = conn.begin_write().await?;
         let inserted = accounts::insert(
             &txn,
             accounts::NewAccount {
@@ -164,7 +164,7 @@ async fn logged_in(
         .filter(|a| a.is_active())
         .ok_or_else(|| UpstreamError::Invalid("account not active".into()))?;
     let now = app.clock.now();
-    let txn = app.db.conn().begin().await?;
+    let txn = app.db.conn().begin_write().await?;
     accounts::touch_login(&txn, a.id, now).await?;
     accounts::audit_detail(
         &txn,
@@ -431,7 +431,7 @@ pub async fn confirm_parent(
             identity_pseudonym(app, &c.upstream, &c.subject),
             app.keys.pseudonym(ip),
         );
-        let txn = conn.begin().await?;
+        let txn = conn.begin_write().await?;
         accounts::audit_detail(
             &txn,
             "upstream_confirm_failed",
@@ -546,7 +546,7 @@ pub async fn link_account(app: &App, account_id: i32, r: &Returned) -> Result<bo
         Some(id) => Ok(id == account_id),
         None => {
             let now = app.clock.now();
-            let txn = conn.begin().await?;
+            let txn = conn.begin_write().await?;
             match federated::link(
                 &txn,
                 &r.pending.upstream,
