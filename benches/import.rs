@@ -77,6 +77,12 @@ fn main() {
     }
     println!("\n| database | pass | wall time | peak RSS |\n|---|---|---|---|");
     for (name, url) in &targets {
+        timed_sesame(
+            Path::new(env!("CARGO_BIN_EXE_sesame")),
+            dir.path(),
+            url,
+            &["migrate"],
+        );
         for pass in ["first import", "re-import (no change)"] {
             let (elapsed, mib, out) = timed_import(dir.path(), url);
             println!(

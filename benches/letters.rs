@@ -45,6 +45,7 @@ fn main() {
         t.elapsed()
     );
     let db = format!("sqlite://{}", dir.path().join("data/bench.db").display());
+    timed_sesame(&bin, dir.path(), &db, &["migrate"]);
     let (elapsed, mib, _) = timed_sesame(
         &bin,
         dir.path(),

@@ -392,8 +392,10 @@ fn qr_form(url: &str) -> Result<(Vec<u8>, usize), String> {
 /// A PDF written to its file as it is produced: each page (page object
 /// and content stream) goes out when drawn, with its byte offset noted
 /// for the cross-reference table; only the offsets stay in memory. The
-/// file is written as `<name>.part` and renamed when complete.
+/// file is written as `<name>.part` and renamed when complete; a stream
+/// dropped unfinished (an error on the way) removes its `.part` file.
 struct PdfStream {
+    done: bool,
     out: std::io::BufWriter<std::fs::File>,
     part: PathBuf,
     path: PathBuf,
@@ -415,6 +417,7 @@ impl PdfStream {
         let part = path.with_extension("pdf.part");
         let file = open_private(&part).map_err(|e| format!("{}: {e}", part.display()))?;
         let mut pdf = Self {
+            done: false,
             out: std::io::BufWriter::with_capacity(1 << 16, file),
             part,
             path: path.to_path_buf(),
@@ -521,7 +524,16 @@ impl PdfStream {
             .map_err(|e| format!("{}: {e}", self.part.display()))?;
         std::fs::rename(&self.part, &self.path)
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        Ok(self.path)
+        self.done = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for PdfStream {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.part);
+        }
     }
 }
 
