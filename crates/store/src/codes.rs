@@ -3,12 +3,12 @@
 
 use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
 use crate::school_data::ts;
+use futures_util::TryStreamExt;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
     StreamTrait,
 };
-use futures_util::TryStreamExt;
 use sesame_domain::{CodeKind, ResponsibilityLevel};
 use time::{Date, OffsetDateTime};
 
