@@ -25,6 +25,7 @@ mod helpdesk;
 mod import;
 mod import_limits;
 mod languages;
+mod letters;
 mod listeners;
 mod mail;
 mod migrations;

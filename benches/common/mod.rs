@@ -3,6 +3,8 @@
 //! latency percentiles.
 #![allow(dead_code)]
 
+pub mod siecle;
+
 use sesame_service::config::ServiceDef;
 use sesame_service::session::{self, Session};
 use sesame_service::{App, Config, ConfigSource};

@@ -8,7 +8,7 @@
 use crate::app::App;
 use crate::codes::{ChildCode, GeneratedCodes};
 use crate::config::Config;
-use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
+use pdf_writer::{Chunk, Content, Name, Rect, Ref, Str};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::Date;
@@ -258,6 +258,28 @@ fn render_page(
         )
     };
     w.para(REGULAR, 10.0, 0.0, &closing);
+    // The QR code (a form XObject shared by every page) and its caption.
+    w.gap(10.0);
+    let top = w.y + 10.0;
+    w.content.save_state();
+    w.content
+        .transform([1.0, 0.0, 0.0, 1.0, MARGIN, (top - QR_SIZE).max(20.0)]);
+    w.content.x_object(QR);
+    w.content.restore_state();
+    w.y = top - 10.0;
+    let indent = QR_SIZE + 14.0;
+    w.para(BOLD, 10.0, indent, "Première visite");
+    let first_visit = first_visit_url(wording.config, audience);
+    w.para(
+        REGULAR,
+        10.0,
+        indent,
+        &if tu {
+            format!("Scanne ce code avec un téléphone pour ouvrir la page de création de ton compte : {first_visit}")
+        } else {
+            format!("Scannez ce code avec un téléphone pour ouvrir la page de création de votre compte : {first_visit}")
+        },
+    );
     w.content.finish().to_vec()
 }
 
@@ -319,62 +341,222 @@ fn letters_of(codes: &GeneratedCodes, audience: Audience) -> Vec<Letter<'_>> {
     letters
 }
 
-/// Renders the letters of one audience as one PDF, one page each, sorted
-/// by class, then family name.
-pub fn pdf(wording: &Wording<'_>, codes: &GeneratedCodes, audience: Audience) -> Vec<u8> {
-    render(wording, codes, audience, &letters_of(codes, audience))
+/// Side of the QR code on the page, in points (2.5 cm).
+const QR_SIZE: f32 = 72.0;
+/// Modules of white around the QR code, as the standard asks.
+const QR_QUIET: usize = 4;
+const QR: Name<'static> = Name(b"Qr");
+
+/// The address the letter's QR code opens: the first-visit page of the
+/// audience (`/premiere-visite/parent` or `/premiere-visite/eleve`) under
+/// `server.public_url`. Never the code: a photographed letter must not
+/// hand it to a web log or a phone's history.
+pub fn first_visit_url(config: &Config, audience: Audience) -> String {
+    let path = match audience {
+        Audience::Guardians => "/premiere-visite/parent",
+        Audience::Pupils => "/premiere-visite/eleve",
+    };
+    crate::mail::link(config, path, None)
 }
 
-fn render(
+/// The QR code of `url` as a form XObject content stream in module units
+/// (quiet zone included): one `re` per horizontal run of dark modules,
+/// filled at once. Answers the stream and its side in modules.
+fn qr_form(url: &str) -> Result<(Vec<u8>, usize), String> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| format!("code QR de {url} : {e}"))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let side = width + 2 * QR_QUIET;
+    let mut content = Content::new();
+    for (row, modules) in colors.chunks(width).enumerate() {
+        let y = (side - QR_QUIET - 1 - row) as f32;
+        let mut col = 0;
+        while col < width {
+            if modules[col] == qrcode::Color::Dark {
+                let start = col;
+                while col < width && modules[col] == qrcode::Color::Dark {
+                    col += 1;
+                }
+                content.rect((QR_QUIET + start) as f32, y, (col - start) as f32, 1.0);
+            } else {
+                col += 1;
+            }
+        }
+    }
+    content.set_fill_gray(0.0);
+    content.fill_nonzero();
+    Ok((content.finish().to_vec(), side))
+}
+
+/// A PDF written to its file as it is produced: each page (page object
+/// and content stream) goes out when drawn, with its byte offset noted
+/// for the cross-reference table; only the offsets stay in memory. The
+/// file is written as `<name>.part` and renamed when complete; a stream
+/// dropped unfinished (an error on the way) removes its `.part` file.
+struct PdfStream {
+    done: bool,
+    out: std::io::BufWriter<std::fs::File>,
+    part: PathBuf,
+    path: PathBuf,
+    pos: usize,
+    /// Byte offset of each object, by object number (0 unused).
+    offsets: Vec<usize>,
+    pages: Vec<Ref>,
+}
+
+const CATALOG: Ref = Ref::new(1);
+const TREE: Ref = Ref::new(2);
+const FONT_REGULAR: Ref = Ref::new(3);
+const FONT_BOLD: Ref = Ref::new(4);
+const QR_FORM: Ref = Ref::new(5);
+const FIRST_FREE: i32 = 6;
+
+impl PdfStream {
+    fn create(path: &Path, qr: &(Vec<u8>, usize)) -> Result<Self, String> {
+        let part = path.with_extension("pdf.part");
+        let file = open_private(&part).map_err(|e| format!("{}: {e}", part.display()))?;
+        let mut pdf = Self {
+            done: false,
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+            part,
+            path: path.to_path_buf(),
+            pos: 0,
+            offsets: vec![0; FIRST_FREE as usize],
+            pages: Vec::new(),
+        };
+        pdf.write(b"%PDF-1.7\n%\x80\x80\x80\x80\n\n")?;
+        let mut c = Chunk::new();
+        c.type1_font(FONT_REGULAR)
+            .base_font(Name(b"Helvetica"))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+        pdf.object(FONT_REGULAR, &c)?;
+        let mut c = Chunk::new();
+        c.type1_font(FONT_BOLD)
+            .base_font(Name(b"Helvetica-Bold"))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+        pdf.object(FONT_BOLD, &c)?;
+        // The QR code is the same on every page: drawn once, in module
+        // units, scaled to QR_SIZE by its matrix; left uncompressed.
+        let (content, side) = qr;
+        let scale = QR_SIZE / *side as f32;
+        let mut c = Chunk::new();
+        c.form_xobject(QR_FORM, content)
+            .bbox(Rect::new(0.0, 0.0, *side as f32, *side as f32))
+            .matrix([scale, 0.0, 0.0, scale, 0.0, 0.0]);
+        pdf.object(QR_FORM, &c)?;
+        Ok(pdf)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        use std::io::Write;
+        self.out
+            .write_all(bytes)
+            .map_err(|e| format!("{}: {e}", self.part.display()))?;
+        self.pos += bytes.len();
+        Ok(())
+    }
+
+    /// Writes `chunk`, which holds the one object `id`.
+    fn object(&mut self, id: Ref, chunk: &Chunk) -> Result<(), String> {
+        let n = id.get() as usize;
+        if self.offsets.len() <= n {
+            self.offsets.resize(n + 1, 0);
+        }
+        self.offsets[n] = self.pos;
+        self.write(chunk.as_bytes())
+    }
+
+    /// Appends a page whose content stream is `deflated` (zlib).
+    fn page(&mut self, deflated: &[u8]) -> Result<(), String> {
+        let next = self.offsets.len() as i32;
+        let (page_id, content_id) = (Ref::new(next), Ref::new(next + 1));
+        let mut c = Chunk::new();
+        let mut page = c.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
+        page.parent(TREE);
+        page.contents(content_id);
+        let mut res = page.resources();
+        let mut fonts = res.fonts();
+        fonts.pair(REGULAR, FONT_REGULAR);
+        fonts.pair(BOLD, FONT_BOLD);
+        drop(fonts);
+        res.x_objects().pair(QR, QR_FORM);
+        drop(res);
+        drop(page);
+        self.object(page_id, &c)?;
+        let mut c = Chunk::new();
+        c.stream(content_id, deflated)
+            .filter(pdf_writer::Filter::FlateDecode);
+        self.object(content_id, &c)?;
+        self.pages.push(page_id);
+        Ok(())
+    }
+
+    /// Writes the page tree, the catalog, the cross-reference table and
+    /// the trailer, then renames the file to its name.
+    fn finish(mut self) -> Result<PathBuf, String> {
+        use std::io::Write;
+        let mut c = Chunk::new();
+        c.pages(TREE)
+            .kids(self.pages.iter().copied())
+            .count(self.pages.len() as i32);
+        self.object(TREE, &c)?;
+        let mut c = Chunk::new();
+        c.indirect(CATALOG)
+            .start::<pdf_writer::writers::Catalog>()
+            .pages(TREE);
+        self.object(CATALOG, &c)?;
+        let xref = self.pos;
+        let mut table = format!("xref\n0 {}\n0000000000 65535 f\r\n", self.offsets.len());
+        for offset in &self.offsets[1..] {
+            table.push_str(&format!("{offset:010} 00000 n\r\n"));
+        }
+        table.push_str(&format!(
+            "trailer\n<<\n  /Size {}\n  /Root {} 0 R\n>>\nstartxref\n{xref}\n%%EOF",
+            self.offsets.len(),
+            CATALOG.get()
+        ));
+        self.write(table.as_bytes())?;
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all())
+            .map_err(|e| format!("{}: {e}", self.part.display()))?;
+        std::fs::rename(&self.part, &self.path)
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        self.done = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for PdfStream {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.part);
+        }
+    }
+}
+
+/// One page's content stream, DEFLATE-compressed.
+fn page_stream(
     wording: &Wording<'_>,
     codes: &GeneratedCodes,
     audience: Audience,
-    letters: &[Letter<'_>],
+    letter: &Letter<'_>,
 ) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let regular = Ref::new(3);
-    let bold = Ref::new(4);
-    let mut next = 5;
-    let mut alloc = || {
-        let r = Ref::new(next);
-        next += 1;
-        r
-    };
-    let pages: Vec<(Ref, Ref)> = letters.iter().map(|_| (alloc(), alloc())).collect();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(pages.iter().map(|p| p.0))
-        .count(pages.len() as i32);
-    pdf.type1_font(regular)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    for (letter, (page_id, content_id)) in letters.iter().zip(&pages) {
-        let mut page = pdf.page(*page_id);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
-        page.parent(tree);
-        page.contents(*content_id);
-        let mut res = page.resources();
-        let mut fonts = res.fonts();
-        fonts.pair(REGULAR, regular);
-        fonts.pair(BOLD, bold);
-        drop(fonts);
-        drop(res);
-        drop(page);
-        let content = render_page(wording, codes, audience, letter);
-        pdf.stream(*content_id, &content);
-    }
-    pdf.finish()
+    let content = render_page(wording, codes, audience, letter);
+    miniz_oxide::deflate::compress_to_vec_zlib(&content, 6)
 }
 
 /// Renders the mail-merge CSV of one audience: one row per child, `;`
-/// separated, UTF-8 with a byte-order mark for spreadsheet software.
-pub fn csv(codes: &GeneratedCodes, audience: Audience) -> Result<Vec<u8>, String> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+/// separated, UTF-8 with a byte-order mark for spreadsheet software,
+/// written to `out` row by row.
+pub fn csv(
+    codes: &GeneratedCodes,
+    audience: Audience,
+    mut out: impl std::io::Write,
+) -> Result<(), String> {
+    out.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
     {
         let mut w = ::csv::WriterBuilder::new()
             .delimiter(b';')
@@ -445,16 +627,16 @@ pub fn csv(codes: &GeneratedCodes, audience: Audience) -> Result<Vec<u8>, String
         }
         w.flush().map_err(|e| e.to_string())?;
     }
-    Ok(out)
+    out.flush().map_err(|e| e.to_string())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
+/// Creates (or truncates) `path`, readable by its owner only.
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path)?.write_all(bytes)
+    opts.open(path)
 }
 
 /// Writes the PDF and CSV files of both audiences into `dir` (created when
@@ -463,6 +645,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// (`lettres-responsables-<UAI>-classe-<classe>.pdf`, sorted by family
 /// name; a guardian's letter goes with the first of its children's
 /// classes); returns the paths written.
+///
+/// One pass: the letters are sorted by class, so each page is drawn once
+/// and written both to the whole-school file and to the file of its class,
+/// which is complete when the next class starts.
 pub fn write_all(app: &App, codes: &GeneratedCodes, dir: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let wording = Wording::of(app);
@@ -478,32 +664,58 @@ pub fn write_all(app: &App, codes: &GeneratedCodes, dir: &Path) -> Result<Vec<Pa
         if count == 0 {
             continue;
         }
-        let base = dir.join(format!("{stem}-{}", codes.school.uai));
-        write_audience(&wording, codes, audience, &base, &mut written)?;
-        let letters = letters_of(codes, audience);
-        let mut classes: BTreeMap<String, Vec<Letter<'_>>> = BTreeMap::new();
+        let uai = &codes.school.uai;
+        let qr = qr_form(&first_visit_url(wording.config, audience))?;
+        let whole_path = dir.join(format!("{stem}-{uai}.pdf"));
+        let mut whole = PdfStream::create(&whole_path, &qr)?;
+        let mut class_files = Vec::new();
+        // The file name of each class met so far: two classes whose names
+        // differ only by replaced characters ("6°1" and "6_1") get
+        // distinct files.
         let mut names: BTreeMap<String, Option<&str>> = BTreeMap::new();
-        for letter in letters {
-            let file = class_file_name(letter.class);
-            // Two classes whose names differ only by replaced characters
-            // ("6°1" and "6_1") get distinct files.
-            let mut key = file.clone();
-            let mut n = 2;
-            while names.get(&key).is_some_and(|c| *c != letter.class) {
-                key = format!("{file}-{n}");
-                n += 1;
+        let mut current: Option<(Option<&str>, PdfStream)> = None;
+        for letter in letters_of(codes, audience) {
+            if current.as_ref().is_none_or(|(c, _)| *c != letter.class) {
+                if let Some((_, pdf)) = current.take() {
+                    class_files.push(pdf.finish()?);
+                }
+                let file = class_file_name(letter.class);
+                let mut key = file.clone();
+                let mut n = 2;
+                while names.get(&key).is_some_and(|c| *c != letter.class) {
+                    key = format!("{file}-{n}");
+                    n += 1;
+                }
+                names.insert(key.clone(), letter.class);
+                let path = dir.join(format!("{stem}-{uai}-classe-{key}.pdf"));
+                current = Some((letter.class, PdfStream::create(&path, &qr)?));
             }
-            names.insert(key.clone(), letter.class);
-            classes.entry(key).or_default().push(letter);
+            let page = page_stream(&wording, codes, audience, &letter);
+            whole.page(&page)?;
+            if let Some((_, pdf)) = current.as_mut() {
+                pdf.page(&page)?;
+            }
         }
-        for (key, letters) in &classes {
-            let path = dir.join(format!("{stem}-{}-classe-{key}.pdf", codes.school.uai));
-            write_private(&path, &render(&wording, codes, audience, letters))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            written.push(path);
+        if let Some((_, pdf)) = current.take() {
+            class_files.push(pdf.finish()?);
         }
+        written.push(whole.finish()?);
+        written.push(write_csv(
+            codes,
+            audience,
+            &dir.join(format!("{stem}-{uai}.csv")),
+        )?);
+        class_files.sort();
+        written.extend(class_files);
     }
     Ok(written)
+}
+
+fn write_csv(codes: &GeneratedCodes, audience: Audience, path: &Path) -> Result<PathBuf, String> {
+    let file = open_private(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    csv(codes, audience, std::io::BufWriter::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path.to_path_buf())
 }
 
 /// A class name as a file name: letters, digits and dashes kept, anything
@@ -524,6 +736,7 @@ fn class_file_name(class: Option<&str>) -> String {
     }
 }
 
+/// Writes the PDF and the CSV of one audience (no class files).
 fn write_audience(
     wording: &Wording<'_>,
     codes: &GeneratedCodes,
@@ -531,14 +744,13 @@ fn write_audience(
     base: &Path,
     written: &mut Vec<PathBuf>,
 ) -> Result<(), String> {
-    let pdf_path = base.with_extension("pdf");
-    write_private(&pdf_path, &pdf(wording, codes, audience))
-        .map_err(|e| format!("{}: {e}", pdf_path.display()))?;
-    let csv_path = base.with_extension("csv");
-    write_private(&csv_path, &csv(codes, audience)?)
-        .map_err(|e| format!("{}: {e}", csv_path.display()))?;
-    written.push(pdf_path);
-    written.push(csv_path);
+    let qr = qr_form(&first_visit_url(wording.config, audience))?;
+    let mut pdf = PdfStream::create(&base.with_extension("pdf"), &qr)?;
+    for letter in letters_of(codes, audience) {
+        pdf.page(&page_stream(wording, codes, audience, &letter))?;
+    }
+    written.push(pdf.finish()?);
+    written.push(write_csv(codes, audience, &base.with_extension("csv"))?);
     Ok(())
 }
 
@@ -574,4 +786,69 @@ pub fn write_one(
     let mut written = Vec::new();
     write_audience(&Wording::of(app), codes, audience, &base, &mut written)?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_opens_the_first_visit_page_of_the_audience_without_a_code() {
+        for (public, audience, expected) in [
+            (
+                "https://sesame.example.org/",
+                Audience::Guardians,
+                "https://sesame.example.org/premiere-visite/parent",
+            ),
+            (
+                "https://sesame.example.org/",
+                Audience::Pupils,
+                "https://sesame.example.org/premiere-visite/eleve",
+            ),
+            (
+                "http://localhost:8080/",
+                Audience::Guardians,
+                "http://localhost:8080/premiere-visite/parent",
+            ),
+        ] {
+            let mut config = Config::default();
+            config.server.public_url = public.parse().expect("url");
+            let url = first_visit_url(&config, audience);
+            assert_eq!(url, expected);
+            assert!(!url.contains('?') && !url.contains("code"), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_qr_form_draws_every_dark_module_of_the_code_and_nothing_else() {
+        let url = "https://sesame.example.org/premiere-visite/parent";
+        let (stream, side) = qr_form(url).expect("qr");
+        let code =
+            qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).expect("qr");
+        assert_eq!(side, code.width() + 2 * QR_QUIET);
+        let mut drawn = vec![false; side * side];
+        let text = String::from_utf8(stream).expect("ascii");
+        let mut nums: Vec<usize> = Vec::new();
+        for token in text.split_whitespace() {
+            match token {
+                "re" => {
+                    let [x, y, w, h] = nums[nums.len() - 4..] else {
+                        panic!("re")
+                    };
+                    assert_eq!(h, 1);
+                    for dx in 0..w {
+                        drawn[(side - 1 - y) * side + x + dx] = true;
+                    }
+                    nums.clear();
+                }
+                t => nums.extend(t.parse::<usize>().ok()),
+            }
+        }
+        let mut expected = vec![false; side * side];
+        for (i, c) in code.to_colors().iter().enumerate() {
+            let (row, col) = (i / code.width(), i % code.width());
+            expected[(row + QR_QUIET) * side + col + QR_QUIET] = *c == qrcode::Color::Dark;
+        }
+        assert_eq!(drawn, expected);
+    }
 }

@@ -3,9 +3,11 @@
 
 use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
 use crate::school_data::ts;
+use futures_util::TryStreamExt;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+    StreamTrait,
 };
 use sesame_domain::{CodeKind, ResponsibilityLevel};
 use time::{Date, OffsetDateTime};
@@ -173,7 +175,7 @@ pub async fn revoke_unused(
 /// Code Activation Responsable (valid or used), ordered by guardian then
 /// child; only guardian `only`'s when given.
 pub async fn guardian_pairs_without_code(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     school_id: i32,
     only: Option<i32>,
     today: Date,
@@ -250,15 +252,23 @@ pub async fn guardian_pairs_without_code(
         )
         .order_by((pupil::Entity, pupil::Column::Id), sea_orm::Order::Asc)
         .to_owned();
-    GuardianPair::find_by_statement(db.get_database_backend().build(&q))
-        .all(db)
-        .await
+    // Streamed: the rows are turned into records one by one, not all
+    // fetched first (a school of 100,000 pupils has 200,000 pairs).
+    let backend = ConnectionTrait::get_database_backend(db);
+    let mut rows = GuardianPair::find_by_statement(backend.build(&q))
+        .stream(db)
+        .await?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// The current pupils of a school without a held Code Activation Élève
 /// (valid or used); only pupil `only` when given.
 pub async fn pupils_without_code(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     school_id: i32,
     only: Option<i32>,
     today: Date,
@@ -292,9 +302,17 @@ pub async fn pupils_without_code(
             sea_orm::Order::Asc,
         )
         .to_owned();
-    PupilNeed::find_by_statement(db.get_database_backend().build(&q))
-        .all(db)
-        .await
+    // Streamed: the rows are turned into records one by one, not all
+    // fetched first (a school of 100,000 pupils has 200,000 pairs).
+    let backend = ConnectionTrait::get_database_backend(db);
+    let mut rows = PupilNeed::find_by_statement(backend.build(&q))
+        .stream(db)
+        .await?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// How many (legal guardian, current pupil) pairs and current pupils a
