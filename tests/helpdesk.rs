@@ -174,3 +174,63 @@ async fn disable_ends_refresh_tokens_enable_restores_login_and_reset_mails_a_tem
     env.sesame(&["accounts", "unlock", &id, "--operator", "agent.b"])
         .ok();
 }
+
+/// One login from a new browser; answers the status (303 = logged in).
+async fn login_status(s: &TestServer, password: &str) -> u16 {
+    let who = CAMILLE.with_password(password);
+    crate::support::log_in(&TestServer::browser(), &s.url, &who, &[])
+        .await
+        .status()
+        .as_u16()
+}
+
+// The login counters live in the shared store: the command reaches a
+// running server's only through Redis, so this runs on PostgreSQL and
+// Redis whatever the run (`TestEnv::shared`).
+#[tokio::test(flavor = "multi_thread")]
+async fn unlock_lifts_a_block_made_by_forty_parallel_wrong_passwords_and_is_audited() {
+    let env = TestEnv::shared(None);
+    let clock = crate::support::fixtures::now_clock();
+    // A generous per-address limit: the account's counter is what is tested.
+    let s = std::sync::Arc::new(crate::support::fixtures::pupil_account(&env, clock, 1000).await);
+    let id =
+        json(&env.sesame(&["accounts", "find", "camille", "--json"]).ok())[0]["id"].to_string();
+
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { login_status(&s, "Mauvais123").await })
+        })
+        .collect();
+    for a in attempts {
+        assert_eq!(
+            a.await.expect("task"),
+            200,
+            "a wrong password never logs in"
+        );
+    }
+    assert_eq!(login_status(&s, PASSWORD).await, 200, "blocked");
+    let card = json(&env.sesame(&["accounts", "show", &id, "--json"]).ok());
+    assert!(card["blocked_until"].is_string(), "{card}");
+    assert!(card["login_failures"].as_i64() >= Some(10), "{card}");
+
+    let out = env
+        .sesame(&["accounts", "unlock", &id, "--operator", "Mme Durand"])
+        .ok();
+    assert!(out.contains("débloqué"), "{out}");
+    let card = json(&env.sesame(&["accounts", "show", &id, "--json"]).ok());
+    assert!(card["blocked_until"].is_null(), "{card}");
+    assert_eq!(card["login_failures"], 0, "{card}");
+    assert_eq!(
+        login_status(&s, PASSWORD).await,
+        303,
+        "the right password logs in"
+    );
+    let events = operator_events(&env, &id);
+    assert!(
+        events.as_array().expect("events").iter().any(|e| {
+            e["kind"] == "account_unlocked_by_operator" && e["detail"] == "opérateur : Mme Durand"
+        }),
+        "{events}"
+    );
+}

@@ -7,7 +7,7 @@ use crate::support::fixtures::{
     Signup, code_of, confirmation_links, follow_link, martin_family, sign_up,
 };
 use crate::support::{
-    MailSink, Smtp, SmtpServer, TestEnv, TestServer, csrf_of, free_port, worker_app,
+    MailSink, Smtp, SmtpServer, TestEnv, TestServer, TestTls, csrf_of, free_port, worker_app,
 };
 use sesame_domain::FixedClock;
 use sesame_service::App;
@@ -354,4 +354,59 @@ async fn mails_carry_message_id_and_date_and_send_now_skips_the_backoff() {
 fn json_list(env: &TestEnv) -> serde_json::Value {
     let out = env.sesame(&["mail", "list", "--json"]).ok();
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+// Issue 18 §9: a relay whose certificate a private authority signs (Mailpit
+// in the compose trial) is reached over STARTTLS with `mail.smtp.ca_file`;
+// without it the certificate is refused, the mail stays pending and the
+// error is logged.
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_to_a_private_authority_delivers_with_ca_file_only() {
+    let env = TestEnv::new();
+    let tls = TestTls::new();
+    let smtp = SmtpServer::starttls(&tls).await;
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock, |_| {}).await;
+    queue(&app, 1).await;
+    let port = smtp.port.to_string();
+    let ca = tls.ca.to_str().expect("utf8").to_owned();
+    let mut vars = vec![
+        ("SESAME__MAIL__TRANSPORT", "smtp"),
+        ("SESAME__MAIL__SMTP__HOST", "127.0.0.1"),
+        ("SESAME__MAIL__SMTP__PORT", port.as_str()),
+        ("SESAME__MAIL__SMTP__TLS", "starttls"),
+    ];
+    let run = env.sesame_with(&["mail", "send", "--now"], &vars);
+    let out = run.ok();
+    assert!(out.contains("0 courriel(s) envoyé(s)."), "{out}");
+    let err = run.stderr();
+    assert!(
+        err.contains("mail not sent") && err.to_lowercase().contains("certificate"),
+        "the refusal is logged: {err}"
+    );
+    assert_eq!(states(&env).await, vec![("pending".into(), "1".into())]);
+    assert!(smtp.messages().is_empty());
+
+    vars.push(("SESAME__MAIL__SMTP__CA_FILE", ca.as_str()));
+    let out = env.sesame_with(&["mail", "send", "--now"], &vars).ok();
+    assert!(out.contains("1 courriel(s) envoyé(s)."), "{out}");
+    assert_eq!(states(&env).await[0].0, "sent");
+    let messages = smtp.messages();
+    assert_eq!(
+        messages.len(),
+        1,
+        "delivered once, over TLS (the sink requires it)"
+    );
+    assert!(messages[0].contains("message 0"), "{}", messages[0]);
+
+    // A ca_file without TLS, or that is no certificate: refused, named.
+    let mut plain = vars.clone();
+    plain[3] = ("SESAME__MAIL__SMTP__TLS", "none");
+    let err = env.sesame_with(&["check-config"], &plain).fails_with(3);
+    assert!(err.contains("mail.smtp.ca_file"), "{err}");
+    let bad = env.write("not-a-ca.pem", "hello");
+    let mut bad_vars = vars.clone();
+    bad_vars[4] = ("SESAME__MAIL__SMTP__CA_FILE", bad.to_str().expect("utf8"));
+    let err = env.sesame_with(&["check-config"], &bad_vars).fails_with(3);
+    assert!(err.contains("holds no PEM certificate"), "{err}");
 }

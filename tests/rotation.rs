@@ -44,6 +44,45 @@ async fn readyz(s: &TestServer) -> (u16, serde_json::Value) {
     }
 }
 
+/// The distinct key ids of a table's keyed hashes (`NULL` counted apart).
+async fn kids(env: &TestEnv, column: &str, table: &str) -> Vec<String> {
+    let rows = env
+        .rows(&format!("SELECT DISTINCT {column} FROM {table}"))
+        .await;
+    rows.into_iter()
+        .map(|r| {
+            r.into_iter()
+                .next()
+                .flatten()
+                .unwrap_or_else(|| "NULL".into())
+        })
+        .collect()
+}
+
+/// A pupil's first visit with a code; answers the status (422: refused).
+async fn pupil_signup(s: &TestServer, first: &str, birth: &str, code: &str, id: &str) -> u16 {
+    let (_, html) = page(&s.client, &format!("{}/premiere-visite/eleve", s.url)).await;
+    let email = format!("{id}@example.org");
+    s.client
+        .post(format!("{}/premiere-visite/eleve", s.url))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("prenom", first),
+            ("naissance", birth),
+            ("code", code),
+            ("identifiant", id),
+            ("password", PASSWORD),
+            ("password2", PASSWORD),
+            ("email", email.as_str()),
+            ("email2", email.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rotating_token_hmac_key_keeps_links_and_signing_keys_until_the_old_key_is_dropped() {
     let env = TestEnv::new();
@@ -69,6 +108,15 @@ async fn rotating_token_hmac_key_keeps_links_and_signing_keys_until_the_old_key_
     assert_eq!(links.len(), 2);
     let old = key_file(&env, "token_hmac_key");
     drop(s1);
+    // Each link is stored with its key's id; the release before wrote
+    // none: without it, the links are still found under every key.
+    assert_eq!(kids(&env, "token_kid", "account_tokens").await.len(), 1);
+    env.rows("UPDATE account_tokens SET token_kid = NULL").await;
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM account_tokens WHERE token_kid IS NULL")
+            .await,
+        2
+    );
 
     // Rotated, the old key listed: the link works, the signing key opens
     // and moves under the new key.
@@ -209,5 +257,73 @@ async fn rotating_cookie_key_keeps_open_forms_until_the_old_key_is_dropped() {
         post(&s3, &second).await,
         303,
         "the dropped key's form is refused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_is_found_under_the_key_it_names_only_or_any_key_when_it_names_none() {
+    let env = TestEnv::new();
+    env.import_samples();
+    let out = generate_codes(&env);
+    let (camille, jb) = (
+        pupil_code(&out, "Camille MARTIN"),
+        pupil_code(&out, "Jean-Baptiste MARTIN"),
+    );
+    // Every code is stored with the id of the key that made its hash.
+    let written = kids(&env, "code_kid", "activation_codes").await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0].len(), 8, "{written:?}");
+    // Rows of the release before name no key: still found.
+    env.rows("UPDATE activation_codes SET code_kid = NULL")
+        .await;
+    let verified = env.sesame(&["codes", "verify", &camille]).ok();
+    assert!(verified.contains("Camille"), "{verified}");
+    // A row naming another key than the one its hash was made with is
+    // not found, though that key is in the ring: each row is looked up
+    // under its own key only.
+    let jb_row =
+        "kind = 'cae' AND pupil_id = (SELECT id FROM pupils WHERE first_name = 'Jean-Baptiste')";
+    env.rows(&format!(
+        "UPDATE activation_codes SET code_kid = 'ffffffff' WHERE {jb_row}"
+    ))
+    .await;
+    let err = env.sesame(&["codes", "verify", &jb]).fails_with(4);
+    assert!(err.contains("code inconnu"), "{err}");
+
+    let old = key_file(&env, "code_hmac_key");
+    let new = fresh();
+    let (n, o) = (new.clone(), old.clone());
+    let s = TestServer::spawn(&env, move |c| {
+        c.secrets.code_hmac_key = Some(n);
+        c.secrets.previous_code_hmac_keys = vec![SecretKey::new(o)];
+    })
+    .await;
+    assert_eq!(
+        pupil_signup(&s, "Jean-Baptiste", "03/02/2011", &jb, "jb.martin").await,
+        422,
+        "named under a key it was not made with"
+    );
+    env.rows(&format!(
+        "UPDATE activation_codes SET code_kid = NULL WHERE {jb_row}"
+    ))
+    .await;
+    drop(s);
+    // The old key dropped (compromised): a row without key id made under
+    // it is cut at once.
+    let s = TestServer::spawn(&env, move |c| c.secrets.code_hmac_key = Some(new)).await;
+    assert_eq!(
+        pupil_signup(&s, "Jean-Baptiste", "03/02/2011", &jb, "jb.martin").await,
+        422,
+        "a code of the dropped key opens nothing"
+    );
+    drop(s);
+    // Back to the key that made it: the row without key id opens its account.
+    let s = TestServer::spawn(&env, |_| {}).await;
+    let status = pupil_signup(&s, "Jean-Baptiste", "03/02/2011", &jb, "jb.martin").await;
+    assert_ne!(status, 422, "found again under its own key");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM accounts WHERE identifiant = 'jb.martin'")
+            .await,
+        1
     );
 }

@@ -99,7 +99,37 @@ impl SmtpServer {
         port: u16,
         script: impl Fn(usize) -> Smtp + Send + Sync + 'static,
     ) -> Self {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        Self::serve(port, None, script).await
+    }
+
+    /// A server that requires STARTTLS before any mail (as Mailpit with
+    /// `MP_SMTP_REQUIRE_STARTTLS`), with the certificate chain and key of
+    /// `tls` (PEM), and accepts every message sent over TLS.
+    pub async fn starttls(tls: &TestTls) -> Self {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_file_iter(&tls.cert)
+            .expect("cert file")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("PEM certificates");
+        let key = PrivateKeyDer::from_pem_file(&tls.key).expect("PEM key");
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server certificate");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        Self::serve(0, Some(acceptor), |_| Smtp::Accept).await
+    }
+
+    async fn serve(
+        port: u16,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        script: impl Fn(usize) -> Smtp + Send + Sync + 'static,
+    ) -> Self {
+        use tokio::io::AsyncWriteExt;
         let script = std::sync::Arc::new(script);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
@@ -109,54 +139,33 @@ impl SmtpServer {
         let store = received.clone();
         let handle = tokio::spawn(async move {
             let mut n = 0;
-            while let Ok((sock, _)) = listener.accept().await {
+            while let Ok((mut sock, _)) = listener.accept().await {
                 let store = store.clone();
+                let tls = tls.clone();
                 let mode = script(n);
                 n += 1;
                 tokio::spawn(async move {
-                    let (r, mut w) = sock.into_split();
-                    let mut lines = BufReader::new(r).lines();
                     match mode {
                         Smtp::Stall => {
                             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
                             return;
                         }
                         Smtp::Busy => {
-                            let _ = w.write_all(b"421 4.3.2 busy, try later\r\n").await;
+                            let _ = sock.write_all(b"421 4.3.2 busy, try later\r\n").await;
                             return;
                         }
                         Smtp::Accept | Smtp::Reject => {}
                     }
-                    let _ = w.write_all(b"220 test.local ESMTP\r\n").await;
-                    let mut data: Option<String> = None;
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        if let Some(d) = data.as_mut() {
-                            if line == "." {
-                                store.lock().expect("lock").push(std::mem::take(d));
-                                data = None;
-                                let _ = w.write_all(b"250 2.0.0 queued\r\n").await;
-                            } else {
-                                d.push_str(line.strip_prefix('.').unwrap_or(&line));
-                                d.push_str("\r\n");
-                            }
-                            continue;
-                        }
-                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                        let reply: &[u8] = match verb.as_str() {
-                            "EHLO" => b"250-test.local\r\n250 8BITMIME\r\n",
-                            "RCPT" if mode == Smtp::Reject => b"550 5.1.1 no such user\r\n",
-                            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
-                            "DATA" => {
-                                data = Some(String::new());
-                                b"354 go ahead\r\n"
-                            }
-                            "QUIT" => {
-                                let _ = w.write_all(b"221 2.0.0 bye\r\n").await;
-                                break;
-                            }
-                            _ => b"502 5.5.2 unknown\r\n",
-                        };
-                        let _ = w.write_all(reply).await;
+                    let _ = sock.write_all(b"220 test.local ESMTP\r\n").await;
+                    let Some(plain) = converse(sock, mode, &store, tls.is_some()).await else {
+                        return;
+                    };
+                    // STARTTLS: the handshake, then the conversation again
+                    // (from EHLO) over TLS.
+                    if let Some(acceptor) = tls
+                        && let Ok(secure) = acceptor.accept(plain).await
+                    {
+                        converse(secure, mode, &store, false).await;
                     }
                 });
             }
@@ -310,4 +319,136 @@ pub fn temporary_in(text: &str) -> String {
         .find(|w| w.len() == 19 && w.as_bytes()[4] == b'-' && w.as_bytes()[14] == b'-')
         .unwrap_or_else(|| panic!("a temporary password in {text}"))
         .to_owned()
+}
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// One SMTP conversation on `s`, the greeting said. With `offer_tls`,
+/// STARTTLS is offered and required before MAIL; answers the stream when
+/// the client asked for it (after the `220` to it), to go on over TLS.
+async fn converse<S>(s: S, mode: Smtp, store: &Received, offer_tls: bool) -> Option<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut s = BufReader::new(s);
+    let mut data: Option<String> = None;
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        match s.read_line(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        let line = buf.trim_end_matches(['\r', '\n']);
+        if let Some(d) = data.as_mut() {
+            if line == "." {
+                store.lock().expect("lock").push(std::mem::take(d));
+                data = None;
+                let _ = s.get_mut().write_all(b"250 2.0.0 queued\r\n").await;
+            } else {
+                d.push_str(line.strip_prefix('.').unwrap_or(line));
+                d.push_str("\r\n");
+            }
+            continue;
+        }
+        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" if offer_tls => b"250-test.local\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+            "EHLO" => b"250-test.local\r\n250 8BITMIME\r\n",
+            "STAR" if offer_tls => {
+                let _ = s
+                    .get_mut()
+                    .write_all(b"220 2.0.0 ready to start TLS\r\n")
+                    .await;
+                return Some(s.into_inner());
+            }
+            "MAIL" | "RCPT" | "DATA" if offer_tls => {
+                b"530 5.7.0 Must issue a STARTTLS command first\r\n"
+            }
+            "RCPT" if mode == Smtp::Reject => b"550 5.1.1 no such user\r\n",
+            "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 ok\r\n",
+            "DATA" => {
+                data = Some(String::new());
+                b"354 go ahead\r\n"
+            }
+            "QUIT" => {
+                let _ = s.get_mut().write_all(b"221 2.0.0 bye\r\n").await;
+                return None;
+            }
+            _ => b"502 5.5.2 unknown\r\n",
+        };
+        let _ = s.get_mut().write_all(reply).await;
+    }
+}
+
+/// A throwaway certificate authority and a server certificate it signs for
+/// 127.0.0.1, made by the `openssl` CLI in a temporary folder (PEM files).
+pub struct TestTls {
+    /// The authority's certificate (what a client trusts).
+    pub ca: std::path::PathBuf,
+    /// The server's certificate.
+    pub cert: std::path::PathBuf,
+    /// The server's private key.
+    pub key: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestTls {
+    /// Makes the authority and the certificate.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let d = dir.path();
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .current_dir(d)
+                .args(args)
+                .output()
+                .expect("openssl (apt-get install openssl)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=Sesame test CA"];
+        ca.extend(ec);
+        ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+        openssl(&ca);
+        let mut req = vec!["req", "-subj", "/CN=127.0.0.1"];
+        req.extend(ec);
+        req.extend(["-keyout", "server.key", "-out", "server.csr"]);
+        openssl(&req);
+        std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.pem",
+        ]);
+        Self {
+            ca: d.join("ca.pem"),
+            cert: d.join("server.pem"),
+            key: d.join("server.key"),
+            _dir: dir,
+        }
+    }
 }

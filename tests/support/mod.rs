@@ -35,6 +35,6 @@ pub mod server;
 pub use env::{Run, TestEnv, block_on};
 pub use fixtures::{PASSWORD, UAI};
 pub use http::csrf_of;
-pub use mail::{MailSink, Smtp, SmtpServer, decode_qp, link_in, outbox, parse_message};
+pub use mail::{MailSink, Smtp, SmtpServer, TestTls, decode_qp, link_in, outbox, parse_message};
 pub use personas::{CAMILLE, OLIVIER, Persona, log_in, log_out, login_as};
 pub use server::{TestServer, free_port, worker_app};

@@ -61,7 +61,7 @@ async fn issue_mail(
         db,
         account_id,
         purpose::CONFIRM,
-        &app.keys.token_hmac(&token),
+        &app.keys.token_at_rest(&token),
         now,
         until,
     )

@@ -4,11 +4,12 @@
 //! current key, then under each previous one, until the operator drops
 //! them (at once, when a key may have leaked).
 //!
-//! - `code_hmac_key`: activation codes at rest (written current, found under
-//!   any key of the ring).
+//! - `code_hmac_key`: activation codes at rest (written under the current
+//!   key with its id; a row matches only under the key it names, or under
+//!   any key of the ring when it names none: rows of the release before).
 //! - `token_hmac_key`: tokens at rest in the database (confirmation, unlock
-//!   and address links) and the encryption of the signing keys (each blob
-//!   names its key id).
+//!   and address links, stored like the codes) and the encryption of the
+//!   signing keys (each blob names its key id).
 //! - `cookie_key`: the MAC of the forms' CSRF tokens (each names its key
 //!   id).
 //!
@@ -20,6 +21,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sesame_domain::ActivationCode;
+use sesame_store::KeyedHash;
 use sha2::{Digest, Sha256};
 
 /// A key and the keys it replaced, newest first.
@@ -37,6 +39,15 @@ impl Ring {
 
     fn current(&self) -> &[u8] {
         &self.keys[0]
+    }
+
+    fn keyed(&self, key: &[u8], data: &[u8]) -> KeyedHash {
+        KeyedHash::new(key_id(key), hmac_hex(key, data))
+    }
+
+    /// `data` under every key of the ring, current first.
+    fn all(&self, data: &[u8]) -> Vec<KeyedHash> {
+        self.keys.iter().map(|k| self.keyed(k, data)).collect()
     }
 }
 
@@ -123,20 +134,17 @@ impl Keys {
         }
     }
 
-    /// HMAC-SHA256 of an activation code under the current key, hex: the
-    /// only form stored.
-    pub fn code_hmac(&self, code: &ActivationCode) -> String {
-        hmac_hex(self.code.current(), code.canonical().as_bytes())
+    /// HMAC-SHA256 of an activation code under the current key, hex, with
+    /// the key's id: the only form stored.
+    pub fn code_hmac(&self, code: &ActivationCode) -> KeyedHash {
+        self.code
+            .keyed(self.code.current(), code.canonical().as_bytes())
     }
 
     /// The stored forms a typed code may have: under the current key, then
-    /// under each previous one.
-    pub fn code_hmacs(&self, code: &ActivationCode) -> Vec<String> {
-        self.code
-            .keys
-            .iter()
-            .map(|k| hmac_hex(k, code.canonical().as_bytes()))
-            .collect()
+    /// under each previous one, each with its key's id.
+    pub fn code_hmacs(&self, code: &ActivationCode) -> Vec<KeyedHash> {
+        self.code.all(code.canonical().as_bytes())
     }
 
     /// A 256-bit key derived for one purpose from token key `kid` (the
@@ -155,20 +163,22 @@ impl Keys {
         self.token.keys.iter().map(|k| key_id(k)).collect()
     }
 
-    /// HMAC-SHA256 of a token (confirmation link, unlock link...) under the
-    /// current key, hex: what is stored.
+    /// HMAC-SHA256 under the current token key, hex: for what is kept in
+    /// memory or in the shared store, never in the database.
     pub fn token_hmac(&self, token: &str) -> String {
         hmac_hex(self.token.current(), token.as_bytes())
     }
 
+    /// A token (confirmation link, unlock link...) under the current key,
+    /// with the key's id: what the database stores.
+    pub fn token_at_rest(&self, token: &str) -> KeyedHash {
+        self.token.keyed(self.token.current(), token.as_bytes())
+    }
+
     /// The stored forms a token may have: under the current key, then under
-    /// each previous one.
-    pub fn token_hmacs(&self, token: &str) -> Vec<String> {
-        self.token
-            .keys
-            .iter()
-            .map(|k| hmac_hex(k, token.as_bytes()))
-            .collect()
+    /// each previous one, each with its key's id.
+    pub fn token_hmacs(&self, token: &str) -> Vec<KeyedHash> {
+        self.token.all(token.as_bytes())
     }
 
     /// HMAC-SHA256 under the stable key, hex: for what must not change when
@@ -228,9 +238,19 @@ mod tests {
         let after = keys(b"token-2", &[b"token-1".to_vec()], None);
         let dropped = keys(b"token-2", &[], Some(b"token-1"));
         // Written under the new key, found under both while the old is listed.
-        assert_ne!(before.token_hmac("t"), after.token_hmac("t"));
-        assert!(after.token_hmacs("t").contains(&before.token_hmac("t")));
-        assert!(!dropped.token_hmacs("t").contains(&before.token_hmac("t")));
+        assert_ne!(before.token_at_rest("t"), after.token_at_rest("t"));
+        assert!(after.token_hmacs("t").contains(&before.token_at_rest("t")));
+        assert!(
+            !dropped
+                .token_hmacs("t")
+                .contains(&before.token_at_rest("t"))
+        );
+        // Each form names its key: the old one under the old key's id.
+        assert_eq!(
+            before.token_at_rest("t").kid,
+            Some(before.token_ids()[0].clone())
+        );
+        assert_eq!(after.token_hmacs("t")[1].kid, before.token_at_rest("t").kid);
         // Subjects, pseudonyms, store keys: the same throughout.
         for k in [&after, &dropped] {
             assert_eq!(k.stable_hmac("sub"), before.stable_hmac("sub"));

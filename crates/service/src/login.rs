@@ -382,7 +382,7 @@ async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<
         &txn,
         a.id,
         purpose::UNLOCK,
-        &app.keys.token_hmac(&token),
+        &app.keys.token_at_rest(&token),
         now,
         now + time::Duration::hours(1),
     )

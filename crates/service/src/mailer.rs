@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::config::{Config, MailTransport, SmtpTls};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sesame_store::outbox::{self, Mail, state};
 use sesame_store::{Ns, StoreError};
@@ -55,6 +56,23 @@ pub struct SendError {
 
 pub use crate::files::outbox_dir;
 
+/// TLS towards the SMTP server: its certificate checked for `host` against
+/// the public authorities (webpki roots), plus those of `ca_file` when set
+/// (a private CA, such as a test relay's).
+fn tls_parameters(s: &crate::config::SmtpConfig) -> Result<TlsParameters, String> {
+    let mut b = TlsParameters::builder(s.host.clone());
+    if let Some(pem) = s.ca_pem().map_err(|e| format!("mail.smtp.ca_file: {e}"))? {
+        let ca = Certificate::from_pem(&pem).map_err(|e| {
+            format!(
+                "mail.smtp.ca_file: {}: not a PEM certificate bundle: {e}",
+                s.ca_file.display()
+            )
+        })?;
+        b = b.add_root_certificate(ca);
+    }
+    b.build_rustls().map_err(|e| format!("mail.smtp.host: {e}"))
+}
+
 impl Mailer {
     /// Builds the configured transport.
     pub fn new(config: &Config) -> Result<Self, String> {
@@ -77,16 +95,12 @@ impl Mailer {
             }
             MailTransport::Smtp => {
                 let s = &config.mail.smtp;
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host);
                 let builder = match s.tls {
-                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host),
-                    SmtpTls::Starttls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                    }
-                    SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                        s.host.clone(),
-                    )),
-                }
-                .map_err(|e| format!("mail.smtp.host: {e}"))?;
+                    SmtpTls::Tls => builder.tls(Tls::Wrapper(tls_parameters(s)?)),
+                    SmtpTls::Starttls => builder.tls(Tls::Required(tls_parameters(s)?)),
+                    SmtpTls::None => builder,
+                };
                 let mut builder = builder.port(s.port).timeout(Some(timeout));
                 if !s.username.is_empty() {
                     let password = s.password.as_ref().map(|p| p.expose().to_owned());

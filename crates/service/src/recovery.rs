@@ -183,7 +183,8 @@ pub(crate) async fn mail_temporary_password(
         &txn,
         a.id,
         purpose::TEMP_PASSWORD,
-        &hash,
+        // An argon2id string, not a keyed hash: no key id.
+        &sesame_store::KeyedHash { kid: None, hash },
         now,
         now + time::Duration::hours(TEMPORARY_HOURS),
     )

@@ -68,8 +68,8 @@ pub struct NewCode {
     pub pupil_id: i32,
     /// For a CAR, the guardian it belongs to.
     pub guardian_id: Option<i32>,
-    /// HMAC-SHA256 of the canonical code, hex.
-    pub hmac: String,
+    /// HMAC-SHA256 of the canonical code, hex, and its key's id.
+    pub hmac: crate::KeyedHash,
     /// End of validity.
     pub expires_at: OffsetDateTime,
 }
@@ -427,7 +427,8 @@ pub async fn insert_codes(
             kind: Set(c.kind.as_str().to_owned()),
             pupil_id: Set(c.pupil_id),
             guardian_id: Set(c.guardian_id),
-            code_hmac: Set(c.hmac.clone()),
+            code_hmac: Set(c.hmac.hash.clone()),
+            code_kid: Set(c.hmac.kid.clone()),
             created_at: Set(now),
             expires_at: Set(ts(c.expires_at)),
             revoked_at: Set(None),
@@ -440,10 +441,11 @@ pub async fn insert_codes(
     Ok(())
 }
 
-/// Finds a code by its keyed hash.
+/// Finds a code by its keyed hash (`hashes`: the typed code's form under
+/// each key of the ring, each matching only a row of its key).
 pub async fn find_by_hmac(
     db: &impl ConnectionTrait,
-    hmacs: &[String],
+    hashes: &[crate::KeyedHash],
 ) -> Result<Option<CodeInfo>, DbErr> {
     let c = activation_code::Entity;
     let q = Query::select()
@@ -488,7 +490,11 @@ pub async fn find_by_hmac(
             Expr::col((guardian::Entity, guardian::Column::Id))
                 .equals((c, activation_code::Column::GuardianId)),
         )
-        .and_where(Expr::col((c, activation_code::Column::CodeHmac)).is_in(hmacs.iter().cloned()))
+        .cond_where(crate::keyed::matching(
+            (c, activation_code::Column::CodeHmac),
+            (c, activation_code::Column::CodeKid),
+            hashes,
+        ))
         .to_owned();
     CodeInfo::find_by_statement(db.get_database_backend().build(&q))
         .one(db)

@@ -20,6 +20,7 @@ pub mod federated;
 pub mod held;
 pub mod helpdesk;
 pub mod identity;
+pub mod keyed;
 pub mod leavers;
 pub mod outbox;
 pub mod refresh_tokens;
@@ -32,6 +33,7 @@ pub use db::{Database, DbKind, WriteTxn};
 pub use ephemeral::{
     DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, Throttle, Verdict,
 };
+pub use keyed::KeyedHash;
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
 
 /// A storage failure: the database or the ephemeral store did not answer as

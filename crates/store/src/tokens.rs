@@ -1,7 +1,9 @@
 //! Single-use tokens mailed to account holders (confirmation and unlock
-//! links). Only their keyed hash is stored; a token is spent atomically.
+//! links). Only their keyed hash is stored, with the id of its key; a
+//! token is spent atomically.
 
 use crate::entity::account_token;
+use crate::keyed::{KeyedHash, matching};
 use crate::school_data::ts;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -32,11 +34,11 @@ pub async fn issue(
     db: &impl ConnectionTrait,
     account_id: i32,
     purpose: &str,
-    hmac: &str,
+    hash: &KeyedHash,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    issue_with(db, account_id, purpose, hmac, None, now, expires_at).await
+    issue_with(db, account_id, purpose, hash, None, now, expires_at).await
 }
 
 /// Like [`issue`], with a payload (the new address of an email change).
@@ -44,7 +46,7 @@ pub async fn issue_with(
     db: &impl ConnectionTrait,
     account_id: i32,
     purpose: &str,
-    hmac: &str,
+    hash: &KeyedHash,
     payload: Option<&str>,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
@@ -59,7 +61,8 @@ pub async fn issue_with(
     account_token::ActiveModel {
         account_id: Set(account_id),
         purpose: Set(purpose.to_owned()),
-        token_hmac: Set(hmac.to_owned()),
+        token_hmac: Set(hash.hash.clone()),
+        token_kid: Set(hash.kid.clone()),
         created_at: Set(ts(now)),
         expires_at: Set(ts(expires_at)),
         used_at: Set(None),
@@ -71,16 +74,20 @@ pub async fn issue_with(
     .map(|_| ())
 }
 
-/// Finds a token by purpose and hash (any of `hmacs`: one per key of the
-/// ring), spent or not.
+/// Finds a token by purpose and hash (`hashes`: its form under each key of
+/// the ring, each matching only a row of its key), spent or not.
 pub async fn find(
     db: &impl ConnectionTrait,
     purpose: &str,
-    hmacs: &[String],
+    hashes: &[KeyedHash],
 ) -> Result<Option<Token>, DbErr> {
     account_token::Entity::find()
         .filter(account_token::Column::Purpose.eq(purpose))
-        .filter(account_token::Column::TokenHmac.is_in(hmacs.iter().cloned()))
+        .filter(matching(
+            account_token::Column::TokenHmac,
+            account_token::Column::TokenKid,
+            hashes,
+        ))
         .one(db)
         .await
 }

@@ -42,6 +42,18 @@ pub struct SmtpConfig {
     pub password: Option<SecretKey>,
     /// File holding the password.
     pub password_file: Option<PathBuf>,
+    /// With `tls` or `starttls`: a PEM file of certificate authorities
+    /// trusted for the server's certificate besides the public ones (a
+    /// private CA). Empty: the public authorities only.
+    pub ca_file: PathBuf,
+}
+
+impl SmtpConfig {
+    /// The certificates of `ca_file`, if one is set; why not when the file
+    /// cannot be read or holds no PEM certificate.
+    pub fn ca_pem(&self) -> Result<Option<Vec<u8>>, String> {
+        super::read_ca_pem(&self.ca_file)
+    }
 }
 
 /// `[mail]`.

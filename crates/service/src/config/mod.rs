@@ -124,19 +124,24 @@ impl RedisConfig {
     /// The certificates of `ca_file`, if one is set; why not when the file
     /// cannot be read or holds no PEM certificate.
     pub fn ca_pem(&self) -> Result<Option<Vec<u8>>, String> {
-        if self.ca_file.as_os_str().is_empty() {
-            return Ok(None);
-        }
-        let pem = std::fs::read(&self.ca_file)
-            .map_err(|e| format!("cannot read {}: {e}", self.ca_file.display()))?;
-        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-            return Err(format!(
-                "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                self.ca_file.display()
-            ));
-        }
-        Ok(Some(pem))
+        read_ca_pem(&self.ca_file)
     }
+}
+
+/// The certificates of a `ca_file` setting, none when it is empty; why not
+/// when the file cannot be read or holds no PEM certificate.
+pub(crate) fn read_ca_pem(file: &std::path::Path) -> Result<Option<Vec<u8>>, String> {
+    if file.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let pem = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            file.display()
+        ));
+    }
+    Ok(Some(pem))
 }
 
 /// `[branding]`.
@@ -262,6 +267,7 @@ impl Default for Config {
                     username: String::new(),
                     password: None,
                     password_file: None,
+                    ca_file: PathBuf::new(),
                 },
                 poll_seconds: 5,
                 send_timeout_secs: 30,

@@ -90,6 +90,17 @@ impl Config {
                 "required when mail.transport = \"smtp\"",
             ));
         }
+        if !self.mail.smtp.ca_file.as_os_str().is_empty() {
+            if self.mail.smtp.tls == SmtpTls::None {
+                return Err(err(
+                    "mail.smtp.ca_file",
+                    "is only used with TLS: set mail.smtp.tls to \"starttls\" or \"tls\", or leave mail.smtp.ca_file empty".into(),
+                ));
+            }
+            if let Err(reason) = self.mail.smtp.ca_pem() {
+                return Err(err("mail.smtp.ca_file", reason));
+            }
+        }
         if self.mail.from.contains(['\r', '\n']) || !self.mail.from.contains('@') {
             return Err(err(
                 "mail.from",

@@ -11,6 +11,7 @@ pub struct Model {
     pub account_id: i32,
     pub purpose: String,
     pub token_hmac: String,
+    pub token_kid: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub used_at: Option<TimeDateTimeWithTimeZone>,

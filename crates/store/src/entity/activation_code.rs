@@ -12,6 +12,7 @@ pub struct Model {
     pub pupil_id: i32,
     pub guardian_id: Option<i32>,
     pub code_hmac: String,
+    pub code_kid: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
