@@ -15,7 +15,6 @@ use sesame_domain::Profile;
 use sesame_service::config::Config;
 use sesame_service::config::ProfileSource;
 use sesame_service::session::{self, Session};
-use sesame_service::signup::FieldErrors;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -217,7 +216,7 @@ const FIELD_ORDER: [&str; 18] = [
 /// The error summary of a failed submit: (id of the field to go to,
 /// message), in the order of the page. A row of the children table leads
 /// to its first name; the table as a whole to its first row.
-pub(crate) fn summary(errors: &FieldErrors) -> Vec<(String, String)> {
+pub(crate) fn summary(errors: &crate::i18n::Errors) -> Vec<(String, String)> {
     let rank = |key: &str| -> (usize, usize) {
         if let Some(n) = key.strip_prefix("enfant_").and_then(|n| n.parse().ok()) {
             return (1, n);
@@ -254,5 +253,5 @@ pub(crate) fn summary_of(field: &str, message: Option<&str>) -> Vec<(String, Str
 
 /// The rule new passwords follow, as the forms state it.
 pub(crate) fn password_rule(app: &AppState) -> String {
-    app.policy.rule()
+    crate::i18n::message(&app.policy.rule_message())
 }

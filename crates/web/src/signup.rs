@@ -63,7 +63,7 @@ struct PupilSignupPage<'a> {
     site: &'a Config,
     csrf: String,
     form: PupilForm,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     /// The password rule of the configured policy.
     rule: String,
 }
@@ -81,7 +81,7 @@ async fn pupil_page(
         site: &app.config,
         csrf,
         form,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
@@ -159,7 +159,7 @@ struct ParentSignupPage<'a> {
     site: &'a Config,
     csrf: String,
     form: ParentForm,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     can_add: bool,
     /// The row just added by « ajoutez un enfant »: its first field gets
     /// the focus.
@@ -191,7 +191,7 @@ async fn parent_page(
         can_add: form.rows.len() < signup::parent::MAX_ROWS,
         focus_row,
         form,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())

@@ -27,7 +27,7 @@ pub(super) fn routes() -> Router<AppState> {
 struct NewPasswordPage<'a> {
     site: &'a Config,
     csrf: String,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     /// The password rule of the configured policy.
     rule: String,
     /// A renewal campaign marked the account (not a temporary password).
@@ -49,7 +49,7 @@ async fn new_password_page(
     let page = NewPasswordPage {
         site: &app.config,
         csrf,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
         renewal,
     };

@@ -43,7 +43,7 @@ struct AccountPage<'a> {
     site: &'a Config,
     csrf: String,
     overview: Overview,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     notice: Option<&'a str>,
     /// The password rule of the configured policy.
     rule: String,
@@ -108,7 +108,7 @@ async fn account_page(
         site: &app.config,
         csrf,
         overview,
-        errors,
+        errors: errors.into(),
         notice,
         rule: crate::pages::password_rule(app),
     };

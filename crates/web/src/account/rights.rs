@@ -40,7 +40,7 @@ async fn download_data(State(app): State<AppState>, jar: CookieJar) -> Result<Re
 struct DeletePage<'a> {
     site: &'a Config,
     csrf: String,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
 }
 
 async fn delete_page(
@@ -53,7 +53,7 @@ async fn delete_page(
     let page = DeletePage {
         site: &app.config,
         csrf,
-        errors,
+        errors: errors.into(),
     };
     Ok((status, jar, render(&page)?).into_response())
 }
