@@ -249,6 +249,55 @@ impl From<&FieldErrors> for Errors {
     }
 }
 
+/// The text of `key` with its arguments, escaped, for a template.
+pub(crate) fn ta(key: &str, args: &[(&str, String)]) -> Text {
+    let escaped: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, escaped(v))).collect();
+    let refs: Vec<(&str, &str)> = escaped.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Text(tr_with(key, &refs))
+}
+
+/// The text of `key` with its arguments, as a plain string (a label that
+/// the template escapes where it shows it).
+pub(crate) fn tra(key: &str, args: &[(&str, String)]) -> String {
+    let refs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tr_with(key, &refs)
+}
+
+/// The key of a conformity level, as the accessibility declaration says
+/// it (« partiellement conforme »).
+pub(crate) fn conformity_key(c: &Conformity) -> &'static str {
+    match c {
+        Conformity::Conforme => "conformite-conforme",
+        Conformity::PartiellementConforme => "conformite-partiellement-conforme",
+        Conformity::NonConforme => "conformite-non-conforme",
+    }
+}
+
+/// What an OpenID Connect scope lets a service do, as the consent page
+/// lists it ("" for a scope without a label, as
+/// `sesame_service::oidc::flow::scope_label` has: a unit test compares them).
+pub(crate) fn scope_label(scope: &str) -> String {
+    let key = match scope {
+        "openid" => "portee-openid",
+        "profile" => "portee-profile",
+        "email" => "portee-email",
+        "sesame" => "portee-sesame",
+        "sesame.children" => "portee-enfants",
+        _ => return String::new(),
+    };
+    tr(key)
+}
+
+/// The key of the page refusing an authorization request.
+pub(crate) fn oidc_refusal_key(e: sesame_service::oidc::flow::PageError) -> &'static str {
+    use sesame_service::oidc::flow::PageError;
+    match e {
+        PageError::RepeatedParameter => "oidc-refus-parametre-repete",
+        PageError::UnknownClient => "oidc-refus-client-inconnu",
+        PageError::UnregisteredRedirectUri => "oidc-refus-redirect-uri",
+    }
+}
+
 /// The footer's « Accessibilité : … conforme », in the request's language.
 pub(crate) fn conformity(c: &Conformity) -> Text {
     t(match c {
@@ -489,6 +538,25 @@ mod tests {
             en,
             "Row 2: your activation code is mistyped (an activation code has 13 characters)."
         );
+    }
+
+    /// The consent page lists, in French, the labels the scopes have.
+    #[test]
+    fn french_scope_labels_are_the_protocol_ones() {
+        for scope in [
+            "openid",
+            "profile",
+            "email",
+            "sesame",
+            "sesame.children",
+            "x",
+        ] {
+            assert_eq!(
+                scope_label(scope),
+                sesame_service::oidc::flow::scope_label(scope),
+                "{scope}"
+            );
+        }
     }
 
     #[test]

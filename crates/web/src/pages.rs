@@ -30,9 +30,13 @@ pub(crate) fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
     Some(app.config.profiles.source(p))
 }
 
-/// The first screen's label of the profile named `profile` ("" for none).
-pub(crate) fn label(profile: &str) -> &'static str {
-    profile.parse::<Profile>().map_or("", Profile::label)
+/// The label of the profile named `profile` in the request's language
+/// ("" for none).
+pub(crate) fn label_in_lang(profile: &str) -> String {
+    profile
+        .parse::<Profile>()
+        .map(profile_label)
+        .unwrap_or_default()
 }
 
 /// The label of a profile in the request's language (in French, the
@@ -123,10 +127,10 @@ pub(crate) fn logged_out(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::OK,
-        "Vous êtes déconnecté",
-        "Vous êtes déconnecté de tous les télé-services.",
+        &crate::i18n::tr("deconnecte-titre"),
+        &crate::i18n::tr("deconnecte-texte"),
         "/",
-        "Se connecter à nouveau",
+        &crate::i18n::tr("se-reconnecter"),
     )
 }
 
@@ -139,12 +143,13 @@ pub(crate) fn logged_out_provider_open(
     message(
         app,
         StatusCode::OK,
-        "Vous êtes déconnecté de Sésame",
-        &format!(
-            "Vous êtes déconnecté de Sésame et des télé-services. Attention : votre session chez {provider} est peut-être encore ouverte, et la personne suivante sur cet ordinateur pourrait y être connectée sous votre nom. Déconnectez-vous aussi de {provider}, ou fermez complètement le navigateur."
+        &crate::i18n::tr("deconnecte-sesame-titre"),
+        &crate::i18n::tr_with(
+            "deconnecte-fournisseur-ouvert",
+            &[("fournisseur", provider)],
         ),
         "/",
-        "Se connecter à nouveau",
+        &crate::i18n::tr("se-reconnecter"),
     )
 }
 

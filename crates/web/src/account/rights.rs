@@ -81,10 +81,10 @@ async fn show_deleted(State(app): State<AppState>, jar: CookieJar) -> Result<Res
     message(
         &app,
         StatusCode::OK,
-        "Votre compte a été supprimé",
-        "Votre compte et le rattachement de vos enfants ont été effacés. Les codes d'activation de vos courriers peuvent servir à créer un nouveau compte tant qu'ils sont valables.",
+        &crate::i18n::tr("supprime-titre"),
+        &crate::i18n::tr("supprime-texte"),
         "/",
-        "Accueil",
+        &crate::i18n::tr("accueil"),
     )
 }
 
