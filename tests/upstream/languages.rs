@@ -2,7 +2,7 @@
 //! the child confirmation, its wrong answer, and the provider failure page.
 
 use super::*;
-use crate::languages::assert_english_page;
+use crate::support::english::assert_english_page;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_confirmation_pages_speak_english() {
