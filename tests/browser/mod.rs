@@ -173,5 +173,6 @@ pub(super) async fn wait_for_url(c: &Client, prefix: &str) -> url::Url {
     panic!("the browser never reached {prefix}");
 }
 
+mod axe;
 mod journeys;
 mod phones;
