@@ -447,7 +447,33 @@ mod tests {
     ];
 
     /// Every argument the pages and the services' messages pass.
-    const ARGS: [&str; 6] = ["profil", "nom", "aide", "nombre", "ligne", "raison"];
+    const ARGS: [&str; 25] = [
+        "academie",
+        "adresse",
+        "aide",
+        "client",
+        "conservation",
+        "contact",
+        "dpd",
+        "ecole",
+        "editeur",
+        "fournisseur",
+        "grace",
+        "heures",
+        "identifiant",
+        "jours",
+        "ligne",
+        "minutes",
+        "n",
+        "niveau",
+        "nom",
+        "nombre",
+        "preavis",
+        "prenom",
+        "profil",
+        "raison",
+        "regle",
+    ];
 
     fn keys(ftl: &str) -> BTreeSet<&str> {
         ftl.lines()
