@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod cas;
+pub mod english;
 pub mod env;
 pub mod fixtures;
 pub mod http;

@@ -7,6 +7,7 @@
 
 mod audit;
 mod availability;
+mod languages;
 mod logout;
 mod names;
 mod parents;

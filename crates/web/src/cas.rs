@@ -55,10 +55,10 @@ fn bad_request(app: &AppState, text: &str) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::BAD_REQUEST,
-        "Demande invalide",
+        &crate::i18n::tr("demande-invalide"),
         text,
         "/",
-        "Accueil",
+        &crate::i18n::tr("accueil"),
     )
 }
 
@@ -66,10 +66,10 @@ fn unknown_service(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::BAD_REQUEST,
-        "Service non autorisé",
-        "Le service qui vous a dirigé ici n'est pas enregistré auprès de ce serveur d'authentification : aucune connexion ne lui sera transmise. Vérifiez l'adresse du service, ou revenez au portail de l'établissement.",
+        &crate::i18n::tr("cas-service-non-autorise-titre"),
+        &crate::i18n::tr("cas-service-non-autorise-texte"),
         "/",
-        "Accueil",
+        &crate::i18n::tr("accueil"),
     )
 }
 
@@ -113,7 +113,7 @@ async fn login(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let Some(p) = params(raw.as_deref(), &["service", "renew", "gateway", "method"]) else {
-        return bad_request(&app, "Un paramètre est répété dans l'adresse.");
+        return bad_request(&app, &crate::i18n::tr("cas-parametre-repete"));
     };
     let ctx = Resume {
         service: param(&p, "service").cloned().unwrap_or_default(),
@@ -126,7 +126,7 @@ async fn login(
     if !ctx.method.is_empty()
         && !["get", "post"].contains(&ctx.method.to_ascii_lowercase().as_str())
     {
-        return bad_request(&app, "Le paramètre method doit valoir GET ou POST.");
+        return bad_request(&app, &crate::i18n::tr("cas-parametre-method"));
     }
     if param(&p, "service").is_some() && cas::find_service(&app, &ctx.service).is_none() {
         return unknown_service(&app);

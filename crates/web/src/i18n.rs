@@ -25,9 +25,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
+use sesame_domain::{Arg, Message};
 use sesame_service::config::Conformity;
+use sesame_service::signup::FieldErrors;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 fluent_templates::static_loader! {
@@ -199,6 +201,103 @@ pub(crate) fn tr_with(key: &str, args: &[(&str, &str)]) -> String {
     LOCALES.lookup_with_args(lang().id(), key, &args)
 }
 
+/// A message of the services (`sesame_domain::Message`) in the request's
+/// language, as a plain string; its message arguments are written first.
+pub(crate) fn message(m: &Message) -> String {
+    let args: Vec<(&str, String)> = m
+        .args
+        .iter()
+        .map(|(k, a)| {
+            (
+                *k,
+                match a {
+                    Arg::Text(t) => t.clone(),
+                    Arg::Message(inner) => message(inner),
+                },
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tr_with(m.key, &refs)
+}
+
+/// The errors of a form (`FieldErrors`), written in the request's
+/// language: what the templates show beside the fields and in the summary.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Errors(BTreeMap<String, String>);
+
+impl Errors {
+    /// A field's message.
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Whether the form has no error.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every (field, message).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl From<&FieldErrors> for Errors {
+    fn from(e: &FieldErrors) -> Self {
+        Self(e.iter().map(|(k, m)| (k.to_owned(), message(m))).collect())
+    }
+}
+
+/// The text of `key` with its arguments, escaped, for a template.
+pub(crate) fn ta(key: &str, args: &[(&str, String)]) -> Text {
+    let escaped: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, escaped(v))).collect();
+    let refs: Vec<(&str, &str)> = escaped.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Text(tr_with(key, &refs))
+}
+
+/// The text of `key` with its arguments, as a plain string (a label that
+/// the template escapes where it shows it).
+pub(crate) fn tra(key: &str, args: &[(&str, String)]) -> String {
+    let refs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tr_with(key, &refs)
+}
+
+/// The key of a conformity level, as the accessibility declaration says
+/// it (« partiellement conforme »).
+pub(crate) fn conformity_key(c: &Conformity) -> &'static str {
+    match c {
+        Conformity::Conforme => "conformite-conforme",
+        Conformity::PartiellementConforme => "conformite-partiellement-conforme",
+        Conformity::NonConforme => "conformite-non-conforme",
+    }
+}
+
+/// What an OpenID Connect scope lets a service do, as the consent page
+/// lists it ("" for a scope without a label, as
+/// `sesame_service::oidc::flow::scope_label` has: a unit test compares them).
+pub(crate) fn scope_label(scope: &str) -> String {
+    let key = match scope {
+        "openid" => "portee-openid",
+        "profile" => "portee-profile",
+        "email" => "portee-email",
+        "sesame" => "portee-sesame",
+        "sesame.children" => "portee-enfants",
+        _ => return String::new(),
+    };
+    tr(key)
+}
+
+/// The key of the page refusing an authorization request.
+pub(crate) fn oidc_refusal_key(e: sesame_service::oidc::flow::PageError) -> &'static str {
+    use sesame_service::oidc::flow::PageError;
+    match e {
+        PageError::RepeatedParameter => "oidc-refus-parametre-repete",
+        PageError::UnknownClient => "oidc-refus-client-inconnu",
+        PageError::UnregisteredRedirectUri => "oidc-refus-redirect-uri",
+    }
+}
+
 /// The footer's « Accessibilité : … conforme », in the request's language.
 pub(crate) fn conformity(c: &Conformity) -> Text {
     t(match c {
@@ -347,6 +446,35 @@ mod tests {
         ("en", include_str!("../locales/en/sesame.ftl")),
     ];
 
+    /// Every argument the pages and the services' messages pass.
+    const ARGS: [&str; 25] = [
+        "academie",
+        "adresse",
+        "aide",
+        "client",
+        "conservation",
+        "contact",
+        "dpd",
+        "ecole",
+        "editeur",
+        "fournisseur",
+        "grace",
+        "heures",
+        "identifiant",
+        "jours",
+        "ligne",
+        "minutes",
+        "n",
+        "niveau",
+        "nom",
+        "nombre",
+        "preavis",
+        "prenom",
+        "profil",
+        "raison",
+        "regle",
+    ];
+
     fn keys(ftl: &str) -> BTreeSet<&str> {
         ftl.lines()
             .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
@@ -368,7 +496,7 @@ mod tests {
             );
             let lang = Lang::from_tag(code).expect("offered");
             // Every argument the pages pass.
-            let args: HashMap<&str, FluentValue> = ["profil", "nom", "aide", "nombre"]
+            let args: HashMap<&str, FluentValue> = ARGS
                 .into_iter()
                 .map(|n| (n, FluentValue::from("x")))
                 .collect();
@@ -389,6 +517,70 @@ mod tests {
             assert_eq!(
                 LOCALES.lookup(&FR, &format!("profil-{}", p.as_str())),
                 p.label()
+            );
+        }
+    }
+
+    /// The services' messages read in French as their `Display` did, so
+    /// that the French pages stay as they were.
+    #[test]
+    fn french_domain_messages_are_their_display() {
+        use sesame_domain::CodeError;
+        use sesame_domain::password::{PasswordProblem, Policy};
+        let problems = [
+            PasswordProblem::TooShort(12),
+            PasswordProblem::TooLong,
+            PasswordProblem::LettersAndDigits,
+            PasswordProblem::Weak,
+            PasswordProblem::Common,
+            PasswordProblem::Guessable,
+            PasswordProblem::Personal,
+        ];
+        for p in problems {
+            assert_eq!(message(&p.message()), p.to_string());
+        }
+        for e in [CodeError::Length, CodeError::Character] {
+            assert_eq!(message(&e.message()), e.to_string());
+        }
+        for policy in [Policy::new(10, ""), Policy::new(8, "").cnil()] {
+            assert_eq!(message(&policy.rule_message()), policy.rule());
+        }
+        // A message in a message, in English.
+        let nested = Message::new("erreur-ligne-code")
+            .with("ligne", 2)
+            .with_message("raison", CodeError::Length.message());
+        assert_eq!(
+            message(&nested),
+            "Ligne 2 : votre code d'activation est mal saisi (un code d'activation compte 13 caractères)."
+        );
+        let en = CURRENT.sync_scope(
+            Ctx {
+                lang: Lang::En,
+                here: String::new(),
+            },
+            || message(&nested),
+        );
+        assert_eq!(
+            en,
+            "Row 2: your activation code is mistyped (an activation code has 13 characters)."
+        );
+    }
+
+    /// The consent page lists, in French, the labels the scopes have.
+    #[test]
+    fn french_scope_labels_are_the_protocol_ones() {
+        for scope in [
+            "openid",
+            "profile",
+            "email",
+            "sesame",
+            "sesame.children",
+            "x",
+        ] {
+            assert_eq!(
+                scope_label(scope),
+                sesame_service::oidc::flow::scope_label(scope),
+                "{scope}"
             );
         }
     }

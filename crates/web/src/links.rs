@@ -67,10 +67,10 @@ fn expired(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::GONE,
-        "Lien expiré",
-        "Ce lien de confirmation a expiré : le délai d'une semaine est dépassé et le compte a été (ou va être) supprimé. Vous pouvez créer à nouveau votre compte avec les mêmes codes d'activation.",
+        &crate::i18n::tr("lien-expire"),
+        &crate::i18n::tr("lien-confirmation-expire"),
         "/premiere-visite/parent",
-        "Créer mon compte",
+        &crate::i18n::tr("creer-mon-compte"),
     )
 }
 
@@ -78,10 +78,10 @@ fn invalid(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::NOT_FOUND,
-        "Lien non valable",
-        "Ce lien n'est pas valable : il a déjà servi, ou un courriel plus récent l'a remplacé. Si votre compte est déjà confirmé, connectez-vous.",
+        &crate::i18n::tr("lien-non-valable"),
+        &crate::i18n::tr("lien-confirmation-non-valable"),
         "/",
-        "Se connecter",
+        &crate::i18n::tr("se-connecter"),
     )
 }
 
@@ -93,16 +93,14 @@ async fn show_confirmation(
     match confirm::check(&app, &q.code).await? {
         LinkState::Valid(identifiant) => {
             let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Confirmation);
-            let text = format!(
-                "Pour activer le compte « {identifiant} », cliquez sur le bouton ci-dessous."
-            );
+            let text = crate::i18n::tr_with("lien-activer-texte", &[("identifiant", &identifiant)]);
             let page = LinkPage {
                 site: &app.config,
-                title: "Confirmation de votre compte",
+                title: &crate::i18n::tr("lien-confirmation-titre"),
                 text: &text,
                 action: "/confirmation",
                 code: &q.code,
-                button: "Confirmer mon compte",
+                button: &crate::i18n::tr("lien-confirmer-compte"),
                 csrf,
             };
             Ok((jar, render(&page)?).into_response())
@@ -124,10 +122,10 @@ async fn confirm_account(
         LinkState::Valid(_) => message(
             &app,
             StatusCode::OK,
-            "Votre compte est confirmé",
-            "Votre compte est activé. Vous pouvez maintenant vous connecter avec votre identifiant et votre mot de passe.",
+            &crate::i18n::tr("lien-compte-confirme-titre"),
+            &crate::i18n::tr("lien-compte-confirme-texte"),
             "/connexion?profil=parent",
-            "Se connecter",
+            &crate::i18n::tr("se-connecter"),
         ),
         LinkState::Expired => expired(&app),
         LinkState::Invalid => invalid(&app),
@@ -154,19 +152,19 @@ async fn resend(
         message(
             &app,
             StatusCode::OK,
-            "Courriel renvoyé",
-            "Un nouveau courriel de confirmation vient d'être envoyé à l'adresse indiquée à la création du compte. Seul le lien de ce dernier courriel est valable.",
+            &crate::i18n::tr("lien-renvoye-titre"),
+            &crate::i18n::tr("lien-renvoye-texte"),
             "/connexion?profil=parent",
-            "Retour à la connexion",
+            &crate::i18n::tr("retour-connexion"),
         )
     } else {
         message(
             &app,
             StatusCode::OK,
-            "Courriel non renvoyé",
-            "Le courriel n'a pas pu être renvoyé : la demande a expiré ou a été faite trop souvent. Connectez-vous à nouveau pour recommencer, ou réessayez dans une heure.",
+            &crate::i18n::tr("lien-non-renvoye-titre"),
+            &crate::i18n::tr("lien-non-renvoye-texte"),
             "/connexion?profil=parent",
-            "Retour à la connexion",
+            &crate::i18n::tr("retour-connexion"),
         )
     }
 }
@@ -182,11 +180,11 @@ async fn show_unlock(
     let (jar, csrf) = csrf::issue(&app, jar, csrf::Form::Unlock);
     let page = LinkPage {
         site: &app.config,
-        title: "Débloquer votre compte",
-        text: "La connexion à votre compte a été bloquée après plusieurs mots de passe erronés. Cliquez sur le bouton pour la débloquer tout de suite.",
+        title: &crate::i18n::tr("lien-debloquer-titre"),
+        text: &crate::i18n::tr("lien-debloquer-texte"),
         action: "/deblocage",
         code: &q.code,
-        button: "Débloquer mon compte",
+        button: &crate::i18n::tr("lien-debloquer-bouton"),
         csrf,
     };
     Ok((jar, render(&page)?).into_response())
@@ -196,10 +194,10 @@ fn unlock_invalid(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::NOT_FOUND,
-        "Lien non valable",
-        "Ce lien de déblocage n'est pas valable : il a déjà servi ou a expiré (il vaut une heure). Le blocage cesse de lui-même 24 heures après le dernier échec.",
+        &crate::i18n::tr("lien-non-valable"),
+        &crate::i18n::tr("lien-deblocage-non-valable"),
         "/",
-        "Retour",
+        &crate::i18n::tr("retour"),
     )
 }
 
@@ -215,10 +213,10 @@ async fn unlock(
         message(
             &app,
             StatusCode::OK,
-            "Compte débloqué",
-            "La connexion à votre compte est de nouveau possible.",
+            &crate::i18n::tr("lien-debloque-titre"),
+            &crate::i18n::tr("lien-debloque-texte"),
             "/",
-            "Se connecter",
+            &crate::i18n::tr("se-connecter"),
         )
     } else {
         unlock_invalid(&app)
@@ -229,10 +227,10 @@ fn email_link_invalid(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::NOT_FOUND,
-        "Lien non valable",
-        "Ce lien n'est pas valable : il a déjà servi, a été annulé, ou a expiré (il vaut 24 heures).",
+        &crate::i18n::tr("lien-non-valable"),
+        &crate::i18n::tr("lien-adresse-non-valable"),
         "/",
-        "Retour",
+        &crate::i18n::tr("retour"),
     )
 }
 
@@ -256,17 +254,17 @@ async fn email_link_page(
     }
     let (title, text, action, button) = if which == purpose::EMAIL_CHANGE {
         (
-            "Confirmer votre nouvelle adresse",
-            "Cliquez sur le bouton pour que votre compte utilise désormais cette adresse électronique.",
+            &crate::i18n::tr("lien-adresse-confirmer-titre"),
+            &crate::i18n::tr("lien-adresse-confirmer-texte"),
             "/compte/courriel",
-            "Confirmer cette adresse",
+            &crate::i18n::tr("lien-adresse-confirmer-bouton"),
         )
     } else {
         (
-            "Annuler le changement d'adresse",
-            "Cliquez sur le bouton pour annuler le changement d'adresse demandé : l'adresse actuelle restera celle du compte.",
+            &crate::i18n::tr("lien-adresse-annuler-titre"),
+            &crate::i18n::tr("lien-adresse-annuler-texte"),
             "/compte/courriel/annuler",
-            "Annuler le changement",
+            &crate::i18n::tr("lien-adresse-annuler-bouton"),
         )
     };
     let (jar, csrf) = csrf::issue(app, jar, email_form(which));
@@ -296,16 +294,23 @@ async fn use_email_link(
     }
     let (title, text) = if which == purpose::EMAIL_CHANGE {
         (
-            "Adresse confirmée",
-            "Votre compte utilise désormais cette adresse électronique.",
+            &crate::i18n::tr("lien-adresse-confirmee-titre"),
+            &crate::i18n::tr("lien-adresse-confirmee-texte"),
         )
     } else {
         (
-            "Changement annulé",
-            "Le changement d'adresse a été annulé. Si vous n'en étiez pas à l'origine, changez votre mot de passe.",
+            &crate::i18n::tr("lien-changement-annule-titre"),
+            &crate::i18n::tr("lien-changement-annule-texte"),
         )
     };
-    message(app, StatusCode::OK, title, text, "/", "Retour à l'accueil")
+    message(
+        app,
+        StatusCode::OK,
+        title,
+        text,
+        "/",
+        &crate::i18n::tr("retour-accueil"),
+    )
 }
 
 async fn show_email_change(

@@ -5,7 +5,7 @@ use crate::cas::redirect_with_ticket;
 use crate::client_ip::ClientIp;
 use crate::i18n::tr;
 use crate::onward::{form_targets, with_form_targets};
-use crate::pages::{csrf_refused, current_session, label, message, render, source};
+use crate::pages::{csrf_refused, current_session, message, render, source};
 use crate::resume::Resume;
 use crate::{AppState, WebError, cookies, csrf};
 use askama::Template;
@@ -68,7 +68,7 @@ async fn show_home(State(app): State<AppState>, jar: CookieJar) -> Result<Respon
         let page = HomePage {
             site: &app.config,
             identifiant: &s.identifiant,
-            profile_label: label(&s.profile),
+            profile_label: &crate::pages::label_in_lang(&s.profile),
             children,
             csrf,
             parent: s.kind == sesame_domain::AccountKind::Responsable,
@@ -440,7 +440,7 @@ async fn logout(
         return Ok((jar, Redirect::to(&url)).into_response());
     }
     let provider = sesame_service::upstream::find(&app, &login.provider).map_or_else(
-        || "le fournisseur d'identité".to_owned(),
+        || crate::i18n::tr("amont-le-fournisseur"),
         |u| u.name.clone(),
     );
     let r = crate::pages::logged_out_provider_open(&app, &provider)?;

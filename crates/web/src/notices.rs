@@ -39,25 +39,25 @@ impl Texts {
         let n = &c.notices;
         let academie = &c.branding.academie;
         Self {
-            publisher: or_default(&n.publisher, format!("Rectorat — {academie}")),
+            publisher: or_default(
+                &n.publisher,
+                crate::i18n::tr_with("avis-editeur-defaut", &[("academie", academie)]),
+            ),
             director: or_default(
                 &n.publication_director,
-                "Le recteur ou la rectrice de l'académie",
+                crate::i18n::tr("avis-directeur-defaut"),
             ),
-            host: or_default(&n.host, format!("Les serveurs de l'académie ({academie})")),
+            host: or_default(
+                &n.host,
+                crate::i18n::tr_with("avis-hebergeur-defaut", &[("academie", academie)]),
+            ),
             controller: or_default(
                 &n.data_controller,
-                format!("Le recteur ou la rectrice de l'académie ({academie})"),
+                crate::i18n::tr_with("avis-responsable-defaut", &[("academie", academie)]),
             ),
-            dpo: or_default(
-                &n.dpo_contact,
-                "le délégué à la protection des données (DPD) de l'académie, joignable par l'intermédiaire du rectorat",
-            ),
+            dpo: or_default(&n.dpo_contact, crate::i18n::tr("avis-dpd-defaut")),
             accessibility_contact: or_default(&n.accessibility_contact, c.branding.help.clone()),
-            audit: or_default(
-                &n.accessibility_audit,
-                "Une évaluation interne a été conduite sur les pages du parcours des parents et des élèves (choix du profil, connexion, création de compte, gestion du compte, pages d'erreur), sur ordinateur et sur téléphone, au clavier seul et avec un lecteur d'écran.",
-            ),
+            audit: or_default(&n.accessibility_audit, crate::i18n::tr("avis-audit-defaut")),
             help_contact: n.help_contact.trim().to_owned(),
         }
     }

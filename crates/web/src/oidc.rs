@@ -199,10 +199,10 @@ async fn authorize_with(
             return message(
                 &app,
                 StatusCode::BAD_REQUEST,
-                "Demande de connexion invalide",
-                refusal.text(),
+                &crate::i18n::tr("oidc-demande-invalide"),
+                &crate::i18n::tr(crate::i18n::oidc_refusal_key(refusal)),
                 "/",
-                "Accueil",
+                &crate::i18n::tr("accueil"),
             );
         }
         Err(AuthorizeError::Redirect {
@@ -276,7 +276,7 @@ async fn answer(
 struct ConsentPage<'a> {
     site: &'a Config,
     client: String,
-    labels: Vec<&'static str>,
+    labels: Vec<String>,
     csrf: String,
     ticket: String,
 }
@@ -292,7 +292,11 @@ async fn consent_page(
     let page = ConsentPage {
         site: &app.config,
         client: clients::client_name(app, &req.client_id),
-        labels: req.scopes.iter().map(|s| flow::scope_label(s)).collect(),
+        labels: req
+            .scopes
+            .iter()
+            .map(|s| crate::i18n::scope_label(s))
+            .collect(),
         csrf,
         ticket,
     };
@@ -330,10 +334,10 @@ async fn consent(
         message(
             &app,
             StatusCode::BAD_REQUEST,
-            "Demande expirée",
-            "Cette demande d'autorisation a expiré ou a déjà reçu une réponse. Retournez sur le service et recommencez.",
+            &crate::i18n::tr("demande-expiree"),
+            &crate::i18n::tr("oidc-demande-expiree"),
             "/",
-            "Accueil",
+            &crate::i18n::tr("accueil"),
         )
     };
     let Some((_, s)) = current_session(&app, &jar).await? else {
@@ -587,11 +591,11 @@ async fn end_session_with(
             let (jar, csrf) = crate::csrf::issue(&app, jar, crate::csrf::Form::Logout);
             let page = crate::links::LinkPage {
                 site: &app.config,
-                title: "Se déconnecter ?",
-                text: "Un service demande votre déconnexion. Voulez-vous vous déconnecter de tous les télé-services ?",
+                title: &crate::i18n::tr("deconnexion-question"),
+                text: &crate::i18n::tr("deconnexion-demande"),
                 action: "/deconnexion",
                 code: "",
-                button: "Se déconnecter",
+                button: &crate::i18n::tr("se-deconnecter"),
                 csrf,
             };
             Ok((jar, crate::pages::render(&page)?).into_response())

@@ -15,7 +15,6 @@ use sesame_domain::Profile;
 use sesame_service::config::Config;
 use sesame_service::config::ProfileSource;
 use sesame_service::session::{self, Session};
-use sesame_service::signup::FieldErrors;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,9 +30,13 @@ pub(crate) fn source(app: &AppState, profile: &str) -> Option<ProfileSource> {
     Some(app.config.profiles.source(p))
 }
 
-/// The first screen's label of the profile named `profile` ("" for none).
-pub(crate) fn label(profile: &str) -> &'static str {
-    profile.parse::<Profile>().map_or("", Profile::label)
+/// The label of the profile named `profile` in the request's language
+/// ("" for none).
+pub(crate) fn label_in_lang(profile: &str) -> String {
+    profile
+        .parse::<Profile>()
+        .map(profile_label)
+        .unwrap_or_default()
 }
 
 /// The label of a profile in the request's language (in French, the
@@ -124,10 +127,10 @@ pub(crate) fn logged_out(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::OK,
-        "Vous êtes déconnecté",
-        "Vous êtes déconnecté de tous les télé-services.",
+        &crate::i18n::tr("deconnecte-titre"),
+        &crate::i18n::tr("deconnecte-texte"),
         "/",
-        "Se connecter à nouveau",
+        &crate::i18n::tr("se-reconnecter"),
     )
 }
 
@@ -140,12 +143,13 @@ pub(crate) fn logged_out_provider_open(
     message(
         app,
         StatusCode::OK,
-        "Vous êtes déconnecté de Sésame",
-        &format!(
-            "Vous êtes déconnecté de Sésame et des télé-services. Attention : votre session chez {provider} est peut-être encore ouverte, et la personne suivante sur cet ordinateur pourrait y être connectée sous votre nom. Déconnectez-vous aussi de {provider}, ou fermez complètement le navigateur."
+        &crate::i18n::tr("deconnecte-sesame-titre"),
+        &crate::i18n::tr_with(
+            "deconnecte-fournisseur-ouvert",
+            &[("fournisseur", provider)],
         ),
         "/",
-        "Se connecter à nouveau",
+        &crate::i18n::tr("se-reconnecter"),
     )
 }
 
@@ -217,7 +221,7 @@ const FIELD_ORDER: [&str; 18] = [
 /// The error summary of a failed submit: (id of the field to go to,
 /// message), in the order of the page. A row of the children table leads
 /// to its first name; the table as a whole to its first row.
-pub(crate) fn summary(errors: &FieldErrors) -> Vec<(String, String)> {
+pub(crate) fn summary(errors: &crate::i18n::Errors) -> Vec<(String, String)> {
     let rank = |key: &str| -> (usize, usize) {
         if let Some(n) = key.strip_prefix("enfant_").and_then(|n| n.parse().ok()) {
             return (1, n);
@@ -254,5 +258,5 @@ pub(crate) fn summary_of(field: &str, message: Option<&str>) -> Vec<(String, Str
 
 /// The rule new passwords follow, as the forms state it.
 pub(crate) fn password_rule(app: &AppState) -> String {
-    app.policy.rule()
+    crate::i18n::message(&app.policy.rule_message())
 }

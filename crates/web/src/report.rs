@@ -47,10 +47,10 @@ fn done(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::OK,
-        "Signalement enregistré",
-        "Merci. Cet élève n'apparaît plus sur votre compte et les télé-services ne le reçoivent plus. L'établissement a été prévenu : il vérifiera le rattachement et le rétablira s'il s'agit bien de votre enfant.",
+        &crate::i18n::tr("signalement-enregistre-titre"),
+        &crate::i18n::tr("signalement-enregistre-texte"),
         "/",
-        "Retour à l'accueil",
+        &crate::i18n::tr("retour-accueil"),
     )
 }
 
@@ -72,10 +72,10 @@ async fn report_child(
         return message(
             &app,
             StatusCode::BAD_REQUEST,
-            "Élève inconnu",
-            "Le formulaire ne désigne aucun élève. Revenez à l'accueil et recommencez.",
+            &crate::i18n::tr("signalement-inconnu-titre"),
+            &crate::i18n::tr("signalement-inconnu-texte"),
             "/",
-            "Retour à l'accueil",
+            &crate::i18n::tr("retour-accueil"),
         );
     };
     if f.confirmer.as_deref() != Some("oui") {
@@ -96,10 +96,10 @@ async fn report_child(
             let mut r = message(
                 &app,
                 StatusCode::TOO_MANY_REQUESTS,
-                "Trop de signalements",
-                "Vous avez fait trop de signalements aujourd'hui. Réessayez demain, ou adressez-vous à l'établissement.",
+                &crate::i18n::tr("signalement-trop-titre"),
+                &crate::i18n::tr("signalement-trop-texte"),
                 "/",
-                "Retour à l'accueil",
+                &crate::i18n::tr("retour-accueil"),
             )?;
             if let Some(v) = retry_after.and_then(|s| s.to_string().parse().ok()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);

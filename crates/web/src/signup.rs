@@ -50,10 +50,10 @@ fn throttled(app: &AppState) -> Result<Response, WebError> {
     message(
         app,
         StatusCode::TOO_MANY_REQUESTS,
-        "Trop de tentatives",
-        "Trop de tentatives de création de compte depuis votre réseau. Veuillez réessayer dans une heure.",
+        &crate::i18n::tr("trop-tentatives"),
+        &crate::i18n::tr("inscription-trop-tentatives"),
         "/",
-        "Retour",
+        &crate::i18n::tr("retour"),
     )
 }
 
@@ -63,7 +63,7 @@ struct PupilSignupPage<'a> {
     site: &'a Config,
     csrf: String,
     form: PupilForm,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     /// The password rule of the configured policy.
     rule: String,
 }
@@ -81,7 +81,7 @@ async fn pupil_page(
         site: &app.config,
         csrf,
         form,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
@@ -146,10 +146,10 @@ async fn show_pupil_created(
     message(
         &app,
         StatusCode::OK,
-        "Ton compte est créé",
-        "Ton compte a été créé. Un courriel de confirmation t'a été envoyé. Tu peux maintenant te connecter avec ton identifiant et ton mot de passe.",
+        &crate::i18n::tr("inscription-eleve-cree-titre"),
+        &crate::i18n::tr("inscription-eleve-cree-texte"),
         "/connexion?profil=eleve",
-        "Se connecter",
+        &crate::i18n::tr("se-connecter"),
     )
 }
 
@@ -159,7 +159,7 @@ struct ParentSignupPage<'a> {
     site: &'a Config,
     csrf: String,
     form: ParentForm,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     can_add: bool,
     /// The row just added by « ajoutez un enfant »: its first field gets
     /// the focus.
@@ -191,7 +191,7 @@ async fn parent_page(
         can_add: form.rows.len() < signup::parent::MAX_ROWS,
         focus_row,
         form,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
     };
     Ok((status, jar, render(&page)?).into_response())
@@ -282,11 +282,9 @@ async fn show_parent_created(
     message(
         &app,
         StatusCode::OK,
-        "Votre compte est créé : confirmez-le",
-        &format!(
-            "Un courriel de confirmation vient d'être envoyé à {email}. Il contient un lien à ouvrir dans un délai d'une semaine pour activer votre compte ; au-delà, le compte est automatiquement supprimé."
-        ),
+        &crate::i18n::tr("inscription-parent-cree-titre"),
+        &crate::i18n::tr_with("inscription-parent-cree-texte", &[("adresse", &email)]),
         "/connexion?profil=parent",
-        "Aller à la page de connexion",
+        &crate::i18n::tr("aller-connexion"),
     )
 }

@@ -29,7 +29,10 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 fn name_of(app: &AppState, id: &str) -> String {
-    upstream::find(app, id).map_or_else(|| "le fournisseur d'identité".into(), |u| u.name.clone())
+    upstream::find(app, id).map_or_else(
+        || crate::i18n::tr("amont-le-fournisseur"),
+        |u| u.name.clone(),
+    )
 }
 
 /// `text` with its first letter in upper case, to begin a sentence
@@ -46,33 +49,43 @@ fn failure(app: &AppState, provider: &str, e: UpstreamError) -> Result<Response,
     let (status, title, text) = match &e {
         UpstreamError::Unknown => (
             StatusCode::NOT_FOUND,
-            "Connexion impossible".to_owned(),
-            "Ce moyen de connexion n'existe pas.".to_owned(),
+            crate::i18n::tr("amont-impossible-titre"),
+            crate::i18n::tr("amont-inconnu-texte"),
         ),
         UpstreamError::Unreachable(_) => (
             StatusCode::BAD_GATEWAY,
-            "Service de connexion indisponible".to_owned(),
-            format!("{} ne répond pas pour le moment. Réessayez dans quelques minutes, ou choisissez un autre profil.", capitalized(provider)),
+            crate::i18n::tr("amont-indisponible-titre"),
+            crate::i18n::tr_with(
+                "amont-indisponible-texte",
+                &[("fournisseur", &capitalized(provider))],
+            ),
         ),
         UpstreamError::Refused(_) => (
             StatusCode::OK,
-            "Connexion annulée".to_owned(),
-            format!("La connexion avec {provider} a été annulée ou refusée. Vous n'êtes pas connecté."),
+            crate::i18n::tr("amont-annulee-titre"),
+            crate::i18n::tr_with("amont-annulee-texte", &[("fournisseur", provider)]),
         ),
         UpstreamError::Invalid(_) => (
             StatusCode::BAD_REQUEST,
-            "Connexion refusée".to_owned(),
-            format!("La réponse de {provider} n'a pas pu être vérifiée. Par sécurité, vous n'êtes pas connecté."),
+            crate::i18n::tr("amont-refusee-titre"),
+            crate::i18n::tr_with("amont-refusee-texte", &[("fournisseur", provider)]),
         ),
         UpstreamError::Expired => (
             StatusCode::BAD_REQUEST,
-            "Demande expirée".to_owned(),
-            "Cette demande de connexion a expiré ou a déjà été utilisée. Recommencez depuis le choix du profil.".to_owned(),
+            crate::i18n::tr("demande-expiree"),
+            crate::i18n::tr("amont-expiree-texte"),
         ),
         UpstreamError::Store(_) => return Err(e.into()),
     };
     tracing::warn!(error = %e, "upstream login failed");
-    message(app, status, &title, &text, "/profil", "Changer de profil")
+    message(
+        app,
+        status,
+        &title,
+        &text,
+        "/profil",
+        &crate::i18n::tr("changer-profil"),
+    )
 }
 
 /// Back from the provider's logout (the `post_logout_redirect_uri`
@@ -114,7 +127,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// "Gérer son compte": links the logged-in parent's account to provider `id`.
+/// &crate::i18n::tr("gerer-compte"): links the logged-in parent's account to provider `id`.
 async fn start_link(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -178,7 +191,7 @@ async fn back(
     let browser = csrf::browser_of(&app, &jar);
     let r = match upstream::finish(&app, &params, browser.as_deref()).await {
         Ok(r) => r,
-        Err(e) => return failure(&app, "le fournisseur d'identité", e),
+        Err(e) => return failure(&app, &crate::i18n::tr("amont-le-fournisseur"), e),
     };
     let provider = name_of(&app, &r.pending.upstream);
     if let Some(account_id) = r.pending.link_account {
@@ -190,19 +203,17 @@ async fn back(
         }
         let linked = upstream::link_account(&app, account_id, &r).await?;
         let text = if linked {
-            format!(
-                "Votre compte est associé à {provider} : vous pourrez vous connecter avec {provider}."
-            )
+            crate::i18n::tr_with("amont-associe", &[("fournisseur", &provider)])
         } else {
-            format!("Cette identité {provider} est déjà associée à un autre compte.")
+            crate::i18n::tr_with("amont-deja-associe", &[("fournisseur", &provider)])
         };
         return message(
             &app,
             StatusCode::OK,
-            "Gérer son compte",
+            &crate::i18n::tr("gerer-compte"),
             &text,
             "/compte",
-            "Retour à mon compte",
+            &crate::i18n::tr("retour-mon-compte"),
         );
     }
     let ctx = resume_of(r.pending.resume.clone());
@@ -224,22 +235,18 @@ async fn back(
         Ok(ParentOutcome::NoMatch) => message(
             &app,
             StatusCode::OK,
-            "Nous ne vous avons pas trouvé",
-            &format!(
-                "Aucun responsable légal à votre nom ne figure dans les données des établissements. Créez votre compte avec les codes d'activation reçus de l'établissement (vous pourrez ensuite l'associer à {provider})."
-            ),
+            &crate::i18n::tr("amont-non-trouve-titre"),
+            &crate::i18n::tr_with("amont-non-trouve-texte", &[("fournisseur", &provider)]),
             "/premiere-visite/parent",
-            "Créer mon compte avec mes codes",
+            &crate::i18n::tr("amont-creer-avec-codes"),
         ),
         Ok(ParentOutcome::Several) => message(
             &app,
             StatusCode::OK,
-            "Plusieurs personnes portent votre nom",
-            &format!(
-                "Plusieurs responsables légaux portent votre nom : pour vous distinguer, créez votre compte avec les codes d'activation reçus de l'établissement (vous pourrez ensuite l'associer à {provider})."
-            ),
+            &crate::i18n::tr("amont-homonymes-titre"),
+            &crate::i18n::tr_with("amont-homonymes-texte", &[("fournisseur", &provider)]),
             "/premiere-visite/parent",
-            "Créer mon compte avec mes codes",
+            &crate::i18n::tr("amont-creer-avec-codes"),
         ),
         Err(e) => failure(&app, &provider, e),
     }
@@ -280,10 +287,10 @@ fn too_many_attempts(app: &AppState) -> Result<Response, WebError> {
     let mut r = message(
         app,
         StatusCode::TOO_MANY_REQUESTS,
-        "Trop de tentatives",
-        "Trop de réponses erronées aujourd'hui pour cette identité : la confirmation est bloquée jusqu'à demain. Réessayez demain, ou créez votre compte avec les codes d'activation reçus de l'établissement.",
+        &crate::i18n::tr("trop-tentatives"),
+        &crate::i18n::tr("amont-trop-tentatives"),
         "/premiere-visite/parent",
-        "Créer mon compte avec mes codes",
+        &crate::i18n::tr("amont-creer-avec-codes"),
     )?;
     r.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
@@ -329,21 +336,25 @@ async fn confirm(
                 greeting.name,
                 name_of(&app, &greeting.upstream),
                 f.ticket,
-                Some("Ces informations ne correspondent à aucun de vos enfants. Vérifiez le prénom et la date de naissance (jj/mm/aaaa), ou saisissez un code d'activation."),
+                Some(&crate::i18n::tr("amont-mauvaise-reponse")),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Ok(Confirmed::Ended) => failure(&app, "le fournisseur d'identité", UpstreamError::Expired),
+        Ok(Confirmed::Ended) => failure(
+            &app,
+            &crate::i18n::tr("amont-le-fournisseur"),
+            UpstreamError::Expired,
+        ),
         Ok(Confirmed::TooManyAttempts) => too_many_attempts(&app),
         Ok(Confirmed::AlreadyHasAccount) => message(
             &app,
             StatusCode::OK,
-            "Vous avez déjà un compte",
-            "Un compte existe déjà pour vous : connectez-vous avec votre identifiant et votre mot de passe, puis associez votre identité depuis « gérer son compte ».",
+            &crate::i18n::tr("amont-deja-compte-titre"),
+            &crate::i18n::tr("amont-deja-compte-texte"),
             "/connexion?profil=parent",
-            "Se connecter",
+            &crate::i18n::tr("se-connecter"),
         ),
-        Err(e) => failure(&app, "le fournisseur d'identité", e),
+        Err(e) => failure(&app, &crate::i18n::tr("amont-le-fournisseur"), e),
     }
 }

@@ -162,6 +162,16 @@ impl Policy {
         }
     }
 
+    /// The rule as a message (its French text is [`Policy::rule`]).
+    pub fn rule_message(&self) -> crate::Message {
+        let key = if self.cnil {
+            "mdp-regle-cnil"
+        } else {
+            "mdp-regle"
+        };
+        crate::Message::new(key).with("nombre", self.min_chars)
+    }
+
     /// Checks a new password against the policy; `context` holds the words
     /// it must not contain (identifiant, names, birth dates as `jjmmaaaa`,
     /// school names), which the estimate also tries first.

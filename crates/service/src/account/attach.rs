@@ -30,10 +30,7 @@ pub async fn attach_child(
 ) -> Result<String, ChangeError> {
     let a = reauthenticate(app, s, &f.actuel_enfant, "actuel_enfant", ip).await?;
     if a.kind() != AccountKind::Responsable {
-        return Err(invalid(
-            "code",
-            "Seul un compte responsable peut rattacher un enfant.",
-        ));
+        return Err(invalid("code", "erreur-rattacher-responsable"));
     }
     if ip_throttled(app, ip).await? {
         return Err(ChangeError::Throttled);
@@ -43,10 +40,7 @@ pub async fn attach_child(
         ActivationCode::parse(&f.code),
         f.prenom.trim().is_empty(),
     ) else {
-        return Err(invalid(
-            "code",
-            "Indiquez le prénom, la date de naissance (jj/mm/aaaa) et le Code Activation Responsable figurant sur le courrier.",
-        ));
+        return Err(invalid("code", "erreur-rattacher-champs"));
     };
     let now = app.clock.now();
     let Some(m) = match_code(app, &code, CodeKind::Responsable, &f.prenom, birth, ip, now).await?
@@ -67,32 +61,23 @@ pub async fn attach_child(
     });
     if !mine {
         accounts::code_failure(app.db.conn(), m.info.id, CODE_FAILURE_LIMIT, now).await?;
-        return Err(invalid(
-            "code",
-            "Ce code figure sur un courrier adressé à une autre personne : chaque responsable rattache ses enfants avec ses propres codes.",
-        ));
+        return Err(invalid("code", "erreur-code-autre-personne"));
     }
     // « Ce n'est pas mon enfant »: a child this account reported stays
     // away until the school puts the link back (`reports resolve --restore`).
     if sesame_store::reports::withheld(app.db.conn(), a.id, m.pupil.id).await? {
-        return Err(invalid(
-            "code",
-            "Vous avez signalé que cet enfant n'est pas le vôtre : l'établissement doit d'abord traiter ce signalement.",
-        ));
+        return Err(invalid("code", "erreur-enfant-signale"));
     }
     if accounts::has_pupil(app.db.conn(), a.id, m.pupil.id).await? {
-        return Err(invalid(
-            "code",
-            "Cet enfant est déjà rattaché à votre compte.",
-        ));
+        return Err(invalid("code", "erreur-enfant-deja-rattache"));
     }
     if m.info.used_by_account_id.is_some() {
-        return Err(invalid("code", "Ce code d'activation a déjà servi."));
+        return Err(invalid("code", "erreur-code-a-servi"));
     }
     let txn = app.db.conn().begin_write().await?;
     if !accounts::claim_code(&txn, m.info.id, a.id).await? {
         txn.rollback().await?;
-        return Err(invalid("code", "Ce code d'activation a déjà servi."));
+        return Err(invalid("code", "erreur-code-a-servi"));
     }
     accounts::link_pupil(&txn, a.id, m.pupil.id).await?;
     if let Some(g) = m.info.guardian_id

@@ -15,16 +15,10 @@ pub async fn request_email_change(
 ) -> Result<(), ChangeError> {
     let email = email.trim();
     if !valid_email(email) {
-        return Err(invalid(
-            "courriel",
-            "Indiquez une adresse électronique valide (ex. prenom.nom@exemple.fr).",
-        ));
+        return Err(invalid("courriel", "erreur-courriel-invalide"));
     }
     if email != email2.trim() {
-        return Err(invalid(
-            "courriel2",
-            "Les deux adresses électroniques ne sont pas identiques.",
-        ));
+        return Err(invalid("courriel2", "erreur-courriels-differents"));
     }
     let a = reauthenticate(app, s, current, "actuel_courriel", ip).await?;
     let now = app.clock.now();

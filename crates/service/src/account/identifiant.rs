@@ -8,7 +8,7 @@ use super::*;
 pub const IDENTIFIANT_CHOICES: Throttle = Throttle::per_hour(5);
 
 /// Why a chosen identifiant is refused because another account holds it.
-pub const IDENTIFIANT_TAKEN: &str = "Cet identifiant est déjà pris : choisissez-en un autre.";
+pub const IDENTIFIANT_TAKEN: &str = "erreur-identifiant-pris";
 
 /// Gives the session's account the identifiant its owner chose. Only an
 /// account whose identifiant was given (created through an upstream
@@ -41,17 +41,11 @@ pub async fn choose_identifiant(
         return Err(invalid("identifiant", ALREADY_CHOSEN));
     }
     let Ok(id) = sesame_domain::Identifiant::parse(wanted) else {
-        return Err(invalid(
-            "identifiant",
-            "L'identifiant doit compter 3 à 64 caractères : lettres sans accent, chiffres, « . », « - » ou « _ ».",
-        ));
+        return Err(invalid("identifiant", "erreur-identifiant-format"));
     };
     let display = wanted.trim();
     if display == a.identifiant_display {
-        return Err(invalid(
-            "identifiant",
-            "C'est déjà votre identifiant : indiquez celui que vous souhaitez.",
-        ));
+        return Err(invalid("identifiant", "erreur-identifiant-identique"));
     }
     let now = app.clock.now();
     let txn = app.db.conn().begin_write().await?;
@@ -83,4 +77,4 @@ pub async fn choose_identifiant(
 }
 
 /// Why an account cannot choose its identifiant (any more).
-const ALREADY_CHOSEN: &str = "Votre identifiant ne peut plus être modifié : il a été choisi à la création du compte ou lors d'un changement précédent.";
+const ALREADY_CHOSEN: &str = "erreur-identifiant-deja-choisi";

@@ -138,9 +138,9 @@ impl From<crate::signup::SignupError> for ChangeError {
     }
 }
 
-const WRONG_CURRENT: &str = "Mot de passe actuel incorrect.";
+const WRONG_CURRENT: &str = "erreur-mdp-actuel";
 
-fn invalid(field: &str, message: &str) -> ChangeError {
+fn invalid(field: &str, message: impl Into<sesame_domain::Message>) -> ChangeError {
     let mut e = FieldErrors::new();
     e.insert(field, message);
     ChangeError::Invalid(e)
@@ -248,13 +248,10 @@ async fn store_password(
 
 fn check_new(app: &App, new: &str, new2: &str, ctx: &[String]) -> Result<(), ChangeError> {
     if let Err(p) = app.policy.check(new, ctx) {
-        return Err(invalid("nouveau", &p.to_string()));
+        return Err(invalid("nouveau", p.message()));
     }
     if new != new2 {
-        return Err(invalid(
-            "nouveau2",
-            "Les deux mots de passe ne sont pas identiques.",
-        ));
+        return Err(invalid("nouveau2", "erreur-mdp-differents"));
     }
     Ok(())
 }
@@ -281,7 +278,7 @@ pub async fn change_password(
         Err(ChangeError::Invalid(mut errors)) => {
             if let Some(ChangeError::Invalid(more)) = rule {
                 for (field, message) in more.iter() {
-                    errors.insert(field, message);
+                    errors.insert(field, message.clone());
                 }
             }
             return Err(ChangeError::Invalid(errors));
@@ -308,17 +305,11 @@ pub async fn replace_temporary(
     let same = sesame_domain::secret::as_temporary(new)
         .is_some_and(|t| Some(app.keys.stable_hmac(&t)) == s.must_change);
     if same {
-        return Err(invalid(
-            "nouveau",
-            "Choisissez un mot de passe différent du mot de passe temporaire.",
-        ));
+        return Err(invalid("nouveau", "erreur-mdp-temporaire"));
     }
     let old = format!("{}{}", session::RENEWAL, app.keys.stable_hmac(new));
     if s.must_change.as_deref() == Some(old.as_str()) {
-        return Err(invalid(
-            "nouveau",
-            "Choisissez un mot de passe différent de votre ancien mot de passe.",
-        ));
+        return Err(invalid("nouveau", "erreur-mdp-ancien"));
     }
     check_new(app, new, new2, &context_words(app, &a).await?)?;
     store_password(app, &a, s, new, "password_reset").await

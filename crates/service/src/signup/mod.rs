@@ -13,7 +13,9 @@ pub use parent::{ChildRow, ParentForm, create_parent_account};
 pub use pupil::{PupilForm, create_pupil_account};
 
 use crate::app::App;
-use sesame_domain::{AccountState, ActivationCode, CodeKind, Identifiant, normalize_first_name};
+use sesame_domain::{
+    AccountState, ActivationCode, CodeKind, Identifiant, Message, normalize_first_name,
+};
 use sesame_store::codes::{self, CodeInfo};
 use sesame_store::entity::pupil::Model as Pupil;
 use sesame_store::{Key, Ns, StoreError, Throttle, accounts, school_data};
@@ -25,9 +27,11 @@ pub const CODE_FAILURE_LIMIT: i32 = 5;
 /// Failed activations per hour from one address before refusing (ACT-04).
 pub const IP_FAILURES_PER_HOUR: i64 = 10;
 
-/// Error messages by field name, shown beside each field.
+/// Error messages by field name, shown beside each field: message keys
+/// that the web layer writes in the page's language
+/// (`sesame_domain::Message`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<String, String>);
+pub struct FieldErrors(BTreeMap<String, Message>);
 
 impl FieldErrors {
     /// No errors.
@@ -35,14 +39,14 @@ impl FieldErrors {
         Self::default()
     }
 
-    /// Sets a field's message.
-    pub fn insert(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    /// Sets a field's message (a key, or a key with its arguments).
+    pub fn insert(&mut self, field: impl Into<String>, message: impl Into<Message>) {
         self.0.insert(field.into(), message.into());
     }
 
     /// A field's message.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+    pub fn get(&self, field: &str) -> Option<&Message> {
+        self.0.get(field)
     }
 
     /// Whether the form is valid.
@@ -51,8 +55,8 @@ impl FieldErrors {
     }
 
     /// Every (field, message).
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Message)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
@@ -83,7 +87,7 @@ impl From<sesame_store::EphemeralError> for SignupError {
 }
 
 /// Message for a child who could not be identified: never says which field.
-pub const NOT_IDENTIFIED: &str = "Nous n'avons pas pu identifier l'élève avec ces informations. Vérifiez le prénom, la date de naissance et le code figurant sur le courrier.";
+pub const NOT_IDENTIFIED: &str = "erreur-eleve-non-identifie";
 
 /// The identifiant, password and email fields every sign-up asks for.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -163,7 +167,7 @@ pub(crate) async fn check_against_schools(
         }
     }
     if let Err(p) = app.policy.check(&f.password, &ctx) {
-        errors.insert("password", p.to_string());
+        errors.insert("password", p.message());
     }
     Ok(())
 }
@@ -178,27 +182,18 @@ fn check_credentials(
 ) -> Option<String> {
     let id = Identifiant::parse(&f.identifiant).ok().map(String::from);
     if id.is_none() {
-        errors.insert("identifiant", "L'identifiant doit compter 3 à 64 caractères : lettres sans accent, chiffres, « . », « - » ou « _ ».");
+        errors.insert("identifiant", "erreur-identifiant-format");
     }
     let ctx = password_context(f, context);
     if let Err(p) = app.policy.check(&f.password, &ctx) {
-        errors.insert("password", p.to_string());
+        errors.insert("password", p.message());
     } else if f.password != f.password2 {
-        errors.insert(
-            "password2",
-            "Les deux mots de passe ne sont pas identiques.",
-        );
+        errors.insert("password2", "erreur-mdp-differents");
     }
     if !valid_email(&f.email) {
-        errors.insert(
-            "email",
-            "Indiquez une adresse électronique valide (ex. prenom.nom@exemple.fr).",
-        );
+        errors.insert("email", "erreur-courriel-invalide");
     } else if f.email.trim() != f.email2.trim() {
-        errors.insert(
-            "email2",
-            "Les deux adresses électroniques ne sont pas identiques.",
-        );
+        errors.insert("email2", "erreur-courriels-differents");
     }
     id
 }
@@ -303,12 +298,8 @@ async fn code_holder(
         {
             Ok(Some(a.id))
         }
-        Some(a) if a.state() == AccountState::Pending => Err(
-            "Ce code d'activation a déjà servi à créer un compte qui attend sa confirmation : ouvrez le lien du courriel reçu, ou attendez une semaine pour recommencer.",
-        ),
-        _ => Err(
-            "Ce code d'activation a déjà servi à créer un compte. Connectez-vous avec votre identifiant, ou utilisez « identifiant oublié ? ».",
-        ),
+        Some(a) if a.state() == AccountState::Pending => Err("erreur-code-compte-en-attente"),
+        _ => Err("erreur-code-compte-existant"),
     })
 }
 
@@ -326,4 +317,4 @@ async fn identifiant_taken(app: &App, id: &str) -> Result<bool, SignupError> {
         .is_some())
 }
 
-const IDENTIFIANT_TAKEN: &str = "Cet identifiant est déjà utilisé : choisissez-en un autre.";
+const IDENTIFIANT_TAKEN: &str = "erreur-identifiant-utilise";

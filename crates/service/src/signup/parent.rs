@@ -9,7 +9,9 @@ use super::{
     identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
-use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind, normalize_first_name};
+use sesame_domain::{
+    AccountKind, AccountState, ActivationCode, CodeKind, Message, normalize_first_name,
+};
 use sesame_store::WriteTxn;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::codes::CodeInfo;
@@ -160,13 +162,17 @@ fn parse_rows(f: &ParentForm, errors: &mut FieldErrors) -> Vec<Parsed> {
         let autre =
             (f.joint && !row.autre.trim().is_empty()).then(|| ActivationCode::parse(&row.autre));
         let msg = if row.prenom.trim().is_empty() {
-            format!("Ligne {n} : indiquez le prénom de l'enfant.")
+            Message::new("erreur-ligne-prenom").with("ligne", n)
         } else if birth.is_none() {
-            format!("Ligne {n} : indiquez la date de naissance au format jj/mm/aaaa.")
+            Message::new("erreur-ligne-naissance").with("ligne", n)
         } else if let Err(e) = &code {
-            format!("Ligne {n} : votre code d'activation est mal saisi ({e}).")
+            Message::new("erreur-ligne-code")
+                .with("ligne", n)
+                .with_message("raison", e.message())
         } else if let Some(Err(e)) = &autre {
-            format!("Ligne {n} : le code de l'autre responsable est mal saisi ({e}).")
+            Message::new("erreur-ligne-code-autre")
+                .with("ligne", n)
+                .with_message("raison", e.message())
         } else {
             let (Some(birth), Ok(code)) = (birth, code) else {
                 continue;
@@ -183,10 +189,7 @@ fn parse_rows(f: &ParentForm, errors: &mut FieldErrors) -> Vec<Parsed> {
         errors.insert(row_key(i), msg);
     }
     if parsed.is_empty() && errors.is_empty() {
-        errors.insert(
-            "enfants",
-            "Indiquez au moins un enfant : son prénom, sa date de naissance et votre code d'activation.",
-        );
+        errors.insert("enfants", "erreur-aucun-enfant");
     }
     parsed
 }
@@ -197,10 +200,7 @@ fn check_people(f: &ParentForm, matches: &[RowMatch], errors: &mut FieldErrors) 
     let mut seen = BTreeSet::new();
     for m in matches {
         if !seen.insert(m.vous.pupil.id) {
-            errors.insert(
-                row_key(m.row),
-                "Cet enfant figure déjà sur une autre ligne.",
-            );
+            errors.insert(row_key(m.row), "erreur-enfant-en-double");
         }
     }
     let Some(first) = matches.first() else {
@@ -210,7 +210,7 @@ fn check_people(f: &ParentForm, matches: &[RowMatch], errors: &mut FieldErrors) 
         .iter()
         .all(|m| same_person(&first.vous.info, &m.vous.info))
     {
-        errors.insert("enfants", "Les codes de la colonne « Vous » doivent tous figurer sur des courriers qui vous sont adressés : ils désignent ici plusieurs personnes. Pour les enfants d'un autre responsable, créez un compte joint.");
+        errors.insert("enfants", "erreur-codes-vous-plusieurs");
     }
     let others: Vec<&CodeInfo> = matches
         .iter()
@@ -220,9 +220,9 @@ fn check_people(f: &ParentForm, matches: &[RowMatch], errors: &mut FieldErrors) 
         same_person(others[0], o) && !matches.iter().any(|m| same_person(&m.vous.info, o))
     });
     if !consistent {
-        errors.insert("enfants", "Les codes de la colonne « Autre responsable » doivent tous figurer sur des courriers adressés à l'autre responsable légal des enfants.");
+        errors.insert("enfants", "erreur-codes-autre-incoherents");
     } else if f.joint && others.is_empty() {
-        errors.insert("enfants", "Pour un compte joint, indiquez aussi le code d'activation de l'autre responsable pour au moins un enfant (ou créez un compte personnel).");
+        errors.insert("enfants", "erreur-joint-sans-autre");
     }
 }
 
@@ -350,10 +350,7 @@ pub async fn create_parent_account(
             guardians.extend(info.guardian_id);
             if !accounts::claim_code(&txn, info.id, account.id).await? {
                 txn.rollback().await?;
-                errors.insert(
-                    row_key(m.row),
-                    "Ce code d'activation vient d'être utilisé pour créer un autre compte.",
-                );
+                errors.insert(row_key(m.row), "erreur-code-vient-de-servir");
                 return Err(SignupError::Invalid(errors));
             }
         }

@@ -7,7 +7,7 @@ use super::{
     identifiant_taken, ip_throttled, match_code, parse_birth,
 };
 use crate::app::App;
-use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind};
+use sesame_domain::{AccountKind, AccountState, ActivationCode, CodeKind, Message};
 use sesame_store::WriteTxn;
 use sesame_store::accounts::{self, NewAccount};
 use sesame_store::outbox::{self, NewMail};
@@ -37,17 +37,17 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
     let mut errors = FieldErrors::new();
     let birth = parse_birth(&f.naissance);
     if f.prenom.trim().is_empty() {
-        errors.insert("prenom", "Indiquez le prénom de l'élève.");
+        errors.insert("prenom", "erreur-prenom-eleve");
     }
     if birth.is_none() {
-        errors.insert(
-            "naissance",
-            "Indiquez la date de naissance au format jj/mm/aaaa.",
-        );
+        errors.insert("naissance", "erreur-naissance");
     }
     let code = ActivationCode::parse(&f.code);
     if let Err(e) = &code {
-        errors.insert("code", format!("Le code d'activation est mal saisi : {e}."));
+        errors.insert(
+            "code",
+            Message::new("erreur-code-mal-saisi").with_message("raison", e.message()),
+        );
     }
     let mut context = vec![f.prenom.clone()];
     if let Some(b) = birth {
@@ -117,10 +117,7 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
     accounts::link_pupil(&txn, account.id, m.pupil.id).await?;
     if !accounts::claim_code(&txn, m.info.id, account.id).await? {
         txn.rollback().await?;
-        errors.insert(
-            "code",
-            "Ce code d'activation a déjà servi à créer un compte.",
-        );
+        errors.insert("code", "erreur-code-a-servi-compte");
         return Err(SignupError::Invalid(errors));
     }
     let mail = crate::mail::pupil_account_created(&app.config, &display);

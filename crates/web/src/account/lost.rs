@@ -27,7 +27,7 @@ pub(super) fn routes() -> Router<AppState> {
 struct NewPasswordPage<'a> {
     site: &'a Config,
     csrf: String,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     /// The password rule of the configured policy.
     rule: String,
     /// A renewal campaign marked the account (not a temporary password).
@@ -49,7 +49,7 @@ async fn new_password_page(
     let page = NewPasswordPage {
         site: &app.config,
         csrf,
-        errors,
+        errors: errors.into(),
         rule: crate::pages::password_rule(app),
         renewal,
     };
@@ -124,10 +124,10 @@ async fn show_lost_identifiant(
     let page = ForgotPage {
         site: &app.config,
         csrf,
-        title: "Identifiant oublié",
-        text: "Indiquez l'adresse électronique de votre compte : votre identifiant vous sera envoyé à cette adresse, si elle est bien rattachée à un compte. Votre mot de passe ne change pas.",
+        title: &crate::i18n::tr("oubli-identifiant-titre"),
+        text: &crate::i18n::tr("oubli-identifiant-texte"),
         action: "/identifiant-oublie",
-        label: "Adresse électronique",
+        label: &crate::i18n::tr("adresse-electronique"),
         kind: "email",
         autocomplete: "email",
     };
@@ -142,10 +142,10 @@ async fn show_lost_password(
     let page = ForgotPage {
         site: &app.config,
         csrf,
-        title: "Mot de passe oublié",
-        text: "Indiquez votre identifiant : un mot de passe temporaire vous sera envoyé par courriel à l'adresse enregistrée, avec un lien pour vous connecter et choisir un nouveau mot de passe. Votre mot de passe actuel reste valable tant que le temporaire n'a pas servi.",
+        title: &crate::i18n::tr("oubli-mdp-titre"),
+        text: &crate::i18n::tr("oubli-mdp-texte"),
         action: "/mot-de-passe-oublie",
-        label: "Identifiant",
+        label: &crate::i18n::tr("identifiant"),
         kind: "text",
         autocomplete: "username",
     };
@@ -171,10 +171,10 @@ async fn sent(State(app): State<AppState>) -> Result<Response, WebError> {
     message(
         &app,
         StatusCode::OK,
-        "Demande enregistrée",
-        "Si ces informations correspondent à un compte, un courriel vient d'être envoyé à l'adresse enregistrée. Pensez à regarder dans les indésirables.",
+        &crate::i18n::tr("oubli-enregistre-titre"),
+        &crate::i18n::tr("oubli-enregistre-texte"),
         "/",
-        "Retour à la connexion",
+        &crate::i18n::tr("retour-connexion"),
     )
 }
 

@@ -43,7 +43,7 @@ struct AccountPage<'a> {
     site: &'a Config,
     csrf: String,
     overview: Overview,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
     notice: Option<&'a str>,
     /// The password rule of the configured policy.
     rule: String,
@@ -108,7 +108,7 @@ async fn account_page(
         site: &app.config,
         csrf,
         overview,
-        errors,
+        errors: errors.into(),
         notice,
         rule: crate::pages::password_rule(app),
     };
@@ -128,19 +128,22 @@ async fn show_account(
         Err(r) => return Ok(r),
     };
     let notice = match q.fait.as_deref() {
-        Some("mot-de-passe") => {
-            Some("Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")
-        }
-        Some("adresse") => Some(
-            "Un lien de confirmation a été envoyé à la nouvelle adresse : elle remplacera l'actuelle une fois le lien ouvert.",
-        ),
-        Some("enfant") => Some("L'enfant a été rattaché à votre compte."),
-        Some("identifiant") => Some(
-            "Votre identifiant a été modifié. Les télé-services le recevront à votre prochaine connexion.",
-        ),
+        Some("mot-de-passe") => Some("compte-fait-mot-de-passe"),
+        Some("adresse") => Some("compte-fait-adresse"),
+        Some("enfant") => Some("compte-fait-enfant"),
+        Some("identifiant") => Some("compte-fait-identifiant"),
         _ => None,
     };
-    account_page(&app, jar, &s, &FieldErrors::new(), notice, StatusCode::OK).await
+    let notice = notice.map(crate::i18n::tr);
+    account_page(
+        &app,
+        jar,
+        &s,
+        &FieldErrors::new(),
+        notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Answers a refused change: the page with its errors, or 429.
@@ -157,10 +160,10 @@ async fn refused(
         ChangeError::Throttled => message(
             app,
             StatusCode::TOO_MANY_REQUESTS,
-            "Trop de tentatives",
-            "Trop de tentatives depuis votre réseau. Veuillez réessayer plus tard.",
+            &crate::i18n::tr("trop-tentatives"),
+            &crate::i18n::tr("compte-trop-tentatives"),
             "/compte",
-            "Retour",
+            &crate::i18n::tr("retour"),
         ),
         ChangeError::Store(e) => Err(e.into()),
     }

@@ -40,7 +40,7 @@ async fn download_data(State(app): State<AppState>, jar: CookieJar) -> Result<Re
 struct DeletePage<'a> {
     site: &'a Config,
     csrf: String,
-    errors: &'a FieldErrors,
+    errors: crate::i18n::Errors,
 }
 
 async fn delete_page(
@@ -53,7 +53,7 @@ async fn delete_page(
     let page = DeletePage {
         site: &app.config,
         csrf,
-        errors,
+        errors: errors.into(),
     };
     Ok((status, jar, render(&page)?).into_response())
 }
@@ -81,10 +81,10 @@ async fn show_deleted(State(app): State<AppState>, jar: CookieJar) -> Result<Res
     message(
         &app,
         StatusCode::OK,
-        "Votre compte a été supprimé",
-        "Votre compte et le rattachement de vos enfants ont été effacés. Les codes d'activation de vos courriers peuvent servir à créer un nouveau compte tant qu'ils sont valables.",
+        &crate::i18n::tr("supprime-titre"),
+        &crate::i18n::tr("supprime-texte"),
         "/",
-        "Accueil",
+        &crate::i18n::tr("accueil"),
     )
 }
 

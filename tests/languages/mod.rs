@@ -2,55 +2,13 @@
 //! default, English from the footer's switch (a cookie), the OpenID
 //! Connect `ui_locales`, or `Accept-Language`, in that order.
 
+use crate::support::english::{FRENCH_WORDS, assert_english, assert_english_page, readable};
 use crate::support::fixtures::now_clock;
 use crate::support::http::{csrf_of, location};
 use crate::support::layout::{ACADEMIE, assert_layout};
 use crate::support::oidc::{authorize, setup};
 use crate::support::{TestEnv, TestServer};
 use reqwest::Client;
-
-/// The French of the translated parts (layout, profile choice, login,
-/// first-visit box, error pages): none may be left in an English page.
-const FRENCH: [&str; 22] = [
-    "Aller au contenu",
-    "Connexion aux télé-services",
-    "Informations légales",
-    "Mentions légales",
-    "Données personnelles",
-    "Accessibilité",
-    "d'authentification",
-    "Vous souhaitez",
-    "Mémoriser",
-    "Valider",
-    "Élève",
-    "Profil choisi",
-    "Changer de profil",
-    "Identifiant",
-    "Mot de passe",
-    "oublié",
-    "Se connecter",
-    "Première visite",
-    "créez votre compte",
-    "Retour à l'accueil",
-    "Trop de",
-    "Page introuvable",
-];
-
-fn assert_english(what: &str, html: &str) {
-    assert!(html.contains("<html lang=\"en\">"), "{what}: {html}");
-    for f in FRENCH {
-        assert!(!html.contains(f), "{what}: French left ({f}): {html}");
-    }
-    assert!(
-        html.contains("Skip to content") && html.contains("Legal notice"),
-        "{what}: {html}"
-    );
-    // The switch back, in French, marked as such.
-    assert!(
-        html.contains("lang=\"fr\" hreflang=\"fr\">Français</a>"),
-        "{what}: {html}"
-    );
-}
 
 async fn html_of(c: &Client, url: &str, accept: Option<&str>) -> (u16, String) {
     let mut r = c.get(url);
@@ -323,3 +281,6 @@ async fn an_unavailable_store_gives_an_english_503() {
     assert!(html.contains("temporarily unavailable"), "{html}");
     assert!(!html.contains("momentanément"), "{html}");
 }
+
+mod first_visit;
+mod pages;
