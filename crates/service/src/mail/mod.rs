@@ -374,4 +374,45 @@ mod tests {
         assert!(!plain.html.contains("<a "));
         assert!(!plain.text.contains(" :\n"));
     }
+
+    /// Every French mail, rendered from fixed inputs.
+    pub(super) fn every_french_mail() -> Vec<(&'static str, Contents)> {
+        let c = Config::default();
+        let deadline = time::macros::datetime!(2026-12-10 08:00 UTC);
+        vec![
+            ("pupil_account_created", pupil_account_created(&c, "lea.martin")),
+            ("parent_confirmation", parent_confirmation(&c, "p.dupont", "TOKEN", deadline)),
+            ("parent_confirmation_reminder", parent_confirmation_reminder(&c, "p.dupont", "TOKEN", deadline)),
+            ("account_blocked", account_blocked(&c, "p.dupont", "TOKEN")),
+            ("identifiants_1", identifiants(&c, &["p.dupont".into()])),
+            ("identifiants_2", identifiants(&c, &["p.dupont".into(), "m.dupont".into()])),
+            ("temporary_password", temporary_password(&c, "p.dupont", "abc-def-ghi", 24)),
+            ("password_changed", password_changed(&c, "p.dupont")),
+            ("email_change_confirm", email_change_confirm(&c, "p.dupont", "TOKEN")),
+            ("email_change_notice", email_change_notice(&c, "p.dupont", "TOKEN")),
+            ("child_attached", child_attached(&c, "p.dupont", "Léa")),
+            ("renewal_notice", renewal_notice(&c)),
+            ("account_deletion_notice", account_deletion_notice(&c, "p.dupont", deadline.date())),
+        ]
+    }
+
+    fn dump(mails: &[(&str, Contents)]) -> String {
+        let mut out = String::new();
+        for (name, m) in mails {
+            out.push_str(&format!("==== {name}\n{}\n---- text\n{}\n---- html\n{}\n", m.subject, m.text, m.html));
+        }
+        out
+    }
+
+    /// The French mails are byte-identical to those before the languages
+    /// (the file was written by the French-only code).
+    #[test]
+    fn french_mails_are_unchanged() {
+        let now = dump(&every_french_mail());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/mail/french.golden");
+        if std::env::var_os("SESAME_WRITE_GOLDEN").is_some() {
+            std::fs::write(path, &now).unwrap_or_default();
+        }
+        assert_eq!(now, include_str!("french.golden"));
+    }
 }
