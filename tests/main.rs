@@ -27,6 +27,7 @@ mod import_limits;
 mod languages;
 mod listeners;
 mod mail;
+mod mail_languages;
 mod migrations;
 mod nodes;
 mod notices;

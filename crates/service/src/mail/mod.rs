@@ -1,8 +1,54 @@
 //! Mail contents: every mail has a subject, a plain-text part and an HTML
-//! part in French, with the académie's name, no remote images, and absolute
-//! links built from the configured public URL only (never from a request).
+//! part in its account's language (French for the school's mails), with
+//! the académie's name, no remote images, and absolute links built from
+//! the configured public URL only (never from a request). The texts are
+//! Fluent messages (`locales/{fr,en}/mails.ftl`, compiled in).
 
 use crate::config::Config;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use sesame_domain::Language;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+fluent_templates::static_loader! {
+    // The .ftl files, embedded at compile time.
+    static TEXTS = {
+        locales: "./locales",
+        fallback_language: "fr",
+        // No Unicode isolation marks around arguments: mails are plain
+        // text too, and the French ones stay byte-identical.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static FR: LanguageIdentifier = langid!("fr");
+static EN: LanguageIdentifier = langid!("en");
+
+fn id(lang: Language) -> &'static LanguageIdentifier {
+    match lang {
+        Language::Fr => &FR,
+        Language::En => &EN,
+    }
+}
+
+/// The text of `key` in `lang` with its arguments (inserted as they are:
+/// the HTML part escapes the whole text).
+fn tr(lang: Language, key: &str, args: &[(&str, &str)]) -> String {
+    if args.is_empty() {
+        return TEXTS.lookup(id(lang), key);
+    }
+    let args: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| {
+            (
+                Cow::Owned((*k).to_owned()),
+                FluentValue::from((*v).to_owned()),
+            )
+        })
+        .collect();
+    TEXTS.lookup_with_args(id(lang), key, &args)
+}
 
 /// A mail's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,43 +79,65 @@ pub fn link(config: &Config, path: &str, code: Option<&str>) -> String {
 #[derive(askama::Template)]
 #[template(path = "mail/mail.html")]
 struct Html<'a> {
+    lang: &'a str,
+    hello: &'a str,
     paragraphs: &'a [String],
     action: Option<(&'a str, &'a str)>,
+    fallback: &'a str,
     signature: &'a str,
+    automatic: &'a str,
 }
 
 /// The plain-text part of a mail (not escaped: it is not markup).
 #[derive(askama::Template)]
 #[template(path = "mail/mail.txt")]
 struct Text<'a> {
+    hello: &'a str,
     paragraphs: &'a [String],
+    /// The action's line (« label : ») and URL.
     action: Option<(&'a str, &'a str)>,
     signature: &'a str,
+    automatic: &'a str,
 }
 
 /// A mail of paragraphs, with an optional call to action (label, URL)
-/// after the first one.
+/// after the first one, in `lang`.
 fn compose(
     config: &Config,
+    lang: Language,
     subject: &str,
     paragraphs: &[String],
     action: Option<(&str, &str)>,
 ) -> Contents {
     use askama::Template;
     let academie = &config.branding.academie;
-    let signature = format!("Les télé-services de l'{academie}");
+    let signature = tr(lang, "mail-signature", &[("academie", academie)]);
+    let hello = tr(lang, "mail-bonjour", &[]);
+    let automatic = tr(lang, "mail-automatique", &[]);
+    let line = action.map(|(label, _)| tr(lang, "mail-action", &[("action", label)]));
     let text = Text {
+        hello: &hello,
         paragraphs,
-        action,
+        action: line.as_deref().zip(action.map(|(_, url)| url)),
         signature: &signature,
+        automatic: &automatic,
     };
+    let fallback = tr(lang, "mail-bouton-secours", &[]);
     let html = Html {
+        lang: lang.code(),
+        hello: &hello,
         paragraphs,
         action,
+        fallback: &fallback,
         signature: &signature,
+        automatic: &automatic,
     };
     Contents {
-        subject: format!("{academie} : {subject}"),
+        subject: tr(
+            lang,
+            "mail-objet",
+            &[("academie", academie), ("objet", subject)],
+        ),
         // Rendering only fails on a formatter error, which writing into a
         // String never raises.
         text: text.render().unwrap_or_default(),
@@ -77,45 +145,72 @@ fn compose(
     }
 }
 
-/// The notice sent when a pupil account is created.
-pub fn pupil_account_created(config: &Config, identifiant: &str) -> Contents {
-    let url = link(config, "", None);
+/// A mail whose texts all come from `lang`'s keys: the subject, the
+/// paragraphs (each with the same arguments) and the action's label.
+fn keyed(
+    config: &Config,
+    lang: Language,
+    subject: &str,
+    paragraphs: &[&str],
+    args: &[(&str, &str)],
+    action: Option<(&str, &str)>,
+) -> Contents {
+    let paragraphs: Vec<String> = paragraphs.iter().map(|k| tr(lang, k, args)).collect();
+    let label = action.map(|(k, _)| tr(lang, k, &[]));
     compose(
         config,
-        "ton compte a été créé",
-        &[
-            format!("Ton compte pour les télé-services a été créé. Ton identifiant : {identifiant}"),
-            "Si tu n'es pas à l'origine de cette création, préviens le secrétariat de ton établissement.".into(),
-        ],
-        Some(("Pour te connecter", &url)),
+        lang,
+        &tr(lang, subject, &[]),
+        &paragraphs,
+        label.as_deref().zip(action.map(|(_, url)| url)),
     )
+}
+
+/// The notice sent when a pupil account is created.
+pub fn pupil_account_created(config: &Config, lang: Language, identifiant: &str) -> Contents {
+    let url = link(config, "", None);
+    keyed(
+        config,
+        lang,
+        "mail-eleve-objet",
+        &["mail-eleve-1", "mail-eleve-2"],
+        &[("identifiant", identifiant)],
+        Some(("mail-eleve-action", &url)),
+    )
+}
+
+/// A date as the readers of `lang` write it: `jj/mm/aaaa` in French,
+/// `10 December 2026` in English (whose readers differ on the order).
+pub fn date(lang: Language, d: time::Date) -> String {
+    match lang {
+        Language::Fr => french_date(d),
+        Language::En => format!("{} {} {}", d.day(), d.month(), d.year()),
+    }
 }
 
 /// The confirmation mail of a parent account: a link valid until `deadline`.
 pub fn parent_confirmation(
     config: &Config,
+    lang: Language,
     identifiant: &str,
     token: &str,
     deadline: time::OffsetDateTime,
 ) -> Contents {
     let url = link(config, "confirmation", Some(token));
-    let date = format!(
-        "{:02}/{:02}/{}",
-        deadline.day(),
-        u8::from(deadline.month()),
-        deadline.year()
-    );
-    compose(
+    keyed(
         config,
-        "confirmez la création de votre compte",
+        lang,
+        "mail-confirmation-objet",
         &[
-            format!(
-                "Votre compte pour les télé-services a été créé avec l'identifiant {identifiant}. Pour l'activer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer mon compte » avant le {date}."
-            ),
-            "Au-delà de ce délai d'une semaine, le compte est automatiquement supprimé : il faudra le créer à nouveau, avec les mêmes codes d'activation.".into(),
-            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : le compte sera supprimé.".into(),
+            "mail-confirmation-1",
+            "mail-confirmation-2",
+            "mail-confirmation-3",
         ],
-        Some(("Confirmer mon compte", &url)),
+        &[
+            ("identifiant", identifiant),
+            ("date", &date(lang, deadline.date())),
+        ],
+        Some(("mail-confirmation-action", &url)),
     )
 }
 
@@ -123,159 +218,162 @@ pub fn parent_confirmation(
 /// fresh link (the earlier ones no longer work).
 pub fn parent_confirmation_reminder(
     config: &Config,
+    lang: Language,
     identifiant: &str,
     token: &str,
     deadline: time::OffsetDateTime,
 ) -> Contents {
     let url = link(config, "confirmation", Some(token));
-    let date = format!(
-        "{:02}/{:02}/{}",
-        deadline.day(),
-        u8::from(deadline.month()),
-        deadline.year()
-    );
-    compose(
+    keyed(
         config,
-        "rappel, confirmez la création de votre compte",
+        lang,
+        "mail-rappel-objet",
+        &["mail-rappel-1", "mail-rappel-2", "mail-confirmation-3"],
         &[
-            format!(
-                "Votre compte pour les télé-services, identifiant {identifiant}, n'est pas encore activé. Pour l'activer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer mon compte » avant le {date}."
-            ),
-            "Ce lien remplace ceux des courriels précédents, qui ne fonctionnent plus. Sans confirmation avant cette date, le compte est automatiquement supprimé : il faudra le créer à nouveau, avec les mêmes codes d'activation.".into(),
-            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : le compte sera supprimé.".into(),
+            ("identifiant", identifiant),
+            ("date", &date(lang, deadline.date())),
         ],
-        Some(("Confirmer mon compte", &url)),
+        Some(("mail-confirmation-action", &url)),
     )
 }
 
 /// Sent at the first block of password login, with a one-hour unlock link.
-pub fn account_blocked(config: &Config, identifiant: &str, token: &str) -> Contents {
+pub fn account_blocked(
+    config: &Config,
+    lang: Language,
+    identifiant: &str,
+    token: &str,
+) -> Contents {
     let url = link(config, "deblocage", Some(token));
-    compose(
+    keyed(
         config,
-        "connexion bloquée après plusieurs échecs",
-        &[
-            format!(
-                "Après plusieurs mots de passe erronés, la connexion au compte {identifiant} est bloquée pour 24 heures. Si c'est vous, vous pouvez la débloquer tout de suite avec le lien ci-dessous (valable une heure)."
-            ),
-            "Si ce n'est pas vous, quelqu'un a essayé de deviner votre mot de passe : il n'a pas pu se connecter. Choisissez un mot de passe que vous n'utilisez nulle part ailleurs.".into(),
-        ],
-        Some(("Débloquer mon compte", &url)),
+        lang,
+        "mail-blocage-objet",
+        &["mail-blocage-1", "mail-blocage-2"],
+        &[("identifiant", identifiant)],
+        Some(("mail-blocage-action", &url)),
     )
 }
 
 /// Lost identifiant: every identifiant bound to the address, in one mail.
-pub fn identifiants(config: &Config, identifiants: &[String]) -> Contents {
+pub fn identifiants(config: &Config, lang: Language, identifiants: &[String]) -> Contents {
     let url = link(config, "", None);
     let list = identifiants.join(", ");
     let (subject, first) = if identifiants.len() == 1 {
-        (
-            "votre identifiant",
-            format!(
-                "Vous avez demandé votre identifiant pour les télé-services. Le voici : {list}"
-            ),
-        )
+        ("mail-identifiant-objet", "mail-identifiant-1")
     } else {
-        (
-            "vos identifiants",
-            format!(
-                "Vous avez demandé votre identifiant pour les télé-services. Plusieurs comptes utilisent cette adresse : {list}"
-            ),
-        )
+        ("mail-identifiants-objet", "mail-identifiants-1")
     };
-    compose(
+    keyed(
         config,
+        lang,
         subject,
-        &[
-            first,
-            "Votre mot de passe n'a pas changé. Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel.".into(),
-        ],
-        Some(("Pour vous connecter", &url)),
+        &[first, "mail-identifiant-2"],
+        &[("liste", &list)],
+        Some(("mail-identifiant-action", &url)),
     )
 }
 
-/// Lost password: a temporary password, valid until `until`, single use.
+/// Lost password: a temporary password, valid `hours` hours, single use.
 pub fn temporary_password(
     config: &Config,
+    lang: Language,
     identifiant: &str,
     temporary: &str,
     hours: i64,
 ) -> Contents {
     let url = link(config, "connexion", None);
-    compose(
+    keyed(
         config,
-        "votre mot de passe temporaire",
+        lang,
+        "mail-temporaire-objet",
         &[
-            format!(
-                "Vous avez demandé un nouveau mot de passe pour le compte {identifiant}. Voici un mot de passe temporaire, valable {hours} heures et une seule fois : {temporary}"
-            ),
-            "Connectez-vous avec votre identifiant et ce mot de passe temporaire : vous choisirez aussitôt un nouveau mot de passe. Tant que vous ne l'utilisez pas, votre mot de passe actuel reste valable.".into(),
-            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : votre mot de passe actuel reste valable.".into(),
+            "mail-temporaire-1",
+            "mail-temporaire-2",
+            "mail-temporaire-3",
         ],
-        Some(("Se connecter", &url)),
+        &[
+            ("identifiant", identifiant),
+            ("heures", &hours.to_string()),
+            ("temporaire", temporary),
+        ],
+        Some(("mail-se-connecter", &url)),
     )
 }
 
 /// Notice that the password was changed.
-pub fn password_changed(config: &Config, identifiant: &str) -> Contents {
-    compose(
+pub fn password_changed(config: &Config, lang: Language, identifiant: &str) -> Contents {
+    keyed(
         config,
-        "votre mot de passe a été modifié",
-        &[
-            format!("Le mot de passe du compte {identifiant} vient d'être modifié ; les autres sessions ouvertes ont été fermées."),
-            "Si vous n'êtes pas à l'origine de ce changement, utilisez tout de suite « mot de passe oublié ? » sur la page de connexion, ou prévenez l'établissement.".into(),
-        ],
+        lang,
+        "mail-mot-de-passe-objet",
+        &["mail-mot-de-passe-1", "mail-mot-de-passe-2"],
+        &[("identifiant", identifiant)],
         None,
     )
 }
 
 /// To the new address of an email change: the link that confirms it.
-pub fn email_change_confirm(config: &Config, identifiant: &str, token: &str) -> Contents {
+pub fn email_change_confirm(
+    config: &Config,
+    lang: Language,
+    identifiant: &str,
+    token: &str,
+) -> Contents {
     let url = link(config, "compte/courriel", Some(token));
-    compose(
+    keyed(
         config,
-        "confirmez votre nouvelle adresse",
-        &[
-            format!("Vous avez demandé que le compte {identifiant} utilise désormais cette adresse. Pour confirmer, ouvrez le lien ci-dessous puis cliquez sur « Confirmer cette adresse » dans les 24 heures."),
-            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : rien ne changera.".into(),
-        ],
-        Some(("Confirmer cette adresse", &url)),
+        lang,
+        "mail-adresse-objet",
+        &["mail-adresse-1", "mail-adresse-2"],
+        &[("identifiant", identifiant)],
+        Some(("mail-adresse-action", &url)),
     )
 }
 
 /// To the old address of an email change: a notice with a cancel link.
-pub fn email_change_notice(config: &Config, identifiant: &str, token: &str) -> Contents {
+pub fn email_change_notice(
+    config: &Config,
+    lang: Language,
+    identifiant: &str,
+    token: &str,
+) -> Contents {
     let url = link(config, "compte/courriel/annuler", Some(token));
-    compose(
+    keyed(
         config,
-        "changement d'adresse demandé",
-        &[
-            format!("Un changement d'adresse électronique a été demandé pour le compte {identifiant}. Cette adresse reste celle du compte tant que la nouvelle n'est pas confirmée."),
-            "Si vous n'êtes pas à l'origine de cette demande, annulez-la avec le lien ci-dessous (valable 24 heures) et changez votre mot de passe.".into(),
-        ],
-        Some(("Annuler le changement", &url)),
+        lang,
+        "mail-ancienne-objet",
+        &["mail-ancienne-1", "mail-ancienne-2"],
+        &[("identifiant", identifiant)],
+        Some(("mail-ancienne-action", &url)),
     )
 }
 
 /// Notice that a child was attached to the account.
-pub fn child_attached(config: &Config, identifiant: &str, first_name: &str) -> Contents {
-    compose(
+pub fn child_attached(
+    config: &Config,
+    lang: Language,
+    identifiant: &str,
+    first_name: &str,
+) -> Contents {
+    keyed(
         config,
-        "un enfant a été rattaché à votre compte",
-        &[
-            format!("L'élève {first_name} vient d'être rattaché au compte {identifiant}."),
-            "Si vous n'êtes pas à l'origine de ce rattachement, prévenez l'établissement.".into(),
-        ],
+        lang,
+        "mail-rattachement-objet",
+        &["mail-rattachement-1", "mail-rattachement-2"],
+        &[("identifiant", identifiant), ("prenom", first_name)],
         None,
     )
 }
 
 /// To the school's contact: a parent reported that a child attached to
 /// their account is not theirs (« Ce n'est pas mon enfant », issue 16 §8).
+/// Always French: it goes to a school, not to an account.
 pub fn child_reported(config: &Config, r: &sesame_store::reports::Report) -> Contents {
     let (first, last) = &r.pupil_name;
     compose(
         config,
+        Language::Fr,
         &format!("signalement n°{} : rattachement d'un élève à vérifier", r.id),
         &[
             format!(
@@ -298,18 +396,17 @@ pub fn child_reported(config: &Config, r: &sesame_store::reports::Report) -> Con
 }
 
 /// A password-renewal campaign's notice: the same text for every account
-/// (it is queued by one statement for the whole population), naming no
+/// of a language (it is queued by one statement per language), naming no
 /// account and holding no link to follow but the login page.
-pub fn renewal_notice(config: &Config) -> Contents {
+pub fn renewal_notice(config: &Config, lang: Language) -> Contents {
     let url = link(config, "connexion", None);
-    compose(
+    keyed(
         config,
-        "choisissez un nouveau mot de passe",
-        &[
-            "Par mesure de sécurité, les sessions ouvertes avec votre compte ont été fermées et vous devrez choisir un nouveau mot de passe lors de votre prochaine connexion.".into(),
-            "Connectez-vous comme d'habitude avec votre identifiant et votre mot de passe actuel : la page suivante vous demandera le nouveau. Vous n'avez rien à répondre à ce courriel ; aucun agent ne vous demandera jamais votre mot de passe.".into(),
-        ],
-        Some(("Se connecter", &url)),
+        lang,
+        "mail-campagne-objet",
+        &["mail-campagne-1", "mail-campagne-2"],
+        &[],
+        Some(("mail-se-connecter", &url)),
     )
 }
 
@@ -320,15 +417,18 @@ pub fn french_date(d: time::Date) -> String {
 
 /// Notice before a guardian account without any child is deleted. It
 /// names neither a child nor a reason (custody changes are sensitive).
-pub fn account_deletion_notice(config: &Config, identifiant: &str, on: time::Date) -> Contents {
-    let on = french_date(on);
-    compose(
+pub fn account_deletion_notice(
+    config: &Config,
+    lang: Language,
+    identifiant: &str,
+    on: time::Date,
+) -> Contents {
+    keyed(
         config,
-        "votre compte va être supprimé",
-        &[
-            format!("Le compte {identifiant} n'est plus rattaché à aucun élève inscrit dans un établissement de l'académie. Il sera supprimé le {on}, avec les données qu'il contient."),
-            "Si vous pensez qu'il s'agit d'une erreur, prenez contact avec le secrétariat de l'établissement avant cette date.".into(),
-        ],
+        lang,
+        "mail-suppression-objet",
+        &["mail-suppression-1", "mail-suppression-2"],
+        &[("identifiant", identifiant), ("date", &date(lang, on))],
         None,
     )
 }
@@ -343,6 +443,7 @@ mod tests {
         let academie = config.branding.academie.clone();
         let m = compose(
             &config,
+            Language::Fr,
             "sujet",
             &["Premier <b>&</b>".into(), "Second".into()],
             Some(("Agir", "https://ex.fr/a?x=1&y=2")),
@@ -370,36 +471,67 @@ mod tests {
         let button = m.html.find(">Agir<").unwrap_or_default();
         let second = m.html.find("Second").unwrap_or_default();
         assert!(first < button && button < second, "{}", m.html);
-        let plain = compose(&config, "s", &["Seul".into()], None);
+        let plain = compose(&config, Language::Fr, "s", &["Seul".into()], None);
         assert!(!plain.html.contains("<a "));
         assert!(!plain.text.contains(" :\n"));
     }
 
-    /// Every French mail, rendered from fixed inputs.
-    pub(super) fn every_french_mail() -> Vec<(&'static str, Contents)> {
+    /// Every mail to an account, in `l`, rendered from fixed inputs.
+    pub(super) fn every_mail(l: Language) -> Vec<(&'static str, Contents)> {
         let c = Config::default();
         let deadline = time::macros::datetime!(2026-12-10 08:00 UTC);
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         vec![
-            ("pupil_account_created", pupil_account_created(&c, "lea.martin")),
-            ("parent_confirmation", parent_confirmation(&c, "p.dupont", "TOKEN", deadline)),
-            ("parent_confirmation_reminder", parent_confirmation_reminder(&c, "p.dupont", "TOKEN", deadline)),
-            ("account_blocked", account_blocked(&c, "p.dupont", "TOKEN")),
-            ("identifiants_1", identifiants(&c, &["p.dupont".into()])),
-            ("identifiants_2", identifiants(&c, &["p.dupont".into(), "m.dupont".into()])),
-            ("temporary_password", temporary_password(&c, "p.dupont", "abc-def-ghi", 24)),
-            ("password_changed", password_changed(&c, "p.dupont")),
-            ("email_change_confirm", email_change_confirm(&c, "p.dupont", "TOKEN")),
-            ("email_change_notice", email_change_notice(&c, "p.dupont", "TOKEN")),
-            ("child_attached", child_attached(&c, "p.dupont", "Léa")),
-            ("renewal_notice", renewal_notice(&c)),
-            ("account_deletion_notice", account_deletion_notice(&c, "p.dupont", deadline.date())),
+            (
+                "pupil_account_created",
+                pupil_account_created(&c, l, "lea.martin"),
+            ),
+            (
+                "parent_confirmation",
+                parent_confirmation(&c, l, "p.dupont", "TOKEN", deadline),
+            ),
+            (
+                "parent_confirmation_reminder",
+                parent_confirmation_reminder(&c, l, "p.dupont", "TOKEN", deadline),
+            ),
+            (
+                "account_blocked",
+                account_blocked(&c, l, "p.dupont", "TOKEN"),
+            ),
+            ("identifiants_1", identifiants(&c, l, &ids(&["p.dupont"]))),
+            (
+                "identifiants_2",
+                identifiants(&c, l, &ids(&["p.dupont", "m.dupont"])),
+            ),
+            (
+                "temporary_password",
+                temporary_password(&c, l, "p.dupont", "abc-def-ghi", 24),
+            ),
+            ("password_changed", password_changed(&c, l, "p.dupont")),
+            (
+                "email_change_confirm",
+                email_change_confirm(&c, l, "p.dupont", "TOKEN"),
+            ),
+            (
+                "email_change_notice",
+                email_change_notice(&c, l, "p.dupont", "TOKEN"),
+            ),
+            ("child_attached", child_attached(&c, l, "p.dupont", "Léa")),
+            ("renewal_notice", renewal_notice(&c, l)),
+            (
+                "account_deletion_notice",
+                account_deletion_notice(&c, l, "p.dupont", deadline.date()),
+            ),
         ]
     }
 
     fn dump(mails: &[(&str, Contents)]) -> String {
         let mut out = String::new();
         for (name, m) in mails {
-            out.push_str(&format!("==== {name}\n{}\n---- text\n{}\n---- html\n{}\n", m.subject, m.text, m.html));
+            out.push_str(&format!(
+                "==== {name}\n{}\n---- text\n{}\n---- html\n{}\n",
+                m.subject, m.text, m.html
+            ));
         }
         out
     }
@@ -408,11 +540,68 @@ mod tests {
     /// (the file was written by the French-only code).
     #[test]
     fn french_mails_are_unchanged() {
-        let now = dump(&every_french_mail());
+        let now = dump(&every_mail(Language::Fr));
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/mail/french.golden");
         if std::env::var_os("SESAME_WRITE_GOLDEN").is_some() {
             std::fs::write(path, &now).unwrap_or_default();
         }
         assert_eq!(now, include_str!("french.golden"));
+    }
+
+    /// Every English mail is English: its arguments in place, none of the
+    /// French frame, and an English date.
+    #[test]
+    fn english_mails_are_english() {
+        for (name, m) in every_mail(Language::En) {
+            assert!(m.subject.contains(": "), "{name}: {}", m.subject);
+            assert!(m.text.starts_with("Hello,\n"), "{name}: {}", m.text);
+            assert!(m.html.contains("<html lang=\"en\">"), "{name}");
+            for french in [
+                "Bonjour",
+                "ce courriel",
+                "Si vous",
+                " : ",
+                "Les télé-services",
+                "votre",
+                "{",
+                "}",
+            ] {
+                assert!(!m.text.contains(french), "{name}: {french:?} in {}", m.text);
+            }
+        }
+        let en = every_mail(Language::En);
+        assert!(
+            en[1].1.text.contains("before 10 December 2026."),
+            "{}",
+            en[1].1.text
+        );
+        assert!(
+            en[6]
+                .1
+                .text
+                .contains("valid for 24 hours and once only: abc-def-ghi")
+        );
+    }
+
+    /// Every key of the French file exists in every other language, and
+    /// none more (a missing English key would fall back to French).
+    #[test]
+    fn every_mail_key_exists_in_every_language() {
+        fn keys(ftl: &str) -> std::collections::BTreeSet<&str> {
+            ftl.lines()
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+                .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
+                .collect()
+        }
+        let files = [
+            (Language::Fr, include_str!("../../locales/fr/mails.ftl")),
+            (Language::En, include_str!("../../locales/en/mails.ftl")),
+        ];
+        assert_eq!(files.len(), Language::ALL.len());
+        let fr = keys(files[0].1);
+        assert!(fr.len() > 40, "{fr:?}");
+        for (l, file) in files {
+            assert_eq!(keys(file), fr, "keys of fr and {}", l.code());
+        }
     }
 }
