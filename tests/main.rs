@@ -46,5 +46,6 @@ mod school_year;
 mod schools;
 mod selftest;
 mod server;
+mod theme;
 mod throttle;
 mod upstream;
