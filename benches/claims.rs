@@ -125,6 +125,7 @@ async fn prepare(world: &World) {
         state: sesame_domain::AccountState::Active,
         kind,
         joint: false,
+        language: sesame_domain::Language::Fr,
     };
     let eleve = sesame_store::accounts::insert(
         db,

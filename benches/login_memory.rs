@@ -133,6 +133,7 @@ async fn main() {
                     state: sesame_domain::AccountState::Active,
                     kind: sesame_domain::AccountKind::Eleve,
                     joint: false,
+                    language: sesame_domain::Language::Fr,
                 },
                 now,
             )

@@ -59,6 +59,7 @@ pub async fn account_with_session(app: &App) -> (i32, String) {
             state: sesame_domain::AccountState::Active,
             kind: sesame_domain::AccountKind::Eleve,
             joint: false,
+            language: sesame_domain::Language::Fr,
         },
         now,
     )

@@ -29,6 +29,7 @@ mod m20261202_000015_identifiant_choice;
 mod m20261202_000017_reports;
 mod m20261202_000018_oidc_refresh_tokens;
 mod m20261202_000021_renewal_campaigns;
+mod m20261203_000022_account_language;
 mod m20261203_000025_keyed_hash_ids;
 
 /// The migrations the previous release cannot run against ("contract"
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_reports::Migration),
             Box::new(m20261202_000018_oidc_refresh_tokens::Migration),
             Box::new(m20261202_000021_renewal_campaigns::Migration),
+            Box::new(m20261203_000022_account_language::Migration),
             Box::new(m20261203_000025_keyed_hash_ids::Migration),
         ]
     }

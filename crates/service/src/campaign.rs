@@ -86,7 +86,10 @@ pub async fn start(app: &App, r: &Request, operator: &str) -> Result<Started, Ca
             Some(uai.to_string())
         }
     };
-    let notice = crate::mail::renewal_notice(&app.config);
+    let notices: Vec<_> = sesame_domain::Language::ALL
+        .into_iter()
+        .map(|l| (l, crate::mail::renewal_notice(&app.config, l)))
+        .collect();
     let scope = Scope {
         uai: uai.as_deref(),
         kind,
@@ -102,11 +105,19 @@ pub async fn start(app: &App, r: &Request, operator: &str) -> Result<Started, Ca
         &scope,
         reason,
         operator,
-        &Notice {
-            subject: &notice.subject,
-            text: &notice.text,
-            html: &notice.html,
-        },
+        &notices
+            .iter()
+            .map(|(l, n)| {
+                (
+                    *l,
+                    Notice {
+                        subject: &n.subject,
+                        text: &n.text,
+                        html: &n.html,
+                    },
+                )
+            })
+            .collect::<Vec<_>>(),
         &detail,
         app.clock.now(),
     )

@@ -19,44 +19,32 @@ pub fn deadline(app: &App, created_at: OffsetDateTime) -> OffsetDateTime {
     created_at + time::Duration::days(i64::from(app.config.accounts.confirmation_days))
 }
 
-/// Issues a confirmation link for a pending account created at `created_at`
+/// Issues a confirmation link for pending account `a` (its language)
 /// and queues its mail, in the caller's transaction. A new link supersedes
 /// the previous one; the deadline stays the account's.
 pub(crate) async fn issue(
     db: &impl ConnectionTrait,
     app: &App,
-    account_id: i32,
-    identifiant: &str,
+    a: &accounts::Account,
     email: &str,
-    created_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    issue_mail(
-        db,
-        app,
-        account_id,
-        identifiant,
-        email,
-        created_at,
-        now,
-        false,
-    )
-    .await
+    issue_mail(db, app, a, email, now, false).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The confirmation link and its mail (or reminder), in the account's
+/// language.
 async fn issue_mail(
     db: &impl ConnectionTrait,
     app: &App,
-    account_id: i32,
-    identifiant: &str,
+    a: &accounts::Account,
     email: &str,
-    created_at: OffsetDateTime,
     now: OffsetDateTime,
     reminder: bool,
 ) -> Result<(), DbErr> {
+    let (account_id, identifiant, lang) = (a.id, &a.identifiant_display, a.language());
     let token = new_token();
-    let until = deadline(app, created_at);
+    let until = deadline(app, a.created_at);
     tokens::issue(
         db,
         account_id,
@@ -67,9 +55,9 @@ async fn issue_mail(
     )
     .await?;
     let mail = if reminder {
-        crate::mail::parent_confirmation_reminder(&app.config, identifiant, &token, until)
+        crate::mail::parent_confirmation_reminder(&app.config, lang, identifiant, &token, until)
     } else {
-        crate::mail::parent_confirmation(&app.config, identifiant, &token, until)
+        crate::mail::parent_confirmation(&app.config, lang, identifiant, &token, until)
     };
     outbox::enqueue(
         db,
@@ -203,16 +191,7 @@ pub async fn resend(app: &App, ticket: &str) -> Result<bool, StoreError> {
     }
     let email = a.email.clone().unwrap_or_default();
     let txn = app.db.conn().begin_write().await.map_err(StoreError::Db)?;
-    issue(
-        &txn,
-        app,
-        a.id,
-        &a.identifiant_display,
-        &email,
-        a.created_at,
-        now,
-    )
-    .await?;
+    issue(&txn, app, &a, &email, now).await?;
     accounts::audit(&txn, "confirmation_resent", Some(a.id), None, None, now).await?;
     txn.commit().await.map_err(StoreError::Db)?;
     Ok(true)
@@ -274,17 +253,7 @@ pub async fn send_reminders(app: &App) -> Result<usize, StoreError> {
             txn.rollback().await.map_err(StoreError::Db)?;
             continue;
         }
-        issue_mail(
-            &txn,
-            app,
-            a.id,
-            &a.identifiant_display,
-            email,
-            a.created_at,
-            now,
-            true,
-        )
-        .await?;
+        issue_mail(&txn, app, &a, email, now, true).await?;
         accounts::audit(&txn, "confirmation_reminded", Some(a.id), None, None, now).await?;
         txn.commit().await.map_err(StoreError::Db)?;
         tracing::info!(

@@ -100,6 +100,7 @@ pub async fn seed_directory(app: &App) -> Result<(), StoreError> {
                 state: AccountState::Active,
                 kind: AccountKind::Federe,
                 joint: false,
+                language: sesame_domain::Language::Fr,
             },
             now,
         )

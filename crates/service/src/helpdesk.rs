@@ -253,16 +253,7 @@ pub async fn resend_confirmation(
         )));
     };
     let txn = app.db.conn().begin_write().await?;
-    crate::confirm::issue(
-        &txn,
-        app,
-        id,
-        &a.identifiant_display,
-        &email,
-        a.created_at,
-        now,
-    )
-    .await?;
+    crate::confirm::issue(&txn, app, &a, &email, now).await?;
     accounts::audit_detail(
         &txn,
         "confirmation_resent_by_operator",

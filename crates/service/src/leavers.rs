@@ -103,6 +103,7 @@ pub async fn run(app: &App) -> Result<Round, StoreError> {
             if let Some(to) = a.email.as_deref() {
                 let mail = crate::mail::account_deletion_notice(
                     &app.config,
+                    a.language(),
                     &a.identifiant_display,
                     deletion.date(),
                 );

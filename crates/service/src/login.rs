@@ -387,7 +387,8 @@ async fn notify_block(app: &App, id: &str, now: time::OffsetDateTime) -> Result<
         now + time::Duration::hours(1),
     )
     .await?;
-    let mail = crate::mail::account_blocked(&app.config, &a.identifiant_display, &token);
+    let mail =
+        crate::mail::account_blocked(&app.config, a.language(), &a.identifiant_display, &token);
     outbox::enqueue(
         &txn,
         NewMail {

@@ -90,7 +90,10 @@ async fn send_identifiants(app: &App, email: &str, ip: &str) -> Result<(), Store
         .iter()
         .map(|a| a.identifiant_display.clone())
         .collect();
-    let mail = crate::mail::identifiants(&app.config, &ids);
+    // One mail for every account of the address: in the language of the
+    // first one found.
+    let lang = found.first().map(|a| a.language()).unwrap_or_default();
+    let mail = crate::mail::identifiants(&app.config, lang, &ids);
     let now = app.clock.now();
     let txn = app.db.conn().begin_write().await?;
     outbox::enqueue(
@@ -174,6 +177,7 @@ pub(crate) async fn mail_temporary_password(
     let now = app.clock.now();
     let mail = crate::mail::temporary_password(
         &app.config,
+        a.language(),
         &a.identifiant_display,
         &temporary,
         TEMPORARY_HOURS,

@@ -110,7 +110,8 @@ struct Generation {
 
 /// Starts a campaign in one transaction: records it, marks the matching
 /// accounts (moving their session generation on, which ends every session
-/// and token they hold), queues a notice to each one with an address and
+/// and token they hold), queues a notice to each one with an address (in
+/// its language: one statement per language of `notices`) and
 /// writes an audit event per account and one for the campaign. Answers
 /// what it did and the accounts' new generations (for the caller to
 /// publish to the shared store's copies).
@@ -120,7 +121,7 @@ pub async fn start(
     scope: &Scope<'_>,
     reason: &str,
     operator: &str,
-    notice: &Notice<'_>,
+    notices: &[(sesame_domain::Language, Notice<'_>)],
     audit_detail: &str,
     now: OffsetDateTime,
 ) -> Result<(Started, Vec<(i32, i64)>), DbErr> {
@@ -177,13 +178,28 @@ pub async fn start(
         vec![id.into(), now.into(), id.into()],
     )
     .await?;
-    let mailed = exec(
-        &txn,
-        "INSERT INTO mail_outbox (recipient, subject, text_body, html_body, state, attempts, \
-         next_attempt_at, created_at, account_id) \
-         SELECT email, ?, ?, ?, ?, 0, ?, ?, id FROM accounts \
-         WHERE renewal_campaign_id = ? AND email IS NOT NULL",
-        vec![
+    let mut mailed = 0;
+    for (lang, notice) in notices {
+        // French also for the accounts without a language, or with one
+        // this version does not know.
+        let others: Vec<&str> = notices
+            .iter()
+            .map(|(l, _)| l.code())
+            .filter(|c| *c != sesame_domain::Language::default().code())
+            .collect();
+        let (which, mut values): (String, Vec<Value>) =
+            if *lang == sesame_domain::Language::default() {
+                let marks = vec!["?"; others.len()].join(", ");
+                let which = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(" AND (language IS NULL OR language NOT IN ({marks}))")
+                };
+                (which, others.iter().map(|c| (*c).into()).collect())
+            } else {
+                (" AND language = ?".into(), vec![lang.code().into()])
+            };
+        let mut all: Vec<Value> = vec![
             notice.subject.into(),
             notice.text.into(),
             notice.html.into(),
@@ -191,9 +207,20 @@ pub async fn start(
             now.into(),
             now.into(),
             id.into(),
-        ],
-    )
-    .await?;
+        ];
+        all.append(&mut values);
+        mailed += exec(
+            &txn,
+            &format!(
+                "INSERT INTO mail_outbox (recipient, subject, text_body, html_body, state, \
+                 attempts, next_attempt_at, created_at, account_id) \
+                 SELECT email, ?, ?, ?, ?, 0, ?, ?, id FROM accounts \
+                 WHERE renewal_campaign_id = ? AND email IS NOT NULL{which}"
+            ),
+            all,
+        )
+        .await?;
+    }
     let detail = format!("campagne n°{id} ; {audit_detail}");
     exec(
         &txn,

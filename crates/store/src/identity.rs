@@ -323,6 +323,7 @@ mod tests {
                 state: AccountState::Active,
                 kind,
                 joint: false,
+                language: sesame_domain::Language::Fr,
             },
             NOW,
         )

@@ -137,6 +137,21 @@ pub(crate) fn lang() -> Lang {
     CURRENT.try_with(|c| c.lang).unwrap_or_default()
 }
 
+/// The request's language as the service knows it: the language of the
+/// mails of an account created or switched in this request.
+pub(crate) fn language() -> sesame_domain::Language {
+    lang().into()
+}
+
+impl From<Lang> for sesame_domain::Language {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::Fr => sesame_domain::Language::Fr,
+            Lang::En => sesame_domain::Language::En,
+        }
+    }
+}
+
 /// A text of ours, in the request's language, written as it is (not
 /// escaped again: the .ftl files hold HTML-ready text).
 #[derive(Clone, Debug)]
@@ -411,24 +426,31 @@ fn local_path(p: &str) -> &str {
 }
 
 /// `GET /langue?choix=en&retour=/profil`: remembers the language (a year)
-/// and goes back to the page. A preference only, no identity: a GET
-/// without a CSRF token.
+/// and goes back to the page; signed in, the account's mails follow it.
+/// A preference only, no identity: a GET without a CSRF token.
 pub(crate) async fn switch(
     State(app): State<AppState>,
     jar: CookieJar,
     Query(s): Query<Switch>,
-) -> Response {
+) -> Result<Response, crate::error::WebError> {
     let back = local_path(&s.retour).to_owned();
     let Some(lang) = Lang::from_tag(&s.choix) else {
-        return Redirect::to(&back).into_response();
+        return Ok(Redirect::to(&back).into_response());
     };
+    // Security: a link from another site can switch the language of a
+    // signed-in person's mails, as it can the language of the pages; it
+    // reads nothing and changes nothing else (a preference, like the
+    // cookie), so the switch stays a plain link that works without a form.
+    if let Some((_, session)) = crate::pages::current_session(&app, &jar).await? {
+        sesame_service::account::set_language(&app, session.account_id, lang.into()).await?;
+    }
     let jar = jar.add(cookies::build(
         &app,
         COOKIE,
         lang.code().to_owned(),
         Some(365 * 24 * 3600),
     ));
-    (jar, Redirect::to(&back)).into_response()
+    Ok((jar, Redirect::to(&back)).into_response())
 }
 
 pub(crate) fn routes() -> axum::Router<AppState> {

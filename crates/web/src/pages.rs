@@ -19,6 +19,7 @@ use sesame_service::session::{self, Session};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/sesame.css", get(stylesheet))
+        .route("/static/etat.css", get(etat_stylesheet))
         .route("/logo", get(logo))
         .route("/static/autosubmit.js", get(autosubmit))
 }
@@ -56,6 +57,18 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/sesame.css"),
+    )
+        .into_response()
+}
+
+/// The « État » theme's rules, after the common ones (`branding.theme`).
+async fn etat_stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/etat.css"),
     )
         .into_response()
 }

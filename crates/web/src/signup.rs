@@ -116,7 +116,7 @@ async fn submit_pupil_signup(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     jar: CookieJar,
-    Form(s): Form<PupilSubmission>,
+    Form(mut s): Form<PupilSubmission>,
 ) -> Result<Response, WebError> {
     if !csrf::check(&app, &jar, &s.csrf, csrf::Form::SignupPupil).await? {
         return csrf_refused(&app);
@@ -124,6 +124,7 @@ async fn submit_pupil_signup(
     if app.config.profiles.eleve != ProfileSource::Local {
         return Ok(Redirect::to("/profil").into_response());
     }
+    s.form.credentials.language = crate::i18n::language();
     match signup::create_pupil_account(&app, &s.form, &ip).await {
         Ok(_) => flash::redirect(&app, jar, Kind::PupilCreated, "", PUPIL_CREATED).await,
         Err(SignupError::Invalid(errors)) => {
@@ -248,6 +249,8 @@ async fn submit_parent_signup(
         }
         _ => {}
     }
+    // The account's mails, the confirmation first, in the page's language.
+    form.credentials.language = crate::i18n::language();
     match signup::create_parent_account(&app, &form, &ip).await {
         Ok(_) => {
             let email = form.credentials.email.trim();

@@ -90,7 +90,12 @@ pub async fn attach_child(
             &txn,
             a.id,
             to,
-            &crate::mail::child_attached(&app.config, &a.identifiant_display, &m.pupil.first_name),
+            &crate::mail::child_attached(
+                &app.config,
+                a.language(),
+                &a.identifiant_display,
+                &m.pupil.first_name,
+            ),
             now,
         )
         .await?;

@@ -56,7 +56,12 @@ pub async fn request_email_change(
         &txn,
         a.id,
         email,
-        &crate::mail::email_change_confirm(&app.config, &a.identifiant_display, &confirm),
+        &crate::mail::email_change_confirm(
+            &app.config,
+            a.language(),
+            &a.identifiant_display,
+            &confirm,
+        ),
         now,
     )
     .await?;
@@ -65,7 +70,12 @@ pub async fn request_email_change(
             &txn,
             a.id,
             old,
-            &crate::mail::email_change_notice(&app.config, &a.identifiant_display, &cancel),
+            &crate::mail::email_change_notice(
+                &app.config,
+                a.language(),
+                &a.identifiant_display,
+                &cancel,
+            ),
             now,
         )
         .await?;

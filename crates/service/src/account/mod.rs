@@ -223,7 +223,7 @@ async fn store_password(
             &txn,
             a.id,
             to,
-            &crate::mail::password_changed(&app.config, &a.identifiant_display),
+            &crate::mail::password_changed(&app.config, a.language(), &a.identifiant_display),
             now,
         )
         .await?;
@@ -253,6 +253,17 @@ fn check_new(app: &App, new: &str, new2: &str, ctx: &[String]) -> Result<(), Cha
     if new != new2 {
         return Err(invalid("nouveau2", "erreur-mdp-differents"));
     }
+    Ok(())
+}
+
+/// Sets the language of the account's mails (its owner switched the
+/// language of the pages while signed in).
+pub async fn set_language(
+    app: &App,
+    account_id: i32,
+    language: sesame_domain::Language,
+) -> Result<(), StoreError> {
+    accounts::set_language(app.db.conn(), account_id, language).await?;
     Ok(())
 }
 

@@ -160,6 +160,29 @@ pub struct BrandingConfig {
     /// of the letters (« cliquez sur « Je me connecte » »).
     #[serde(default = "default_portal_link_label")]
     pub portal_link_label: String,
+    /// The look of the pages: `neutral` (the default) or `etat`.
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+/// `branding.theme`: the look of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// A sober look of Sésame's own, with the académie's logo.
+    #[default]
+    Neutral,
+    /// The State's look (« État »): the République française block-mark
+    /// beside the académie's name, the colours and spacing of the State
+    /// design system (DSFR), drawn in HTML and CSS from free assets only.
+    Etat,
+}
+
+impl Theme {
+    /// Whether the pages wear the State's look.
+    pub fn is_etat(self) -> bool {
+        self == Theme::Etat
+    }
 }
 
 fn default_portal_link_label() -> String {
@@ -279,6 +302,7 @@ impl Default for Config {
                 portal_url: url("http://localhost:8080/"),
                 help: "adressez-vous au secrétariat de l'établissement".into(),
                 portal_link_label: default_portal_link_label(),
+                theme: Theme::Neutral,
             },
             notices: NoticesConfig::default(),
             codes: CodesConfig { validity_days: 92 },

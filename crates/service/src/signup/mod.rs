@@ -107,6 +107,10 @@ pub struct Credentials {
     /// Email again.
     #[serde(default)]
     pub email2: String,
+    /// The language of the page where the form was filled: the account's
+    /// mails are written in it (never read from the form itself).
+    #[serde(skip)]
+    pub language: sesame_domain::Language,
 }
 
 impl Credentials {

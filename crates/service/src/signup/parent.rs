@@ -103,6 +103,7 @@ impl ParentForm {
                 password2: get("password2"),
                 email: get("email"),
                 email2: get("email2"),
+                language: sesame_domain::Language::default(),
             },
         }
     }
@@ -331,6 +332,7 @@ pub async fn create_parent_account(
             state: AccountState::Pending,
             kind: AccountKind::Responsable,
             joint: f.joint,
+            language: f.credentials.language,
         },
         now,
     )
@@ -358,7 +360,7 @@ pub async fn create_parent_account(
     for g in guardians {
         accounts::link_guardian(&txn, account.id, g).await?;
     }
-    crate::confirm::issue(&txn, app, account.id, &display, &email, now, now).await?;
+    crate::confirm::issue(&txn, app, &account, &email, now).await?;
     accounts::audit(&txn, "account_created", Some(account.id), None, None, now).await?;
     txn.commit().await?;
     tracing::info!(

@@ -102,6 +102,7 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
             state: AccountState::Active,
             kind: AccountKind::Eleve,
             joint: false,
+            language: f.credentials.language,
         },
         now,
     )
@@ -120,7 +121,7 @@ pub async fn create_pupil_account(app: &App, f: &PupilForm, ip: &str) -> Result<
         errors.insert("code", "erreur-code-a-servi-compte");
         return Err(SignupError::Invalid(errors));
     }
-    let mail = crate::mail::pupil_account_created(&app.config, &display);
+    let mail = crate::mail::pupil_account_created(&app.config, f.credentials.language, &display);
     outbox::enqueue(
         &txn,
         NewMail {

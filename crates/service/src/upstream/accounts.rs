@@ -69,6 +69,8 @@ async fn create(
                 state: AccountState::Active,
                 kind,
                 joint: false,
+                // French until its owner switches language signed in.
+                language: sesame_domain::Language::Fr,
             },
             now,
         )

@@ -69,6 +69,8 @@ pub struct NewAccount {
     pub kind: AccountKind,
     /// Joint parent account.
     pub joint: bool,
+    /// The language of its mails: the page's where it was created.
+    pub language: sesame_domain::Language,
 }
 
 /// Inserts an account; returns it.
@@ -99,10 +101,28 @@ pub async fn insert(
         confirmation_reminders: Set(0),
         identifiant_chosen_at: Set(None),
         renewal_campaign_id: Set(None),
+        language: Set(Some(a.language.code().to_owned())),
         ..Default::default()
     }
     .insert(db)
     .await
+}
+
+/// Sets the language of an account's mails.
+pub async fn set_language(
+    db: &impl ConnectionTrait,
+    id: i32,
+    language: sesame_domain::Language,
+) -> Result<(), DbErr> {
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::Language,
+            Expr::value(language.code().to_owned()),
+        )
+        .filter(account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// Links an account to a pupil.

@@ -37,6 +37,8 @@ pub struct Model {
     /// owner chooses a new password (or the campaign stops): a login with
     /// the password then leads only to the new-password page.
     pub renewal_campaign_id: Option<i32>,
+    /// The language of its mails (`None`: French, as before languages).
+    pub language: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.
@@ -69,6 +71,12 @@ impl Model {
     /// password of its own) and not chosen yet.
     pub fn may_choose_identifiant(&self) -> bool {
         !self.has_password() && self.identifiant_chosen_at.is_none()
+    }
+
+    /// The language of its mails; French when none is stored or the
+    /// stored one is unknown to this version.
+    pub fn language(&self) -> sesame_domain::Language {
+        sesame_domain::Language::from_db(self.language.as_deref())
     }
 
     /// Whose account it is. A value this version does not know reads as
