@@ -5,7 +5,9 @@
 //!
 //! Run: `cargo bench --bench import` (PostgreSQL from
 //! `SESAME_BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test;
-//! skipped when it does not answer). `SESAME_BENCH_PUPILS` changes the size.
+//! skipped when it does not answer). `SESAME_BENCH_PUPILS` changes the size;
+//! `SESAME_BIN` runs another `sesame` binary (a build from before a
+//! change); `SESAME_BENCH_ONLY=sqlite|postgresql` runs one database.
 
 use std::io::Write;
 use std::path::Path;
@@ -137,7 +139,11 @@ fn generate(dir: &Path, pupils: usize) -> std::io::Result<(usize, usize)> {
 /// Runs `sesame import` and returns (wall time, peak RSS in MiB, stdout).
 fn timed_import(dir: &Path, db_url: &str) -> (Duration, u64, String) {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sesame"))
+    // SESAME_BIN: another build (a copy of the binary before a
+    // change), for before/after figures in one run.
+    let binary =
+        std::env::var("SESAME_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sesame").into());
+    let mut child = Command::new(binary)
         .current_dir(dir)
         .env("SESAME__DATABASE__URL", db_url)
         .env("SESAME__SERVER__DATA_DIR", dir.join("data"))
@@ -208,14 +214,20 @@ fn main() {
         size("ResponsablesAvecAdresses.xml"),
         t.elapsed()
     );
-    let mut targets = vec![(
-        "SQLite",
-        format!("sqlite://{}", dir.path().join("data/bench.db").display()),
-    )];
+    let only = std::env::var("SESAME_BENCH_ONLY").unwrap_or_default();
+    let mut targets = Vec::new();
+    if only != "postgresql" {
+        targets.push((
+            "SQLite",
+            format!("sqlite://{}", dir.path().join("data/bench.db").display()),
+        ));
+    }
     let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let pg_db = format!("sesame_bench_{}", std::process::id());
-    if run_pg_sql(&admin, &format!("CREATE DATABASE {pg_db}")) {
+    if only == "sqlite" {
+        // PostgreSQL not asked for.
+    } else if run_pg_sql(&admin, &format!("CREATE DATABASE {pg_db}")) {
         let base = admin
             .rsplit_once('/')
             .map(|(b, _)| b.to_owned())
@@ -237,7 +249,7 @@ fn main() {
             }
         }
     }
-    if targets.len() > 1 {
+    if targets.iter().any(|(name, _)| *name == "PostgreSQL") {
         run_pg_sql(
             &admin,
             &format!("DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"),
