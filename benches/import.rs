@@ -5,7 +5,9 @@
 //!
 //! Run: `cargo bench --bench import` (PostgreSQL from
 //! `SESAME_BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test;
-//! skipped when it does not answer). `SESAME_BENCH_PUPILS` changes the size.
+//! skipped when it does not answer). `SESAME_BENCH_PUPILS` changes the size;
+//! `SESAME_BIN` runs another `sesame` binary (a before figure);
+//! `SESAME_BENCH_ONLY=sqlite|postgresql` runs one database.
 
 mod common;
 
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Runs `sesame import` and returns (wall time, peak RSS in MiB, stdout).
 fn timed_import(dir: &Path, db_url: &str) -> (Duration, u64, String) {
     timed_sesame(
-        Path::new(env!("CARGO_BIN_EXE_sesame")),
+        Path::new(&binary()),
         dir,
         db_url,
         &[
@@ -59,30 +61,30 @@ fn main() {
         size("ResponsablesAvecAdresses.xml"),
         t.elapsed()
     );
-    let mut targets = vec![(
-        "SQLite",
-        format!("sqlite://{}", dir.path().join("data/bench.db").display()),
-    )];
+    let only = std::env::var("SESAME_BENCH_ONLY").unwrap_or_default();
+    let mut targets = Vec::new();
+    if only != "postgresql" {
+        targets.push((
+            "SQLite",
+            format!("sqlite://{}", dir.path().join("data/bench.db").display()),
+        ));
+    }
     let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let pg_db = format!("sesame_bench_{}", std::process::id());
-    if run_pg_sql(&admin, &format!("CREATE DATABASE {pg_db}")) {
+    let pg_created = only != "sqlite" && run_pg_sql(&admin, &format!("CREATE DATABASE {pg_db}"));
+    if pg_created {
         let base = admin
             .rsplit_once('/')
             .map(|(b, _)| b.to_owned())
             .unwrap_or_default();
         targets.push(("PostgreSQL", format!("{base}/{pg_db}")));
-    } else {
+    } else if only != "sqlite" {
         println!("PostgreSQL not reachable at {admin}: skipped");
     }
     println!("\n| database | pass | wall time | peak RSS |\n|---|---|---|---|");
     for (name, url) in &targets {
-        timed_sesame(
-            Path::new(env!("CARGO_BIN_EXE_sesame")),
-            dir.path(),
-            url,
-            &["migrate"],
-        );
+        timed_sesame(Path::new(&binary()), dir.path(), url, &["migrate"]);
         for pass in ["first import", "re-import (no change)"] {
             let (elapsed, mib, out) = timed_import(dir.path(), url);
             println!(
@@ -94,10 +96,15 @@ fn main() {
             }
         }
     }
-    if targets.len() > 1 {
+    if pg_created {
         run_pg_sql(
             &admin,
             &format!("DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"),
         );
     }
+}
+
+/// The `sesame` binary measured: this build's, or `SESAME_BIN`.
+fn binary() -> String {
+    std::env::var("SESAME_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sesame").into())
 }

@@ -210,9 +210,10 @@ async fn a_refresh_token_is_refused_past_its_idle_and_absolute_lifetimes() {
         .await;
     refused(&s, &rt, "past the family's absolute lifetime").await;
 
-    // The periodic job deletes what can no longer be used.
+    // The periodic job deletes what can no longer be used: the row of
+    // each family, however often it rotated.
     let rows = env.count("SELECT COUNT(*) FROM oidc_refresh_tokens").await;
-    assert!(rows > 2, "{rows}");
+    assert_eq!(rows, 2, "one row per family");
     let job = worker_app(&env, clock.clone(), |_| {}).await;
     let round = sesame_service::periodic::run_once(&job)
         .await
@@ -236,4 +237,77 @@ async fn a_new_login_after_a_store_restart_gets_working_tokens() {
     let s = restart_store(&env, &clock).await;
     let (rt, _) = refresh_token(&s).await;
     rotates(&s, &rt).await;
+}
+
+// Issue 21 §7: a family keeps one row, however often it rotates; the row
+// holds the current token's keyed hash only, and an older token of the
+// family is still known as a reuse.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_family_keeps_one_row_however_often_it_rotates() {
+    let (env, s, _clock) = setup().await;
+    let (first, _) = refresh_token(&s).await;
+    let mut rt = first.clone();
+    let mut older = Vec::new();
+    for _ in 0..12 {
+        older.push(rt.clone());
+        rt = rotates(&s, &rt).await;
+    }
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM oidc_refresh_tokens").await,
+        1,
+        "one row for the family after 12 rotations"
+    );
+    assert_eq!(
+        env.count("SELECT MAX(rotation) FROM oidc_refresh_tokens")
+            .await,
+        12
+    );
+    let rows = env
+        .rows("SELECT token_hash, family_id FROM oidc_refresh_tokens")
+        .await;
+    assert!(
+        rows.iter()
+            .flatten()
+            .flatten()
+            .all(|v| older.iter().chain([&rt]).all(|t| !v.contains(t.as_str()))),
+        "no token in clear: {rows:?}"
+    );
+    assert!(active(&s, &rt).await, "the current token");
+    assert!(!active(&s, &older[5]).await, "an older token");
+    refused(&s, &older[5], "an older token of the family").await;
+    refused(&s, &rt, "its family is revoked").await;
+    assert!(!active(&s, &rt).await);
+}
+
+// A token of the release before migration 000026 (a row of its own, a bare
+// secret) keeps working: rotated once into a family row; reused, it still
+// revokes its family.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_token_of_the_release_before_still_rotates() {
+    use sea_orm::ConnectionTrait;
+    let (env, s, clock) = setup().await;
+    let (issued, _) = refresh_token(&s).await;
+    let app = worker_app(&env, clock.clone(), |_| {}).await;
+    // The row as the release before wrote it: the keyed hash of a bare
+    // secret, no rotation number.
+    let legacy = "dGhlIHJlbGVhc2UgYmVmb3JlJ3MgcmVmcmVzaCB0b2tlbg";
+    let hash = app.keys.stable_hmac(&format!("oidc-refresh:{legacy}"));
+    app.db
+        .conn()
+        .execute_unprepared(&format!(
+            "UPDATE oidc_refresh_tokens SET token_hash = '{hash}', rotation = NULL"
+        ))
+        .await
+        .expect("update");
+    refused(&s, &issued, "no row holds this token any more").await;
+    let rt = rotates(&s, legacy).await;
+    let rt = rotates(&s, &rt).await;
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM oidc_refresh_tokens WHERE rotation IS NOT NULL")
+            .await,
+        1,
+        "the family got a row of its own"
+    );
+    refused(&s, legacy, "reused").await;
+    refused(&s, &rt, "the family of a reused token").await;
 }

@@ -99,9 +99,9 @@ impl KeyError {
 }
 
 enum Private {
-    /// ring's RSA: constant-time, and about eight times faster than rsa
-    /// 0.10 (`cargo bench --bench oidc`).
-    Rsa(ring::signature::RsaKeyPair),
+    /// AWS-LC's RSA (through aws-lc-rs): constant-time, the same PKCS#1
+    /// v1.5 bytes as ring, and faster (`cargo bench -p sesame-oidc`).
+    Rsa(aws_lc_rs::signature::RsaKeyPair),
     Ec(p256::ecdsa::SigningKey),
     Ed(ed25519_dalek::SigningKey),
 }
@@ -137,9 +137,9 @@ impl Signing {
     ) -> Result<Self, KeyError> {
         let err = |e: &dyn std::fmt::Display| KeyError::new(kid, e);
         let key = match alg {
-            Alg::Rs256 => {
-                Private::Rsa(ring::signature::RsaKeyPair::from_pkcs8(secret).map_err(|e| err(&e))?)
-            }
+            Alg::Rs256 => Private::Rsa(
+                aws_lc_rs::signature::RsaKeyPair::from_pkcs8(secret).map_err(|e| err(&e))?,
+            ),
             Alg::Es256 => {
                 Private::Ec(p256::ecdsa::SigningKey::from_slice(secret).map_err(|e| err(&e))?)
             }
@@ -162,13 +162,13 @@ impl Signing {
     pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
         match &self.key {
             Private::Rsa(k) => {
-                let mut sig = vec![0u8; k.public().modulus_len()];
-                // PKCS#1 v1.5 padding uses no randomness; ring asks for
-                // an RNG all the same. Only fails for a buffer of the
+                let mut sig = vec![0u8; k.public_modulus_len()];
+                // PKCS#1 v1.5 padding uses no randomness; the API asks
+                // for an RNG all the same. Only fails for a buffer of the
                 // wrong size, sized above.
                 let _ = k.sign(
-                    &ring::signature::RSA_PKCS1_SHA256,
-                    &ring::rand::SystemRandom::new(),
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &aws_lc_rs::rand::SystemRandom::new(),
                     message,
                     &mut sig,
                 );

@@ -13,6 +13,7 @@
 //! - [`claims`]: subjects, ID tokens (OIDC Core §2, §3.1.3.6) and logout
 //!   tokens (Back-Channel Logout 1.0 §2.4).
 //! - [`lifetimes`]: how long codes and tokens live.
+//! - [`refresh`]: the shape of a refresh token (family, rotation, secret).
 //!
 //! Architecture invariant: no IO, no async, no machine clock, no store, no
 //! HTTP types. Time (`now`), keys and fresh identifiers are passed in;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod jws;
 pub mod lifetimes;
 pub mod pkce;
+pub mod refresh;
 pub mod scope;
 
 pub use authorize::{AuthRequest, AuthorizeError, PageError};

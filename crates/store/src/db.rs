@@ -359,6 +359,17 @@ impl Database {
         &self.conn
     }
 
+    /// How an import loads its new rows: `COPY` on PostgreSQL, multi-row
+    /// INSERTs on SQLite.
+    pub fn bulk(&self) -> crate::bulk::Bulk {
+        match self.kind {
+            DbKind::Postgres => {
+                crate::bulk::Bulk::copy(self.conn.get_postgres_connection_pool().clone())
+            }
+            DbKind::Sqlite => crate::bulk::Bulk::inserts(),
+        }
+    }
+
     /// The engine behind this database.
     pub fn kind(&self) -> DbKind {
         self.kind

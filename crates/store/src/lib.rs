@@ -10,6 +10,7 @@
 //! configuration file; it is given URLs and options.
 
 pub mod accounts;
+pub mod bulk;
 pub mod campaigns;
 pub mod codes;
 pub mod consents;

@@ -1,8 +1,14 @@
 //! OpenID Connect refresh tokens (RFC 6749 §6, RFC 9700 §4.14), kept in
 //! the database because they outlive what the ephemeral store may be
 //! trusted with (14 days idle, 90 days a family). Only a keyed hash of a
-//! token is stored. Rotation is a conditional `UPDATE` (`spent = false`),
-//! so that of two uses of one token exactly one wins, across nodes.
+//! token is stored.
+//!
+//! One row per family (migration 000026): it holds the keyed hash of the
+//! family's current token and its rotation number; a rotation replaces
+//! both in one conditional `UPDATE` on the presented token's hash, so that
+//! of two uses of one token exactly one wins, across nodes. Rows of the
+//! release before (one per token, `rotation` empty) are spent by a
+//! conditional `UPDATE` on `spent = false` instead, until they expire.
 
 use crate::entity::oidc_refresh_token;
 use crate::school_data::ts;
@@ -43,6 +49,8 @@ pub struct NewRefreshToken<'a> {
     pub issued_at: OffsetDateTime,
     /// When the token can no longer be used.
     pub expires_at: OffsetDateTime,
+    /// The rotation number of the token (a row for the whole family).
+    pub rotation: i64,
 }
 
 /// Stores a new refresh token.
@@ -62,6 +70,7 @@ pub async fn insert(db: &impl ConnectionTrait, t: &NewRefreshToken<'_>) -> Resul
         expires_at: Set(ts(t.expires_at)),
         spent: Set(false),
         revoked: Set(false),
+        rotation: Set(Some(t.rotation)),
         ..Default::default()
     }
     .insert(db)
@@ -80,7 +89,70 @@ pub async fn find(
         .await
 }
 
-/// Spends token `id` if it is unspent, unrevoked and unexpired; answers
+/// The row of family `family_id` (the latest, should a node of the release
+/// before have rotated an earlier one its own way).
+pub async fn find_family(
+    db: &impl ConnectionTrait,
+    family_id: &str,
+) -> Result<Option<RefreshToken>, DbErr> {
+    use sea_orm::QueryOrder;
+    oidc_refresh_token::Entity::find()
+        .filter(oidc_refresh_token::Column::FamilyId.eq(family_id))
+        .filter(oidc_refresh_token::Column::Rotation.is_not_null())
+        .order_by_desc(oidc_refresh_token::Column::Id)
+        .one(db)
+        .await
+}
+
+/// The next token of a family row.
+#[derive(Debug, Clone)]
+pub struct Rotation<'a> {
+    /// The keyed hash of the token presented, the family's current one.
+    pub presented_hash: &'a str,
+    /// The keyed hash of the next token.
+    pub next_hash: &'a str,
+    /// Its rotation number.
+    pub rotation: i64,
+    /// Now.
+    pub issued_at: OffsetDateTime,
+    /// When the next token can no longer be used.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Replaces the current token of family row `id` by the next one, if the
+/// token presented is still its current one and the family is unspent,
+/// unrevoked and unexpired; answers whether this call rotated it (of
+/// concurrent uses of one token, exactly one wins).
+pub async fn rotate(db: &impl ConnectionTrait, id: i32, r: &Rotation<'_>) -> Result<bool, DbErr> {
+    let res = oidc_refresh_token::Entity::update_many()
+        .col_expr(
+            oidc_refresh_token::Column::TokenHash,
+            Expr::value(r.next_hash),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::Rotation,
+            Expr::value(r.rotation),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::IssuedAt,
+            Expr::value(ts(r.issued_at)),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::ExpiresAt,
+            Expr::value(ts(r.expires_at)),
+        )
+        .filter(oidc_refresh_token::Column::Id.eq(id))
+        .filter(oidc_refresh_token::Column::TokenHash.eq(r.presented_hash))
+        .filter(oidc_refresh_token::Column::Spent.eq(false))
+        .filter(oidc_refresh_token::Column::Revoked.eq(false))
+        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(r.issued_at)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Spends token `id` (a row of one token, from the release before
+/// migration 000026) if it is unspent, unrevoked and unexpired; answers
 /// whether this call spent it (of concurrent uses, exactly one wins).
 pub async fn spend(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> Result<bool, DbErr> {
     let r = oidc_refresh_token::Entity::update_many()

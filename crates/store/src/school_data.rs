@@ -5,6 +5,7 @@
 //! differences, so that importing the same file twice changes nothing.
 //! They run inside the caller's transaction.
 
+use crate::bulk::{Bulk, CopyRows};
 use crate::entity::{activation_code, guardian, guardian_pupil, pupil, school};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::{Expr, Query};
@@ -134,6 +135,7 @@ pub async fn set_export_stamp(
 /// `leavers::pupils_left`, in the same transaction).
 pub async fn apply_pupils(
     db: &(impl ConnectionTrait + StreamTrait),
+    bulk: &Bulk,
     school: &School,
     records: &[PupilRecord],
     today: Date,
@@ -192,6 +194,41 @@ pub async fn apply_pupils(
         am.updated_at = Set(now);
         am.update(db).await?;
     }
+    if bulk.uses_copy() {
+        let mut rows = CopyRows::new(&[
+            "school_id",
+            "external_id",
+            "ine",
+            "last_name",
+            "first_name",
+            "other_first_names",
+            "first_name_key",
+            "birth_date",
+            "class_code",
+            "level",
+            "left_on",
+            "created_at",
+            "updated_at",
+        ]);
+        for r in &inserts {
+            rows.int(school.id.into())
+                .text(&r.external_id)
+                .opt_text(r.ine.as_deref())
+                .text(&r.last_name)
+                .text(&r.first_name)
+                .opt_text(r.other_first_names.as_deref())
+                .text(&normalize_first_name(&r.first_name))
+                .date(r.birth_date)
+                .opt_text(r.class.as_deref())
+                .opt_text(r.level.as_deref())
+                .opt_date(r.left_on)
+                .timestamp(now)
+                .timestamp(now)
+                .end();
+        }
+        bulk.load(db, "pupils", rows).await?;
+        inserts.clear();
+    }
     for chunk in inserts.chunks(CHUNK) {
         let rows = chunk.iter().map(|r| pupil::ActiveModel {
             school_id: Set(school.id),
@@ -247,6 +284,7 @@ pub async fn apply_pupils(
 /// transaction).
 pub async fn apply_guardians(
     db: &(impl ConnectionTrait + StreamTrait),
+    bulk: &Bulk,
     school: &School,
     guardians: &[GuardianRecord],
     links: &[LinkRecord],
@@ -319,6 +357,33 @@ pub async fn apply_guardians(
         am.update(db).await?;
     }
     out.guardians.left = existing.len() as u64;
+    if bulk.uses_copy() {
+        let mut rows = CopyRows::new(&[
+            "school_id",
+            "external_id",
+            "civility",
+            "last_name",
+            "first_name",
+            "email",
+            "address",
+            "created_at",
+            "updated_at",
+        ]);
+        for r in &inserts {
+            rows.int(school.id.into())
+                .text(&r.external_id)
+                .opt_text(r.civility.as_deref())
+                .text(&r.last_name)
+                .text(&r.first_name)
+                .opt_text(r.email.as_deref())
+                .opt_text(r.address.as_deref())
+                .timestamp(now)
+                .timestamp(now)
+                .end();
+        }
+        bulk.load(db, "guardians", rows).await?;
+        inserts.clear();
+    }
     for chunk in inserts.chunks(CHUNK) {
         let rows = chunk.iter().map(|r| guardian::ActiveModel {
             school_id: Set(school.id),
@@ -389,6 +454,25 @@ pub async fn apply_guardians(
                 am.update(db).await?;
             }
         }
+    }
+    if bulk.uses_copy() {
+        let mut rows = CopyRows::new(&[
+            "guardian_id",
+            "pupil_id",
+            "level",
+            "relationship",
+            "created_at",
+        ]);
+        for &(gid, pid, level, relationship) in &link_inserts {
+            rows.int(gid.into())
+                .int(pid.into())
+                .int(level.into())
+                .opt_int(relationship.map(i64::from))
+                .timestamp(now)
+                .end();
+        }
+        bulk.load(db, "guardian_pupils", rows).await?;
+        link_inserts.clear();
     }
     for chunk in link_inserts.chunks(CHUNK) {
         let rows =

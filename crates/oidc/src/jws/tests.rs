@@ -3,7 +3,7 @@
 
 use super::{Alg, PublicKey, Signing, verify};
 use base64::Engine;
-use openidconnect::PrivateSigningKey;
+use openidconnect::{JsonWebKey, PrivateSigningKey};
 use serde_json::json;
 
 /// An RSA 2048 key, PKCS#8 DER (made for these tests, used nowhere else).
@@ -241,5 +241,89 @@ fn broken_parts_are_refused() {
             r.err()
                 .is_some_and(|e| e.to_string().starts_with("signing key k: "))
         );
+    }
+}
+
+/// An RSA key as the service makes and stores it (rsa 0.10, PKCS#8 DER),
+/// and its published JWK.
+fn stored_rsa_key(bits: usize) -> (Vec<u8>, String) {
+    use rsa::pkcs8::EncodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::PrivateKey::new(&mut rand::rng(), bits).unwrap_or_else(|e| panic!("{e}"));
+    let der = key.to_pkcs8_der().unwrap_or_else(|e| panic!("{e}"));
+    let public = key.to_public_key();
+    let jwk = json!({
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k",
+        "n": b64(&public.n_bytes()), "e": b64(&public.e_bytes()),
+    });
+    (der.as_bytes().to_vec(), jwk.to_string())
+}
+
+/// The signature ring made for `message` before the switch to aws-lc-rs.
+fn ring_signature(der: &[u8], message: &[u8]) -> Vec<u8> {
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(der).unwrap_or_else(|e| panic!("{e}"));
+    let mut sig = vec![0u8; pair.public().modulus_len()];
+    pair.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        message,
+        &mut sig,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    sig
+}
+
+/// RS256 (RFC 7518 §3.3, RFC 8017 §8.2): the aws-lc-rs signer makes the
+/// same PKCS#1 v1.5 bytes as the ring signer it replaced, for the keys
+/// already stored, and openidconnect's relying-party verifier accepts
+/// them.
+#[test]
+fn rs256_signatures_match_the_previous_signer() {
+    let fixed = (
+        base64::engine::general_purpose::STANDARD
+            .decode(RSA_PKCS8)
+            .unwrap_or_default(),
+        key(Alg::Rs256).1,
+    );
+    let keys = [
+        ("fixed 2048", fixed),
+        ("stored 2048", stored_rsa_key(2048)),
+        ("stored 3072", stored_rsa_key(3072)),
+    ];
+    let long = vec![b'a'; 10_000];
+    let binary: Vec<u8> = (0..=255).collect();
+    let messages: [(&str, &[u8]); 5] = [
+        ("empty", b""),
+        ("header.payload", b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzIn0"),
+        ("one byte", b"x"),
+        ("10 kB", &long),
+        ("every byte value", &binary),
+    ];
+    for (key_name, (der, jwk)) in &keys {
+        let signer = Signing::from_parts("k", Alg::Rs256, der, jwk)
+            .unwrap_or_else(|e| panic!("{key_name}: {e}"));
+        let verifier = signer.as_verification_key();
+        for (msg_name, message) in messages {
+            let sig = signer.sign_bytes(message);
+            assert_eq!(
+                sig,
+                ring_signature(der, message),
+                "{key_name}, {msg_name}: not the bytes of the previous signer"
+            );
+            assert!(
+                verifier
+                    .verify_signature(&Alg::Rs256.jws(), message, &sig)
+                    .is_ok(),
+                "{key_name}, {msg_name}: rejected by openidconnect"
+            );
+            let mut other = message.to_vec();
+            other.push(b'!');
+            assert!(
+                verifier
+                    .verify_signature(&Alg::Rs256.jws(), &other, &sig)
+                    .is_err(),
+                "{key_name}, {msg_name}: verified for another message"
+            );
+        }
     }
 }

@@ -183,6 +183,20 @@ pub async fn run(
     paths: &[PathBuf],
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportRunError> {
+    // PostgreSQL: new rows through COPY and staging tables, dropped here
+    // whatever the outcome (`sesame_store::bulk`).
+    let bulk = app.db.bulk();
+    let r = run_in(app, &bulk, paths, opts).await;
+    bulk.cleanup().await;
+    r
+}
+
+async fn run_in(
+    app: &App,
+    bulk: &sesame_store::bulk::Bulk,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportRunError> {
     let txn = app.db.conn().begin_write().await?;
     let handle = tokio::runtime::Handle::current();
     let report = tokio::task::block_in_place(|| -> Result<ImportReport, ImportRunError> {
@@ -222,7 +236,7 @@ pub async fn run(
                             .or(listed.map(String::as_str))
                             .or(name.as_deref());
                         let applied =
-                            handle.block_on(apply(app, &txn, label, export, name, &mut stamps));
+                            handle.block_on(apply(app, &txn, bulk, label, export, name, &mut stamps));
                         match applied {
                             Ok(mut r) => {
                                 if opts.schools.is_some() && listed.is_none() {
@@ -249,14 +263,25 @@ pub async fn run(
             }
         }
         Ok(report)
-    })?;
-    txn.commit().await?;
-    Ok(report)
+    });
+    match report {
+        Ok(report) => {
+            txn.commit().await?;
+            Ok(report)
+        }
+        Err(e) => {
+            // Rolled back before the staging tables are dropped, which
+            // would otherwise wait for this transaction's locks.
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 async fn apply(
     app: &App,
     txn: &sesame_store::DatabaseTransaction,
+    bulk: &sesame_store::bulk::Bulk,
     label: &str,
     export: SiecleExport,
     name: Option<&str>,
@@ -290,7 +315,7 @@ async fn apply(
         SiecleExport::Pupils { pupils, .. } => (
             {
                 let (mut counts, departed) =
-                    school_data::apply_pupils(txn, &school, pupils, today, now).await?;
+                    school_data::apply_pupils(txn, bulk, &school, pupils, today, now).await?;
                 counts.accounts = leavers::pupils_left(txn, &departed, now).await?;
                 FileOutcome::Pupils(counts)
             },
@@ -303,7 +328,7 @@ async fn apply(
             ..
         } => {
             let (mut counts, removed) =
-                school_data::apply_guardians(txn, &school, guardians, links, now).await?;
+                school_data::apply_guardians(txn, bulk, &school, guardians, links, now).await?;
             counts.links.accounts = leavers::links_removed(txn, &removed, now).await?;
             let mut w = warnings.clone();
             if counts.links.ignored > 0

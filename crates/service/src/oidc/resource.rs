@@ -4,8 +4,8 @@
 use super::clients::{client, subject_for};
 use super::flow::hash_key;
 use super::token::{
-    AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, refresh_hash,
-    revoke_family,
+    AccessGrant, Family, TokenError, TokenRequest, check_client, log_once, older_family,
+    refresh_hash, revoke_family,
 };
 use crate::app::App;
 use sesame_oidc::scope::{Identity, Person};
@@ -111,6 +111,11 @@ async fn revoke_inner(app: &App, q: &TokenQuery) -> Result<(), TokenError> {
         && t.client_id == q.client_id
     {
         revoke_family(app, &t.family_id).await?;
+        return Ok(());
+    }
+    // An older token of a family: no row holds its hash any more.
+    if let Some(family) = older_family(app, &q.token, &q.client_id).await? {
+        revoke_family(app, &family).await?;
         return Ok(());
     }
     let at_key = hash_key(app, Ns::OidcAccessToken, &q.token);

@@ -22,6 +22,9 @@ pub struct Model {
     pub expires_at: TimeDateTimeWithTimeZone,
     pub spent: bool,
     pub revoked: bool,
+    /// The number of the family's current token: a row standing for a
+    /// whole family (migration 000026); `None` for a row of one token.
+    pub rotation: Option<i64>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -69,5 +69,5 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
             Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs()),
         )
         .await?;
-    issue_tokens(app, &family, r.nonce.as_deref()).await
+    issue_tokens(app, &family, r.nonce.as_deref(), None).await
 }

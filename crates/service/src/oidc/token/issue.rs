@@ -10,15 +10,20 @@ use crate::oidc::clients::client;
 use crate::oidc::flow::hash_key;
 use crate::session::new_token;
 use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
+use sesame_oidc::refresh::RefreshToken;
 use sesame_store::Ns;
 use std::time::Duration;
+use time::OffsetDateTime;
 
-/// An access token, a rotated refresh token and an ID token for a family
-/// whose account is still active.
+/// An access token, a refresh token and an ID token for a family whose
+/// account is still active. The refresh token is `rotated` (already
+/// stored by the refresh grant) when given; else, when the client may
+/// have one, a new family row is stored for it.
 pub(super) async fn issue_tokens(
     app: &App,
     family: &Family,
     nonce: Option<&str>,
+    rotated: Option<String>,
 ) -> Result<serde_json::Value, TokenError> {
     let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
         .await?
@@ -40,12 +45,14 @@ pub(super) async fn issue_tokens(
         )
         .await?;
     let c = client(app, &family.client_id).ok_or(TokenError::InvalidClient)?;
-    let refresh = if c.refresh_tokens {
-        let refresh = new_token();
-        store_refresh_token(app, family, &refresh).await?;
-        Some(refresh)
-    } else {
-        None
+    let refresh = match rotated {
+        Some(rotated) => Some(rotated),
+        None if c.refresh_tokens => {
+            let refresh = RefreshToken::format(&family.id, 0, &new_token());
+            store_refresh_token(app, family, &refresh).await?;
+            Some(refresh)
+        }
+        None => None,
     };
     let id_token = id_token(app, c, family, account.id, &access, nonce).await?;
     let mut out = serde_json::json!({
@@ -61,14 +68,22 @@ pub(super) async fn issue_tokens(
     Ok(out)
 }
 
-/// Stores a new refresh token of `family` in the database, by keyed hash
-/// (it must outlive a restart of the ephemeral store): usable for
-/// `REFRESH_IDLE_SECONDS`, never past the family's absolute lifetime.
-async fn store_refresh_token(app: &App, family: &Family, token: &str) -> Result<(), TokenError> {
-    let now = app.clock.now();
-    let started = time::OffsetDateTime::from_unix_timestamp(family.started).unwrap_or(now);
+/// Until when a refresh token issued `now` in a family started at
+/// `started` (Unix time) may be used: `REFRESH_IDLE_SECONDS`, never past
+/// the family's absolute lifetime.
+pub(super) fn refresh_expiry(now: OffsetDateTime, started: i64) -> OffsetDateTime {
+    let started = OffsetDateTime::from_unix_timestamp(started).unwrap_or(now);
     let idle = now + time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0));
     let absolute = started + time::Duration::seconds(REFRESH_ABSOLUTE_SECONDS);
+    idle.min(absolute)
+}
+
+/// Stores the row of a new family in the database with its first
+/// refresh token (rotation 0), by keyed hash (it must outlive a restart of
+/// the ephemeral store).
+async fn store_refresh_token(app: &App, family: &Family, token: &str) -> Result<(), TokenError> {
+    let now = app.clock.now();
+    let started = OffsetDateTime::from_unix_timestamp(family.started).unwrap_or(now);
     let scopes = family.scopes.join(" ");
     let hash = refresh_hash(app, token);
     sesame_store::refresh_tokens::insert(
@@ -85,7 +100,8 @@ async fn store_refresh_token(app: &App, family: &Family, token: &str) -> Result<
             auth_time: family.auth_time,
             family_started_at: started,
             issued_at: now,
-            expires_at: idle.min(absolute),
+            expires_at: refresh_expiry(now, family.started),
+            rotation: 0,
         },
     )
     .await?;

@@ -26,6 +26,7 @@ pub use error::TokenError;
 pub(crate) use error::log_once;
 pub(in crate::oidc) use grants::{AccessGrant, Family, revoke_family};
 pub(in crate::oidc) use issue::refresh_hash;
+pub(in crate::oidc) use refresh::older_family;
 pub use request::TokenRequest;
 pub use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
 

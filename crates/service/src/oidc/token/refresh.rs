@@ -4,17 +4,22 @@
 //!
 //! Refresh tokens live in the database (`sesame_store::refresh_tokens`),
 //! not in the ephemeral store: a Redis restart must not log every relying
-//! party out, nor bring a revoked token back.
+//! party out, nor bring a revoked token back. A family keeps one row, its
+//! current token's keyed hash and rotation number; a token names its
+//! family and rotation (`sesame_oidc::refresh`), so that an older one is
+//! known as a reuse without a row per spent token.
 
 use super::client_auth::check_client;
 use super::error::TokenError;
 use super::grants::{Family, revoke_family};
-use super::issue::{issue_tokens, refresh_hash};
+use super::issue::{issue_tokens, refresh_expiry, refresh_hash};
 use super::request::TokenRequest;
 use crate::app::App;
 use crate::oidc::clients::client;
 use crate::oidc::flow::hash_key;
+use crate::session::new_token;
 use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_oidc::refresh::RefreshToken;
 use sesame_store::{Ns, refresh_tokens};
 
 /// Rotates a refresh token.
@@ -27,8 +32,9 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
         return Err(TokenError::InvalidRequest);
     }
     let db = app.db.conn();
-    let Some(row) = refresh_tokens::find(db, &refresh_hash(app, &req.refresh_token)).await? else {
-        return legacy(app, req).await;
+    let presented = refresh_hash(app, &req.refresh_token);
+    let Some(row) = refresh_tokens::find(db, &presented).await? else {
+        return older_or_legacy(app, req).await;
     };
     // Security: another client's token is refused and left as it is.
     if row.client_id != req.client_id || row.revoked {
@@ -41,16 +47,75 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     // Security: one conditional UPDATE spends the token: of two uses, in
     // sequence or at once on several nodes, exactly one wins; the other is
     // a replay (someone holds a copy), which revokes the family.
-    if row.spent || !refresh_tokens::spend(db, row.id, now).await? {
+    let family = Family::of(&row);
+    let (won, next) = match row.rotation {
+        // A family row: its current token is replaced by the next one.
+        Some(current) => {
+            let rotation = current.saturating_add(1);
+            let next = RefreshToken::format(&row.family_id, rotation, &new_token());
+            let next_hash = refresh_hash(app, &next);
+            let r = refresh_tokens::Rotation {
+                presented_hash: &presented,
+                next_hash: &next_hash,
+                rotation,
+                issued_at: now,
+                expires_at: refresh_expiry(now, family.started),
+            };
+            let won = !row.spent && refresh_tokens::rotate(db, row.id, &r).await?;
+            (won, Some(next))
+        }
+        // A row of one token (the release before): spent, and the family
+        // gets a row of its own with the next token.
+        None => (
+            !row.spent && refresh_tokens::spend(db, row.id, now).await?,
+            None,
+        ),
+    };
+    if !won {
         tracing::warn!(client_id = %req.client_id, "refresh token reused: its family is revoked");
         revoke_family(app, &row.family_id).await?;
         return Err(TokenError::InvalidGrant);
     }
-    let family = Family::of(&row);
     if family.revoked(app).await? {
         return Err(TokenError::InvalidGrant);
     }
-    issue_tokens(app, &family, None).await
+    issue_tokens(app, &family, None, next).await
+}
+
+/// A token whose hash no row holds: an older token of a family (a reuse,
+/// which revokes the family), a token of the ephemeral store's days, or
+/// nothing Sésame issued.
+async fn older_or_legacy(app: &App, req: &TokenRequest) -> Result<serde_json::Value, TokenError> {
+    if RefreshToken::parse(&req.refresh_token).is_some() {
+        if let Some(family) = older_family(app, &req.refresh_token, &req.client_id).await? {
+            tracing::warn!(client_id = %req.client_id, "refresh token reused: its family is revoked");
+            revoke_family(app, &family).await?;
+        }
+        return Err(TokenError::InvalidGrant);
+    }
+    legacy(app, req).await
+}
+
+/// The family of which `token` is an older, already rotated token, when
+/// that family is `client_id`'s.
+pub(in crate::oidc) async fn older_family(
+    app: &App,
+    token: &str,
+    client_id: &str,
+) -> Result<Option<String>, TokenError> {
+    let Some(t) = RefreshToken::parse(token) else {
+        return Ok(None);
+    };
+    // Security: only a holder of one of the family's tokens knows its id
+    // (256 random bits); an earlier rotation number is a token already
+    // used: someone holds a copy (RFC 9700 §4.14.2). Another client's
+    // family is left as it is.
+    Ok(refresh_tokens::find_family(app.db.conn(), t.family)
+        .await?
+        .filter(|row| {
+            row.client_id == client_id && row.rotation.is_some_and(|current| t.rotation < current)
+        })
+        .map(|row| row.family_id))
 }
 
 /// A refresh token issued by a release that kept them in the ephemeral
@@ -73,5 +138,5 @@ async fn legacy(app: &App, req: &TokenRequest) -> Result<serde_json::Value, Toke
     {
         return Err(TokenError::InvalidGrant);
     }
-    issue_tokens(app, &family, None).await
+    issue_tokens(app, &family, None, None).await
 }
