@@ -30,7 +30,7 @@ pub mod tokens;
 
 pub use db::{Database, DbKind};
 pub use ephemeral::{
-    DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, Throttle, Verdict,
+    DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, RedisTarget, Throttle, Verdict,
 };
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
 
