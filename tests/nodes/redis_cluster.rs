@@ -118,7 +118,9 @@ async fn refresh_at(base: &str, rt: &str) -> u16 {
 #[test]
 fn check_config_names_what_is_wrong_with_the_redis_modes() {
     let env = TestEnv::new();
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    // (variables, key named, reason given)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case<'_>] = &[
         (
             &[
                 ("SESAME__REDIS__URL", "redis://127.0.0.1:6379/"),

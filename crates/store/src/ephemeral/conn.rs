@@ -69,7 +69,7 @@ impl Conn {
         let urls: Vec<String> = sentinels.iter().map(|s| node_url(s, false)).collect();
         let client = SentinelClient::build(
             urls,
-            master_name.to_owned(),
+            master_name,
             None,
             redis::sentinel::SentinelServerType::Master,
         )?;
