@@ -5,7 +5,9 @@
 //! Redis. Reports cycles per second and p50/p99 latency of each request.
 //!
 //! Run: `cargo bench --bench cas` (Redis from `SESAME_BENCH_REDIS_URL`,
-//! default redis://127.0.0.1:6379/; skipped when it does not answer).
+//! default redis://127.0.0.1:6379/; skipped when it does not answer;
+//! through Sentinel or as a Cluster with `SESAME_BENCH_REDIS_SENTINELS` /
+//! `SESAME_BENCH_REDIS_MASTER_NAME` or `SESAME_BENCH_REDIS_CLUSTER_NODES`).
 //! `SESAME_BENCH_SECONDS` (default 10) and `SESAME_BENCH_CONCURRENCY`
 //! (default 32) tune the run.
 

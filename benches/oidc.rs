@@ -6,14 +6,18 @@
 //!    S256, RS256 ID token) → `/oidc/userinfo`;
 //! 2. token-endpoint exchanges per second alone (codes issued in-process
 //!    beforehand);
-//! 3. next to the raw RS256 (RSA 2048) signing rate of the machine:
+//! 3. refresh grants per second, each worker rotating its own token;
+//! 4. next to the raw RS256 (RSA 2048) signing rate of the machine:
 //!    `openssl speed -multi N rsa2048` when openssl is installed, ring
 //!    (which Sésame signs with) and rsa 0.10 (which makes the keys), on as
 //!    many threads as cores.
 //!
 //! Run: `cargo bench --bench oidc`. `SESAME_BENCH_SECONDS` (default 10)
 //! and `SESAME_BENCH_CONCURRENCY` (default 32) tune it; Redis from
-//! `SESAME_BENCH_REDIS_URL` (skipped when it does not answer).
+//! `SESAME_BENCH_REDIS_URL` (skipped when it does not answer), reached
+//! through Sentinel with `SESAME_BENCH_REDIS_SENTINELS` (HOST:PORT,…) and
+//! `SESAME_BENCH_REDIS_MASTER_NAME`, or as a Cluster with
+//! `SESAME_BENCH_REDIS_CLUSTER_NODES` (HOST:PORT,…).
 
 mod common;
 
@@ -71,6 +75,37 @@ async fn exchange(client: &reqwest::Client, base: &str, code: &str) -> Option<St
     let v: serde_json::Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
     v["id_token"].as_str()?;
     v["access_token"].as_str().map(str::to_owned)
+}
+
+/// A code exchanged for its refresh token.
+async fn refresh_token_of(client: &reqwest::Client, base: &str, code: &str) -> Option<String> {
+    let r = client
+        .post(format!("{base}/oidc/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
+    v["refresh_token"].as_str().map(str::to_owned)
+}
+
+/// A refresh grant (RFC 6749 §6): the rotated refresh token.
+async fn refresh(client: &reqwest::Client, base: &str, rt: &str) -> Option<String> {
+    let r = client
+        .post(format!("{base}/oidc/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .send()
+        .await
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
+    v["refresh_token"].as_str().map(str::to_owned)
 }
 
 async fn run(label: &str, redis: Option<&str>) -> f64 {
@@ -206,6 +241,47 @@ async fn run(label: &str, redis: Option<&str>) -> f64 {
         percentile(&lat, 0.50),
         percentile(&lat, 0.99),
         lat.len(),
+    );
+
+    // 3. Refresh grants: each worker rotates its own family's token (one
+    // conditional UPDATE in the database, a new row, an access token in
+    // the store, an ID token signed), for `seconds` after its first token.
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let base = base.clone();
+        let code = code_for(&app, &s).await;
+        workers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut lat = Vec::new();
+            let Some(mut rt) = refresh_token_of(&client, &base, &code).await else {
+                return lat;
+            };
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                match refresh(&client, &base, &rt).await {
+                    Some(next) => {
+                        rt = next;
+                        lat.push(t0.elapsed());
+                    }
+                    None => break,
+                }
+            }
+            lat
+        }));
+    }
+    let mut rlat = Vec::new();
+    for w in workers {
+        rlat.extend(w.await.expect("worker"));
+    }
+    let elapsed = seconds as f64;
+    rlat.sort_unstable();
+    println!(
+        "{label:<28} refresh grants {:>6.0} grants/s    p50 {:>6.2} ms p99 {:>6.2} ms  ({} grants)",
+        rlat.len() as f64 / elapsed,
+        percentile(&rlat, 0.50),
+        percentile(&rlat, 0.99),
+        rlat.len(),
     );
     rate
 }

@@ -34,6 +34,23 @@ pub async fn app(
     if let Some(r) = redis {
         base.redis.url = r.to_owned();
         base.redis.key_prefix = format!("bench:{}:", std::process::id());
+        // Sentinel or Cluster instead of the one server (issue 19):
+        // comma-separated HOST:PORT lists.
+        let list = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+        };
+        if let Some(sentinels) = list("SESAME_BENCH_REDIS_SENTINELS") {
+            base.redis.url.clear();
+            base.redis.sentinels = sentinels;
+            base.redis.master_name =
+                std::env::var("SESAME_BENCH_REDIS_MASTER_NAME").unwrap_or_else(|_| "sesame".into());
+        } else if let Some(nodes) = list("SESAME_BENCH_REDIS_CLUSTER_NODES") {
+            base.redis.url.clear();
+            base.redis.cluster_nodes = nodes;
+        }
     }
     let mut config = Config::load(&ConfigSource {
         file: None,

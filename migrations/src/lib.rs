@@ -30,6 +30,7 @@ mod m20261202_000017_reports;
 mod m20261202_000018_oidc_refresh_tokens;
 mod m20261202_000021_renewal_campaigns;
 mod m20261203_000022_account_language;
+mod m20261203_000023_oidc_spent_codes;
 mod m20261203_000025_keyed_hash_ids;
 mod m20261203_000026_refresh_token_families;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_oidc_refresh_tokens::Migration),
             Box::new(m20261202_000021_renewal_campaigns::Migration),
             Box::new(m20261203_000022_account_language::Migration),
+            Box::new(m20261203_000023_oidc_spent_codes::Migration),
             Box::new(m20261203_000025_keyed_hash_ids::Migration),
             Box::new(m20261203_000026_refresh_token_families::Migration),
         ]

@@ -10,8 +10,14 @@ use super::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn every_request_may_land_on_another_node() {
     let (c, code) = Cluster::start(3, None).await;
+    crossing_journey(&c, &code).await;
+}
+
+/// The journey of [`every_request_may_land_on_another_node`] on `c`
+/// (three nodes), whatever its Redis (one server, or a Cluster).
+pub(super) async fn crossing_journey(c: &Cluster, code: &str) {
     let browser = client();
-    sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
+    sign_up_camille(&browser, &c.proxy, code, PASSWORD).await;
     assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
     assert_eq!(status(&browser, &format!("{}/compte", c.proxy)).await, 200);
     let used: std::collections::HashSet<usize> =

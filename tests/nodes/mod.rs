@@ -7,6 +7,9 @@
 
 mod journeys;
 mod outages;
+mod redis_cluster;
+mod redis_procs;
+mod sentinel;
 
 use crate::support::fixtures::{
     ENT as SERVICE, PASSWORD, generate_codes, pupil_code, register_ent, register_oidc_clients,
@@ -97,7 +100,12 @@ impl Cluster {
         pg: Option<&str>,
         redis: Option<&str>,
     ) -> (Self, String) {
-        let env = TestEnv::shared_on(pg, redis);
+        Self::start_in(TestEnv::shared_on(pg, redis), n).await
+    }
+
+    /// `n` nodes on `env` (its database and Redis settings); answers the
+    /// `codes generate` output.
+    async fn start_in(env: TestEnv, n: usize) -> (Self, String) {
         env.import_samples();
         let out = generate_codes(&env);
         register_ent(&env);

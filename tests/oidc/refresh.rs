@@ -89,6 +89,45 @@ async fn a_refresh_token_outlives_a_store_restart_but_the_browser_session_does_n
     refused(&s, &rt2, "its family is revoked").await;
 }
 
+// RFC 9700 §4.5: a code presented again revokes the family it started,
+// even when the store was emptied in between (the marker lives in the
+// database); the marker is a keyed hash, and goes with the family's
+// lifetime.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_replayed_after_a_store_restart_still_revokes_its_family() {
+    let (env, s, clock) = setup().await;
+    let (code, verifier, _browser) = authorize_code(&s).await;
+    let (status, t) = exchange(&s.url, TELESERVICE, &code, verifier.secret()).await;
+    assert_eq!(status, 200, "{t}");
+    let rt = t["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    let s = restart_store(&env, &clock).await;
+    assert!(
+        active(&s, &rt).await,
+        "the family lives on after the restart"
+    );
+    let (status, body) = exchange(&s.url, TELESERVICE, &code, verifier.secret()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    refused(&s, &rt, "the replayed code revoked its family").await;
+    let rows = env.rows("SELECT code_hash FROM oidc_spent_codes").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows.iter().flatten().flatten().all(|v| !v.contains(&code)),
+        "{rows:?}"
+    );
+    // Past the family's last possible use, the periodic job removes it.
+    clock.advance(time::Duration::seconds(REFRESH_ABSOLUTE_SECONDS + 60));
+    sesame_service::periodic::purge_refresh_tokens(s.app())
+        .await
+        .expect("purge");
+    assert_eq!(env.count("SELECT COUNT(*) FROM oidc_spent_codes").await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refresh_token_is_stored_only_as_a_keyed_hash() {
     let (env, s, _clock) = setup().await;

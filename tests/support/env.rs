@@ -18,6 +18,9 @@ pub struct TestEnv {
     pub redis_url: Option<String>,
     /// This test's key prefix in Redis.
     pub redis_prefix: String,
+    /// Settings given to every command after the world's own (a Redis
+    /// reached through Sentinel or as a Cluster instead of `redis_url`).
+    pub extra_env: Vec<(String, String)>,
     pg_name: Option<String>,
     /// The PostgreSQL admin URL the database was created with.
     pg_admin: Option<String>,
@@ -125,6 +128,7 @@ impl TestEnv {
             database_url,
             redis_url,
             redis_prefix: format!("t:{name}:"),
+            extra_env: Vec::new(),
             pg_name,
             pg_admin,
             migrated: std::sync::Once::new(),
@@ -234,6 +238,7 @@ impl TestEnv {
             c.env("SESAME__REDIS__URL", r);
             c.env("SESAME__REDIS__KEY_PREFIX", &self.redis_prefix);
         }
+        c.envs(self.extra_env.iter().map(|(k, v)| (k, v)));
         c.env("RUST_LOG", "warn");
         c
     }

@@ -115,16 +115,10 @@ pub async fn connect(config: &Config) -> (Vec<String>, bool) {
     };
     report(format!("database {url}"), Some(db));
 
-    if config.redis.url.is_empty() {
-        report(
-            "redis: none (in-process store, one node only)".to_owned(),
-            None,
-        );
-    } else {
-        let url = sesame_service::config::mask_url(&config.redis.url);
+    if let Some(target) = config.redis.target() {
         let r = match config.redis.ca_pem().and_then(|ca| {
-            sesame_store::EphemeralStore::redis(
-                &config.redis.url,
+            sesame_store::EphemeralStore::redis_at(
+                &target,
                 &config.redis.key_prefix,
                 Duration::from_millis(config.redis.timeout_ms),
                 ca.as_deref(),
@@ -134,7 +128,9 @@ pub async fn connect(config: &Config) -> (Vec<String>, bool) {
             Ok(store) => store.ping().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         };
-        report(format!("redis {url}"), Some(r));
+        report(format!("redis {}", config.redis.describe()), Some(r));
+    } else {
+        report(format!("redis: {}", config.redis.describe()), None);
     }
 
     match config.mail.transport {

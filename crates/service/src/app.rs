@@ -171,19 +171,19 @@ impl App {
                 "the schema has compatible migrations of a newer release: running on it"
             );
         }
-        let store = if config.redis.url.is_empty() {
-            EphemeralStore::memory_bounded(clock.clone(), config.redis.in_process_max_entries)
-        } else {
+        let store = if let Some(target) = config.redis.target() {
             let ca = config
                 .redis
                 .ca_pem()
                 .map_err(|e| InitError::Store(sesame_store::EphemeralError::from_text(e)))?;
-            EphemeralStore::redis(
-                &config.redis.url,
+            EphemeralStore::redis_at(
+                &target,
                 &config.redis.key_prefix,
                 Duration::from_millis(config.redis.timeout_ms),
                 ca.as_deref(),
             )?
+        } else {
+            EphemeralStore::memory_bounded(clock.clone(), config.redis.in_process_max_entries)
         };
         let p = &config.password;
         let hasher = crate::password::Hasher::new(

@@ -26,6 +26,11 @@ pub struct Round {
 /// can be used any more); returns how many.
 pub async fn purge_refresh_tokens(app: &App) -> Result<u64, StoreError> {
     let n = sesame_store::refresh_tokens::purge_expired(app.db.conn(), app.clock.now()).await?;
+    let codes =
+        sesame_store::refresh_tokens::purge_spent_codes(app.db.conn(), app.clock.now()).await?;
+    if codes > 0 {
+        tracing::info!(codes, "spent authorization-code markers deleted");
+    }
     if n > 0 {
         tracing::info!(tokens = n, "expired refresh tokens deleted");
     }

@@ -32,7 +32,7 @@ pub mod tokens;
 
 pub use db::{Database, DbKind, WriteTxn};
 pub use ephemeral::{
-    DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, Throttle, Verdict,
+    DEFAULT_MAX_ENTRIES, EphemeralError, EphemeralStore, Key, Ns, RedisTarget, Throttle, Verdict,
 };
 pub use keyed::KeyedHash;
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};

@@ -10,7 +10,7 @@
 //! release before (one per token, `rotation` empty) are spent by a
 //! conditional `UPDATE` on `spent = false` instead, until they expire.
 
-use crate::entity::oidc_refresh_token;
+use crate::entity::{oidc_refresh_token, oidc_spent_code};
 use crate::school_data::ts;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -206,6 +206,56 @@ pub async fn purge_expired(db: &impl ConnectionTrait, now: OffsetDateTime) -> Re
 pub async fn delete_account(db: &impl ConnectionTrait, account_id: i32) -> Result<u64, DbErr> {
     let r = oidc_refresh_token::Entity::delete_many()
         .filter(oidc_refresh_token::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Marks the authorization code with keyed hash `code_hash` redeemed, for
+/// family `family_id`, until `expires_at`; answers whether this call
+/// marked it (false: it was redeemed before, whatever Redis says).
+pub async fn spend_code(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+    family_id: &str,
+    expires_at: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    let n = oidc_spent_code::Entity::insert(oidc_spent_code::ActiveModel {
+        code_hash: Set(code_hash.to_owned()),
+        family_id: Set(family_id.to_owned()),
+        expires_at: Set(ts(expires_at)),
+    })
+    .on_conflict(
+        OnConflict::column(oidc_spent_code::Column::CodeHash)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(n == 1)
+}
+
+/// The family that the redeemed code with keyed hash `code_hash` started,
+/// if it was redeemed.
+pub async fn spent_code_family(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(oidc_spent_code::Entity::find_by_id(code_hash.to_owned())
+        .one(db)
+        .await?
+        .map(|r| r.family_id))
+}
+
+/// Deletes the spent-code markers whose family can no longer be used at
+/// `now`; answers how many.
+pub async fn purge_spent_codes(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let r = oidc_spent_code::Entity::delete_many()
+        .filter(oidc_spent_code::Column::ExpiresAt.lte(ts(now)))
         .exec(db)
         .await?;
     Ok(r.rows_affected)

@@ -246,6 +246,20 @@ async fn run_validation(
         Err(f) if f.code == validate::FailureCode::InvalidRequest && parsed.is_none() => {
             StatusCode::BAD_REQUEST
         }
+        // The store or the database did not answer (a Redis failover):
+        // the CAS failure, as 503 with Retry-After so that the service
+        // tries again rather than sending its user to log in again.
+        Err(f) if f.code == validate::FailureCode::InternalError => {
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, kind)],
+                body,
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            return r;
+        }
         _ => StatusCode::OK,
     };
     (status, [(header::CONTENT_TYPE, kind)], body).into_response()

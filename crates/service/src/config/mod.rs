@@ -112,6 +112,16 @@ pub struct RedisConfig {
     /// sign the Redis server's certificate (a private CA). Empty: the
     /// system's authorities.
     pub ca_file: PathBuf,
+    /// Sentinel: the sentinels' addresses (`HOST:PORT`), instead of `url`.
+    #[serde(default)]
+    pub sentinels: Vec<String>,
+    /// Sentinel: the name the sentinels monitor the primary under.
+    #[serde(default)]
+    pub master_name: String,
+    /// Cluster: some of the cluster's nodes (`HOST:PORT`), instead of
+    /// `url`.
+    #[serde(default)]
+    pub cluster_nodes: Vec<String>,
     /// Prefix of every key, so that several deployments can share a Redis.
     pub key_prefix: String,
     /// Milliseconds before a Redis command is given up.
@@ -121,6 +131,40 @@ pub struct RedisConfig {
 }
 
 impl RedisConfig {
+    /// How Redis is deployed; `None` for the in-process store.
+    pub fn target(&self) -> Option<sesame_store::RedisTarget> {
+        if !self.sentinels.is_empty() {
+            Some(sesame_store::RedisTarget::Sentinel {
+                sentinels: self.sentinels.clone(),
+                master_name: self.master_name.clone(),
+            })
+        } else if !self.cluster_nodes.is_empty() {
+            Some(sesame_store::RedisTarget::Cluster {
+                nodes: self.cluster_nodes.clone(),
+            })
+        } else if !self.url.is_empty() {
+            Some(sesame_store::RedisTarget::Url(self.url.clone()))
+        } else {
+            None
+        }
+    }
+
+    /// The deployment in words, without secrets (for logs and
+    /// `check-config`).
+    pub fn describe(&self) -> String {
+        match self.target() {
+            None => "none (in-process store, one node only)".to_owned(),
+            Some(sesame_store::RedisTarget::Url(u)) => mask_url(&u),
+            Some(sesame_store::RedisTarget::Sentinel {
+                sentinels,
+                master_name,
+            }) => format!("sentinel {master_name:?} via {}", sentinels.join(", ")),
+            Some(sesame_store::RedisTarget::Cluster { nodes }) => {
+                format!("cluster via {}", nodes.join(", "))
+            }
+        }
+    }
+
     /// The certificates of `ca_file`, if one is set; why not when the file
     /// cannot be read or holds no PEM certificate.
     pub fn ca_pem(&self) -> Result<Option<Vec<u8>>, String> {
@@ -275,6 +319,9 @@ impl Default for Config {
             redis: RedisConfig {
                 url: String::new(),
                 ca_file: PathBuf::new(),
+                sentinels: Vec::new(),
+                master_name: String::new(),
+                cluster_nodes: Vec::new(),
                 key_prefix: "sesame:".into(),
                 timeout_ms: 1500,
                 in_process_max_entries: sesame_store::DEFAULT_MAX_ENTRIES,

@@ -28,6 +28,7 @@ impl Config {
                 }
             }
         }
+        self.redis.check_mode(&err)?;
         if !self.redis.ca_file.as_os_str().is_empty() {
             if !self.redis.url.starts_with("rediss://") {
                 return Err(err(
@@ -251,6 +252,64 @@ impl Config {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl RedisConfig {
+    /// The three ways of reaching Redis (`url`, `sentinels` with
+    /// `master_name`, `cluster_nodes`) exclude each other; each address is
+    /// `HOST:PORT`.
+    fn check_mode(&self, err: &dyn Fn(&str, String) -> ConfigError) -> Result<(), ConfigError> {
+        let set: Vec<&str> = [
+            ("redis.url", !self.url.is_empty()),
+            ("redis.sentinels", !self.sentinels.is_empty()),
+            ("redis.cluster_nodes", !self.cluster_nodes.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
+        if set.len() > 1 {
+            return Err(err(
+                set[1],
+                format!(
+                    "{} are set together: Redis is reached one way only, as one server (redis.url), through Sentinel (redis.sentinels and redis.master_name) or as a Cluster (redis.cluster_nodes); leave the others empty",
+                    set.join(" and ")
+                ),
+            ));
+        }
+        if self.sentinels.is_empty() && !self.master_name.is_empty() {
+            return Err(err(
+                "redis.master_name",
+                "is only used with Sentinel: set redis.sentinels too, or leave redis.master_name empty".into(),
+            ));
+        }
+        if !self.sentinels.is_empty() && self.master_name.trim().is_empty() {
+            return Err(err(
+                "redis.master_name",
+                "must name the primary the sentinels monitor (their `sentinel monitor NAME …`)"
+                    .into(),
+            ));
+        }
+        for (key, list) in [
+            ("redis.sentinels", &self.sentinels),
+            ("redis.cluster_nodes", &self.cluster_nodes),
+        ] {
+            for addr in list {
+                let ok = addr
+                    .rsplit_once(':')
+                    .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0));
+                if !ok {
+                    return Err(err(key, format!("{addr:?} is not HOST:PORT")));
+                }
+            }
+        }
+        if !self.ca_file.as_os_str().is_empty() && self.url.is_empty() {
+            return Err(err(
+                "redis.ca_file",
+                "is only used with redis.url = rediss://…: Sentinel and Cluster are reached without TLS".into(),
+            ));
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod guardian_pupil;
 pub mod mail_outbox;
 pub mod oidc_consent;
 pub mod oidc_refresh_token;
+pub mod oidc_spent_code;
 pub mod pupil;
 pub mod report;
 pub mod school;

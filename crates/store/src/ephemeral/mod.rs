@@ -9,14 +9,17 @@
 //! Security: when Redis does not answer, operations fail (fail closed); there
 //! is no node-local fallback that could issue a ticket twice.
 
+mod conn;
 mod key;
 mod memory;
 mod throttle;
 
+pub use conn::RedisTarget;
 pub use key::{Key, Ns};
 pub use memory::MemoryStore;
 pub use throttle::{Throttle, Verdict};
 
+use conn::Conn;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sesame_domain::{Clock, SystemClock};
 use std::sync::{Arc, Mutex};
@@ -99,22 +102,43 @@ impl EphemeralStore {
         timeout: Duration,
         ca_pem: Option<&[u8]>,
     ) -> Result<Self, EphemeralError> {
-        let client = match ca_pem {
-            Some(pem) => redis::Client::build_with_tls(
-                url,
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem.to_vec()),
-                },
-            )?,
-            None => redis::Client::open(url)?,
+        Self::redis_at(&RedisTarget::Url(url.to_owned()), prefix, timeout, ca_pem)
+    }
+
+    /// A Redis store deployed as `target` (one server, Sentinel or
+    /// Cluster), every key prefixed with `prefix`; connected lazily, like
+    /// [`EphemeralStore::redis`]. `ca_pem` is for a `rediss://` URL.
+    pub fn redis_at(
+        target: &RedisTarget,
+        prefix: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, EphemeralError> {
+        let conn = match target {
+            RedisTarget::Url(url) => {
+                let client = match ca_pem {
+                    Some(pem) => redis::Client::build_with_tls(
+                        url.as_str(),
+                        redis::TlsCertificates {
+                            client_tls: None,
+                            root_cert: Some(pem.to_vec()),
+                        },
+                    )?,
+                    None => redis::Client::open(url.as_str())?,
+                };
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    .set_number_of_retries(1)
+                    .set_max_delay(Duration::from_millis(500));
+                Conn::Single(ConnectionManager::new_lazy_with_config(client, config)?)
+            }
+            RedisTarget::Sentinel {
+                sentinels,
+                master_name,
+            } => Conn::sentinel(sentinels, master_name, timeout)?,
+            RedisTarget::Cluster { nodes } => Conn::cluster(nodes, timeout)?,
         };
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
         Ok(Self::Redis(RedisStore {
             conn,
             prefix: prefix.to_owned(),
@@ -145,25 +169,55 @@ impl EphemeralStore {
         match self {
             Self::Memory(m) => Ok(m.live()),
             Self::Redis(r) => {
-                let mut c = r.conn.clone();
                 let pattern = format!("{}*", glob_escape(&r.prefix));
-                let mut cursor: u64 = 0;
                 // SCAN may give a key twice: count each once.
                 let mut seen = std::collections::HashSet::new();
-                loop {
-                    let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(&pattern)
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut c)
-                        .await?;
-                    seen.extend(keys);
-                    if next == 0 {
-                        return Ok(seen.len());
+                match r.conn.cluster_connection().await? {
+                    // A cluster: each primary holds its own slots.
+                    Some(mut cluster) => {
+                        for (host, port) in cluster_primaries(&mut cluster).await? {
+                            let route = redis::cluster_routing::RoutingInfo::SingleNode(
+                                redis::cluster_routing::SingleNodeRoutingInfo::ByAddress {
+                                    host,
+                                    port,
+                                },
+                            );
+                            let mut cursor: u64 = 0;
+                            loop {
+                                let mut scan = redis::cmd("SCAN");
+                                scan.arg(cursor).arg("MATCH").arg(&pattern);
+                                scan.arg("COUNT").arg(1000);
+                                let v = cluster.route_command(scan, route.clone()).await?;
+                                let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(v)
+                                    .map_err(|e| EphemeralError(format!("redis: {e}")))?;
+                                seen.extend(keys);
+                                if next == 0 {
+                                    break;
+                                }
+                                cursor = next;
+                            }
+                        }
+                        Ok(seen.len())
                     }
-                    cursor = next;
+                    None => {
+                        let mut c = r.conn.clone();
+                        let mut cursor: u64 = 0;
+                        loop {
+                            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                                .arg(cursor)
+                                .arg("MATCH")
+                                .arg(&pattern)
+                                .arg("COUNT")
+                                .arg(1000)
+                                .query_async(&mut c)
+                                .await?;
+                            seen.extend(keys);
+                            if next == 0 {
+                                return Ok(seen.len());
+                            }
+                            cursor = next;
+                        }
+                    }
                 }
             }
         }
@@ -432,10 +486,34 @@ fn ttl_ms(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// The Redis implementation: a shared connection manager and a key prefix.
+/// The primaries of a cluster (`CLUSTER NODES`: `id host:port@bus flags …`).
+async fn cluster_primaries(
+    c: &mut redis::cluster_async::ClusterConnection,
+) -> Result<Vec<(String, u16)>, EphemeralError> {
+    let text: String = redis::cmd("CLUSTER").arg("NODES").query_async(c).await?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut f = line.split_whitespace();
+        let (Some(_), Some(addr), Some(flags)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if !flags.split(',').any(|x| x == "master") || flags.contains("fail") {
+            continue;
+        }
+        let addr = addr.split('@').next().unwrap_or(addr);
+        if let Some((host, port)) = addr.rsplit_once(':')
+            && let Ok(port) = port.parse()
+        {
+            out.push((host.to_owned(), port));
+        }
+    }
+    Ok(out)
+}
+
+/// The Redis implementation: a shared connection and a key prefix.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Conn,
     prefix: String,
 }
 

@@ -4,13 +4,14 @@
 
 use super::client_auth::check_client;
 use super::error::TokenError;
-use super::grants::{Family, Login, revoke_replayed};
+use super::grants::{Family, Login, revoke_family, revoke_replayed};
 use super::issue::issue_tokens;
 use super::request::TokenRequest;
 use crate::app::App;
+use crate::oidc::clients::client;
 use crate::oidc::flow::{CodeGrant, hash_key};
 use crate::session::new_token;
-use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, TOKEN_SECONDS};
 use sesame_store::Ns;
 use std::time::Duration;
 
@@ -26,8 +27,17 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
         .take(&hash_key(app, Ns::OidcCode, &req.code))
         .await?
         .and_then(|v| serde_json::from_slice::<CodeGrant>(&v).ok());
+    let code_hash = spent_code_hash(app, &req.code);
     let Some(grant) = taken else {
-        // A code presented twice (RFC 9700 §4.5): what it issued is revoked.
+        // A code presented twice (RFC 9700 §4.5): what it issued is revoked,
+        // found in the database (after a Redis flush too) or in the marker
+        // of a release before migration 000023.
+        if let Some(family) =
+            sesame_store::refresh_tokens::spent_code_family(app.db.conn(), &code_hash).await?
+        {
+            tracing::warn!("authorization code reused: its family is revoked");
+            revoke_family(app, &family).await?;
+        }
         revoke_replayed(app, &spent).await?;
         return Err(TokenError::InvalidGrant);
     };
@@ -62,6 +72,25 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
             profile: grant.profile.clone(),
         },
     };
+    // The database decides that a code is redeemed once: Redis may give it
+    // again after a failover that lost its removal.
+    let lifetime = match client(app, &r.client_id) {
+        Some(c) if c.refresh_tokens => REFRESH_ABSOLUTE_SECONDS.unsigned_abs(),
+        _ => TOKEN_SECONDS,
+    };
+    let until = app.clock.now() + Duration::from_secs(lifetime);
+    if !sesame_store::refresh_tokens::spend_code(app.db.conn(), &code_hash, &family.id, until)
+        .await?
+    {
+        if let Some(first) =
+            sesame_store::refresh_tokens::spent_code_family(app.db.conn(), &code_hash).await?
+        {
+            tracing::warn!("authorization code redeemed again: its family is revoked");
+            revoke_family(app, &first).await?;
+        }
+        return Err(TokenError::InvalidGrant);
+    }
+    // The marker the release before reads.
     app.store
         .put(
             &spent,
@@ -70,4 +99,9 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
         )
         .await?;
     issue_tokens(app, &family, r.nonce.as_deref(), None).await
+}
+
+/// The keyed hash a redeemed code is kept under in the database.
+fn spent_code_hash(app: &App, code: &str) -> String {
+    app.keys.stable_hmac(&format!("oidc-code:{code}"))
 }
