@@ -29,6 +29,7 @@ mod m20261202_000015_identifiant_choice;
 mod m20261202_000017_reports;
 mod m20261202_000018_oidc_refresh_tokens;
 mod m20261202_000021_renewal_campaigns;
+mod m20261203_000024_sms;
 
 /// The migrations the previous release cannot run against ("contract"
 /// steps). Every migration not listed is compatible.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_reports::Migration),
             Box::new(m20261202_000018_oidc_refresh_tokens::Migration),
             Box::new(m20261202_000021_renewal_campaigns::Migration),
+            Box::new(m20261203_000024_sms::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod reports;
 mod secrets;
 mod server;
 mod services;
+mod sms;
 mod upstream;
 mod validate;
 
@@ -20,6 +21,7 @@ pub use auth::{
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 pub use notices::{Conformity, NoticesConfig, or_default};
 pub use reports::ReportsConfig;
+pub use sms::{SmsConfig, SmsHttpConfig, SmsTransport};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key, mask_url};
 pub use server::ServerConfig;
 pub use services::{
@@ -204,6 +206,9 @@ pub struct Config {
     /// `[reports]`: who hears of « Ce n'est pas mon enfant ».
     #[serde(default)]
     pub reports: ReportsConfig,
+    /// `[sms]`: the first visit by text message.
+    #[serde(default)]
+    pub sms: SmsConfig,
     /// `[cas]`.
     pub cas: CasConfig,
     /// `[oidc]`.
@@ -311,6 +316,7 @@ impl Default for Config {
             },
             audit: AuditConfig::default(),
             reports: ReportsConfig::default(),
+            sms: SmsConfig::default(),
             cas: CasConfig {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,
