@@ -45,5 +45,6 @@ mod school_year;
 mod schools;
 mod selftest;
 mod server;
+mod sms;
 mod throttle;
 mod upstream;
