@@ -6,9 +6,17 @@ use crate::support::Persona;
 use crate::support::personas::log_in_answer;
 
 /// Runs the four forms for Anaïs with `code`; answers the last answer.
-async fn finish(browser: &Client, base: &str, code: &str, identifiant: &str) -> (u16, String, String) {
+async fn finish(
+    browser: &Client,
+    base: &str,
+    code: &str,
+    identifiant: &str,
+) -> (u16, String, String) {
     let (status, location, _) = type_code(browser, base, code).await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/enfant"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/enfant")
+    );
     let (status, location, body) = submit(
         browser,
         base,
@@ -16,7 +24,11 @@ async fn finish(browser: &Client, base: &str, code: &str, identifiant: &str) -> 
         &[("prenom", "leon"), ("naissance", "21/12/2013")],
     )
     .await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/compte"), "{body}");
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/compte"),
+        "{body}"
+    );
     submit(
         browser,
         base,
@@ -39,12 +51,16 @@ async fn a_parent_without_a_letter_opens_an_active_account_with_all_her_children
     let s = sms_server(&env, None).await;
     let (_, html) = page(&s.client, &format!("{}/premiere-visite/parent", s.url)).await;
     assert!(
-        html.contains("href=\"/premiere-visite/sms\"") && html.contains("Je n'ai pas reçu de courrier"),
+        html.contains("href=\"/premiere-visite/sms\"")
+            && html.contains("Je n'ai pas reçu de courrier"),
         "the parent first-visit page offers the path"
     );
 
     let (status, location, _) = ask_code(&s.client, &s.url, MOBILE).await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/code"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/code")
+    );
     // Queued in the same transaction, not sent yet; the listing never
     // shows the text.
     let list = env.sesame(&["sms", "list", "--json"]).ok();
@@ -66,10 +82,16 @@ async fn a_parent_without_a_letter_opens_an_active_account_with_all_her_children
         0
     );
     let list = env.sesame(&["sms", "list"]).ok();
-    assert!(list.contains("sent") && !list.contains(&code) && !list.contains(E164), "{list}");
+    assert!(
+        list.contains("sent") && !list.contains(&code) && !list.contains(E164),
+        "{list}"
+    );
 
     let (status, location, _) = finish(&s.client, &s.url, &code, "anais.sms").await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/compte-cree"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/compte-cree")
+    );
     let (status, html) = page(&s.client, &format!("{}{location}", s.url)).await;
     assert_eq!(status, 200);
     assert!(html.contains("Votre compte est créé"), "{html}");
@@ -82,8 +104,10 @@ async fn a_parent_without_a_letter_opens_an_active_account_with_all_her_children
     assert_eq!(state[0][1].as_deref(), Some("active"));
     let id = state[0][0].clone().expect("id");
     assert_eq!(
-        env.count(&format!("SELECT COUNT(*) FROM account_pupils WHERE account_id = {id}"))
-            .await,
+        env.count(&format!(
+            "SELECT COUNT(*) FROM account_pupils WHERE account_id = {id}"
+        ))
+        .await,
         2
     );
     assert_eq!(env.count("SELECT COUNT(*) FROM sms_challenges").await, 0);
@@ -96,7 +120,8 @@ async fn a_parent_without_a_letter_opens_an_active_account_with_all_her_children
     assert_eq!(status, 303, "she logs in");
 
     // The flow is spent: its pages lead back to the number.
-    let r = crate::support::http::get(&s.client, &format!("{}/premiere-visite/sms/compte", s.url)).await;
+    let r = crate::support::http::get(&s.client, &format!("{}/premiere-visite/sms/compte", s.url))
+        .await;
     assert_eq!(r.status().as_u16(), 303);
 }
 
@@ -123,7 +148,11 @@ async fn the_code_is_gone_from_the_database_once_used() {
         0,
         "the code's hash is erased once used"
     );
-    assert_eq!(env.count("SELECT COUNT(*) FROM sms_outbox WHERE text <> ''").await, 0);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM sms_outbox WHERE text <> ''")
+            .await,
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -164,7 +193,8 @@ async fn the_path_is_offered_only_when_enabled_and_every_form_has_csrf() {
     let off = TestServer::spawn(&env, |_| {}).await;
     let (_, html) = page(&off.client, &format!("{}/premiere-visite/parent", off.url)).await;
     assert!(!html.contains("/premiere-visite/sms"));
-    let r = crate::support::http::get(&off.client, &format!("{}/premiere-visite/sms", off.url)).await;
+    let r =
+        crate::support::http::get(&off.client, &format!("{}/premiere-visite/sms", off.url)).await;
     assert_eq!(r.status().as_u16(), 303);
 
     let s = sms_server(&env, None).await;
@@ -175,8 +205,14 @@ async fn the_path_is_offered_only_when_enabled_and_every_form_has_csrf() {
     // A bad number is named as such, what was typed kept.
     let (status, _, body) = ask_code(&s.client, &s.url, "02 99 00 00 00").await;
     assert_eq!(status, 422);
-    assert!(body.contains("numéro de téléphone portable français") && body.contains("02 99 00 00 00"));
-    for path in ["/premiere-visite/sms/code", "/premiere-visite/sms/enfant", "/premiere-visite/sms/compte"] {
+    assert!(
+        body.contains("numéro de téléphone portable français") && body.contains("02 99 00 00 00")
+    );
+    for path in [
+        "/premiere-visite/sms/code",
+        "/premiere-visite/sms/enfant",
+        "/premiere-visite/sms/compte",
+    ] {
         let (status, _, _) = post(&s.client, &format!("{}{path}", s.url), &[]).await;
         assert_eq!(status, 403, "{path} refuses a form without its token");
     }

@@ -68,7 +68,10 @@ async fn a_siecle_export_gives_tel_portable_with_the_export_date() {
         .await;
     assert_eq!(rows[0][0].as_deref(), Some("+33639980101"));
     let as_of = rows[0][1].clone().expect("dated");
-    assert!(as_of.starts_with("2025-01-06"), "the export's date: {as_of}");
+    assert!(
+        as_of.starts_with("2025-01-06"),
+        "the export's date: {as_of}"
+    );
     assert_eq!(
         env.count("SELECT COUNT(*) FROM guardians WHERE mobile IS NOT NULL")
             .await,

@@ -28,7 +28,10 @@ async fn a_wrong_code_is_refused_and_the_fifth_ends_the_code() {
     for left in (1..=4).rev() {
         let (status, _, body) = type_code(&s.client, &s.url, &wrong).await;
         assert_eq!(status, 422);
-        assert!(body.contains(&format!("il vous reste {left} essai(s)")), "{body}");
+        assert!(
+            body.contains(&format!("il vous reste {left} essai(s)")),
+            "{body}"
+        );
         assert!(body.contains("aria-invalid=\"true\""));
     }
     let (status, _, body) = type_code(&s.client, &s.url, &wrong).await;
@@ -37,7 +40,8 @@ async fn a_wrong_code_is_refused_and_the_fifth_ends_the_code() {
     assert_eq!(env.count("SELECT COUNT(*) FROM sms_challenges").await, 0);
     // The right code no longer opens anything: the code page leads back
     // to the number.
-    let r = crate::support::http::get(&s.client, &format!("{}/premiere-visite/sms/code", s.url)).await;
+    let r =
+        crate::support::http::get(&s.client, &format!("{}/premiere-visite/sms/code", s.url)).await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(crate::support::http::location(&r), "/premiere-visite/sms");
 }
@@ -60,7 +64,10 @@ async fn a_code_expires_after_ten_minutes() {
     ];
     let (status, _, body) = post(&s.client, &url, &form).await;
     assert_eq!(status, 410, "{body}");
-    assert!(body.contains("est plus valable (il est valable 10 minutes)"), "{body}");
+    assert!(
+        body.contains("est plus valable (il est valable 10 minutes)"),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,7 +78,12 @@ async fn a_wrong_child_is_refused_and_five_end_the_flow() {
     let code = code_for_anais(&env, &s.client, &s.url).await;
     assert_eq!(type_code(&s.client, &s.url, &code).await.0, 303);
     // Jules is not hers; Zoé's date is wrong.
-    for (prenom, date) in [("Jules", "05/05/2012"), ("Zoé", "15/03/2015"), ("Zoe", "14/03/2016"), ("Léon", "21/12/2012")] {
+    for (prenom, date) in [
+        ("Jules", "05/05/2012"),
+        ("Zoé", "15/03/2015"),
+        ("Zoe", "14/03/2016"),
+        ("Léon", "21/12/2012"),
+    ] {
         let (status, _, body) = submit(
             &s.client,
             &s.url,
@@ -106,11 +118,7 @@ async fn tokens(browser: &Client, base: &str, path: &str, n: usize) -> Vec<Strin
 }
 
 /// POSTs one form per token, all at once; answers the statuses.
-async fn parallel(
-    browser: &Client,
-    url: &str,
-    forms: Vec<Vec<(String, String)>>,
-) -> Vec<u16> {
+async fn parallel(browser: &Client, url: &str, forms: Vec<Vec<(String, String)>>) -> Vec<u16> {
     let tasks: Vec<_> = forms
         .into_iter()
         .map(|form| {
@@ -140,7 +148,12 @@ async fn forty_parallel_requests_for_one_number_send_three_codes() {
     let forms = tokens(&s.client, &s.url, path, 40)
         .await
         .into_iter()
-        .map(|t| vec![("csrf".to_owned(), t), ("portable".to_owned(), MOBILE.to_owned())])
+        .map(|t| {
+            vec![
+                ("csrf".to_owned(), t),
+                ("portable".to_owned(), MOBILE.to_owned()),
+            ]
+        })
         .collect();
     let statuses = parallel(&s.client, &format!("{}{path}", s.url), forms).await;
     let passed = statuses.iter().filter(|s| **s == 303).count();
@@ -171,7 +184,11 @@ async fn forty_parallel_requests_from_one_address_pass_ten() {
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((passed, refused), (10, 30), "{statuses:?}");
     assert_eq!(env.count("SELECT COUNT(*) FROM sms_challenges").await, 10);
-    assert_eq!(env.count("SELECT COUNT(*) FROM sms_outbox").await, 0, "unknown numbers");
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM sms_outbox").await,
+        0,
+        "unknown numbers"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -186,14 +203,20 @@ async fn forty_parallel_guesses_check_at_most_five_codes() {
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
-            let guess = format!("{:06}", (code.parse::<u32>().expect("digits") + 1 + i as u32) % 1_000_000);
+            let guess = format!(
+                "{:06}",
+                (code.parse::<u32>().expect("digits") + 1 + i as u32) % 1_000_000
+            );
             vec![("csrf".to_owned(), t), ("code".to_owned(), guess)]
         })
         .collect();
     let statuses = parallel(&s.client, &format!("{}{path}", s.url), forms).await;
     let checked = statuses.iter().filter(|s| **s == 422).count();
     assert!(checked <= 5, "at most five codes checked: {statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 422 || *s == 410), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 422 || *s == 410),
+        "{statuses:?}"
+    );
     // Five attempts spent: the right code no longer works.
     let url = format!("{}{path}", s.url);
     let r = crate::support::http::get(&s.client, &url).await;

@@ -47,8 +47,12 @@ fn family(env: &TestEnv) -> String {
     );
     let p = env.write("in/eleves.csv", pupils);
     let g = env.write("in/responsables.csv", guardians);
-    env.sesame(&["import", p.to_str().expect("utf8"), g.to_str().expect("utf8")])
-        .ok()
+    env.sesame(&[
+        "import",
+        p.to_str().expect("utf8"),
+        g.to_str().expect("utf8"),
+    ])
+    .ok()
 }
 
 /// A server with the first visit by text message offered.
@@ -72,18 +76,34 @@ async fn submit(
     let (status, html) = page(browser, &url).await;
     assert_eq!(status, 200, "{path} shows its form: {html}");
     let mut form = vec![("csrf".to_owned(), csrf_of(&html))];
-    form.extend(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    form.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     post(browser, &url, &form).await
 }
 
 /// Asks for a code for `number`; answers (status, `Location`, body).
 async fn ask_code(browser: &Client, base: &str, number: &str) -> (u16, String, String) {
-    submit(browser, base, "/premiere-visite/sms", &[("portable", number)]).await
+    submit(
+        browser,
+        base,
+        "/premiere-visite/sms",
+        &[("portable", number)],
+    )
+    .await
 }
 
 /// Types `code`; answers (status, `Location`, body).
 async fn type_code(browser: &Client, base: &str, code: &str) -> (u16, String, String) {
-    submit(browser, base, "/premiere-visite/sms/code", &[("code", code)]).await
+    submit(
+        browser,
+        base,
+        "/premiere-visite/sms/code",
+        &[("code", code)],
+    )
+    .await
 }
 
 /// The messages the outbox transport wrote: (number, text).

@@ -95,10 +95,16 @@ async fn the_http_transport_retries_a_failure_then_delivers_and_the_path_ends() 
     assert_eq!(rows[0]["state"], "pending");
     assert_eq!(rows[0]["attempts"], 1);
     assert!(
-        rows[0]["last_error"].as_str().unwrap_or_default().contains("500"),
+        rows[0]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("500"),
         "{list}"
     );
-    assert_eq!(sms(&env, &config, &["send"]).ok().trim(), "0 SMS envoyé(s).");
+    assert_eq!(
+        sms(&env, &config, &["send"]).ok().trim(),
+        "0 SMS envoyé(s)."
+    );
     assert_eq!(got.lock().expect("lock").len(), 1, "not before its backoff");
 
     // `sms retry ID` makes it due now; the second attempt goes through.
@@ -132,7 +138,10 @@ async fn the_http_transport_retries_a_failure_then_delivers_and_the_path_ends() 
 
     // The parent goes on with the code received.
     let (status, location, _) = type_code(&s.client, &s.url, &code).await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/enfant"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/enfant")
+    );
     let (status, location, _) = submit(
         &s.client,
         &s.url,
@@ -140,7 +149,10 @@ async fn the_http_transport_retries_a_failure_then_delivers_and_the_path_ends() 
         &[("prenom", "ZOÉ"), ("naissance", "14/03/2015")],
     )
     .await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/compte"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/compte")
+    );
     let (status, location, _) = submit(
         &s.client,
         &s.url,
@@ -154,7 +166,10 @@ async fn the_http_transport_retries_a_failure_then_delivers_and_the_path_ends() 
         ],
     )
     .await;
-    assert_eq!((status, location.as_str()), (303, "/premiere-visite/sms/compte-cree"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/premiere-visite/sms/compte-cree")
+    );
     assert_eq!(
         env.count("SELECT COUNT(*) FROM account_pupils ap JOIN accounts a ON a.id = ap.account_id WHERE a.identifiant = 'anais.http' AND a.state = 'active'")
             .await,
@@ -170,7 +185,10 @@ async fn a_refusal_by_the_provider_is_final_and_erases_the_message() {
     let config = http_config(&env, port);
     let s = sms_server(&env, None).await;
     assert_eq!(ask_code(&s.client, &s.url, MOBILE).await.0, 303);
-    assert_eq!(sms(&env, &config, &["send"]).ok().trim(), "0 SMS envoyé(s).");
+    assert_eq!(
+        sms(&env, &config, &["send"]).ok().trim(),
+        "0 SMS envoyé(s)."
+    );
     assert_eq!(got.lock().expect("lock").len(), 1);
     let list = sms(&env, &config, &["list", "--json"]).ok();
     let rows: serde_json::Value = serde_json::from_str(&list).expect("json");
@@ -184,7 +202,10 @@ async fn a_refusal_by_the_provider_is_final_and_erases_the_message() {
     let id = rows[0]["id"].to_string();
     let err = sms(&env, &config, &["retry", &id]).fails_with(4);
     assert!(err.contains("new code"), "{err}");
-    assert_eq!(sms(&env, &config, &["send"]).ok().trim(), "0 SMS envoyé(s).");
+    assert_eq!(
+        sms(&env, &config, &["send"]).ok().trim(),
+        "0 SMS envoyé(s)."
+    );
     assert_eq!(got.lock().expect("lock").len(), 1);
 }
 
@@ -196,7 +217,13 @@ async fn a_bad_provider_configuration_is_refused_with_its_key() {
         "[sms]\ntransport = \"http\"\n[sms.http]\nurl = \"http://127.0.0.1:9/\"\nbody_template = \"to={to}\"\n",
     );
     let err = env
-        .sesame_with(&["check-config"], &[("SESAME_CONFIG", file.to_str().expect("utf8"))])
+        .sesame_with(
+            &["check-config"],
+            &[("SESAME_CONFIG", file.to_str().expect("utf8"))],
+        )
         .fails_with(3);
-    assert!(err.contains("sms.http.body_template") && err.contains("{text}"), "{err}");
+    assert!(
+        err.contains("sms.http.body_template") && err.contains("{text}"),
+        "{err}"
+    );
 }

@@ -32,10 +32,8 @@ impl Mobile {
             rest
         } else if let Some(rest) = cleaned.strip_prefix("0033") {
             rest
-        } else if let Some(rest) = cleaned.strip_prefix('0') {
-            rest
         } else {
-            return None;
+            cleaned.strip_prefix('0')?
         };
         let ok = national.len() == 9
             && national.bytes().all(|b| b.is_ascii_digit())

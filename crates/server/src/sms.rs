@@ -67,7 +67,9 @@ pub async fn run(app: &App, c: &SmsCommand) -> Result<(), Failure> {
                 println!("{}", serde_json::Value::Array(rows));
                 return Ok(());
             }
-            println!("id\ttype\tétat\tessais\tcréé le\tenvoyé le\tdestinataire (ou pseudonyme)\tdernière erreur");
+            println!(
+                "id\ttype\tétat\tessais\tcréé le\tenvoyé le\tdestinataire (ou pseudonyme)\tdernière erreur"
+            );
             for m in &rows {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -93,10 +95,14 @@ pub async fn run(app: &App, c: &SmsCommand) -> Result<(), Failure> {
             if n == 0 {
                 return Err(Failure::new(
                     REFUSED,
-                    format!("no pending text message has id {id}: a message sent or given up is erased (its code with it), the parent asks for a new code"),
+                    format!(
+                        "no pending text message has id {id}: a message sent or given up is erased (its code with it), the parent asks for a new code"
+                    ),
                 ));
             }
-            println!("SMS {id} à envoyer maintenant (sesame sms send, ou le prochain passage du serveur).");
+            println!(
+                "SMS {id} à envoyer maintenant (sesame sms send, ou le prochain passage du serveur)."
+            );
             Ok(())
         }
         SmsCommand::Send => {

@@ -133,10 +133,6 @@ fn erase(
             sms_outbox::Column::RecipientPseudonym,
             Expr::value(pseudonym.to_owned()),
         )
-        .col_expr(
-            sms_outbox::Column::LeaseUntil,
-            Expr::value(Option::<OffsetDateTime>::None),
-        )
 }
 
 /// Marks a message sent and erases it.
@@ -149,6 +145,10 @@ pub async fn mark_sent(
     erase(sms_outbox::Entity::update_many(), pseudonym)
         .col_expr(sms_outbox::Column::State, Expr::value(state::SENT))
         .col_expr(sms_outbox::Column::SentAt, Expr::value(ts(now)))
+        .col_expr(
+            sms_outbox::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
         .col_expr(
             sms_outbox::Column::LastError,
             Expr::value(Option::<String>::None),
@@ -323,12 +323,9 @@ pub async fn start_challenge(
         )
         .exec(db)
         .await?;
-    let guardians = c.guardians.map(|g| {
-        g.iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    });
+    let guardians = c
+        .guardians
+        .map(|g| g.iter().map(i32::to_string).collect::<Vec<_>>().join(","));
     sms_challenge::ActiveModel {
         flow_hash: Set(c.flow_hash.to_owned()),
         mobile_hash: Set(c.mobile_hash.to_owned()),
@@ -395,7 +392,11 @@ pub async fn mark_verified(
 }
 
 /// Records that a child was named rightly.
-pub async fn mark_child(db: &impl ConnectionTrait, id: i32, now: OffsetDateTime) -> Result<(), DbErr> {
+pub async fn mark_child(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     sms_challenge::Entity::update_many()
         .col_expr(sms_challenge::Column::ChildAt, Expr::value(ts(now)))
         .filter(sms_challenge::Column::Id.eq(id))

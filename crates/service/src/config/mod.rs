@@ -21,13 +21,13 @@ pub use auth::{
 pub use mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 pub use notices::{Conformity, NoticesConfig, or_default};
 pub use reports::ReportsConfig;
-pub use sms::{SmsConfig, SmsHttpConfig, SmsTransport};
 pub use secrets::{SecretKey, Secrets, generate_key as secrets_generate_key, mask_url};
 pub use server::ServerConfig;
 pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
     ServiceDef,
 };
+pub use sms::{SmsConfig, SmsHttpConfig, SmsTransport};
 pub use upstream::{ClaimMapping, Upstream};
 
 use figment::Figment;

@@ -312,7 +312,9 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
                     stamp: None,
                     guardians,
                     links,
-                    warnings: super::siecle::mobiles_warning(ignored).into_iter().collect(),
+                    warnings: super::siecle::mobiles_warning(ignored)
+                        .into_iter()
+                        .collect(),
                 },
             )
             .collect()

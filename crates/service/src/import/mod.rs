@@ -303,12 +303,9 @@ async fn apply(
             ..
         } => {
             // The export's date, or the import's for a file without one.
-            let as_of = stamp
-                .clone()
-                .unwrap_or_else(|| now.date().to_string());
+            let as_of = stamp.clone().unwrap_or_else(|| now.date().to_string());
             let (mut counts, removed) =
-                school_data::apply_guardians(txn, &school, guardians, links, &as_of, now)
-                    .await?;
+                school_data::apply_guardians(txn, &school, guardians, links, &as_of, now).await?;
             counts.links.accounts = leavers::links_removed(txn, &removed, now).await?;
             let mut w = warnings.clone();
             if counts.links.ignored > 0

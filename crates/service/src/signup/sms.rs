@@ -92,9 +92,11 @@ impl From<sesame_store::EphemeralError> for SmsError {
 }
 
 /// The flow has ended or expired.
-pub const EXPIRED: &str = "Ce code n'est plus valable (il est valable 10 minutes). Demandez un nouveau code.";
+pub const EXPIRED: &str =
+    "Ce code n'est plus valable (il est valable 10 minutes). Demandez un nouveau code.";
 /// Five wrong attempts.
-pub const TOO_MANY: &str = "Trop d'essais erronés : ce code n'est plus valable. Demandez un nouveau code.";
+pub const TOO_MANY: &str =
+    "Trop d'essais erronés : ce code n'est plus valable. Demandez un nouveau code.";
 
 fn flow_hash(app: &App, flow: &str) -> String {
     app.keys.stable_hmac(&format!("sms-flow:{flow}"))
@@ -139,10 +141,30 @@ pub async fn request_code(app: &App, flow: &str, typed: &str, ip: &str) -> Resul
     // same way for a known and an unknown number.
     let address = app.keys.pseudonym(&format!("sms-ip:{ip}"));
     let number = app.keys.stable_hmac(&format!("sms-number:{mobile}"));
-    let allowed = within(app, Throttle::per_hour(PER_ADDRESS_PER_HOUR), &Ns::SmsAddressHour.key(&address)).await?
-        && within(app, Throttle::per_day(PER_ADDRESS_PER_DAY), &Ns::SmsAddressDay.key(&address)).await?
-        && within(app, Throttle::per_hour(PER_NUMBER_PER_HOUR), &Ns::SmsNumberHour.key(&number)).await?
-        && within(app, Throttle::per_day(PER_NUMBER_PER_DAY), &Ns::SmsNumberDay.key(&number)).await?;
+    let allowed = within(
+        app,
+        Throttle::per_hour(PER_ADDRESS_PER_HOUR),
+        &Ns::SmsAddressHour.key(&address),
+    )
+    .await?
+        && within(
+            app,
+            Throttle::per_day(PER_ADDRESS_PER_DAY),
+            &Ns::SmsAddressDay.key(&address),
+        )
+        .await?
+        && within(
+            app,
+            Throttle::per_hour(PER_NUMBER_PER_HOUR),
+            &Ns::SmsNumberHour.key(&number),
+        )
+        .await?
+        && within(
+            app,
+            Throttle::per_day(PER_NUMBER_PER_DAY),
+            &Ns::SmsNumberDay.key(&number),
+        )
+        .await?;
     if !allowed {
         return Err(SmsError::Throttled);
     }
@@ -150,7 +172,8 @@ pub async fn request_code(app: &App, flow: &str, typed: &str, ip: &str) -> Resul
     let conn = app.db.conn();
     let holders = sms::holders(conn, mobile.as_str()).await?;
     let guardians = sms::one_person(&holders);
-    let children = sms::children_of(conn, guardians.as_deref().unwrap_or_default(), now.date()).await?;
+    let children =
+        sms::children_of(conn, guardians.as_deref().unwrap_or_default(), now.date()).await?;
     // Security: a number shared by two persons, or whose holder has no
     // child at school any more, opens nothing (issue 20 §1).
     let guardians = guardians.filter(|_| !children.is_empty());
@@ -221,7 +244,13 @@ pub async fn verify_code(app: &App, flow: &str, typed: &str) -> Result<(), SmsEr
     // An unknown number's challenge never opens, whatever is typed.
     if right && c.guardians.is_some() {
         let now = app.clock.now();
-        sms::mark_verified(app.db.conn(), c.id, now, now + Duration::minutes(FLOW_MINUTES)).await?;
+        sms::mark_verified(
+            app.db.conn(),
+            c.id,
+            now,
+            now + Duration::minutes(FLOW_MINUTES),
+        )
+        .await?;
         tracing::info!("text-message code verified");
         return Ok(());
     }
@@ -268,7 +297,11 @@ pub async fn check_child(
         return Err(SmsError::Invalid(e));
     }
     let key = Ns::ActivationAddress.key(app.keys.stable_hmac(ip));
-    if !ACTIVATIONS_PER_ADDRESS.reserve(&app.store, &key).await?.allowed() {
+    if !ACTIVATIONS_PER_ADDRESS
+        .reserve(&app.store, &key)
+        .await?
+        .allowed()
+    {
         return Err(SmsError::Throttled);
     }
     if !spend(app, &c).await? {
@@ -298,11 +331,7 @@ pub async fn check_child(
 
 /// Creates the account, active, with every child of the guardian; the
 /// flow ends in the same transaction. Answers the account id.
-pub async fn create_account(
-    app: &App,
-    flow: &str,
-    f: &Credentials,
-) -> Result<i32, SmsError> {
+pub async fn create_account(app: &App, flow: &str, f: &Credentials) -> Result<i32, SmsError> {
     let c = current(app, flow).await?;
     if stage_of(&c) != Stage::Account {
         return Err(SmsError::Over(EXPIRED));
@@ -371,7 +400,15 @@ pub async fn create_account(
         accounts::link_guardian(&txn, account.id, *g).await?;
     }
     sms::claim_codes_of(&txn, &guardians, account.id).await?;
-    accounts::audit(&txn, "account_created_sms", Some(account.id), None, None, now).await?;
+    accounts::audit(
+        &txn,
+        "account_created_sms",
+        Some(account.id),
+        None,
+        None,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(
         account.id = account.id,
