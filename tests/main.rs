@@ -47,6 +47,7 @@ mod school_year;
 mod schools;
 mod selftest;
 mod server;
+mod sms;
 mod theme;
 mod throttle;
 mod upstream;

@@ -31,6 +31,7 @@ mod m20261202_000018_oidc_refresh_tokens;
 mod m20261202_000021_renewal_campaigns;
 mod m20261203_000022_account_language;
 mod m20261203_000023_oidc_spent_codes;
+mod m20261203_000024_sms;
 mod m20261203_000025_keyed_hash_ids;
 mod m20261203_000026_refresh_token_families;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_renewal_campaigns::Migration),
             Box::new(m20261203_000022_account_language::Migration),
             Box::new(m20261203_000023_oidc_spent_codes::Migration),
+            Box::new(m20261203_000024_sms::Migration),
             Box::new(m20261203_000025_keyed_hash_ids::Migration),
             Box::new(m20261203_000026_refresh_token_families::Migration),
         ]

@@ -79,6 +79,9 @@ pub struct GuardianRecord {
     pub email: Option<String>,
     /// Postal address lines, for the letters, newline-separated.
     pub address: Option<String>,
+    /// Mobile number (SIECLE `TEL_PORTABLE`), normalised to E.164, when
+    /// the export holds a French mobile number.
+    pub mobile: Option<String>,
 }
 
 /// A link between a guardian and a pupil, by their external ids.

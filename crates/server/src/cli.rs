@@ -66,6 +66,11 @@ pub enum Command {
     /// back in the queue, or run one delivery round now.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The text-message outbox (first visit by SMS): list the messages
+    /// (never their text), make a pending one due now, or run one
+    /// delivery round now.
+    #[command(subcommand)]
+    Sms(SmsCommand),
     /// Accounts: the helpdesk (find, show, unlock, resend-confirmation,
     /// reset-password, disable, enable, delete); delete now the parent
     /// accounts not confirmed within their week, disable or delete the
@@ -171,6 +176,34 @@ pub struct AuditArgs {
     /// Print the events as JSON (an array of objects).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `sesame sms`.
+#[derive(Debug, Subcommand)]
+pub enum SmsCommand {
+    /// List text messages, newest first (number masked, or its pseudonym
+    /// once erased; kind, state, attempts, last error). The text, which
+    /// holds a one-time code, is never shown.
+    List {
+        /// Only this state: pending, sent, failed or abandoned.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        /// Print the messages as JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a pending message due now, whatever its retry backoff says
+    /// (after fixing the provider, say). A message given up is erased
+    /// (its code with it): the parent asks for a new code.
+    Retry {
+        /// The message's id (from `sesame sms list`).
+        id: i32,
+    },
+    /// Run one delivery round now and print how many messages left.
+    Send,
 }
 
 /// `sesame mail`.

@@ -120,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 Command::Codes(CodesCommand::Reissue(args)) => reissue(&app, args).await,
                 Command::Mail(c) => crate::admin::mail(&app, c).await,
+                Command::Sms(c) => crate::sms::run(&app, c).await,
                 Command::Accounts(c) => crate::admin::accounts(&app, c).await,
                 Command::Audit(args) => crate::admin::audit(&app, args).await,
                 Command::Reports(c) => crate::reports::reports(&app, c).await,
@@ -251,6 +252,15 @@ pub(crate) async fn serve(app: App) -> Result<(), Failure> {
     tracing::info!(addr = %admin_addr, "administration listener (/metrics, /healthz, /readyz)");
     let mailer = sesame_service::mailer::Mailer::new(&app.config)
         .map_err(|e| Failure::new(BAD_CONFIG, e))?;
+    // Text messages leave only when the first visit by SMS is offered.
+    let sms_sender = if app.config.sms.enabled {
+        Some(
+            sesame_service::sms::Sender::new(&app.config)
+                .map_err(|e| Failure::new(BAD_CONFIG, e))?,
+        )
+    } else {
+        None
+    };
     // The first OpenID Connect signing key is made at the first start.
     sesame_service::oidc::keys::ensure(&app)
         .await
@@ -264,10 +274,14 @@ pub(crate) async fn serve(app: App) -> Result<(), Failure> {
     }
     let app = Arc::new(app);
     let worker = tokio::spawn(sesame_service::mailer::run(app.clone(), mailer));
+    let sms_worker = sms_sender.map(|s| tokio::spawn(sesame_service::sms::run(app.clone(), s)));
     let purge = tokio::spawn(sesame_service::mailer::run_purge(app.clone()));
     crate::serve::serve(app, listener, admin).await;
     worker.abort();
     purge.abort();
+    if let Some(w) = sms_worker {
+        w.abort();
+    }
     Ok(())
 }
 

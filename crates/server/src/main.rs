@@ -16,6 +16,7 @@ mod listener;
 mod reports;
 mod selftest;
 mod serve;
+mod sms;
 
 use clap::Parser;
 use std::process::ExitCode;

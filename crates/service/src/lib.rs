@@ -30,6 +30,7 @@ pub mod rights;
 pub mod session;
 pub mod signup;
 pub mod slo;
+pub mod sms;
 pub mod upstream;
 
 pub use app::{App, InitError, Readiness, Schema};

@@ -203,7 +203,7 @@ pub fn recipient_pseudonym(app: &App, address: &str) -> String {
         .pseudonym(&format!("mail:{}", address.trim().to_lowercase()))
 }
 
-fn backoff(attempts: i32) -> time::Duration {
+pub(crate) fn backoff(attempts: i32) -> time::Duration {
     let minutes = 1i64 << (attempts - 1).clamp(0, 5);
     time::Duration::minutes(minutes.min(30))
 }

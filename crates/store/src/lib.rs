@@ -28,6 +28,7 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod school_data;
 pub mod signing_keys;
+pub mod sms;
 pub mod tokens;
 
 pub use db::{Database, DbKind, WriteTxn};

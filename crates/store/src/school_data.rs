@@ -281,13 +281,16 @@ pub async fn apply_pupils(
 /// stored; links that vanished are removed and their unused codes revoked.
 /// Answers the counts and the (guardian, pupil) pairs that stopped being a
 /// legal guardian's link (for `leavers::links_removed`, in the same
-/// transaction).
+/// transaction). Mobile numbers in the file replace the stored ones (a
+/// person without one loses it); every number kept is marked with
+/// `as_of`, the export's date.
 pub async fn apply_guardians(
     db: &(impl ConnectionTrait + StreamTrait),
     bulk: &Bulk,
     school: &School,
     guardians: &[GuardianRecord],
     links: &[LinkRecord],
+    as_of: &str,
     now: OffsetDateTime,
 ) -> Result<(GuardianCounts, Vec<(i32, i32)>), DbErr> {
     let now = ts(now);
@@ -341,7 +344,8 @@ pub async fn apply_guardians(
             && old.last_name == r.last_name
             && old.first_name == r.first_name
             && old.email == r.email
-            && old.address == r.address;
+            && old.address == r.address
+            && old.mobile == r.mobile;
         if same {
             out.guardians.unchanged += 1;
             continue;
@@ -353,6 +357,7 @@ pub async fn apply_guardians(
         am.first_name = Set(r.first_name.clone());
         am.email = Set(r.email.clone());
         am.address = Set(r.address.clone());
+        am.mobile = Set(r.mobile.clone());
         am.updated_at = Set(now);
         am.update(db).await?;
     }
@@ -366,6 +371,7 @@ pub async fn apply_guardians(
             "first_name",
             "email",
             "address",
+            "mobile",
             "created_at",
             "updated_at",
         ]);
@@ -377,6 +383,7 @@ pub async fn apply_guardians(
                 .text(&r.first_name)
                 .opt_text(r.email.as_deref())
                 .opt_text(r.address.as_deref())
+                .opt_text(r.mobile.as_deref())
                 .timestamp(now)
                 .timestamp(now)
                 .end();
@@ -393,6 +400,8 @@ pub async fn apply_guardians(
             first_name: Set(r.first_name.clone()),
             email: Set(r.email.clone()),
             address: Set(r.address.clone()),
+            mobile: Set(r.mobile.clone()),
+            mobile_as_of: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -401,6 +410,15 @@ pub async fn apply_guardians(
     }
     drop(inserts);
     drop(existing);
+    // Every number of this snapshot carries the snapshot's date, whether
+    // it changed or not (one statement; the counts above stay about
+    // changes).
+    guardian::Entity::update_many()
+        .col_expr(guardian::Column::MobileAsOf, Expr::value(as_of.to_owned()))
+        .filter(guardian::Column::SchoolId.eq(school.id))
+        .filter(guardian::Column::Mobile.is_not_null())
+        .exec(db)
+        .await?;
     let guardian_ids: HashMap<String, i32> = guardian::Entity::find()
         .select_only()
         .columns([guardian::Column::ExternalId, guardian::Column::Id])

@@ -53,6 +53,8 @@ pub enum Form {
     SignupPupil,
     /// The parent sign-up (`/premiere-visite/parent`).
     SignupParent,
+    /// The first visit by text message (`/premiere-visite/sms…`).
+    Sms,
     /// "Identifiant oublié".
     LostIdentifiant,
     /// "Mot de passe oublié".
@@ -87,6 +89,7 @@ impl Form {
             Self::Logout => "logout",
             Self::SignupPupil => "signup-pupil",
             Self::SignupParent => "signup-parent",
+            Self::Sms => "sms",
             Self::LostIdentifiant => "lost-identifiant",
             Self::LostPassword => "lost-password",
             Self::Account => "account",

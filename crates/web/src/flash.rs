@@ -26,6 +26,8 @@ pub(crate) enum Kind {
     ParentCreated,
     /// A pupil account created.
     PupilCreated,
+    /// A parent account created by text message.
+    SmsCreated,
     /// The account deleted.
     AccountDeleted,
 }
@@ -35,6 +37,7 @@ impl Kind {
         match self {
             Self::ParentCreated => "parent-created",
             Self::PupilCreated => "pupil-created",
+            Self::SmsCreated => "sms-created",
             Self::AccountDeleted => "account-deleted",
         }
     }

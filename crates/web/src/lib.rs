@@ -26,6 +26,7 @@ mod pages;
 mod report;
 mod resume;
 mod signup;
+mod sms;
 mod trace;
 mod upstream;
 
@@ -66,6 +67,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(pages::routes())
         .merge(login::routes())
         .merge(signup::routes())
+        .merge(sms::routes())
         .merge(links::routes())
         .merge(account::routes())
         .merge(report::routes())

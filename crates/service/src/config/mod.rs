@@ -10,6 +10,7 @@ mod reports;
 mod secrets;
 mod server;
 mod services;
+mod sms;
 mod upstream;
 mod validate;
 
@@ -26,6 +27,7 @@ pub use services::{
     CasConfig, CasService, DEMO_SERVICE_ID, OIDC_SCOPES, OidcClient, OidcConfig, Protocol,
     ServiceDef,
 };
+pub use sms::{SmsConfig, SmsHttpConfig, SmsTransport};
 pub use upstream::{ClaimMapping, Upstream};
 
 use figment::Figment;
@@ -276,6 +278,9 @@ pub struct Config {
     /// `[reports]`: who hears of « Ce n'est pas mon enfant ».
     #[serde(default)]
     pub reports: ReportsConfig,
+    /// `[sms]`: the first visit by text message.
+    #[serde(default)]
+    pub sms: SmsConfig,
     /// `[cas]`.
     pub cas: CasConfig,
     /// `[oidc]`.
@@ -388,6 +393,7 @@ impl Default for Config {
             },
             audit: AuditConfig::default(),
             reports: ReportsConfig::default(),
+            sms: SmsConfig::default(),
             cas: CasConfig {
                 service_ticket_seconds: 10,
                 allow_http_callbacks_on_loopback: false,

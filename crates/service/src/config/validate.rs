@@ -115,6 +115,7 @@ impl Config {
             origin,
         )?;
         self.secrets.resolve_files(origin)?;
+        self.sms.check(origin)?;
         if !(8..=64).contains(&self.password.min_length) {
             return Err(err(
                 "password.min_length",

@@ -33,6 +33,7 @@ pub const GUARDIAN_COLUMNS: &[&str] = &[
     "nom",
     "prenom",
     "email",
+    "portable",
     "adresse",
     "eleve_id",
     "niveau",
@@ -41,7 +42,13 @@ pub const GUARDIAN_COLUMNS: &[&str] = &[
 ];
 
 /// Guardians of one school being read: the persons, their ids, their links.
-type GuardiansOfSchool = (Uai, Vec<GuardianRecord>, HashSet<String>, Vec<LinkRecord>);
+type GuardiansOfSchool = (
+    Uai,
+    Vec<GuardianRecord>,
+    HashSet<String>,
+    Vec<LinkRecord>,
+    u64,
+);
 
 /// A CSV export, split per school.
 pub struct CsvExport {
@@ -217,9 +224,14 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
         if is_guardians {
             let entry = guardians
                 .entry(uai.to_string())
-                .or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new(), Vec::new()));
+                .or_insert_with(|| (uai.clone(), Vec::new(), HashSet::new(), Vec::new(), 0));
             let pid = need("personne_id")?.to_owned();
             if entry.2.insert(pid.clone()) {
+                let mobile = get("portable").and_then(|t| {
+                    let m = sesame_domain::Mobile::parse(t).map(String::from);
+                    entry.4 += u64::from(m.is_none());
+                    m
+                });
                 entry.1.push(GuardianRecord {
                     external_id: pid.clone(),
                     civility: get("civilite").map(str::to_owned),
@@ -227,6 +239,7 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
                     first_name: need("prenom")?.to_owned(),
                     email: get("email").filter(|m| m.contains('@')).map(str::to_owned),
                     address: get("adresse").map(|a| a.replace(" / ", "\n").replace('|', "\n")),
+                    mobile,
                 });
             }
             let level_text = need("niveau")?;
@@ -293,13 +306,17 @@ pub fn parse(input: &mut dyn BufRead, source: &str) -> Result<CsvExport, ImportE
     let exports = if is_guardians {
         guardians
             .into_values()
-            .map(|(uai, guardians, _, links)| SiecleExport::Guardians {
-                uai,
-                stamp: None,
-                guardians,
-                links,
-                warnings: Vec::new(),
-            })
+            .map(
+                |(uai, guardians, _, links, ignored)| SiecleExport::Guardians {
+                    uai,
+                    stamp: None,
+                    guardians,
+                    links,
+                    warnings: super::siecle::mobiles_warning(ignored)
+                        .into_iter()
+                        .collect(),
+                },
+            )
             .collect()
     } else {
         pupils

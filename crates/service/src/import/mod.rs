@@ -327,8 +327,11 @@ async fn apply(
             warnings,
             ..
         } => {
+            // The export's date, or the import's for a file without one.
+            let as_of = stamp.clone().unwrap_or_else(|| now.date().to_string());
             let (mut counts, removed) =
-                school_data::apply_guardians(txn, bulk, &school, guardians, links, now).await?;
+                school_data::apply_guardians(txn, bulk, &school, guardians, links, &as_of, now)
+                    .await?;
             counts.links.accounts = leavers::links_removed(txn, &removed, now).await?;
             let mut w = warnings.clone();
             if counts.links.ignored > 0

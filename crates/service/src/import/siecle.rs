@@ -49,10 +49,17 @@ type Fields = HashMap<String, String>;
 /// The children of a record that are read; others are skipped, so that a
 /// record with thousands of unknown children does not grow in memory.
 const FIELDS: &str = "NOM_USAGE NOM_DE_FAMILLE NOM PRENOM PRENOM2 PRENOM3 DATE_NAISS \
-    DATE_SORTIE ID_NATIONAL INE_RNIE MEL LC_CIVILITE ADRESSE_ID ELEVE_ID \
+    DATE_SORTIE ID_NATIONAL INE_RNIE MEL TEL_PORTABLE LC_CIVILITE ADRESSE_ID ELEVE_ID \
     PERSONNE_ID NIVEAU_RESPONSABILITE RESP_LEGAL CODE_PARENTE \
     LIGNE1_ADRESSE LIGNE2_ADRESSE LIGNE3_ADRESSE LIGNE4_ADRESSE \
     CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS CODE_MEF";
+
+/// The report's line for mobile numbers that were not kept, if any.
+pub(crate) fn mobiles_warning(ignored: u64) -> Option<String> {
+    (ignored > 0).then(|| {
+        format!("{ignored} numéro(s) de portable ignoré(s) : ni 06, ni 07, ni +33 6 ou 7 (ils ne servent pas à la première visite par SMS)")
+    })
+}
 
 /// Parses a SIECLE export.
 pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportError> {
@@ -195,6 +202,8 @@ struct Parser<'s> {
     person_ids: HashSet<String>,
     links: Vec<LinkRecord>,
     addresses: HashMap<String, String>,
+    /// `TEL_PORTABLE` values that are not a French mobile number.
+    mobiles_ignored: u64,
 }
 
 fn non_empty(f: &Fields, k: &str) -> Option<String> {
@@ -225,6 +234,7 @@ impl<'s> Parser<'s> {
             person_ids: HashSet::new(),
             links: Vec::new(),
             addresses: HashMap::new(),
+            mobiles_ignored: 0,
         }
     }
 
@@ -417,6 +427,11 @@ impl<'s> Parser<'s> {
             non_empty(f, "PRENOM").ok_or_else(|| self.err(&el, "PRENOM manquant ou vide"))?;
         let email =
             non_empty(f, "MEL").filter(|m| m.contains('@') && !m.contains(char::is_whitespace));
+        let mobile = non_empty(f, "TEL_PORTABLE").and_then(|t| {
+            let m = sesame_domain::Mobile::parse(&t).map(String::from);
+            self.mobiles_ignored += u64::from(m.is_none());
+            m
+        });
         let record = GuardianRecord {
             external_id: id,
             civility: non_empty(f, "LC_CIVILITE"),
@@ -424,6 +439,7 @@ impl<'s> Parser<'s> {
             first_name,
             email,
             address: None,
+            mobile,
         };
         self.guardians.push((record, non_empty(f, "ADRESSE_ID")));
         Ok(())
@@ -566,6 +582,9 @@ impl<'s> Parser<'s> {
             .map(|(p, n)| format!("l'élève {p} a {n} représentants légaux"))
             .collect();
         warnings.sort();
+        if let Some(w) = mobiles_warning(self.mobiles_ignored) {
+            warnings.push(w);
+        }
         Ok(SiecleExport::Guardians {
             uai,
             stamp,

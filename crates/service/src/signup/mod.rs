@@ -8,6 +8,7 @@
 
 pub mod parent;
 mod pupil;
+pub mod sms;
 
 pub use parent::{ChildRow, ParentForm, create_parent_account};
 pub use pupil::{PupilForm, create_pupil_account};

@@ -17,6 +17,10 @@ pub struct Model {
     pub address: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// Mobile number of the last export (E.164).
+    pub mobile: Option<String>,
+    /// The export date the mobile number comes from.
+    pub mobile_as_of: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

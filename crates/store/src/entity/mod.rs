@@ -19,3 +19,5 @@ pub mod pupil;
 pub mod report;
 pub mod school;
 pub mod signing_key;
+pub mod sms_challenge;
+pub mod sms_outbox;

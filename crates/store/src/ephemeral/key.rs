@@ -76,6 +76,14 @@ pub enum Ns {
     IdentifiantChoice,
     /// « Ce n'est pas mon enfant » reports of one account, per day.
     ReportAccount,
+    /// Text-message codes asked for one number (keyed hash), per hour.
+    SmsNumberHour,
+    /// Text-message codes asked for one number (keyed hash), per day.
+    SmsNumberDay,
+    /// Text-message codes asked from one network address, per hour.
+    SmsAddressHour,
+    /// Text-message codes asked from one network address, per day.
+    SmsAddressDay,
     /// What a page shown after a redirect needs (POST-redirect-GET): a
     /// short-lived value by kind and keyed hash of the browser's id.
     Flash,
@@ -116,6 +124,10 @@ impl Ns {
             Ns::RecoveryAddress => "thr:rec:ip",
             Ns::IdentifiantChoice => "thr:ident",
             Ns::ReportAccount => "thr:report",
+            Ns::SmsNumberHour => "thr:sms:n:h",
+            Ns::SmsNumberDay => "thr:sms:n:d",
+            Ns::SmsAddressHour => "thr:sms:ip:h",
+            Ns::SmsAddressDay => "thr:sms:ip:d",
             Ns::Flash => "flash",
         }
     }
