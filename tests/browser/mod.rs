@@ -5,7 +5,7 @@
 //! télé-service asking for consent (`oidc-consent/`), and the main pages
 //! on phones at 320 and 360 px (`phones/`).
 
-use crate::support::fixtures::{now_clock, pupil_account};
+use crate::support::fixtures::{UPSTREAM_SECRET, now_clock, pupil_account, pupil_account_with};
 use crate::support::{PASSWORD, TestEnv, TestServer, UAI, link_in, outbox};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
