@@ -110,6 +110,23 @@ async fn the_demo_service_logs_in_through_cas_and_shows_the_validation() {
         .find(|h| h.starts_with("/cas/login"))
         .expect("a CAS login link")
         .replace("&amp;", "&");
+    assert!(html.contains("Se connecter avec Sésame"), "{html}");
+    // The same page in English, for a browser that asks for it.
+    let english = TestServer::browser()
+        .get(format!("{base}/demo/"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        english.contains("Demonstration online service"),
+        "{english}"
+    );
+    assert!(english.contains("Sign in with Sésame"), "{english}");
+    assert!(!english.contains("Se connecter"), "{english}");
     let r = c.get(format!("{base}{login}")).send().await.expect("get");
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().expect("ascii").to_owned();

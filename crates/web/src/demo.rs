@@ -64,7 +64,10 @@ async fn demo(
             );
             let xml = match reqwest::get(&url).await {
                 Ok(r) => r.text().await.unwrap_or_default(),
-                Err(e) => format!("(le service n'a pas pu joindre Sésame : {e})"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the demonstration service could not reach Sésame");
+                    crate::i18n::tr("demo-injoignable")
+                }
             };
             let user = xml
                 .split("<cas:user>")

@@ -469,7 +469,7 @@ mod tests {
     ];
 
     /// Every argument the pages and the services' messages pass.
-    const ARGS: [&str; 25] = [
+    const ARGS: [&str; 26] = [
         "academie",
         "adresse",
         "aide",
@@ -479,6 +479,7 @@ mod tests {
         "dpd",
         "ecole",
         "editeur",
+        "essais",
         "fournisseur",
         "grace",
         "heures",

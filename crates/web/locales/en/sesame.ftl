@@ -464,3 +464,15 @@ sms-erreur-portable = Enter a French mobile phone number, such as 06 12 34 56 78
 sms-erreur-code = This code is not the right one. Check the text message you received: { $essais } attempt(s) left.
 sms-erreur-prenom = Enter the child's first name.
 sms-erreur-enfant = We found no child with this first name and birth date among those the school declared you responsible for. Please check them.
+
+## Demonstration (`sesame demo`)
+demo-titre = Demonstration online service
+demo-intro = This small service, served by Sésame itself, signs in as a school portal would: it sends the browser to <code>/cas/login</code>, receives a ticket, then validates it through <code>/cas/p3/serviceValidate</code>.
+demo-connecte = Signed in:
+demo-ticket-refuse = Ticket refused
+demo-ticket-recu = Ticket received:
+demo-reponse = Validation answer (XML):
+demo-reconnecter = Sign in again (new ticket)
+demo-deconnecter = Sign out
+demo-connecter = Sign in with Sésame
+demo-injoignable = (the service could not reach Sésame)

@@ -465,3 +465,15 @@ sms-erreur-portable = Indiquez un numéro de téléphone portable français, de 
 sms-erreur-code = Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste { $essais } essai(s).
 sms-erreur-prenom = Indiquez le prénom de l'enfant.
 sms-erreur-enfant = Nous n'avons pas trouvé d'enfant avec ce prénom et cette date de naissance parmi ceux dont l'établissement vous a déclaré responsable. Vérifiez-les.
+
+## Démonstration (`sesame demo`)
+demo-titre = Télé-service de démonstration
+demo-intro = Ce petit service, servi par Sésame lui-même, se connecte comme le ferait un ENT : il envoie le navigateur à <code>/cas/login</code>, reçoit un ticket, puis le valide par <code>/cas/p3/serviceValidate</code>.
+demo-connecte = Connecté :
+demo-ticket-refuse = Ticket refusé
+demo-ticket-recu = Ticket reçu :
+demo-reponse = Réponse de validation (XML) :
+demo-reconnecter = Se reconnecter (nouveau ticket)
+demo-deconnecter = Se déconnecter
+demo-connecter = Se connecter avec Sésame
+demo-injoignable = (le service n'a pas pu joindre Sésame)
