@@ -91,8 +91,14 @@ async fn refresh_token_of(client: &reqwest::Client, base: &str, code: &str) -> O
         .send()
         .await
         .ok()?;
-    let v: serde_json::Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
-    v["refresh_token"].as_str().map(str::to_owned)
+    let status = r.status();
+    let body = r.text().await.ok()?;
+    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let rt = v["refresh_token"].as_str().map(str::to_owned);
+    if rt.is_none() {
+        eprintln!("exchange for a refresh token refused: {status} {body}");
+    }
+    rt
 }
 
 /// A refresh grant (RFC 6749 §6): the rotated refresh token.
@@ -104,8 +110,14 @@ async fn refresh(client: &reqwest::Client, base: &str, rt: &str) -> Option<Strin
         .send()
         .await
         .ok()?;
-    let v: serde_json::Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
-    v["refresh_token"].as_str().map(str::to_owned)
+    let status = r.status();
+    let body = r.text().await.ok()?;
+    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let next = v["refresh_token"].as_str().map(str::to_owned);
+    if next.is_none() {
+        eprintln!("refresh grant refused: {status} {body}");
+    }
+    next
 }
 
 async fn run(label: &str, redis: Option<&str>) -> f64 {

@@ -4,8 +4,8 @@
 
 use crate::support::fixtures::{PASSWORD, SECRET, Signup, code_of, martin_family};
 use crate::support::http::{page, post};
-use crate::support::oidc::{setup_with, tokens};
-use crate::support::{TestEnv, TestServer, csrf_of};
+use crate::support::oidc::{authorize, code_in, exchange_as, setup_with, tokens};
+use crate::support::{CAMILLE, TestEnv, TestServer, csrf_of, login_as};
 
 /// A refresh grant for `teleservice` with `secret`, said (through the
 /// trusted proxy) to come from `client`; answers the status.
@@ -53,6 +53,43 @@ async fn wrong_secrets_from_one_address_do_not_lock_the_client_out() {
         refresh_from(&s, "198.51.100.7", SECRET, &rt).await,
         200,
         "the client's own server, elsewhere, is served"
+    );
+}
+
+// Issue 19, CONC-04's other side: a relying party's server sending 40
+// refresh grants at once with its right secret is served every time, and
+// still is afterwards: requests in flight are not counted as wrong
+// secrets (over Redis they were, until the limit refused the client for
+// the rest of the minute).
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_grants_with_the_right_secret_do_not_lock_the_client_out() {
+    let (_env, s, _clock) = setup_with(&[], |c| {
+        c.oidc.client_failures_per_minute = 20;
+        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    })
+    .await;
+    let browser = login_as(&s, &CAMILLE).await;
+    let mut rts = Vec::new();
+    for _ in 0..41 {
+        let (r, verifier) = authorize(&s.url, &browser, "teleservice", "openid", "&nonce=n").await;
+        let t = exchange_as(&s.url, "teleservice", &code_in(&r), &verifier).await;
+        rts.push(t["refresh_token"].as_str().expect("rt").to_owned());
+    }
+    let last = rts.pop().expect("rt");
+    let mut tasks = tokio::task::JoinSet::new();
+    for rt in rts {
+        let url = s.url.clone();
+        tasks.spawn(async move {
+            refresh_from(&TestServer::remote(&url), "198.51.100.7", SECRET, &rt).await
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.expect("task"), 200, "a right secret is served");
+    }
+    assert_eq!(
+        refresh_from(&s, "198.51.100.7", SECRET, &last).await,
+        200,
+        "the client is still served after its parallel requests"
     );
 }
 

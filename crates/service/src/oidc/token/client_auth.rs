@@ -31,11 +31,31 @@ pub(in crate::oidc) async fn check_client(app: &App, req: &TokenRequest) -> Resu
     // Per-client throttle (OIDC-08), per address (CONC-04): after too many
     // wrong secrets in a minute from one address, that address is refused
     // without a check; the client's own servers, elsewhere, are not.
-    // Security: the attempt is reserved before the (argon2id) check and
-    // given back on success, so that parallel requests cannot pass it.
     let now_s = app.clock.now().unix_timestamp();
     let throttle = Throttle::per_minute(i64::from(app.config.oidc.client_failures_per_minute));
     let who = format!("{}:{}", c.client_id, app.keys.pseudonym(&req.ip));
+    let (window, _) = throttle.window_key(Ns::OidcClientFailures, &who, now_s);
+    if throttle.exhausted(&app.store, &window).await? {
+        return Err(TokenError::InvalidClient);
+    }
+    // The secret verified last for this client, kept in memory as a keyed
+    // hash: argon2id costs tens of milliseconds, too much for every token
+    // request; a constant-time comparison does not. A match is the right
+    // secret, so it reserves nothing: a relying party's parallel requests
+    // must not count as failures while in flight (issue 19: 32 at once
+    // over Redis filled the limit and locked the client out for the
+    // minute). A wrong secret never matches, and goes on to the reserved
+    // check below.
+    if let Some(secret) = &req.client_secret
+        && app
+            .client_secrets
+            .knows(&c.client_id, &digest(app, hash, secret))
+    {
+        return Ok(());
+    }
+    // Security: an attempt to verify is reserved before the (argon2id)
+    // check and given back on success, so that parallel requests cannot
+    // pass the limit.
     let (failures, verdict) = throttle
         .reserve_in_window(&app.store, Ns::OidcClientFailures, who, now_s)
         .await?;
@@ -46,16 +66,6 @@ pub(in crate::oidc) async fn check_client(app: &App, req: &TokenRequest) -> Resu
         return Err(TokenError::InvalidClient);
     }
     let known = match &req.client_secret {
-        // The secret verified last for this client, kept in memory as a
-        // keyed hash: argon2id costs tens of milliseconds, too much for
-        // every token request; a constant-time comparison does not.
-        Some(secret)
-            if app
-                .client_secrets
-                .knows(&c.client_id, &digest(app, hash, secret)) =>
-        {
-            true
-        }
         // argon2id verification compares in constant time.
         Some(secret) if app.hasher.verify(secret, Some(hash)).await => {
             app.client_secrets
