@@ -6,12 +6,13 @@
 //! package, which `.ci/run` fetches into `target/axe/`), with screenshots
 //! under `target/screenshots/theme-etat/`.
 
+use crate::browser::Driver;
+use crate::browser::axe::{axe_source, violations};
 use crate::support::layout::ACADEMIE;
 use crate::support::{TestEnv, TestServer};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::Client;
 use sesame_service::config::Theme;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 async fn get(c: &reqwest::Client, url: &str, accept: &str) -> (u16, String) {
@@ -122,101 +123,6 @@ fn check_config_names_an_unknown_theme_and_accepts_the_two() {
             .ok();
         assert!(out.contains(&format!("theme = \"{theme}\"")), "{out}");
     }
-}
-
-/// chromedriver on a free port, stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    fn start() -> Self {
-        let port = crate::support::free_port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian package chromium-driver) must be installed: .ci/run installs it");
-        Self {
-            child,
-            port,
-            profile: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    async fn connect(&self) -> Client {
-        let caps = serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--no-first-run", "--disable-dev-shm-usage",
-                    format!("--user-data-dir={}", self.profile.path().display()),
-                    "--window-size=1280,900",
-                ],
-                "prefs": { "intl": { "accept_languages": "fr-FR,fr" } }
-            }
-        });
-        let caps = caps.as_object().expect("object").clone();
-        let url = format!("http://127.0.0.1:{}", self.port);
-        let mut last = None;
-        for _ in 0..50 {
-            let mut b =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-            b.capabilities(caps.clone());
-            match b.connect(&url).await {
-                Ok(c) => return c,
-                Err(e) => last = Some(e.to_string()),
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("chromedriver did not start: {last:?}");
-    }
-}
-
-/// axe-core's script, as `.ci/run` fetches it from the npm package.
-fn axe_source() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/axe/axe.min.js");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (.ci/run fetches it: npm pack axe-core, package/axe.min.js)",
-            path.display()
-        )
-    })
-}
-
-/// axe-core's violations on the current page (every rule it runs by
-/// default), each as `rule: targets`.
-async fn violations(c: &Client, axe: &str) -> Vec<String> {
-    c.execute(axe, vec![]).await.expect("inject axe");
-    let v = c
-        .execute_async(
-            r#"
-const done = arguments[arguments.length - 1];
-axe.run(document).then(
-  r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))),
-  e => done(['axe failed: ' + e]));
-"#,
-            vec![],
-        )
-        .await
-        .expect("axe run");
-    v.as_array()
-        .expect("list")
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 /// (scroll width, client width) of the current page.

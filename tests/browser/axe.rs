@@ -9,7 +9,7 @@
 use super::*;
 
 /// The axe-core script.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var_os("SESAME_AXE_JS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/axe/axe.min.js"),
         PathBuf::from,
@@ -23,7 +23,7 @@ fn axe_source() -> String {
 }
 
 /// The violations axe-core finds in the current page: "rule: targets".
-async fn violations(c: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(c: &Client, axe: &str) -> Vec<String> {
     c.execute(axe, vec![]).await.expect("inject axe-core");
     let v = c
         .execute_async(

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// chromedriver on a free port, stopped when dropped.
-pub(super) struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -27,7 +27,7 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    pub(super) fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let port = crate::support::free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -42,7 +42,7 @@ impl Driver {
         }
     }
 
-    pub(super) async fn connect(&self) -> Client {
+    pub(crate) async fn connect(&self) -> Client {
         let profile = self._profile.path().display().to_string();
         let caps = serde_json::json!({
             "goog:chromeOptions": {
@@ -173,6 +173,6 @@ pub(super) async fn wait_for_url(c: &Client, prefix: &str) -> url::Url {
     panic!("the browser never reached {prefix}");
 }
 
-mod axe;
+pub(crate) mod axe;
 mod journeys;
 mod phones;

@@ -30,9 +30,6 @@ pub enum Ns {
     /// migration 000018 kept them (now read once, then moved to the
     /// database: `refresh_tokens`).
     OidcRefreshToken,
-    /// A used refresh token (its family), as releases before migration
-    /// 000018 kept them; no longer written.
-    OidcRefreshSpent,
     /// A pending consent decision, by keyed hash of its ticket.
     OidcConsent,
     /// A revoked refresh-token family, for its access tokens (the family's
@@ -102,7 +99,6 @@ impl Ns {
             Ns::OidcCodeSpent => "oidc:code-spent",
             Ns::OidcAccessToken => "oidc:at",
             Ns::OidcRefreshToken => "oidc:rt",
-            Ns::OidcRefreshSpent => "oidc:rt-spent",
             Ns::OidcConsent => "oidc:consent",
             Ns::OidcRevoked => "oidc:revoked",
             Ns::OidcClientFailures => "oidc:client-fail",
