@@ -3,6 +3,7 @@
 //! latency percentiles.
 #![allow(dead_code)]
 
+pub mod server;
 pub mod siecle;
 
 use sesame_service::config::ServiceDef;

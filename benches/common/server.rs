@@ -1,44 +1,33 @@
-//! What releasing claims costs the server: a `sesame serve` process (the
-//! binary of this build) on SQLite, then on PostgreSQL when it answers,
-//! with the in-process store, and the sample school imported. Two
-//! accounts: a pupil, and a parent linked to a guardian and two children.
-//! For each, the server's CPU milliseconds (utime + stime of
-//! /proc/PID/stat, not the client's) per `/oidc/userinfo` request (scope
-//! `openid profile`: names, schools, classes, children) and per CAS
-//! `/cas/p3/serviceValidate` (tickets issued beforehand; attributes
-//! `uid`, names, `uai`, `classes`, `children`, `children_qualified`).
-//!
-//! Run: `cargo bench --bench claims` (`--profile dev` to reuse a debug
-//! build: slower, but before/after comparisons hold). `SESAME_BENCH_REQUESTS`
-//! (default 4000 per cell) and `SESAME_BENCH_CONCURRENCY` (default 8) tune
-//! it; PostgreSQL from `SESAME_BENCH_DATABASE_URL` (default
-//! postgres://postgres@127.0.0.1:5432/test, a fresh database is created in
-//! it). Linux only (reads /proc).
+//! A `sesame serve` process for the benchmarks that read the server's own
+//! CPU time: a temporary folder, SQLite or PostgreSQL, the in-process
+//! store or Redis, the sample school imported, a pupil's and a parent's
+//! accounts, a CAS service and an OIDC client.
 
-mod common;
-
-use common::{client, cpu_ms, csrf_of, env_num, free_port};
+use super::{client, csrf_of, free_port};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sesame_service::{App, Config, ConfigSource};
 use sesame_store::entity::{guardian, pupil};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const SERVICE: &str = "https://app.ent.fr/cas/";
-const CALLBACK: &str = "https://rp.exemple.fr/cb";
-const SECRET: &str = "bench-client-secret-2026";
-const PASSWORD: &str = "Cheval-Agrafe-Lune-42";
-const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0123";
+/// Accounts `login.0`… made for the login cells.
+pub const LOGIN_ACCOUNTS: usize = 16;
+pub const SERVICE: &str = "https://app.ent.fr/cas/";
+pub const CALLBACK: &str = "https://rp.exemple.fr/cb";
+pub const SECRET: &str = "bench-client-secret-2026";
+pub const PASSWORD: &str = "Cheval-Agrafe-Lune-42";
+pub const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0123";
 
-struct World {
-    dir: tempfile::TempDir,
+pub struct World {
+    pub dir: tempfile::TempDir,
     /// Empty: SQLite in the data folder.
-    database_url: String,
+    pub database_url: String,
+    /// Empty: the in-process store.
+    pub redis_url: String,
 }
 
 impl World {
-    fn command(&self) -> Command {
+    pub fn command(&self) -> Command {
         let bin =
             std::env::var("SESAME_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sesame").into());
         let mut c = Command::new(bin);
@@ -52,6 +41,11 @@ impl World {
             // The tickets are all issued before they are validated.
             .env("SESAME__CAS__SERVICE_TICKET_SECONDS", "300")
             .env("SESAME__DATABASE__URL", &self.database_url)
+            .env("SESAME__REDIS__URL", &self.redis_url)
+            .env(
+                "SESAME__REDIS__KEY_PREFIX",
+                format!("bench:{}:", std::process::id()),
+            )
             .env(
                 "SESAME__SERVER__ADMIN_LISTEN",
                 format!("127.0.0.1:{}", free_port()),
@@ -60,7 +54,7 @@ impl World {
         c
     }
 
-    fn run(&self, args: &[&str]) {
+    pub fn run(&self, args: &[&str]) {
         let out = self.command().args(args).output().expect("sesame");
         assert!(
             out.status.success(),
@@ -69,13 +63,15 @@ impl World {
         );
     }
 
-    async fn app(&self) -> App {
+    pub async fn app(&self) -> App {
         let mut base = Config::default();
         base.server.data_dir = self.dir.path().to_path_buf();
         base.server.services_dir = self.dir.path().join("services");
         base.server.public_url = "http://localhost/".parse().expect("url");
         base.server.allow_insecure_http = true;
         base.database.url.clone_from(&self.database_url);
+        base.redis.url.clone_from(&self.redis_url);
+        base.redis.key_prefix = format!("bench:{}:", std::process::id());
         let config = Config::load(&ConfigSource {
             file: None,
             default_file: false,
@@ -99,7 +95,7 @@ async fn pupil_id(db: &impl ConnectionTrait, external: &str) -> i32 {
 
 /// The sample school, a pupil's and a parent's accounts, a CAS service
 /// and an OIDC client.
-async fn prepare(world: &World) {
+pub async fn prepare(world: &World) {
     let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/siecle");
     world.run(&["migrate"]);
     world.run(&[
@@ -149,6 +145,17 @@ async fn prepare(world: &World) {
             .await
             .expect("link");
     }
+    // Accounts for the login cells: one per worker, since the attempts on
+    // one identifiant run one at a time.
+    for i in 0..LOGIN_ACCOUNTS {
+        sesame_store::accounts::insert(
+            db,
+            account(&format!("login.{i}"), sesame_domain::AccountKind::Eleve),
+            now,
+        )
+        .await
+        .expect("account");
+    }
     let g = guardian::Entity::find()
         .filter(guardian::Column::ExternalId.eq("800201"))
         .one(db)
@@ -177,7 +184,7 @@ async fn prepare(world: &World) {
     .expect("write");
 }
 
-fn cookies(r: &reqwest::Response) -> String {
+pub fn cookies(r: &reqwest::Response) -> String {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -188,7 +195,7 @@ fn cookies(r: &reqwest::Response) -> String {
 }
 
 /// Logs in through the form; answers the session's cookies.
-async fn login(base: &str, profil: &str, identifiant: &str) -> String {
+pub async fn login(base: &str, profil: &str, identifiant: &str) -> String {
     let c = client();
     let r = c
         .get(format!("{base}/connexion?profil={profil}"))
@@ -213,16 +220,16 @@ async fn login(base: &str, profil: &str, identifiant: &str) -> String {
     cookies(&r)
 }
 
-fn challenge() -> String {
+pub fn challenge() -> String {
     use base64::Engine;
     use sha2::Digest;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(VERIFIER.as_bytes()))
 }
 
-/// An access token with `openid profile` through authorize and token.
-async fn access_token(base: &str, session: &str) -> String {
-    let c = client();
+/// An authorization code for `openid profile` of the session's account
+/// (the session is open: no page, a redirect with the code).
+pub async fn code(c: &reqwest::Client, base: &str, session: &str) -> String {
     let r = c
         .get(format!(
             "{base}/oidc/authorize?client_id=rp&redirect_uri={}&response_type=code&scope=openid%20profile&state=s&nonce=n&code_challenge={}&code_challenge_method=S256",
@@ -234,73 +241,75 @@ async fn access_token(base: &str, session: &str) -> String {
         .await
         .expect("authorize");
     let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
-    let code = url::Url::parse(&loc)
+    url::Url::parse(&loc)
         .expect("url")
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())
-        .expect("code");
-    let v: serde_json::Value = c
+        .expect("code")
+}
+
+/// The token endpoint's answer to `form` (client_secret_basic).
+pub async fn token(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> serde_json::Value {
+    let r = c
         .post(format!("{base}/oidc/token"))
         .basic_auth("rp", Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ])
+        .form(form)
         .send()
         .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    v["access_token"].as_str().expect("access token").to_owned()
+        .expect("token");
+    let body = r.text().await.expect("body");
+    serde_json::from_str(&body).unwrap_or_else(|_| panic!("token answer: {body}"))
 }
 
-/// Runs the `n` requests of `urls` (with `bearer`, if any) on the
-/// configured concurrency; answers the server's CPU milliseconds per
-/// request and the requests per second. Every answer must contain `expect`.
-async fn measure(
-    pid: u32,
-    urls: Vec<String>,
-    bearer: Option<String>,
-    expect: &'static str,
-) -> (f64, f64) {
-    let n = urls.len();
-    let concurrency = env_num("SESAME_BENCH_CONCURRENCY", 8) as usize;
-    let queue = Arc::new(std::sync::Mutex::new(urls));
-    let cpu0 = cpu_ms(pid);
-    let t0 = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (queue, bearer) = (queue.clone(), bearer.clone());
-        workers.push(tokio::spawn(async move {
-            let c = client();
-            loop {
-                let Some(url) = queue.lock().expect("lock").pop() else {
-                    break;
-                };
-                let mut r = c.get(url);
-                if let Some(b) = &bearer {
-                    r = r.bearer_auth(b);
-                }
-                let body = r.send().await.expect("request").text().await.expect("body");
-                assert!(body.contains(expect), "unexpected answer: {body}");
-            }
-        }));
-    }
-    for w in workers {
-        w.await.expect("worker");
-    }
-    let elapsed = t0.elapsed().as_secs_f64();
-    ((cpu_ms(pid) - cpu0) / n as f64, n as f64 / elapsed)
+/// A code exchanged: (access token, refresh token).
+pub async fn exchange(c: &reqwest::Client, base: &str, code: &str) -> (String, String) {
+    let v = token(
+        c,
+        base,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    let field = |k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("no {k} in {v}"))
+            .to_owned()
+    };
+    (field("access_token"), field("refresh_token"))
 }
 
-async fn run(label: &str, world: &World) {
-    prepare(world).await;
+/// An access token with `openid profile` through authorize and token.
+pub async fn access_token(base: &str, session: &str) -> String {
+    let c = client();
+    let code = code(&c, base, session).await;
+    exchange(&c, base, &code).await.0
+}
+
+/// A running `sesame serve` of a world: killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Its process id (for /proc).
+    pub pid: u32,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `sesame serve` on a free port and waits until it is ready.
+pub async fn serve(world: &World) -> Server {
     let port = free_port();
-    let mut server: Child = world
+    let child = world
         .command()
         .arg("serve")
         .env("SESAME__SERVER__LISTEN", format!("127.0.0.1:{port}"))
@@ -312,111 +321,21 @@ async fn run(label: &str, world: &World) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("sesame serve");
-    let pid = server.id();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
+    let server = Server {
+        pid: child.id(),
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..300 {
         if client()
-            .get(format!("{base}/readyz"))
+            .get(format!("{}/readyz", server.base))
             .send()
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            up = true;
-            break;
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(up, "the server did not start");
-    let n = env_num("SESAME_BENCH_REQUESTS", 4000) as usize;
-    let service: String = url::form_urlencoded::byte_serialize(SERVICE.as_bytes()).collect();
-    for (profil, who) in [("eleve", "camille.martin"), ("parent", "parent.martin")] {
-        let session = login(&base, profil, who).await;
-        let token = access_token(&base, &session).await;
-        // Warm-up.
-        measure(
-            pid,
-            vec![format!("{base}/oidc/userinfo"); 200],
-            Some(token.clone()),
-            "given_name",
-        )
-        .await;
-        let (cpu, rate) = measure(
-            pid,
-            vec![format!("{base}/oidc/userinfo"); n],
-            Some(token),
-            "given_name",
-        )
-        .await;
-        println!(
-            "{label:<10} {profil:<7} userinfo          {cpu:>6.3} ms CPU/request  {rate:>6.0}/s  ({n} requests)"
-        );
-        let c = client();
-        let mut urls = Vec::with_capacity(n);
-        for _ in 0..n {
-            let r = c
-                .get(format!("{base}/cas/login?service={service}"))
-                .header("cookie", &session)
-                .send()
-                .await
-                .expect("ticket");
-            let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
-            let t = loc.split("ticket=").nth(1).unwrap_or_default().to_owned();
-            urls.push(format!(
-                "{base}/cas/p3/serviceValidate?ticket={t}&service={service}"
-            ));
-        }
-        let (cpu, rate) = measure(pid, urls, None, "ENTPersonStructRattach").await;
-        println!(
-            "{label:<10} {profil:<7} serviceValidate   {cpu:>6.3} ms CPU/request  {rate:>6.0}/s  ({n} requests)"
-        );
-    }
-    let _ = server.kill();
-    let _ = server.wait();
-}
-
-fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        println!(
-            "Claims released per request, server CPU (utime + stime of the server process), {} core(s):",
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        );
-        let sqlite = World {
-            dir: tempfile::tempdir().expect("dir"),
-            database_url: String::new(),
-        };
-        run("SQLite", &sqlite).await;
-        let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("sesame_bench_claims_{}", std::process::id());
-        match sea_orm::Database::connect(&admin).await {
-            Ok(db) => {
-                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create database");
-            }
-            Err(e) => {
-                println!("PostgreSQL does not answer at {admin}: skipped ({e})");
-                return;
-            }
-        }
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.clone(), |(b, _)| b.to_owned());
-        let pg = World {
-            dir: tempfile::tempdir().expect("dir"),
-            database_url: format!("{base}/{name}"),
-        };
-        run("PostgreSQL", &pg).await;
-        if let Ok(db) = sea_orm::Database::connect(&admin).await {
-            let _ = db
-                .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .await;
-        }
-    });
+    panic!("the server did not start");
 }

@@ -1,0 +1,385 @@
+//! What each operation costs the server: a `sesame serve` process (the
+//! binary of this build, or `SESAME_BIN`) with the sample school imported,
+//! on SQLite then on PostgreSQL (in-process store), and on PostgreSQL with
+//! Redis when `SESAME_BENCH_REDIS_URL` is set. For each cell, the server's
+//! CPU milliseconds per operation (utime + stime of /proc/PID/stat: the
+//! server's own cost, not the load generator's) and the operations per
+//! second:
+//!
+//! - discovery and JWKS;
+//! - `/oidc/userinfo` (scope `openid profile`: names, schools, classes,
+//!   children) and CAS `/cas/p3/serviceValidate` (attributes `uid`, names,
+//!   `uai`, `classes`, `children`, `children_qualified`), for a pupil and
+//!   for a parent of two children;
+//! - a full OIDC flow with an open SSO session: authorize → token
+//!   (client_secret_basic, PKCE, RS256 ID token) → userinfo;
+//! - refresh grants, each worker rotating its own token;
+//! - password logins through the form (page, then POST), next to the raw
+//!   argon2id rate of the machine (production parameters, every core)
+//!   measured in the same run: the CPU a login spends besides its hash,
+//!   and the logins per second as a share of the raw hash rate;
+//! - the raw RS256 signing rate of Sésame's signer (aws-lc-rs) on every
+//!   core, for the token cells.
+//!
+//! Run: `cargo bench --bench cpu` (`--profile dev` to reuse a debug build;
+//! then `SESAME_BIN=target/release/sesame` measures the release server).
+//! `SESAME_BENCH_REQUESTS` (default 4000 per cell; a tenth of it for flows,
+//! refresh grants and logins) and `SESAME_BENCH_CONCURRENCY` (default 8)
+//! tune it; `SESAME_BENCH_ONLY=sqlite|postgresql|redis` runs one world;
+//! PostgreSQL from `SESAME_BENCH_DATABASE_URL` (default
+//! postgres://postgres@127.0.0.1:5432/test, a fresh database is created in
+//! it). Linux only (reads /proc).
+
+mod common;
+
+use base64::Engine;
+use common::server::{self, PASSWORD, SERVICE, World};
+use common::{client, cpu_ms, csrf_of, env_num};
+use sea_orm::ConnectionTrait;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Server CPU milliseconds per operation and operations per second of
+/// `work`, which performs `n` operations.
+async fn timed(pid: u32, n: usize, work: impl Future<Output = ()>) -> (f64, f64) {
+    let cpu0 = cpu_ms(pid);
+    let t0 = Instant::now();
+    work.await;
+    let elapsed = t0.elapsed().as_secs_f64();
+    ((cpu_ms(pid) - cpu0) / n as f64, n as f64 / elapsed)
+}
+
+/// Runs `f(worker)` on `workers` tasks at once and waits for them all.
+async fn all<F, Fut>(workers: usize, f: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handles: Vec<_> = (0..workers).map(|i| tokio::spawn(f(i))).collect();
+    for h in handles {
+        h.await.expect("worker");
+    }
+}
+
+/// GETs `url` `n` times over `workers` connections (with `bearer`, if
+/// any); every answer must be a 200 containing `expect`.
+async fn gets(workers: usize, n: usize, url: String, bearer: Option<String>, expect: &'static str) {
+    let per = n / workers;
+    all(workers, |_| {
+        let (url, bearer) = (url.clone(), bearer.clone());
+        async move {
+            let c = client();
+            for _ in 0..per {
+                let mut r = c.get(&url);
+                if let Some(b) = &bearer {
+                    r = r.bearer_auth(b);
+                }
+                let r = r.send().await.expect("request");
+                let status = r.status();
+                let body = r.text().await.expect("body");
+                assert!(
+                    status == 200 && body.contains(expect),
+                    "unexpected answer: {status} {body}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+fn line(label: &str, what: &str, (cpu, rate): (f64, f64), n: usize) {
+    println!("{label:<11} {what:<26} {cpu:>7.3} ms CPU/op  {rate:>7.0}/s  ({n} ops)");
+}
+
+/// Raw argon2id hashes per second with the production parameters (19 MiB,
+/// t=2, p=1) on every core at once, and the CPU milliseconds of one hash.
+fn argon2_rate(threads: usize) -> (f64, f64) {
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let seconds = 3.0;
+    let start = Instant::now();
+    let total: u64 = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default());
+                    let mut out = [0u8; 32];
+                    let mut n = 0u64;
+                    while start.elapsed().as_secs_f64() < seconds {
+                        a.hash_password_into(b"password", b"saltsaltsalt", &mut out)
+                            .expect("argon2");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    (
+        total as f64 / elapsed,
+        elapsed * 1000.0 * threads as f64 / total.max(1) as f64,
+    )
+}
+
+/// Raw RS256 (RSA 2048) signatures per second of Sésame's signer on every
+/// core at once.
+fn rs256_rate(threads: usize) -> f64 {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(include_str!("../crates/oidc/benches/rsa2048.pkcs8.b64").trim())
+        .expect("key");
+    let signer = sesame_oidc::jws::Signing::from_parts(
+        "k",
+        sesame_oidc::jws::Alg::Rs256,
+        &der,
+        r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#,
+    )
+    .expect("key");
+    let message = b"eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL3Nlc2FtZS5leGFtcGxlIiwic3ViIjoicyJ9";
+    let start = Instant::now();
+    let total: u64 = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    while start.elapsed() < Duration::from_secs(2) {
+                        std::hint::black_box(signer.sign_bytes(message));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+/// One login through the form in a fresh browser: the page, then the POST.
+async fn login_once(base: &str, identifiant: &str) {
+    let c = client();
+    let r = c
+        .get(format!("{base}/connexion?profil=eleve"))
+        .send()
+        .await
+        .expect("page");
+    let jar = server::cookies(&r);
+    let html = r.text().await.expect("body");
+    let r = c
+        .post(format!("{base}/connexion"))
+        .header("cookie", jar)
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("profil", "eleve"),
+            ("identifiant", identifiant),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303, "login of {identifiant}");
+}
+
+async fn run(label: &str, world: &World, cores: usize) {
+    server::prepare(world).await;
+    let s = server::serve(world).await;
+    let (pid, base) = (s.pid, s.base.clone());
+    let n = env_num("SESAME_BENCH_REQUESTS", 4000) as usize;
+    let few = (n / 10).max(1);
+    let workers = env_num("SESAME_BENCH_CONCURRENCY", 8) as usize;
+
+    for (what, path, expect) in [
+        ("discovery", "/.well-known/openid-configuration", "issuer"),
+        ("jwks", "/oidc/jwks", "keys"),
+    ] {
+        let url = format!("{base}{path}");
+        gets(workers, 200, url.clone(), None, expect).await;
+        let cell = timed(pid, n, gets(workers, n, url, None, expect)).await;
+        line(label, what, cell, n);
+    }
+
+    let service: String = url::form_urlencoded::byte_serialize(SERVICE.as_bytes()).collect();
+    let mut parent_session = String::new();
+    for (profil, who) in [("eleve", "camille.martin"), ("parent", "parent.martin")] {
+        let session = server::login(&base, profil, who).await;
+        let token = server::access_token(&base, &session).await;
+        let url = format!("{base}/oidc/userinfo");
+        gets(workers, 200, url.clone(), Some(token.clone()), "given_name").await;
+        let cell = timed(pid, n, gets(workers, n, url, Some(token), "given_name")).await;
+        line(label, &format!("userinfo ({profil})"), cell, n);
+
+        let c = client();
+        let mut urls = Vec::with_capacity(n);
+        for _ in 0..n {
+            let r = c
+                .get(format!("{base}/cas/login?service={service}"))
+                .header("cookie", &session)
+                .send()
+                .await
+                .expect("ticket");
+            let loc = r.headers()["location"].to_str().expect("ascii").to_owned();
+            let t = loc.split("ticket=").nth(1).unwrap_or_default().to_owned();
+            urls.push(format!(
+                "{base}/cas/p3/serviceValidate?ticket={t}&service={service}"
+            ));
+        }
+        let queue = Arc::new(std::sync::Mutex::new(urls));
+        let work = all(workers, |_| {
+            let queue = queue.clone();
+            async move {
+                let c = client();
+                loop {
+                    let next = queue.lock().expect("lock").pop();
+                    let Some(url) = next else { break };
+                    let body = c.get(url).send().await.expect("validate");
+                    let body = body.text().await.expect("body");
+                    assert!(body.contains("ENTPersonStructRattach"), "{body}");
+                }
+            }
+        });
+        let cell = timed(pid, n, work).await;
+        line(label, &format!("serviceValidate ({profil})"), cell, n);
+        parent_session = session;
+    }
+
+    // A full flow with an open session: authorize → token → userinfo.
+    let per = (few / workers).max(1);
+    let flows = per * workers;
+    let work = all(workers, |_| {
+        let (base, session) = (base.clone(), parent_session.clone());
+        async move {
+            let c = client();
+            for _ in 0..per {
+                let code = server::code(&c, &base, &session).await;
+                let (at, _) = server::exchange(&c, &base, &code).await;
+                let r = c
+                    .get(format!("{base}/oidc/userinfo"))
+                    .bearer_auth(at)
+                    .send()
+                    .await
+                    .expect("userinfo");
+                assert_eq!(r.status(), 200);
+            }
+        }
+    });
+    let cell = timed(pid, flows, work).await;
+    line(label, "full OIDC flow (parent)", cell, flows);
+
+    // Refresh grants: each worker rotates its own token.
+    let mut tokens = Vec::new();
+    let c = client();
+    for _ in 0..workers {
+        let code = server::code(&c, &base, &parent_session).await;
+        tokens.push(server::exchange(&c, &base, &code).await.1);
+    }
+    let work = all(workers, |i| {
+        let (base, mut rt) = (base.clone(), tokens[i].clone());
+        async move {
+            let c = client();
+            for _ in 0..per {
+                let v = server::token(
+                    &c,
+                    &base,
+                    &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
+                )
+                .await;
+                rt = v["refresh_token"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("refresh grant refused: {v}"))
+                    .to_owned();
+            }
+        }
+    });
+    let cell = timed(pid, flows, work).await;
+    line(label, "refresh grant", cell, flows);
+
+    // Password logins, next to the raw argon2id rate of this run.
+    let (raw_rate, hash_ms) = argon2_rate(cores);
+    let login_workers = (3 * cores).min(server::LOGIN_ACCOUNTS);
+    let per = (few / login_workers).max(1);
+    let logins = per * login_workers;
+    let work = all(login_workers, |i| {
+        let base = base.clone();
+        async move {
+            for _ in 0..per {
+                login_once(&base, &format!("login.{i}")).await;
+            }
+        }
+    });
+    let (cpu, rate) = timed(pid, logins, work).await;
+    line(label, "password login", (cpu, rate), logins);
+    println!(
+        "{label:<11} {:<26} {:>7.3} ms CPU/op  {raw_rate:>7.0}/s  (raw argon2id, {cores} core(s))",
+        "  hash alone", hash_ms
+    );
+    println!(
+        "{label:<11} {:<26} {:>7.3} ms CPU/op  {:>6.1} % of the raw rate",
+        "  login besides the hash",
+        cpu - hash_ms,
+        100.0 * rate / raw_rate
+    );
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let only = std::env::var("SESAME_BENCH_ONLY").unwrap_or_default();
+    let wants = |w: &str| only.is_empty() || only == w;
+    rt.block_on(async {
+        println!(
+            "Server CPU per operation (utime + stime of the server process), {cores} core(s); raw RS256 signing of Sésame's signer: {:.0}/s on every core",
+            rs256_rate(cores)
+        );
+        if wants("sqlite") {
+            let sqlite = World {
+                dir: tempfile::tempdir().expect("dir"),
+                database_url: String::new(),
+                redis_url: String::new(),
+            };
+            run("SQLite", &sqlite, cores).await;
+        }
+        let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let redis = std::env::var("SESAME_BENCH_REDIS_URL").unwrap_or_default();
+        let mut worlds = Vec::new();
+        if wants("postgresql") {
+            worlds.push(("PostgreSQL", String::new()));
+        }
+        if !redis.is_empty() && wants("redis") {
+            worlds.push(("PG + Redis", redis));
+        }
+        for (i, (label, redis_url)) in worlds.into_iter().enumerate() {
+            let name = format!("sesame_bench_cpu_{}_{i}", std::process::id());
+            match sea_orm::Database::connect(&admin).await {
+                Ok(db) => {
+                    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await
+                        .expect("create database");
+                }
+                Err(e) => {
+                    println!("PostgreSQL does not answer at {admin}: skipped ({e})");
+                    return;
+                }
+            }
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.clone(), |(b, _)| b.to_owned());
+            let world = World {
+                dir: tempfile::tempdir().expect("dir"),
+                database_url: format!("{base}/{name}"),
+                redis_url,
+            };
+            run(label, &world, cores).await;
+            if let Ok(db) = sea_orm::Database::connect(&admin).await {
+                let _ = db
+                    .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    });
+}
