@@ -1,9 +1,9 @@
 //! What an account's holder is, for the attributes released to services:
 //! names, schools, classes, children.
 
-use crate::entity::{account_guardian, account_pupil, guardian, pupil, school};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Order};
+use crate::entity::{account, account_guardian, account_pupil, guardian, pupil, school};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable, Order};
 use sesame_domain::AccountKind;
 
 /// The facts attributes are made of.
@@ -46,8 +46,9 @@ struct Row {
 
 /// The linked pupils (with their school's UAI) of an account, in the
 /// order of their ids, then, with `guardians`, its linked guardians in
-/// the order of theirs: one statement (`UNION ALL`), so that an
-/// attribute release costs one round trip whatever the family's size.
+/// the order of theirs (once the caller orders by `src` then `k`): one
+/// statement (`UNION ALL`), so that an attribute release costs one round
+/// trip whatever the family's size.
 fn rows_query(account_id: i32, guardians: bool) -> SelectStatement {
     let ap = account_pupil::Entity;
     let mut q = Query::select()
@@ -94,9 +95,7 @@ fn rows_query(account_id: i32, guardians: bool) -> SelectStatement {
             .to_owned();
         q.union(UnionType::All, g);
     }
-    q.order_by(Alias::new("src"), Order::Asc)
-        .order_by(Alias::new("k"), Order::Asc)
-        .to_owned()
+    q
 }
 
 /// The identity behind an account of `kind` (`eleve` or `responsable`) on
@@ -109,11 +108,98 @@ pub async fn identity(
     kind: AccountKind,
     today: time::Date,
 ) -> Result<Identity, DbErr> {
-    let mut id = Identity::default();
-    let q = rows_query(account_id, kind != AccountKind::Eleve);
+    let q = rows_query(account_id, kind != AccountKind::Eleve)
+        .order_by(Alias::new("src"), Order::Asc)
+        .order_by(Alias::new("k"), Order::Asc)
+        .to_owned();
     let rows = Row::find_by_statement(db.get_database_backend().build(&q))
         .all(db)
         .await?;
+    with_upstream_claims(db, account_id, kind, fold(rows, kind, today)).await
+}
+
+/// An account and the identity behind it on `today`, in one statement
+/// (the account's row joined to its links): what a userinfo request or a
+/// ticket validation reads, so that each costs one round trip to the
+/// database (two for an account of an upstream provider). `None` for an
+/// unknown account.
+pub async fn account_with_identity(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    today: time::Date,
+) -> Result<Option<(account::Model, Identity)>, DbErr> {
+    let r = Alias::new("r");
+    let q = Query::select()
+        .columns(account::Column::iter().map(|c| (account::Entity, c)))
+        .columns(
+            [
+                "src",
+                "k",
+                "first_name",
+                "last_name",
+                "external_id",
+                "class_code",
+                "left_on",
+                "uai",
+            ]
+            .map(|c| (r.clone(), Alias::new(c))),
+        )
+        .from(account::Entity)
+        .join_subquery(
+            JoinType::LeftJoin,
+            rows_query(account_id, true),
+            r.clone(),
+            Expr::cust("1 = 1"),
+        )
+        .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account_id))
+        .order_by((r.clone(), Alias::new("src")), Order::Asc)
+        .order_by((r, Alias::new("k")), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&q).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let account = account::Model::from_query_result(first, "")?;
+    let kind = account.kind();
+    let mut links = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let l = LinkRow::from_query_result(row, "")?;
+        if let (Some(src), Some(first_name), Some(last_name)) = (l.src, l.first_name, l.last_name) {
+            // A pupil's account reads only its pupil, as [`identity`] does.
+            if src != 0 && kind == AccountKind::Eleve {
+                continue;
+            }
+            links.push(Row {
+                src,
+                first_name,
+                last_name,
+                external_id: l.external_id,
+                class_code: l.class_code,
+                left_on: l.left_on,
+                uai: l.uai,
+            });
+        }
+    }
+    let id = with_upstream_claims(db, account_id, kind, fold(links, kind, today)).await?;
+    Ok(Some((account, id)))
+}
+
+/// A row of [`account_with_identity`]'s join: all NULL for an account
+/// without links.
+#[derive(Debug, FromQueryResult)]
+struct LinkRow {
+    src: Option<i32>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    external_id: Option<String>,
+    class_code: Option<String>,
+    left_on: Option<time::Date>,
+    uai: Option<String>,
+}
+
+/// The identity the linked pupils then guardians (in that order) make.
+fn fold(rows: Vec<Row>, kind: AccountKind, today: time::Date) -> Identity {
+    let mut id = Identity::default();
     let mut guardian_named = false;
     for p in rows {
         if p.src != 0 {
@@ -148,7 +234,16 @@ pub async fn identity(
             push_unique(&mut id.children, external_id);
         }
     }
-    // An account of an upstream provider (staff, guest): its claims.
+    id
+}
+
+/// An account of an upstream provider (staff, guest): its claims name it.
+async fn with_upstream_claims(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    kind: AccountKind,
+    mut id: Identity,
+) -> Result<Identity, DbErr> {
     if kind == AccountKind::Federe
         && let Some(c) = crate::federated::claims_of(db, account_id).await?
     {
@@ -382,6 +477,28 @@ mod tests {
             let got = identity(c, who, kind, today).await.expect("identity");
             assert_eq!(got, reference(c, who, kind, today).await, "account {who}");
         }
+        // The joined reading gives the row and the identity of its kind.
+        for who in [parent, alone, eleve, left, nobody] {
+            let (a, got) = account_with_identity(c, who, today)
+                .await
+                .expect("query")
+                .expect("account");
+            assert_eq!(
+                Some(&a),
+                accounts::find(c, who).await.expect("find").as_ref()
+            );
+            assert_eq!(
+                got,
+                reference(c, who, a.kind(), today).await,
+                "account {who}"
+            );
+        }
+        assert!(
+            account_with_identity(c, nobody + 1000, today)
+                .await
+                .expect("query")
+                .is_none()
+        );
         let got = identity(c, parent, AccountKind::Responsable, today)
             .await
             .expect("identity");

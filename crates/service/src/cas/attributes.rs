@@ -1,31 +1,22 @@
-//! The attributes released to a service: what is known of the account,
-//! read from the database, then chosen and named by
+//! The attributes released to a service: what is known of the account
+//! (read from the database with it), chosen and named by
 //! [`sesame_cas::attributes::release`] (CAS-13).
 
-use crate::app::App;
 use crate::config::ServiceDef;
 use sesame_cas::attributes::Person;
-use sesame_store::StoreError;
 use sesame_store::accounts::Account;
-use sesame_store::identity::identity;
+use sesame_store::identity::Identity;
 
 /// (name, values) pairs, in the registry's order.
-pub async fn release(
-    app: &App,
+pub fn release(
     service: &ServiceDef,
     account: &Account,
+    id: Identity,
     profile: &str,
-) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+) -> Vec<(String, Vec<String>)> {
     if service.attributes.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    let id = identity(
-        app.db.conn(),
-        account.id,
-        account.kind(),
-        app.clock.now().date(),
-    )
-    .await?;
     let person = Person {
         identifiant: account.identifiant_display.clone(),
         profile: profile.to_owned(),
@@ -37,8 +28,5 @@ pub async fn release(
         children: id.children,
         children_qualified: id.children_qualified,
     };
-    Ok(sesame_cas::attributes::release(
-        &service.attributes,
-        &person,
-    ))
+    sesame_cas::attributes::release(&service.attributes, &person)
 }

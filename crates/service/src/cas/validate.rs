@@ -13,7 +13,7 @@ use sesame_cas::validate::{
     Granting, ProxyRequest, Record, Rights, callback_url, check_proxy_request, check_request,
     decide, decide_proxy,
 };
-use sesame_store::accounts;
+use sesame_store::identity::account_with_identity;
 
 pub use sesame_cas::validate::{Failure, FailureCode, Request, Success};
 
@@ -40,16 +40,17 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
             .err()
             .unwrap_or_else(Failure::internal));
     };
-    let account = accounts::find(app.db.conn(), st.account_id)
+    // The account and what its attributes are made of, in one query.
+    let found = account_with_identity(app.db.conn(), st.account_id, app.clock.now().date())
         .await
         .map_err(|e| internal(&e))?;
     // The row just read gives the account's generation (a deleted
     // account has none that a ticket could match).
-    let current = account.as_ref().map_or(-1, |a| a.session_generation);
+    let current = found.as_ref().map_or(-1, |(a, _)| a.session_generation);
     let alive = crate::session::alive_at(app, &st.sid, st.generation, current)
         .await
         .map_err(|e| internal(&e))?;
-    let account = account.filter(|a| a.is_active());
+    let account = found.filter(|(a, _)| a.is_active());
     let service = app.config.services.iter().find(|s| s.id == st.service_id);
     let cas = service.and_then(|s| s.cas.as_ref());
     let record = Record {
@@ -73,9 +74,8 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
     let (Some(account), Some(service)) = (account, service) else {
         return Err(Failure::internal());
     };
-    let attributes = super::attributes::release(app, service, &account, &st.profile)
-        .await
-        .map_err(|e| internal(&e))?;
+    let (account, identity) = account;
+    let attributes = super::attributes::release(service, &account, identity, &st.profile);
     let pgt_iou = match granting {
         Granting::Callback(url) => Some(proxy_callback(app, url, &st).await?),
         Granting::Unregistered => {

@@ -26,15 +26,20 @@ pub async fn userinfo(
         return Ok(None);
     };
     // A disabled account (a leaver's) answers nothing, even where the
-    // store that would have ended its tokens is another process's.
-    let Some(a) = sesame_store::accounts::find(app.db.conn(), at.login.account_id)
-        .await?
-        .filter(|a| a.is_active())
-    else {
+    // store that would have ended its tokens is another process's. The
+    // account and its claims come in one query, at each request, so that
+    // they follow SIECLE.
+    let Some((a, id)) = sesame_store::identity::account_with_identity(
+        app.db.conn(),
+        at.login.account_id,
+        app.clock.now().date(),
+    )
+    .await?
+    .filter(|(a, _)| a.is_active()) else {
         return Ok(None);
     };
-    // Claims are read at each request (they follow SIECLE); what revokes
-    // the token too: the account's row just read gives its generation.
+    // What revokes the token too: the account's row just read gives its
+    // generation.
     if at
         .login
         .revoked_at(app, &at.family, a.session_generation)
@@ -42,20 +47,13 @@ pub async fn userinfo(
     {
         return Ok(None);
     }
-    let identity = if sesame_oidc::scope::needs_identity(&at.scopes) {
-        let id =
-            sesame_store::identity::identity(app.db.conn(), a.id, a.kind(), app.clock.now().date())
-                .await?;
-        Some(Identity {
-            first_name: id.first_name,
-            last_name: id.last_name,
-            uais: id.uais,
-            classes: id.classes,
-            children: id.children,
-        })
-    } else {
-        None
-    };
+    let identity = sesame_oidc::scope::needs_identity(&at.scopes).then(|| Identity {
+        first_name: id.first_name,
+        last_name: id.last_name,
+        uais: id.uais,
+        classes: id.classes,
+        children: id.children,
+    });
     let person = Person {
         sub: subject_for(app, a.id, &at.client_id),
         username: a.identifiant_display.clone(),
