@@ -188,11 +188,16 @@ async fn run(label: &str, world: &World, cores: usize) {
     let n = env_num("SESAME_BENCH_REQUESTS", 4000) as usize;
     let few = (n / 10).max(1);
     let workers = env_num("SESAME_BENCH_CONCURRENCY", 8) as usize;
+    let cells = std::env::var("SESAME_BENCH_CELLS").unwrap_or_default();
+    let want = |c: &str| cells.is_empty() || cells.split(',').any(|w| w == c);
 
     for (what, path, expect) in [
         ("discovery", "/.well-known/openid-configuration", "issuer"),
         ("jwks", "/oidc/jwks", "keys"),
     ] {
+        if !want("endpoints") {
+            break;
+        }
         let url = format!("{base}{path}");
         gets(workers, 200, url.clone(), None, expect).await;
         let cell = timed(pid, n, gets(workers, n, url, None, expect)).await;
@@ -200,8 +205,10 @@ async fn run(label: &str, world: &World, cores: usize) {
     }
 
     let service: String = url::form_urlencoded::byte_serialize(SERVICE.as_bytes()).collect();
-    let mut parent_session = String::new();
     for (profil, who) in [("eleve", "camille.martin"), ("parent", "parent.martin")] {
+        if !want("claims") {
+            break;
+        }
         let session = server::login(&base, profil, who).await;
         let token = server::access_token(&base, &session).await;
         let url = format!("{base}/oidc/userinfo");
@@ -240,14 +247,26 @@ async fn run(label: &str, world: &World, cores: usize) {
         });
         let cell = timed(pid, n, work).await;
         line(label, &format!("serviceValidate ({profil})"), cell, n);
-        parent_session = session;
     }
+    let parent_session = server::login(&base, "parent", "parent.martin").await;
 
     // A full flow with an open session: authorize → token → userinfo.
     let per = (few / workers).max(1);
+    if want("flow") {
+        flow(label, pid, &base, &parent_session, workers, per).await;
+    }
+    if want("refresh") {
+        refresh(label, pid, &base, &parent_session, workers, per).await;
+    }
+    if want("login") {
+        logins(label, pid, &base, cores, few).await;
+    }
+}
+
+async fn flow(label: &str, pid: u32, base: &str, parent_session: &str, workers: usize, per: usize) {
     let flows = per * workers;
     let work = all(workers, |_| {
-        let (base, session) = (base.clone(), parent_session.clone());
+        let (base, session) = (base.to_owned(), parent_session.to_owned());
         async move {
             let c = client();
             for _ in 0..per {
@@ -265,16 +284,26 @@ async fn run(label: &str, world: &World, cores: usize) {
     });
     let cell = timed(pid, flows, work).await;
     line(label, "full OIDC flow (parent)", cell, flows);
+}
 
-    // Refresh grants: each worker rotates its own token.
+/// Refresh grants: each worker rotates its own token.
+async fn refresh(
+    label: &str,
+    pid: u32,
+    base: &str,
+    parent_session: &str,
+    workers: usize,
+    per: usize,
+) {
+    let flows = per * workers;
     let mut tokens = Vec::new();
     let c = client();
     for _ in 0..workers {
-        let code = server::code(&c, &base, &parent_session).await;
-        tokens.push(server::exchange(&c, &base, &code).await.1);
+        let code = server::code(&c, base, parent_session).await;
+        tokens.push(server::exchange(&c, base, &code).await.1);
     }
     let work = all(workers, |i| {
-        let (base, mut rt) = (base.clone(), tokens[i].clone());
+        let (base, mut rt) = (base.to_owned(), tokens[i].clone());
         async move {
             let c = client();
             for _ in 0..per {
@@ -293,14 +322,16 @@ async fn run(label: &str, world: &World, cores: usize) {
     });
     let cell = timed(pid, flows, work).await;
     line(label, "refresh grant", cell, flows);
+}
 
-    // Password logins, next to the raw argon2id rate of this run.
+/// Password logins, next to the raw argon2id rate of this run.
+async fn logins(label: &str, pid: u32, base: &str, cores: usize, few: usize) {
     let (raw_rate, hash_ms) = argon2_rate(cores);
     let login_workers = (3 * cores).min(server::LOGIN_ACCOUNTS);
     let per = (few / login_workers).max(1);
     let logins = per * login_workers;
     let work = all(login_workers, |i| {
-        let base = base.clone();
+        let base = base.to_owned();
         async move {
             for _ in 0..per {
                 login_once(&base, &format!("login.{i}")).await;
