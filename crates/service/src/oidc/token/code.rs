@@ -5,7 +5,7 @@
 use super::client_auth::check_client;
 use super::error::TokenError;
 use super::grants::{Family, Login, revoke_family, revoke_replayed};
-use super::issue::issue_tokens;
+use super::issue::{issue_tokens, live_account};
 use super::request::TokenRequest;
 use crate::app::App;
 use crate::oidc::clients::client;
@@ -48,11 +48,6 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     {
         return Err(TokenError::InvalidGrant);
     }
-    // Security: a code outlives neither the session that gave it nor a
-    // password change (REV-02).
-    if !crate::session::alive(app, grant.account_id, &grant.sid, grant.generation).await? {
-        return Err(TokenError::InvalidGrant);
-    }
     sesame_oidc::pkce::verify(r.code_challenge.as_deref(), req.code_verifier.as_deref()).map_err(
         |e| {
             tracing::info!(client_id = %req.client_id, reason = %e, "PKCE verification failed");
@@ -72,6 +67,9 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
             profile: grant.profile.clone(),
         },
     };
+    // Security: a code outlives neither the session that gave it nor a
+    // password change (REV-02), nor its account's activity.
+    let account = live_account(app, &family, false).await?;
     // The database decides that a code is redeemed once: Redis may give it
     // again after a failover that lost its removal.
     let lifetime = match client(app, &r.client_id) {
@@ -98,7 +96,7 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
             Duration::from_secs(REFRESH_ABSOLUTE_SECONDS.unsigned_abs()),
         )
         .await?;
-    issue_tokens(app, &family, r.nonce.as_deref(), None).await
+    issue_tokens(app, &family, &account, r.nonce.as_deref(), None).await
 }
 
 /// The keyed hash a redeemed code is kept under in the database.

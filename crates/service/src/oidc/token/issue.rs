@@ -12,23 +12,46 @@ use crate::session::new_token;
 use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS, TOKEN_SECONDS};
 use sesame_oidc::refresh::RefreshToken;
 use sesame_store::Ns;
+use sesame_store::accounts::Account;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// An access token, a refresh token and an ID token for a family whose
-/// account is still active. The refresh token is `rotated` (already
-/// stored by the refresh grant) when given; else, when the client may
-/// have one, a new family row is stored for it.
-pub(super) async fn issue_tokens(
+/// The account of `family`'s login, when it is active and nothing revoked
+/// what the login gave: the family (`revoked`: a mark may exist), the SSO
+/// session, a password change. One read of the account's row, whose
+/// session generation the check uses.
+pub(super) async fn live_account(
     app: &App,
     family: &Family,
-    nonce: Option<&str>,
-    rotated: Option<String>,
-) -> Result<serde_json::Value, TokenError> {
+    revocable: bool,
+) -> Result<Account, TokenError> {
     let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
         .await?
         .filter(|a| a.is_active())
         .ok_or(TokenError::InvalidGrant)?;
+    let current = account.session_generation;
+    let revoked = if revocable {
+        family.login.revoked_at(app, &family.id, current).await?
+    } else {
+        !crate::session::alive_at(app, &family.login.sid, family.login.generation, current).await?
+    };
+    if revoked {
+        return Err(TokenError::InvalidGrant);
+    }
+    Ok(account)
+}
+
+/// An access token, a refresh token and an ID token for a family whose
+/// `account` ([`live_account`]) is still active. The refresh token is
+/// `rotated` (already stored by the refresh grant) when given; else, when
+/// the client may have one, a new family row is stored for it.
+pub(super) async fn issue_tokens(
+    app: &App,
+    family: &Family,
+    account: &Account,
+    nonce: Option<&str>,
+    rotated: Option<String>,
+) -> Result<serde_json::Value, TokenError> {
     let access = new_token();
     let at = AccessGrant {
         client_id: family.client_id.clone(),

@@ -12,7 +12,7 @@
 use super::client_auth::check_client;
 use super::error::TokenError;
 use super::grants::{Family, revoke_family};
-use super::issue::{issue_tokens, refresh_expiry, refresh_hash};
+use super::issue::{issue_tokens, live_account, refresh_expiry, refresh_hash};
 use super::request::TokenRequest;
 use crate::app::App;
 use crate::oidc::clients::client;
@@ -76,10 +76,8 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
         revoke_family(app, &row.family_id).await?;
         return Err(TokenError::InvalidGrant);
     }
-    if family.revoked(app).await? {
-        return Err(TokenError::InvalidGrant);
-    }
-    issue_tokens(app, &family, None, next).await
+    let account = live_account(app, &family, true).await?;
+    issue_tokens(app, &family, &account, None, next).await
 }
 
 /// A token whose hash no row holds: an older token of a family (a reuse,
@@ -133,10 +131,10 @@ async fn legacy(app: &App, req: &TokenRequest) -> Result<serde_json::Value, Toke
         return Err(TokenError::InvalidGrant);
     };
     if family.client_id != req.client_id
-        || family.revoked(app).await?
         || app.clock.now().unix_timestamp() - family.started > REFRESH_ABSOLUTE_SECONDS
     {
         return Err(TokenError::InvalidGrant);
     }
-    issue_tokens(app, &family, None, None).await
+    let account = live_account(app, &family, true).await?;
+    issue_tokens(app, &family, &account, None, None).await
 }
