@@ -3,8 +3,9 @@
 
 use crate::entity::{account, account_guardian, account_pupil, guardian, pupil, school};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Iterable, Order};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Iterable, Order, Statement};
 use sesame_domain::AccountKind;
+use std::sync::OnceLock;
 
 /// The facts attributes are made of.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,18 +119,10 @@ pub async fn identity(
     with_upstream_claims(db, account_id, kind, fold(rows, kind, today)).await
 }
 
-/// An account and the identity behind it on `today`, in one statement
-/// (the account's row joined to its links): what a userinfo request or a
-/// ticket validation reads, so that each costs one round trip to the
-/// database (two for an account of an upstream provider). `None` for an
-/// unknown account.
-pub async fn account_with_identity(
-    db: &impl ConnectionTrait,
-    account_id: i32,
-    today: time::Date,
-) -> Result<Option<(account::Model, Identity)>, DbErr> {
+/// [`account_with_identity`]'s statement for `account_id`.
+fn joined_query(account_id: i32) -> SelectStatement {
     let r = Alias::new("r");
-    let q = Query::select()
+    Query::select()
         .columns(account::Column::iter().map(|c| (account::Entity, c)))
         .columns(
             [
@@ -154,8 +147,55 @@ pub async fn account_with_identity(
         .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account_id))
         .order_by((r.clone(), Alias::new("src")), Order::Asc)
         .order_by((r, Alias::new("k")), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&q).await?;
+        .to_owned()
+}
+
+/// [`account_with_identity`]'s SQL text for a backend, built once: every
+/// value of the statement is the account's id (checked when built).
+fn joined_sql(backend: DbBackend) -> Option<&'static (String, usize)> {
+    static SQL: [OnceLock<Option<(String, usize)>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match backend {
+        DbBackend::Sqlite => 0,
+        DbBackend::Postgres => 1,
+        _ => 2,
+    };
+    SQL[slot]
+        .get_or_init(|| {
+            // A sentinel id: the built values must all be it.
+            const SENTINEL: i32 = 1_234_567_891;
+            let st = backend.build(&joined_query(SENTINEL));
+            let values = st.values.map(|v| v.0).unwrap_or_default();
+            values
+                .iter()
+                .all(|v| *v == sea_orm::Value::Int(Some(SENTINEL)))
+                .then(|| (st.sql, values.len()))
+        })
+        .as_ref()
+}
+
+/// An account and the identity behind it on `today`, in one statement
+/// (the account's row joined to its links): what a userinfo request or a
+/// ticket validation reads, so that each costs one round trip to the
+/// database (two for an account of an upstream provider). `None` for an
+/// unknown account.
+pub async fn account_with_identity(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    today: time::Date,
+) -> Result<Option<(account::Model, Identity)>, DbErr> {
+    // Performance: the statement's text is built once per backend; each
+    // request only binds the id (issue 21).
+    let backend = db.get_database_backend();
+    let st = match joined_sql(backend) {
+        Some((sql, n)) => Statement::from_sql_and_values(
+            backend,
+            sql.as_str(),
+            std::iter::repeat_n(sea_orm::Value::Int(Some(account_id)), *n),
+        ),
+        None => backend.build(&joined_query(account_id)),
+    };
+    let rows = db.query_all_raw(st).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -492,6 +532,11 @@ mod tests {
                 reference(c, who, a.kind(), today).await,
                 "account {who}"
             );
+        }
+        // The text built once binds only the account's id, on both backends.
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let (sql, n) = joined_sql(backend).expect("cached statement");
+            assert_eq!(*n, 3, "{sql}");
         }
         assert!(
             account_with_identity(c, nobody + 1000, today)
