@@ -169,7 +169,7 @@ fn joined_sql(backend: DbBackend) -> Option<&'static (String, usize)> {
             values
                 .iter()
                 .all(|v| *v == sea_orm::Value::Int(Some(SENTINEL)))
-                .then(|| (st.sql, values.len()))
+                .then_some((st.sql, values.len()))
         })
         .as_ref()
 }

@@ -47,7 +47,7 @@ pub async fn userinfo(
     {
         return Ok(None);
     }
-    let identity = sesame_oidc::scope::needs_identity(&at.scopes).then(|| Identity {
+    let identity = sesame_oidc::scope::needs_identity(&at.scopes).then_some(Identity {
         first_name: id.first_name,
         last_name: id.last_name,
         uais: id.uais,
