@@ -17,20 +17,21 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The account of `family`'s login, when it is active and nothing revoked
-/// what the login gave: the family (`revoked`: a mark may exist), the SSO
-/// session, a password change. One read of the account's row, whose
-/// session generation the check uses.
+/// what the login gave: the SSO session, a password change, and with
+/// `family_mark` the family's revocation mark in the store (a grant that
+/// has just checked the family's row in the database leaves it out). One
+/// read of the account's row, whose session generation the check uses.
 pub(super) async fn live_account(
     app: &App,
     family: &Family,
-    revocable: bool,
+    family_mark: bool,
 ) -> Result<Account, TokenError> {
     let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
         .await?
         .filter(|a| a.is_active())
         .ok_or(TokenError::InvalidGrant)?;
     let current = account.session_generation;
-    let revoked = if revocable {
+    let revoked = if family_mark {
         family.login.revoked_at(app, &family.id, current).await?
     } else {
         !crate::session::alive_at(app, &family.login.sid, family.login.generation, current).await?

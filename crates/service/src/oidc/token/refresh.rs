@@ -76,7 +76,11 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
         revoke_family(app, &row.family_id).await?;
         return Err(TokenError::InvalidGrant);
     }
-    let account = live_account(app, &family, true).await?;
+    // The conditional UPDATE above checked the family's revocation, in
+    // the database, atomically: the mark a concurrent replay sets after
+    // it must not take the win back (of 40 uses at once, exactly one is
+    // served; the replays revoke what it was given).
+    let account = live_account(app, &family, false).await?;
     issue_tokens(app, &family, &account, None, next).await
 }
 
