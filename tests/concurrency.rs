@@ -2,7 +2,7 @@
 //! token endpoint's per-client limit, activation checks counted per code,
 //! and activation work that does not tell existing codes from unknown ones.
 
-use crate::support::fixtures::{PASSWORD, SECRET, Signup, code_of, martin_family};
+use crate::support::fixtures::{CALLBACK, PASSWORD, SECRET, Signup, code_of, martin_family};
 use crate::support::http::{page, post};
 use crate::support::oidc::{authorize, code_in, exchange_as, setup_with, tokens};
 use crate::support::{CAMILLE, TestEnv, TestServer, csrf_of, login_as};
@@ -90,6 +90,71 @@ async fn parallel_grants_with_the_right_secret_do_not_lock_the_client_out() {
         refresh_from(&s, "198.51.100.7", SECRET, &last).await,
         200,
         "the client is still served after its parallel requests"
+    );
+}
+
+/// A code exchange for `teleservice` with its secret, said (through the
+/// trusted proxy) to come from `client`; answers the status.
+async fn exchange_from(url: &str, client: &str, code: &str, verifier: &str) -> u16 {
+    TestServer::browser()
+        .post(format!("{url}/oidc/token"))
+        .header("x-forwarded-for", client)
+        .basic_auth("teleservice", Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+// The same just after a start, before the secret was ever verified: 40
+// exchanges at once with the right secret from one address all pass (one
+// argon2id verification at a time per client; the others find the secret
+// remembered and count nothing), and a wrong secret is still refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_burst_of_right_secrets_does_not_lock_the_client_out() {
+    let (_env, s, _clock) = setup_with(&[], |c| {
+        c.oidc.client_failures_per_minute = 20;
+        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    })
+    .await;
+    let browser = login_as(&s, &CAMILLE).await;
+    let mut codes = Vec::new();
+    for _ in 0..41 {
+        let (r, verifier) = authorize(&s.url, &browser, "teleservice", "openid", "&nonce=n").await;
+        codes.push((code_in(&r), verifier));
+    }
+    let (last, last_verifier) = codes.pop().expect("code");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (code, verifier) in codes {
+        let url = s.url.clone();
+        tasks.spawn(async move { exchange_from(&url, "198.51.100.9", &code, &verifier).await });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let wrong = TestServer::browser()
+        .post(format!("{}/oidc/token", s.url))
+        .header("x-forwarded-for", "198.51.100.9")
+        .basic_auth("teleservice", Some("not-the-secret"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .expect("post")
+        .status();
+    assert_eq!(wrong, 401, "a wrong secret is refused");
+    assert_eq!(
+        exchange_from(&s.url, "198.51.100.9", &last, &last_verifier).await,
+        200,
+        "the client is still served after its burst"
     );
 }
 

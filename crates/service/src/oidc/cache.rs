@@ -110,9 +110,24 @@ impl KeyCache {
 /// secret and of the stored argon2 hash (a changed registration forgets
 /// it). Per process, never stored.
 #[derive(Debug, Default)]
-pub struct SecretCache(Mutex<HashMap<String, String>>);
+pub struct SecretCache(
+    Mutex<HashMap<String, String>>,
+    Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+);
 
 impl SecretCache {
+    /// The turn of `client_id`'s argon2id verifications on this node: one
+    /// at a time, so that requests arriving together with a secret not
+    /// yet verified wait for the first verification instead of each
+    /// reserving a failure count.
+    pub fn turn(&self, client_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.1.lock() {
+            Ok(mut m) => m.entry(client_id.to_owned()).or_default().clone(),
+            // A poisoned map: a turn of its own (no waiting, as before).
+            Err(_) => Arc::default(),
+        }
+    }
+
     /// Whether `digest` is the one remembered for `client_id`, compared
     /// in constant time.
     pub fn knows(&self, client_id: &str, digest: &str) -> bool {

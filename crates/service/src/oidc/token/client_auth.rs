@@ -46,11 +46,22 @@ pub(in crate::oidc) async fn check_client(app: &App, req: &TokenRequest) -> Resu
     // over Redis filled the limit and locked the client out for the
     // minute). A wrong secret never matches, and goes on to the reserved
     // check below.
-    if let Some(secret) = &req.client_secret
-        && app
-            .client_secrets
-            .knows(&c.client_id, &digest(app, hash, secret))
-    {
+    let known = |app: &App| {
+        req.client_secret.as_ref().is_some_and(|secret| {
+            app.client_secrets
+                .knows(&c.client_id, &digest(app, hash, secret))
+        })
+    };
+    if known(app) {
+        return Ok(());
+    }
+    // One verification at a time per client on this node: requests that
+    // came together (a relying party's burst just after a restart) wait
+    // for the first one, then find its secret remembered and reserve
+    // nothing. Once the secret is known, no request takes this turn.
+    let turn = app.client_secrets.turn(&c.client_id);
+    let _turn = turn.lock().await;
+    if known(app) {
         return Ok(());
     }
     // Security: an attempt to verify is reserved before the (argon2id)
