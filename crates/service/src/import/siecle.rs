@@ -48,11 +48,37 @@ type Fields = HashMap<String, String>;
 
 /// The children of a record that are read; others are skipped, so that a
 /// record with thousands of unknown children does not grow in memory.
-const FIELDS: &str = "NOM_USAGE NOM_DE_FAMILLE NOM PRENOM PRENOM2 PRENOM3 DATE_NAISS \
-    DATE_SORTIE ID_NATIONAL INE_RNIE MEL TEL_PORTABLE LC_CIVILITE ADRESSE_ID ELEVE_ID \
-    PERSONNE_ID NIVEAU_RESPONSABILITE RESP_LEGAL CODE_PARENTE \
-    LIGNE1_ADRESSE LIGNE2_ADRESSE LIGNE3_ADRESSE LIGNE4_ADRESSE \
-    CODE_POSTAL LIBELLE_POSTAL COMMUNE_ETRANGERE CODE_PAYS LL_PAYS CODE_MEF";
+const FIELDS: &[&str] = &[
+    "NOM_USAGE",
+    "NOM_DE_FAMILLE",
+    "NOM",
+    "PRENOM",
+    "PRENOM2",
+    "PRENOM3",
+    "DATE_NAISS",
+    "DATE_SORTIE",
+    "ID_NATIONAL",
+    "INE_RNIE",
+    "MEL",
+    "TEL_PORTABLE",
+    "LC_CIVILITE",
+    "ADRESSE_ID",
+    "ELEVE_ID",
+    "PERSONNE_ID",
+    "NIVEAU_RESPONSABILITE",
+    "RESP_LEGAL",
+    "CODE_PARENTE",
+    "LIGNE1_ADRESSE",
+    "LIGNE2_ADRESSE",
+    "LIGNE3_ADRESSE",
+    "LIGNE4_ADRESSE",
+    "CODE_POSTAL",
+    "LIBELLE_POSTAL",
+    "COMMUNE_ETRANGERE",
+    "CODE_PAYS",
+    "LL_PAYS",
+    "CODE_MEF",
+];
 
 /// The report's line for mobile numbers that were not kept, if any.
 pub(crate) fn mobiles_warning(ignored: u64) -> Option<String> {
@@ -125,7 +151,9 @@ pub fn parse(input: impl BufRead, source: &str) -> Result<SiecleExport, ImportEr
                                 format!("attribut mal formé : {err}"),
                             )
                         })?;
-                    p.check_text(&v, line, format!("attribut {} de {name}", a.key.as_ref()))?;
+                    p.check_text(&v, line, || {
+                        format!("attribut {} de {name}", a.key.as_ref())
+                    })?;
                     attrs.insert(a.key.as_ref().to_owned(), v.into_owned());
                 }
                 p.start(name, attrs)?;
@@ -252,7 +280,12 @@ impl<'s> Parser<'s> {
 
     /// Refuses a value holding a control character (REST-05), naming the
     /// line it is on (`line` is where the event holding it starts).
-    fn check_text(&self, value: &str, line: u64, element: String) -> Result<(), ImportError> {
+    fn check_text(
+        &self,
+        value: &str,
+        line: u64,
+        element: impl FnOnce() -> String,
+    ) -> Result<(), ImportError> {
         match first_forbidden_control(value) {
             None => Ok(()),
             Some((at, c)) => {
@@ -260,7 +293,7 @@ impl<'s> Parser<'s> {
                 Err(ImportError::at(
                     self.source,
                     line,
-                    element,
+                    element(),
                     control_reason(c),
                 ))
             }
@@ -269,7 +302,8 @@ impl<'s> Parser<'s> {
 
     /// Adds a piece of the current text node, within its limits.
     fn push_text(&mut self, piece: &str, line: u64) -> Result<(), ImportError> {
-        self.check_text(piece, line, self.path())?;
+        // Performance: the element's path is written only for an error.
+        self.check_text(piece, line, || self.path())?;
         // Security: a text node made of many events (references, CDATA)
         // is bounded too.
         if (self.text.len() + piece.len()) as u64 > limits::MAX_XML_ITEM_BYTES {
@@ -337,7 +371,7 @@ impl<'s> Parser<'s> {
                 4,
                 "ELEVE" | "PERSONNE" | "ADRESSE" | "RESPONSABLE_ELEVE" | "STRUCTURES_ELEVE",
                 field,
-            ) if FIELDS.split(' ').any(|f| f == field) => {
+            ) if FIELDS.contains(&field) => {
                 self.record.insert(field.to_owned(), text);
             }
             (5, "STRUCTURE", field @ ("TYPE_STRUCTURE" | "CODE_STRUCTURE")) => {
