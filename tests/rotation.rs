@@ -327,3 +327,32 @@ async fn a_code_is_found_under_the_key_it_names_only_or_any_key_when_it_names_no
         1
     );
 }
+
+/// A clock one second later at each reading: what a loaded machine does to
+/// the instants one request reads, exaggerated.
+#[derive(Debug)]
+struct Ticking(std::sync::Mutex<time::OffsetDateTime>);
+
+impl sesame_domain::Clock for Ticking {
+    fn now(&self) -> time::OffsetDateTime {
+        let mut t = self.0.lock().expect("clock");
+        *t += time::Duration::seconds(1);
+        *t
+    }
+}
+
+// The first signing key, made by the first request that needs it (here
+// /readyz, before any periodic job ran), signs that very request: it was
+// compared with the time read before it was made, and the node stayed
+// « not ready » (seen once on PostgreSQL in CI).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_key_made_by_a_request_signs_at_once() {
+    let env = TestEnv::new();
+    let clock = std::sync::Arc::new(Ticking(std::sync::Mutex::new(
+        time::OffsetDateTime::now_utc(),
+    )));
+    let s = TestServer::spawn_with_clock(&env, clock, |_| {}).await;
+    let (status, body) = readyz(&s).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["signing_keys"], "ok", "{body}");
+}

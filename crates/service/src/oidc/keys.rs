@@ -420,7 +420,11 @@ pub async fn signing_key(app: &App, alg: Alg) -> Result<Arc<Signing>, KeyError> 
         None => {
             ensure(app).await?;
             let keys = signing_keys::all(app.db.conn()).await?;
-            current(&keys, now, alg)
+            // The key ensure just made is usable from its own later "now":
+            // compared with the time read before it, it would not sign yet
+            // (the first /readyz of a node failed so, at times, on
+            // PostgreSQL, whose timestamps keep the microseconds).
+            current(&keys, app.clock.now(), alg)
                 .cloned()
                 .ok_or_else(|| KeyError::Crypto(format!("no usable {} key", alg.name())))?
         }
