@@ -33,9 +33,8 @@
 mod common;
 
 use base64::Engine;
-use common::server::{self, PASSWORD, SERVICE, World};
-use common::{client, cpu_ms, csrf_of, env_num};
-use sea_orm::ConnectionTrait;
+use common::server::{self, SERVICE, World};
+use common::{client, cpu_ms, env_num, on_threads, stat_cpu_ms};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,30 +95,15 @@ fn line(label: &str, what: &str, (cpu, rate): (f64, f64), n: usize) {
 /// t=2, p=1) on every core at once, and the CPU milliseconds of one hash.
 fn argon2_rate(threads: usize) -> (f64, f64) {
     use argon2::{Algorithm, Argon2, Params, Version};
-    let seconds = 3.0;
-    let start = Instant::now();
-    let total: u64 = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default());
-                    let mut out = [0u8; 32];
-                    let mut n = 0u64;
-                    while start.elapsed().as_secs_f64() < seconds {
-                        a.hash_password_into(b"password", b"saltsaltsalt", &mut out)
-                            .expect("argon2");
-                        n += 1;
-                    }
-                    n
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default());
+    let (n, elapsed) = on_threads(threads, Duration::from_secs(3), || {
+        let mut out = [0u8; 32];
+        a.hash_password_into(b"password", b"saltsaltsalt", &mut out)
+            .expect("argon2");
     });
-    let elapsed = start.elapsed().as_secs_f64();
     (
-        total as f64 / elapsed,
-        elapsed * 1000.0 * threads as f64 / total.max(1) as f64,
+        n as f64 / elapsed,
+        elapsed * 1000.0 * threads as f64 / n.max(1) as f64,
     )
 }
 
@@ -137,48 +121,10 @@ fn rs256_rate(threads: usize) -> f64 {
     )
     .expect("key");
     let message = b"eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL3Nlc2FtZS5leGFtcGxlIiwic3ViIjoicyJ9";
-    let start = Instant::now();
-    let total: u64 = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut n = 0u64;
-                    while start.elapsed() < Duration::from_secs(2) {
-                        std::hint::black_box(signer.sign_bytes(message));
-                        n += 1;
-                    }
-                    n
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    let (n, elapsed) = on_threads(threads, Duration::from_secs(2), || {
+        std::hint::black_box(signer.sign_bytes(message));
     });
-    total as f64 / start.elapsed().as_secs_f64()
-}
-
-/// One login through the form in a fresh browser: the page, then the POST.
-async fn login_once(base: &str, identifiant: &str) {
-    let c = client();
-    let r = c
-        .get(format!("{base}/connexion?profil=eleve"))
-        .send()
-        .await
-        .expect("page");
-    let jar = server::cookies(&r);
-    let html = r.text().await.expect("body");
-    let r = c
-        .post(format!("{base}/connexion"))
-        .header("cookie", jar)
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("profil", "eleve"),
-            ("identifiant", identifiant),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 303, "login of {identifiant}");
+    n as f64 / elapsed
 }
 
 async fn run(label: &str, world: &World, cores: usize) {
@@ -334,15 +280,15 @@ async fn logins(label: &str, pid: u32, base: &str, cores: usize, few: usize) {
         let base = base.to_owned();
         async move {
             for _ in 0..per {
-                login_once(&base, &format!("login.{i}")).await;
+                server::login(&base, "eleve", &format!("login.{i}")).await;
             }
         }
     });
     let hashing0 = hashing_cpu_ms(pid);
-    let own0 = own_cpu_ms();
+    let own0 = cpu_ms(std::process::id());
     let (cpu, rate) = timed(pid, logins, work).await;
     let hashing = (hashing_cpu_ms(pid) - hashing0) / logins as f64;
-    let client = (own_cpu_ms() - own0) / logins as f64;
+    let client = (cpu_ms(std::process::id()) - own0) / logins as f64;
     line(label, "password login", (cpu, rate), logins);
     println!(
         "{label:<11} {:<26} {:>7.3} ms CPU/op  (the server's argon2 threads; raw: {raw_hash_ms:.3} ms, {raw_rate:.0}/s on {cores} core(s))",
@@ -371,20 +317,8 @@ fn hashing_cpu_ms(pid: u32) -> f64 {
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
         .filter(|stat| stat.contains("(sesame-argon2-"))
-        .map(|stat| {
-            let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-            let f: Vec<u64> = rest
-                .split_whitespace()
-                .map(|v| v.parse().unwrap_or(0))
-                .collect();
-            (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 * 10.0
-        })
+        .map(|stat| stat_cpu_ms(&stat))
         .sum()
-}
-
-/// This process's CPU milliseconds (the load generator's).
-fn own_cpu_ms() -> f64 {
-    cpu_ms(std::process::id())
 }
 
 fn main() {
@@ -409,8 +343,6 @@ fn main() {
             };
             run("SQLite", &sqlite, cores).await;
         }
-        let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let redis = std::env::var("SESAME_BENCH_REDIS_URL").unwrap_or_default();
         let mut worlds = Vec::new();
         if wants("postgresql") {
@@ -421,31 +353,16 @@ fn main() {
         }
         for (i, (label, redis_url)) in worlds.into_iter().enumerate() {
             let name = format!("sesame_bench_cpu_{}_{i}", std::process::id());
-            match sea_orm::Database::connect(&admin).await {
-                Ok(db) => {
-                    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                        .await
-                        .expect("create database");
-                }
-                Err(e) => {
-                    println!("PostgreSQL does not answer at {admin}: skipped ({e})");
-                    return;
-                }
-            }
-            let base = admin
-                .rsplit_once('/')
-                .map_or(admin.clone(), |(b, _)| b.to_owned());
+            let Some(database_url) = common::fresh_pg(&name).await else {
+                return;
+            };
             let world = World {
                 dir: tempfile::tempdir().expect("dir"),
-                database_url: format!("{base}/{name}"),
+                database_url,
                 redis_url,
             };
             run(label, &world, cores).await;
-            if let Ok(db) = sea_orm::Database::connect(&admin).await {
-                let _ = db
-                    .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                    .await;
-            }
+            common::drop_pg(&name).await;
         }
     });
 }

@@ -13,7 +13,6 @@
 mod common;
 
 use common::{client, csrf_of, env_num, free_port, percentile};
-use sea_orm::ConnectionTrait;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -325,27 +324,16 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let admin = std::env::var("SESAME_BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let Some(redis_url) = common::redis() else {
             return;
         };
         let name = format!("sesame_bench_{}", std::process::id());
-        match sea_orm::Database::connect(&admin).await {
-            Ok(db) => {
-                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create database");
-            }
-            Err(e) => {
-                println!("PostgreSQL does not answer at {admin}: skipped ({e})");
-                return;
-            }
-        }
-        let base = admin.rsplit_once('/').map_or(admin.clone(), |(b, _)| b.to_owned());
+        let Some(database_url) = common::fresh_pg(&name).await else {
+            return;
+        };
         let dir = tempfile::tempdir().expect("dir");
         let world = World {
-            database_url: format!("{base}/{name}"),
+            database_url,
             redis_url,
             prefix: format!("bench:{name}:"),
             dir,
@@ -430,5 +418,6 @@ fn main() {
         for n in 1..=3 {
             run(&world, n).await;
         }
+        common::drop_pg(&name).await;
     });
 }

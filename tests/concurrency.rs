@@ -7,14 +7,14 @@ use crate::support::http::{page, post};
 use crate::support::oidc::{authorize, code_in, exchange_as, setup_with, tokens};
 use crate::support::{CAMILLE, TestEnv, TestServer, csrf_of, login_as};
 
-/// A refresh grant for `teleservice` with `secret`, said (through the
+/// A token request for `teleservice` with `secret`, said (through the
 /// trusted proxy) to come from `client`; answers the status.
-async fn refresh_from(s: &TestServer, client: &str, secret: &str, rt: &str) -> u16 {
+async fn token_from(url: &str, client: &str, secret: &str, form: &[(&str, &str)]) -> u16 {
     TestServer::browser()
-        .post(format!("{}/oidc/token", s.url))
+        .post(format!("{url}/oidc/token"))
         .header("x-forwarded-for", client)
         .basic_auth("teleservice", Some(secret))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
+        .form(form)
         .send()
         .await
         .expect("post")
@@ -22,16 +22,40 @@ async fn refresh_from(s: &TestServer, client: &str, secret: &str, rt: &str) -> u
         .as_u16()
 }
 
+/// A refresh grant (see [`token_from`]).
+async fn refresh_from(s: &TestServer, client: &str, secret: &str, rt: &str) -> u16 {
+    let form = [("grant_type", "refresh_token"), ("refresh_token", rt)];
+    token_from(&s.url, client, secret, &form).await
+}
+
+/// A code exchange with the right secret (see [`token_from`]).
+async fn exchange_from(url: &str, client: &str, code: &str, verifier: &str) -> u16 {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", verifier),
+    ];
+    token_from(url, client, SECRET, &form).await
+}
+
+/// A server whose token endpoint refuses an address after 20 wrong
+/// secrets in a minute, behind a trusted proxy on loopback.
+async fn throttled() -> (TestEnv, TestServer) {
+    let (env, s, _clock) = setup_with(&[], |c| {
+        c.oidc.client_failures_per_minute = 20;
+        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    })
+    .await;
+    (env, s)
+}
+
 // CONC-04: nobody can lock a client out of the token endpoint: 40 wrong
 // secrets at once for the client from one address slow that address only;
 // the client's right secret from another address still works.
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_secrets_from_one_address_do_not_lock_the_client_out() {
-    let (_env, s, _clock) = setup_with(&[], |c| {
-        c.oidc.client_failures_per_minute = 20;
-        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
-    })
-    .await;
+    let (_env, s) = throttled().await;
     let t = tokens(&s).await;
     let rt = t["refresh_token"].as_str().expect("rt").to_owned();
     let mut tasks = tokio::task::JoinSet::new();
@@ -63,11 +87,7 @@ async fn wrong_secrets_from_one_address_do_not_lock_the_client_out() {
 // the rest of the minute).
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_grants_with_the_right_secret_do_not_lock_the_client_out() {
-    let (_env, s, _clock) = setup_with(&[], |c| {
-        c.oidc.client_failures_per_minute = 20;
-        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
-    })
-    .await;
+    let (_env, s) = throttled().await;
     let browser = login_as(&s, &CAMILLE).await;
     let mut rts = Vec::new();
     for _ in 0..41 {
@@ -93,37 +113,13 @@ async fn parallel_grants_with_the_right_secret_do_not_lock_the_client_out() {
     );
 }
 
-/// A code exchange for `teleservice` with its secret, said (through the
-/// trusted proxy) to come from `client`; answers the status.
-async fn exchange_from(url: &str, client: &str, code: &str, verifier: &str) -> u16 {
-    TestServer::browser()
-        .post(format!("{url}/oidc/token"))
-        .header("x-forwarded-for", client)
-        .basic_auth("teleservice", Some(SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", verifier),
-        ])
-        .send()
-        .await
-        .expect("post")
-        .status()
-        .as_u16()
-}
-
 // The same just after a start, before the secret was ever verified: 40
 // exchanges at once with the right secret from one address all pass (one
 // argon2id verification at a time per client; the others find the secret
 // remembered and count nothing), and a wrong secret is still refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_first_burst_of_right_secrets_does_not_lock_the_client_out() {
-    let (_env, s, _clock) = setup_with(&[], |c| {
-        c.oidc.client_failures_per_minute = 20;
-        c.server.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
-    })
-    .await;
+    let (_env, s) = throttled().await;
     let browser = login_as(&s, &CAMILLE).await;
     let mut codes = Vec::new();
     for _ in 0..41 {
@@ -141,16 +137,11 @@ async fn a_first_burst_of_right_secrets_does_not_lock_the_client_out() {
         statuses.push(status.expect("task"));
     }
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let wrong = TestServer::browser()
-        .post(format!("{}/oidc/token", s.url))
-        .header("x-forwarded-for", "198.51.100.9")
-        .basic_auth("teleservice", Some("not-the-secret"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
-        .send()
-        .await
-        .expect("post")
-        .status();
-    assert_eq!(wrong, 401, "a wrong secret is refused");
+    assert_eq!(
+        refresh_from(&s, "198.51.100.9", "not-the-secret", "x").await,
+        401,
+        "a wrong secret is refused"
+    );
     assert_eq!(
         exchange_from(&s.url, "198.51.100.9", &last, &last_verifier).await,
         200,

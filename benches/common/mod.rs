@@ -171,7 +171,12 @@ pub fn csrf_of(html: &str) -> String {
 /// The CPU time process `pid` used (user + system), in milliseconds, read
 /// from `/proc/<pid>/stat`: the server's own cost, not the client's.
 pub fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_ms(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+}
+
+/// The CPU milliseconds (utime + stime) of a `/proc/…/stat` line, of a
+/// process or of one of its threads (`/proc/PID/task/TID/stat`).
+pub fn stat_cpu_ms(stat: &str) -> f64 {
     // The fields after the command name (which may hold spaces).
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<u64> = rest
@@ -181,4 +186,65 @@ pub fn cpu_ms(pid: u32) -> f64 {
     // utime and stime are fields 14 and 15 of stat, 12 and 13 here.
     let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
     ticks as f64 * 10.0 // USER_HZ is 100 on Linux
+}
+
+/// Runs `op` on `threads` threads at once for `for_`: (operations done in
+/// all, seconds elapsed).
+pub fn on_threads(threads: usize, for_: Duration, op: impl Fn() + Sync) -> (u64, f64) {
+    let start = std::time::Instant::now();
+    let total = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    while start.elapsed() < for_ {
+                        op();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    (total, start.elapsed().as_secs_f64())
+}
+
+/// A new database `name` on the PostgreSQL server of
+/// `SESAME_BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test):
+/// its URL, or `None` (said) when the server does not answer. [`drop_pg`]
+/// removes it.
+pub async fn fresh_pg(name: &str) -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    let admin = pg_admin();
+    match sea_orm::Database::connect(&admin).await {
+        Ok(db) => {
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
+        }
+        Err(e) => {
+            println!("PostgreSQL does not answer at {admin}: skipped ({e})");
+            return None;
+        }
+    }
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.clone(), |(b, _)| b.to_owned());
+    Some(format!("{base}/{name}"))
+}
+
+/// Drops the database `name` made by [`fresh_pg`].
+pub async fn drop_pg(name: &str) {
+    use sea_orm::ConnectionTrait;
+    if let Ok(db) = sea_orm::Database::connect(&pg_admin()).await {
+        let _ = db
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await;
+    }
+}
+
+fn pg_admin() -> String {
+    std::env::var("SESAME_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
