@@ -92,6 +92,12 @@ async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
     let browser = client();
     sign_up_camille(&browser, &c.proxy, &code, PASSWORD).await;
     assert_eq!(login(&browser, &c.proxy, PASSWORD).await, 303);
+    // A validation reads the account on a connection held outside the pool
+    // (issue 21); the restart breaks those: it must not cost an answer.
+    for n in 0..2 {
+        let t = ticket(&browser, c.url(n)).await;
+        assert!(validate(c.url(n), &t).await, "node {n}");
+    }
 
     pg.down();
     for n in 0..2 {
@@ -121,6 +127,8 @@ async fn postgres_restarted_gives_503_meanwhile_and_the_pools_reconnect() {
         wait_ready(c.url(n), 200).await;
     }
     for n in 0..2 {
+        let t = ticket(&browser, c.url(n)).await;
+        assert!(validate(c.url(n), &t).await, "validation on node {n}");
         assert_eq!(
             status(&browser, &format!("{}/compte", c.url(n))).await,
             200,

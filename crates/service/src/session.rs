@@ -90,7 +90,7 @@ pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, StoreE
         // One node, whose memory the command line cannot reach: a copy
         // here would hide what `sesame accounts campaign|delete` moved in
         // the database. The database answers (a primary-key read).
-        return Ok(accounts::session_generation(app.db.conn(), account_id)
+        return Ok(accounts::session_generation(&app.db, account_id)
             .await?
             .unwrap_or(-1));
     }
@@ -104,7 +104,7 @@ pub(crate) async fn generation(app: &App, account_id: i32) -> Result<i64, StoreE
     {
         return Ok(g);
     }
-    let Some(g) = accounts::session_generation(app.db.conn(), account_id).await? else {
+    let Some(g) = accounts::session_generation(&app.db, account_id).await? else {
         // Security: a deleted account has no generation that anything it
         // was given could match (and none is cached, should its id ever
         // come back).

@@ -50,6 +50,10 @@ impl Default for DbOptions {
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// Connections held for the hottest reads ([`Database::read`]); none
+    /// for an in-memory SQLite database (a new connection would open
+    /// another one).
+    direct: Option<std::sync::Arc<crate::direct::Direct>>,
     kind: DbKind,
     /// Its URL (which may hold a password: never printed).
     url: String,
@@ -307,8 +311,14 @@ impl Database {
         let conn = sea_orm::Database::connect(co).await;
         drop(guard);
         let conn = conn?;
+        let path = sqlite_path(url);
+        let in_memory = kind == DbKind::Sqlite
+            && (path.is_empty() || path == ":memory:" || url.contains("mode=memory"));
         Ok(Self {
             conn,
+            direct: (!in_memory).then(|| {
+                std::sync::Arc::new(crate::direct::Direct::new(url, kind, opts.connect_timeout))
+            }),
             kind,
             url: url.to_owned(),
         })
@@ -386,8 +396,38 @@ impl Database {
         self.kind
     }
 
+    /// The rows of the read `st`: on a connection held outside the pool
+    /// when one is free (no acquire, no ping on release: issue 21), else
+    /// through the pool. Only for single-statement reads: a held connection
+    /// that fails is closed and the statement runs again on the pool.
+    pub async fn read(&self, st: Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        if let Some(d) = &self.direct
+            && let Some(rows) = d.fetch_all(&st).await
+        {
+            return Ok(rows);
+        }
+        self.conn.query_all_raw(st).await
+    }
+
+    /// The first row of the read `select`, through [`Database::read`].
+    pub async fn read_one<E: sea_orm::EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+    ) -> Result<Option<E::Model>, DbErr> {
+        use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
+        let st = select.limit(1).build(self.conn.get_database_backend());
+        self.read(st)
+            .await?
+            .first()
+            .map(|row| E::Model::from_query_result(row, ""))
+            .transpose()
+    }
+
     /// Closes the pool.
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Some(d) = &self.direct {
+            d.close();
+        }
         self.conn.close().await
     }
 }

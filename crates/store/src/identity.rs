@@ -180,13 +180,13 @@ fn joined_sql(backend: DbBackend) -> Option<&'static (String, usize)> {
 /// database (two for an account of an upstream provider). `None` for an
 /// unknown account.
 pub async fn account_with_identity(
-    db: &impl ConnectionTrait,
+    db: &crate::Database,
     account_id: i32,
     today: time::Date,
 ) -> Result<Option<(account::Model, Identity)>, DbErr> {
     // Performance: the statement's text is built once per backend; each
     // request only binds the id (issue 21).
-    let backend = db.get_database_backend();
+    let backend = db.conn().get_database_backend();
     let st = match joined_sql(backend) {
         Some((sql, n)) => Statement::from_sql_and_values(
             backend,
@@ -195,7 +195,8 @@ pub async fn account_with_identity(
         ),
         None => backend.build(&joined_query(account_id)),
     };
-    let rows = db.query_all_raw(st).await?;
+    // On a connection held outside the pool (issue 21).
+    let rows = db.read(st).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -220,7 +221,7 @@ pub async fn account_with_identity(
             });
         }
     }
-    let id = with_upstream_claims(db, account_id, kind, fold(links, kind, today)).await?;
+    let id = with_upstream_claims(db.conn(), account_id, kind, fold(links, kind, today)).await?;
     Ok(Some((account, id)))
 }
 
@@ -372,11 +373,16 @@ mod tests {
         id
     }
 
+    /// A database in a new file, so that [`Database::read`] uses its held
+    /// connections. (PostgreSQL runs these queries through the black-box
+    /// tests.)
     async fn db() -> Database {
-        // One connection: an in-memory SQLite database per connection.
-        // (PostgreSQL runs this query through the black-box tests.)
+        let path = std::env::temp_dir().join(format!("sesame-identity-{}.db", std::process::id()));
+        for ext in ["", "-wal", "-shm", ".migrate-lock"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
         let db = Database::connect(
-            "sqlite::memory:",
+            &format!("sqlite://{}?mode=rwc", path.display()),
             &DbOptions {
                 max_connections: 1,
                 ..DbOptions::default()
@@ -519,7 +525,7 @@ mod tests {
         }
         // The joined reading gives the row and the identity of its kind.
         for who in [parent, alone, eleve, left, nobody] {
-            let (a, got) = account_with_identity(c, who, today)
+            let (a, got) = account_with_identity(&db, who, today)
                 .await
                 .expect("query")
                 .expect("account");
@@ -539,7 +545,7 @@ mod tests {
             assert_eq!(*n, 3, "{sql}");
         }
         assert!(
-            account_with_identity(c, nobody + 1000, today)
+            account_with_identity(&db, nobody + 1000, today)
                 .await
                 .expect("query")
                 .is_none()

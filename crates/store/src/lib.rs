@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod consents;
 pub mod db;
+mod direct;
 pub mod entity;
 pub mod ephemeral;
 pub mod federated;

@@ -119,6 +119,49 @@ pub struct Rotation<'a> {
     pub expires_at: OffsetDateTime,
 }
 
+/// [`rotate`] in one statement, for the common case (issue 21): the
+/// family row whose current token is `r.presented_hash` and is
+/// `client_id`'s gets the next token, if it is unspent, unrevoked and
+/// unexpired and its family started after `started_after` (so that
+/// `r.expires_at` stays within the family's absolute lifetime); answers
+/// the row as rotated. `None` when nothing matched: the caller then reads
+/// the row to tell a reuse, another client's token, an expired one or a
+/// family near its end (which [`rotate`] clamps) apart.
+pub async fn rotate_presented(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+    started_after: OffsetDateTime,
+    r: &Rotation<'_>,
+) -> Result<Option<RefreshToken>, DbErr> {
+    let rows = oidc_refresh_token::Entity::update_many()
+        .col_expr(
+            oidc_refresh_token::Column::TokenHash,
+            Expr::value(r.next_hash),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::Rotation,
+            Expr::value(r.rotation),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::IssuedAt,
+            Expr::value(ts(r.issued_at)),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::ExpiresAt,
+            Expr::value(ts(r.expires_at)),
+        )
+        .filter(oidc_refresh_token::Column::TokenHash.eq(r.presented_hash))
+        .filter(oidc_refresh_token::Column::ClientId.eq(client_id))
+        .filter(oidc_refresh_token::Column::Rotation.eq(r.rotation - 1))
+        .filter(oidc_refresh_token::Column::Spent.eq(false))
+        .filter(oidc_refresh_token::Column::Revoked.eq(false))
+        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(r.issued_at)))
+        .filter(oidc_refresh_token::Column::FamilyStartedAt.gt(ts(started_after)))
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.into_iter().next())
+}
+
 /// Replaces the current token of family row `id` by the next one, if the
 /// token presented is still its current one and the family is unspent,
 /// unrevoked and unexpired; answers whether this call rotated it (of

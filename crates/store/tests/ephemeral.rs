@@ -177,6 +177,18 @@ async fn get_touch_slides_the_expiry_and_capped_lists_keep_the_newest() {
             store.take_list(&Ns::Slo.key("list")).await.expect("take"),
             vec![b"c".to_vec(), b"d".to_vec(), b"e".to_vec()]
         );
+        // An item pushed again is not kept twice: it becomes the newest,
+        // and pushes the oldest other item out only when the list is full.
+        for item in [&b"a"[..], b"bb", b"a", b"", b"a"] {
+            store
+                .push_capped(&Ns::Slo.key("list"), item, 3, Duration::from_secs(10))
+                .await
+                .expect("push");
+        }
+        assert_eq!(
+            store.take_list(&Ns::Slo.key("list")).await.expect("take"),
+            vec![b"bb".to_vec(), b"".to_vec(), b"a".to_vec()]
+        );
         assert!(
             store
                 .take_list(&Ns::Slo.key("list"))

@@ -41,7 +41,7 @@ async fn validate_inner(app: &App, req: Request<'_>) -> Result<Success, Failure>
             .unwrap_or_else(Failure::internal));
     };
     // The account and what its attributes are made of, in one query.
-    let found = account_with_identity(app.db.conn(), st.account_id, app.clock.now().date())
+    let found = account_with_identity(&app.db, st.account_id, app.clock.now().date())
         .await
         .map_err(|e| internal(&e))?;
     // The row just read gives the account's generation (a deleted

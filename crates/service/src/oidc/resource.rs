@@ -30,7 +30,7 @@ pub async fn userinfo(
     // account and its claims come in one query, at each request, so that
     // they follow SIECLE.
     let Some((a, id)) = sesame_store::identity::account_with_identity(
-        app.db.conn(),
+        &app.db,
         at.login.account_id,
         app.clock.now().date(),
     )

@@ -52,6 +52,12 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>,
     account::Entity::find_by_id(id).one(db).await
 }
 
+/// [`find`] on a connection held outside the pool ([`crate::Database::read`]),
+/// for the hot paths (a token grant).
+pub async fn read(db: &crate::Database, id: i32) -> Result<Option<Account>, DbErr> {
+    db.read_one(account::Entity::find_by_id(id)).await
+}
+
 /// A new account.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -526,18 +532,29 @@ pub async fn next_session_generation(db: &impl ConnectionTrait, id: i32) -> Resu
         .filter(account::Column::Id.eq(id))
         .exec(db)
         .await?;
-    Ok(session_generation(db, id).await?.unwrap_or(0))
-}
-
-/// An account's session generation (`None` for an unknown account).
-pub async fn session_generation(db: &impl ConnectionTrait, id: i32) -> Result<Option<i64>, DbErr> {
     use sea_orm::QuerySelect;
-    account::Entity::find_by_id(id)
+    Ok(account::Entity::find_by_id(id)
         .select_only()
         .column(account::Column::SessionGeneration)
         .into_tuple::<i64>()
         .one(db)
-        .await
+        .await?
+        .unwrap_or(0))
+}
+
+/// An account's session generation (`None` for an unknown account).
+pub async fn session_generation(db: &crate::Database, id: i32) -> Result<Option<i64>, DbErr> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let st = account::Entity::find_by_id(id)
+        .select_only()
+        .column(account::Column::SessionGeneration)
+        .build(db.conn().get_database_backend());
+    // On a connection held outside the pool: read at each authorization.
+    db.read(st)
+        .await?
+        .first()
+        .map(|row| row.try_get::<i64>("", "session_generation"))
+        .transpose()
 }
 
 /// Moves account `id` from state `from` to `to`; answers whether it did

@@ -124,27 +124,32 @@ impl MemoryStore {
         }
     }
 
-    /// Lists are kept as a JSON array of byte strings.
+    /// Lists are kept as their items one after another, each after its
+    /// length (4 bytes, little-endian): a push reads and writes bytes, not
+    /// JSON (issue 21: a session's list is rewritten at each ticket). An
+    /// item equal to `value` is removed first: the list keeps distinct
+    /// items, the newest last.
     pub(super) fn push_capped(&self, key: &str, value: &[u8], cap: usize, ttl: Duration) {
         let now = self.now();
         let mut map = self.lock();
-        let mut items: Vec<Vec<u8>> = map
-            .get(key)
-            .filter(|(_, d)| *d > now)
-            .and_then(|(v, _)| serde_json::from_slice(v).ok())
-            .unwrap_or_default();
-        items.push(value.to_vec());
-        if items.len() > cap {
-            items.drain(..items.len() - cap);
+        let old = map.get(key).filter(|(_, d)| *d > now).map(|(v, _)| v);
+        let mut items: Vec<&[u8]> = old.map(|v| framed_items(v)).unwrap_or_default();
+        items.retain(|i| *i != value);
+        items.push(value);
+        let keep = &items[items.len().saturating_sub(cap)..];
+        let mut encoded = Vec::with_capacity(keep.iter().map(|i| i.len() + 4).sum());
+        for i in keep {
+            let len = u32::try_from(i.len()).unwrap_or(u32::MAX);
+            encoded.extend_from_slice(&len.to_le_bytes());
+            encoded.extend_from_slice(&i[..len as usize]);
         }
-        let encoded = serde_json::to_vec(&items).unwrap_or_default();
         self.make_room(&mut map, key, now);
         map.insert(key.to_owned(), (encoded, after(now, ttl)));
     }
 
     pub(super) fn take_list(&self, key: &str) -> Vec<Vec<u8>> {
         self.get(key, true)
-            .and_then(|v| serde_json::from_slice(&v).ok())
+            .map(|v| framed_items(&v).into_iter().map(<[u8]>::to_vec).collect())
             .unwrap_or_default()
     }
 
@@ -181,4 +186,19 @@ impl MemoryStore {
         entry.0 = n.to_string().into_bytes();
         n
     }
+}
+
+/// The items of a list value ([`MemoryStore::push_capped`]); a truncated
+/// tail is left out.
+fn framed_items(mut v: &[u8]) -> Vec<&[u8]> {
+    let mut items = Vec::new();
+    while let Some((len, rest)) = v.split_first_chunk::<4>() {
+        let len = u32::from_le_bytes(*len) as usize;
+        let Some((item, rest)) = rest.split_at_checked(len) else {
+            break;
+        };
+        items.push(item);
+        v = rest;
+    }
+    items
 }

@@ -309,7 +309,10 @@ impl EphemeralStore {
     }
 
     /// Appends `value` to the list under `key`, keeping its newest `cap`
-    /// items, the list expiring `ttl` after this push (one round trip).
+    /// items, the list expiring `ttl` after this push (one round trip). An
+    /// item equal to `value` is removed first: the list holds distinct
+    /// items (a session that opens one client a hundred times keeps the
+    /// other services it opened).
     pub async fn push_capped(
         &self,
         key: &Key,
@@ -328,6 +331,11 @@ impl EphemeralStore {
                 let keep = i64::try_from(cap).unwrap_or(i64::MAX);
                 let _: () = redis::pipe()
                     .atomic()
+                    .cmd("LREM")
+                    .arg(r.key(key))
+                    .arg(0)
+                    .arg(value)
+                    .ignore()
                     .cmd("RPUSH")
                     .arg(r.key(key))
                     .arg(value)

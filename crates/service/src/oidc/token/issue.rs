@@ -26,7 +26,7 @@ pub(super) async fn live_account(
     family: &Family,
     family_mark: bool,
 ) -> Result<Account, TokenError> {
-    let account = sesame_store::accounts::find(app.db.conn(), family.login.account_id)
+    let account = sesame_store::accounts::read(&app.db, family.login.account_id)
         .await?
         .filter(|a| a.is_active())
         .ok_or(TokenError::InvalidGrant)?;

@@ -18,7 +18,7 @@ use crate::app::App;
 use crate::oidc::clients::client;
 use crate::oidc::flow::hash_key;
 use crate::session::new_token;
-use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
+use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS};
 use sesame_oidc::refresh::RefreshToken;
 use sesame_store::{Ns, refresh_tokens};
 
@@ -33,6 +33,9 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     }
     let db = app.db.conn();
     let presented = refresh_hash(app, &req.refresh_token);
+    if let Some(served) = rotate_at_once(app, req, &presented).await? {
+        return Ok(served);
+    }
     let Some(row) = refresh_tokens::find(db, &presented).await? else {
         return older_or_legacy(app, req).await;
     };
@@ -82,6 +85,50 @@ pub(super) async fn grant(app: &App, req: &TokenRequest) -> Result<serde_json::V
     // served; the replays revoke what it was given).
     let account = live_account(app, &family, false).await?;
     issue_tokens(app, &family, &account, None, next).await
+}
+
+/// The common case in one statement (issue 21): the token presented is
+/// its family's current one, the client's, usable, in a family that is
+/// not in its last idle period: rotated by one `UPDATE … RETURNING`, which
+/// is also the spending, atomic like [`refresh_tokens::rotate`]. `None`
+/// when it did not apply, and nothing was changed: [`grant`] then reads
+/// the row and tells why (a reuse, another client's token…).
+async fn rotate_at_once(
+    app: &App,
+    req: &TokenRequest,
+    presented: &str,
+) -> Result<Option<serde_json::Value>, TokenError> {
+    let Some(t) = RefreshToken::parse(&req.refresh_token) else {
+        return Ok(None);
+    };
+    let now = app.clock.now();
+    let rotation = t.rotation.saturating_add(1);
+    let next = RefreshToken::format(t.family, rotation, &new_token());
+    let next_hash = refresh_hash(app, &next);
+    let idle = time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0));
+    // A family started after this instant (rounded up past the second the
+    // database keeps) lives past `now + idle`: the next token's expiry
+    // needs no clamping.
+    let started_after =
+        now + idle - time::Duration::seconds(REFRESH_ABSOLUTE_SECONDS) + time::Duration::SECOND;
+    let r = refresh_tokens::Rotation {
+        presented_hash: presented,
+        next_hash: &next_hash,
+        rotation,
+        issued_at: now,
+        expires_at: now + idle,
+    };
+    let Some(row) =
+        refresh_tokens::rotate_presented(app.db.conn(), &req.client_id, started_after, &r).await?
+    else {
+        return Ok(None);
+    };
+    // As in [`grant`]: the UPDATE checked the family's revocation.
+    let family = Family::of(&row);
+    let account = live_account(app, &family, false).await?;
+    Ok(Some(
+        issue_tokens(app, &family, &account, None, Some(next)).await?,
+    ))
 }
 
 /// A token whose hash no row holds: an older token of a family (a reuse,
