@@ -176,8 +176,11 @@ fn parse_one(
 }
 
 /// Imports `paths` in one transaction: either every file is applied, or (on
-/// the first refused file or database error) nothing is written. Files are
-/// read and applied one at a time, so memory holds one file's records.
+/// the first refused file or database error) nothing is written.
+///
+/// Performance (issue 21): a thread reads and parses the files while this
+/// one applies them, in order; at most one parsed file waits, so memory
+/// holds two files' records at most.
 pub async fn run(
     app: &App,
     paths: &[PathBuf],
@@ -191,6 +194,38 @@ pub async fn run(
     r
 }
 
+/// What the reading thread hands over: one school's export of a file, or
+/// the reason the files stop there.
+type Parsed = Result<(String, SiecleExport, Option<String>), ImportError>;
+
+/// Reads `paths`, pupils' files first, and sends each school's export in
+/// order; stops at the first refused file, or when nobody listens.
+fn read_all(paths: &[PathBuf], out: &std::sync::mpsc::SyncSender<Parsed>) {
+    for pass in [Pass::Pupils, Pass::Guardians] {
+        for path in paths {
+            let read = source::for_each_input(path, &mut |label, kind, reader| {
+                let head = reader
+                    .fill_buf()
+                    .map_err(|e| limits::read_error(label, &e))?;
+                if pass_of(kind, head) != pass {
+                    return Ok(());
+                }
+                for (export, name) in parse_one(label, kind, reader)? {
+                    if out.send(Ok((label.to_owned(), export, name))).is_err() {
+                        // The applying side stopped (a failure it reports).
+                        return Err(ImportError::file(label, "arrêté"));
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = read {
+                let _ = out.send(Err(e));
+                return;
+            }
+        }
+    }
+}
+
 async fn run_in(
     app: &App,
     bulk: &sesame_store::bulk::Bulk,
@@ -199,70 +234,50 @@ async fn run_in(
 ) -> Result<ImportReport, ImportRunError> {
     let txn = app.db.conn().begin_write().await?;
     let handle = tokio::runtime::Handle::current();
-    let report = tokio::task::block_in_place(|| -> Result<ImportReport, ImportRunError> {
-        let mut report = ImportReport::default();
-        let mut stamps: HashMap<(String, bool), String> = HashMap::new();
-        let mut failure: Option<ImportRunError> = None;
-        let mut single_school: Option<String> = None;
-        for pass in [Pass::Pupils, Pass::Guardians] {
-            for path in paths {
-                source::for_each_input(path, &mut |label, kind, reader| {
-                    let head = reader
-                        .fill_buf()
-                        .map_err(|e| limits::read_error(label, &e))?;
-                    if pass_of(kind, head) != pass {
-                        return Ok(());
+    let report = tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| -> Result<ImportReport, ImportRunError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(1);
+            scope.spawn(move || read_all(paths, &tx));
+            let mut report = ImportReport::default();
+            let mut stamps: HashMap<(String, bool), String> = HashMap::new();
+            let mut single_school: Option<String> = None;
+            // Leaving this loop early drops `rx`: the reading thread stops.
+            for parsed in rx {
+                let (label, export, name) = parsed?;
+                let uai = match &export {
+                    SiecleExport::Pupils { uai, .. } | SiecleExport::Guardians { uai, .. } => {
+                        uai.to_string()
                     }
-                    for (export, name) in parse_one(label, kind, reader)? {
-                        let uai = match &export {
-                            SiecleExport::Pupils { uai, .. }
-                            | SiecleExport::Guardians { uai, .. } => uai.to_string(),
-                        };
-                        if opts.school_name.is_some() {
-                            match &single_school {
-                                Some(first) if *first != uai => {
-                                    return Err(ImportError::file(
-                                        label,
-                                        format!("--school-name nomme un seul établissement, or ces fichiers en contiennent plusieurs ({first}, {uai}) : donnez plutôt un fichier --schools (une ligne « uai;nom » par établissement)"),
-                                    ));
-                                }
-                                _ => single_school = Some(uai.clone()),
-                            }
+                };
+                if opts.school_name.is_some() {
+                    match &single_school {
+                        Some(first) if *first != uai => {
+                            return Err(ImportError::file(
+                                &label,
+                                format!("--school-name nomme un seul établissement, or ces fichiers en contiennent plusieurs ({first}, {uai}) : donnez plutôt un fichier --schools (une ligne « uai;nom » par établissement)"),
+                            )
+                            .into());
                         }
-                        let listed = opts.schools.as_ref().and_then(|s| s.get(&uai));
-                        let name = opts
-                            .school_name
-                            .as_deref()
-                            .or(listed.map(String::as_str))
-                            .or(name.as_deref());
-                        let applied =
-                            handle.block_on(apply(app, &txn, bulk, label, export, name, &mut stamps));
-                        match applied {
-                            Ok(mut r) => {
-                                if opts.schools.is_some() && listed.is_none() {
-                                    r.warnings.push(format!(
-                                        "{uai} absent du fichier des établissements : son nom ne change pas"
-                                    ));
-                                }
-                                report.files.push(r)
-                            }
-                            Err(ImportRunError::Refused(e)) => return Err(e),
-                            Err(e) => {
-                                // Stop at once; the caller sees the store error.
-                                failure = Some(e);
-                                return Err(ImportError::file(
-                                    label,
-                                    "base de données indisponible",
-                                ));
-                            }
-                        }
+                        _ => single_school = Some(uai.clone()),
                     }
-                    Ok(())
-                })
-                .map_err(|e| failure.take().unwrap_or(ImportRunError::Refused(e)))?;
+                }
+                let listed = opts.schools.as_ref().and_then(|s| s.get(&uai));
+                let name = opts
+                    .school_name
+                    .as_deref()
+                    .or(listed.map(String::as_str))
+                    .or(name.as_deref());
+                let mut r =
+                    handle.block_on(apply(app, &txn, bulk, &label, export, name, &mut stamps))?;
+                if opts.schools.is_some() && listed.is_none() {
+                    r.warnings.push(format!(
+                        "{uai} absent du fichier des établissements : son nom ne change pas"
+                    ));
+                }
+                report.files.push(r);
             }
-        }
-        Ok(report)
+            Ok(report)
+        })
     });
     match report {
         Ok(report) => {
