@@ -233,10 +233,10 @@ async fn migrate_locked(conn: &DatabaseConnection) -> Result<SchemaState, Schema
 /// An exclusive lock on a file beside the SQLite database, held while
 /// migrating (released when dropped).
 fn sqlite_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> {
-    let path = sqlite_path(url);
-    if path.is_empty() || path == ":memory:" {
+    if sqlite_in_memory(url) {
         return Ok(None);
     }
+    let path = sqlite_path(url);
     let lock = format!("{path}.migrate-lock");
     let f = std::fs::OpenOptions::new()
         .create(true)
@@ -247,6 +247,13 @@ fn sqlite_lock(url: &str) -> Result<Option<std::fs::File>, DbErr> {
     f.lock()
         .map_err(|e| DbErr::Custom(format!("cannot lock {lock}: {e}")))?;
     Ok(Some(f))
+}
+
+/// Whether an SQLite URL names no file: each connection to it opens a
+/// database of its own.
+fn sqlite_in_memory(url: &str) -> bool {
+    let path = sqlite_path(url);
+    path.is_empty() || path == ":memory:" || url.contains("mode=memory")
 }
 
 fn sqlite_path(url: &str) -> &str {
@@ -311,9 +318,7 @@ impl Database {
         let conn = sea_orm::Database::connect(co).await;
         drop(guard);
         let conn = conn?;
-        let path = sqlite_path(url);
-        let in_memory = kind == DbKind::Sqlite
-            && (path.is_empty() || path == ":memory:" || url.contains("mode=memory"));
+        let in_memory = kind == DbKind::Sqlite && sqlite_in_memory(url);
         Ok(Self {
             conn,
             direct: (!in_memory).then(|| {
@@ -433,10 +438,10 @@ impl Database {
 }
 
 fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
-    let path = sqlite_path(url);
-    if path.is_empty() || path == ":memory:" {
+    if sqlite_in_memory(url) {
         return Ok(());
     }
+    let path = sqlite_path(url);
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {

@@ -374,15 +374,15 @@ mod tests {
     }
 
     /// A database in a new file, so that [`Database::read`] uses its held
-    /// connections. (PostgreSQL runs these queries through the black-box
-    /// tests.)
-    async fn db() -> Database {
-        let path = std::env::temp_dir().join(format!("sesame-identity-{}.db", std::process::id()));
-        for ext in ["", "-wal", "-shm", ".migrate-lock"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-        }
+    /// connections; the directory goes with the returned guard.
+    /// (PostgreSQL runs these queries through the black-box tests.)
+    async fn db() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().expect("tempdir");
         let db = Database::connect(
-            &format!("sqlite://{}?mode=rwc", path.display()),
+            &format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("identity.db").display()
+            ),
             &DbOptions {
                 max_connections: 1,
                 ..DbOptions::default()
@@ -391,7 +391,7 @@ mod tests {
         .await
         .expect("connect");
         db.prepare_schema(true).await.expect("schema");
-        db
+        (dir, db)
     }
 
     const NOW: time::OffsetDateTime = datetime!(2026-09-01 08:00 UTC);
@@ -475,7 +475,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_query_gives_what_the_n_plus_one_reading_gave() {
-        let db = db().await;
+        let (_dir, db) = db().await;
         let c = db.conn();
         let suffix = std::process::id();
         let (a, b) = (

@@ -119,6 +119,32 @@ pub struct Rotation<'a> {
     pub expires_at: OffsetDateTime,
 }
 
+/// The UPDATE both rotations run: the next token, on the row whose
+/// current token is the one presented, unspent, unrevoked and unexpired.
+fn rotation_update(r: &Rotation<'_>) -> sea_orm::UpdateMany<oidc_refresh_token::Entity> {
+    oidc_refresh_token::Entity::update_many()
+        .col_expr(
+            oidc_refresh_token::Column::TokenHash,
+            Expr::value(r.next_hash),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::Rotation,
+            Expr::value(r.rotation),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::IssuedAt,
+            Expr::value(ts(r.issued_at)),
+        )
+        .col_expr(
+            oidc_refresh_token::Column::ExpiresAt,
+            Expr::value(ts(r.expires_at)),
+        )
+        .filter(oidc_refresh_token::Column::TokenHash.eq(r.presented_hash))
+        .filter(oidc_refresh_token::Column::Spent.eq(false))
+        .filter(oidc_refresh_token::Column::Revoked.eq(false))
+        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(r.issued_at)))
+}
+
 /// [`rotate`] in one statement, for the common case (issue 21): the
 /// family row whose current token is `r.presented_hash` and is
 /// `client_id`'s gets the next token, if it is unspent, unrevoked and
@@ -133,29 +159,9 @@ pub async fn rotate_presented(
     started_after: OffsetDateTime,
     r: &Rotation<'_>,
 ) -> Result<Option<RefreshToken>, DbErr> {
-    let rows = oidc_refresh_token::Entity::update_many()
-        .col_expr(
-            oidc_refresh_token::Column::TokenHash,
-            Expr::value(r.next_hash),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::Rotation,
-            Expr::value(r.rotation),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::IssuedAt,
-            Expr::value(ts(r.issued_at)),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::ExpiresAt,
-            Expr::value(ts(r.expires_at)),
-        )
-        .filter(oidc_refresh_token::Column::TokenHash.eq(r.presented_hash))
+    let rows = rotation_update(r)
         .filter(oidc_refresh_token::Column::ClientId.eq(client_id))
         .filter(oidc_refresh_token::Column::Rotation.eq(r.rotation - 1))
-        .filter(oidc_refresh_token::Column::Spent.eq(false))
-        .filter(oidc_refresh_token::Column::Revoked.eq(false))
-        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(r.issued_at)))
         .filter(oidc_refresh_token::Column::FamilyStartedAt.gt(ts(started_after)))
         .exec_with_returning(db)
         .await?;
@@ -167,28 +173,8 @@ pub async fn rotate_presented(
 /// unrevoked and unexpired; answers whether this call rotated it (of
 /// concurrent uses of one token, exactly one wins).
 pub async fn rotate(db: &impl ConnectionTrait, id: i32, r: &Rotation<'_>) -> Result<bool, DbErr> {
-    let res = oidc_refresh_token::Entity::update_many()
-        .col_expr(
-            oidc_refresh_token::Column::TokenHash,
-            Expr::value(r.next_hash),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::Rotation,
-            Expr::value(r.rotation),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::IssuedAt,
-            Expr::value(ts(r.issued_at)),
-        )
-        .col_expr(
-            oidc_refresh_token::Column::ExpiresAt,
-            Expr::value(ts(r.expires_at)),
-        )
+    let res = rotation_update(r)
         .filter(oidc_refresh_token::Column::Id.eq(id))
-        .filter(oidc_refresh_token::Column::TokenHash.eq(r.presented_hash))
-        .filter(oidc_refresh_token::Column::Spent.eq(false))
-        .filter(oidc_refresh_token::Column::Revoked.eq(false))
-        .filter(oidc_refresh_token::Column::ExpiresAt.gt(ts(r.issued_at)))
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)

@@ -97,9 +97,14 @@ pub(super) async fn issue_tokens(
 /// the family's absolute lifetime.
 pub(super) fn refresh_expiry(now: OffsetDateTime, started: i64) -> OffsetDateTime {
     let started = OffsetDateTime::from_unix_timestamp(started).unwrap_or(now);
-    let idle = now + time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0));
+    let idle = now + refresh_idle();
     let absolute = started + time::Duration::seconds(REFRESH_ABSOLUTE_SECONDS);
     idle.min(absolute)
+}
+
+/// How long a refresh token may stay unused (`REFRESH_IDLE_SECONDS`).
+pub(super) fn refresh_idle() -> time::Duration {
+    time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0))
 }
 
 /// Stores the row of a new family in the database with its first

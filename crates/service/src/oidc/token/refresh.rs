@@ -12,13 +12,13 @@
 use super::client_auth::check_client;
 use super::error::TokenError;
 use super::grants::{Family, revoke_family};
-use super::issue::{issue_tokens, live_account, refresh_expiry, refresh_hash};
+use super::issue::{issue_tokens, live_account, refresh_expiry, refresh_hash, refresh_idle};
 use super::request::TokenRequest;
 use crate::app::App;
 use crate::oidc::clients::client;
 use crate::oidc::flow::hash_key;
 use crate::session::new_token;
-use sesame_oidc::lifetimes::{REFRESH_ABSOLUTE_SECONDS, REFRESH_IDLE_SECONDS};
+use sesame_oidc::lifetimes::REFRESH_ABSOLUTE_SECONDS;
 use sesame_oidc::refresh::RefreshToken;
 use sesame_store::{Ns, refresh_tokens};
 
@@ -105,7 +105,7 @@ async fn rotate_at_once(
     let rotation = t.rotation.saturating_add(1);
     let next = RefreshToken::format(t.family, rotation, &new_token());
     let next_hash = refresh_hash(app, &next);
-    let idle = time::Duration::seconds(i64::try_from(REFRESH_IDLE_SECONDS).unwrap_or(0));
+    let idle = refresh_idle();
     // A family started after this instant (rounded up past the second the
     // database keeps) lives past `now + idle`: the next token's expiry
     // needs no clamping.
