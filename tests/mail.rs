@@ -7,7 +7,8 @@ use crate::support::fixtures::{
     Signup, code_of, confirmation_links, follow_link, martin_family, sign_up,
 };
 use crate::support::{
-    MailSink, Smtp, SmtpServer, TestEnv, TestServer, TestTls, csrf_of, free_port, worker_app,
+    MailSink, Smtp, SmtpServer, TestEnv, TestServer, TestTls, csrf_of, free_port, parse_message,
+    worker_app,
 };
 use sesame_domain::FixedClock;
 use sesame_service::App;
@@ -349,6 +350,55 @@ async fn mails_carry_message_id_and_date_and_send_now_skips_the_backoff() {
     let list = json_list(&env);
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     assert_eq!(list[0]["state"], "sent");
+}
+
+// The tests' mailbox reads a text part up to its MIME boundary: a line of
+// the text that begins with `--` (a signature, or a 43-character link code
+// that a quoted-printable soft line break cut before its `--`) is text.
+// Reading up to any `--` once cut a confirmation link short in CI.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_text_line_beginning_with_dashes_is_read_whole() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::start().await;
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let app = worker_app(&env, clock, smtp_on(smtp.port)).await;
+    let code = "--xY_9-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+    let texts = (60..80)
+        .map(|pad| {
+            format!(
+                "Bonjour, élève.\n{}{code}\n-- \nL'équipe\n",
+                "a".repeat(pad)
+            )
+        })
+        .collect::<Vec<_>>();
+    for (i, text) in texts.iter().enumerate() {
+        outbox::enqueue(
+            app.db.conn(),
+            NewMail {
+                account_id: None,
+                to: "parent@example.org",
+                subject: &format!("message {i}"),
+                text,
+                html: "<p>Bonjour</p>",
+            },
+            app.clock.now(),
+        )
+        .await
+        .expect("enqueue");
+    }
+    let mailer = Mailer::new(&app.config).expect("mailer");
+    while mailer::run_once(&app, &mailer).await.expect("round") > 0 {}
+    let mut read = smtp
+        .messages()
+        .iter()
+        .map(|m| parse_message(m))
+        .collect::<Vec<_>>();
+    read.sort_by_key(|(_, subject, _)| subject[8..].parse::<usize>().expect("number"));
+    let read = read
+        .into_iter()
+        .map(|(_, _, text)| text)
+        .collect::<Vec<_>>();
+    assert_eq!(read, texts);
 }
 
 fn json_list(env: &TestEnv) -> serde_json::Value {

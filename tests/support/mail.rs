@@ -236,7 +236,14 @@ pub fn parse_message(raw: &str) -> (String, String, String) {
         .expect("a text/plain part");
     let part = &body[start..];
     let (part_head, rest) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
-    let content = rest.split("\r\n--").next().unwrap_or_default();
+    // The part ends at a boundary line of its message: a line of the
+    // (quoted-printable) text itself may begin with `--` (a random link
+    // code cut by a soft line break), so any `--` will not do.
+    let end = boundaries(raw)
+        .filter_map(|b| rest.find(&format!("\r\n--{b}")))
+        .min()
+        .unwrap_or(rest.len());
+    let content = &rest[..end];
     let text = if part_head.contains("base64") {
         let b64: String = content.split_whitespace().collect();
         String::from_utf8_lossy(
@@ -251,6 +258,16 @@ pub fn parse_message(raw: &str) -> (String, String, String) {
         content.to_owned()
     };
     (to, subject, text.replace("\r\n", "\n"))
+}
+
+/// The MIME boundaries a message declares (`boundary=` of its
+/// multipart headers, quoted or not).
+fn boundaries(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split("boundary=").skip(1).filter_map(|rest| {
+        let rest = rest.strip_prefix('"').unwrap_or(rest);
+        let end = rest.find(|c: char| c == '"' || c == ';' || c.is_whitespace())?;
+        (end > 0).then(|| &rest[..end])
+    })
 }
 
 /// A real SMTP server and a mail worker of the application sending to it:
