@@ -4,13 +4,12 @@
 
 use crate::config::ServiceDef;
 use sesame_cas::attributes::Person;
-use sesame_store::accounts::Account;
-use sesame_store::identity::Identity;
+use sesame_store::identity::{Holder, Identity};
 
 /// (name, values) pairs, in the registry's order.
 pub fn release(
     service: &ServiceDef,
-    account: &Account,
+    account: &Holder,
     id: Identity,
     profile: &str,
 ) -> Vec<(String, Vec<String>)> {
