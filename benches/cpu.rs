@@ -42,12 +42,57 @@ use std::time::{Duration, Instant};
 /// Server CPU milliseconds per operation and operations per second of
 /// `work`, which performs `n` operations.
 async fn timed(pid: u32, n: usize, work: impl Future<Output = ()>) -> (f64, f64) {
+    callgrind(pid, "--zero", n);
     let cpu0 = cpu_ms(pid);
     let t0 = Instant::now();
     work.await;
     let elapsed = t0.elapsed().as_secs_f64();
-    ((cpu_ms(pid) - cpu0) / n as f64, n as f64 / elapsed)
+    let cpu = (cpu_ms(pid) - cpu0) / n as f64;
+    callgrind(pid, "--dump", n);
+    (cpu, n as f64 / elapsed)
 }
+
+/// With `SESAME_BENCH_CALLGRIND` set, the server runs under valgrind's
+/// callgrind (`SESAME_BIN` a wrapper: see docs/benchmarks.md): its
+/// instruction counts are zeroed before a cell and dumped after it, and
+/// the instructions per operation printed. Unlike CPU time, they do not
+/// move with the machine's load or speed (but leave out the kernel).
+fn callgrind(pid: u32, what: &str, n: usize) {
+    let Some(dir) = std::env::var_os("SESAME_BENCH_CALLGRIND") else {
+        return;
+    };
+    let ok = std::process::Command::new("callgrind_control")
+        .args([what, &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "callgrind_control {what} {pid}");
+    if what != "--dump" {
+        return;
+    }
+    // The newest dump of this process: `<file>.<pid>.<k>`.
+    let newest = std::fs::read_dir(&dir)
+        .expect("SESAME_BENCH_CALLGRIND: a folder")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .contains(&format!(".{pid}."))
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+    let total = newest
+        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("summary: "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .expect("a callgrind dump with a summary line");
+    *LAST_INSTRUCTIONS.lock().expect("lock") = Some(total / n as f64);
+}
+
+/// The instructions per operation of the cell just measured, for [`line`].
+static LAST_INSTRUCTIONS: std::sync::Mutex<Option<f64>> = std::sync::Mutex::new(None);
 
 /// Runs `f(worker)` on `workers` tasks at once and waits for them all.
 async fn all<F, Fut>(workers: usize, f: F)
@@ -89,6 +134,9 @@ async fn gets(workers: usize, n: usize, url: String, bearer: Option<String>, exp
 
 fn line(label: &str, what: &str, (cpu, rate): (f64, f64), n: usize) {
     println!("{label:<11} {what:<26} {cpu:>7.3} ms CPU/op  {rate:>7.0}/s  ({n} ops)");
+    if let Some(ir) = LAST_INSTRUCTIONS.lock().expect("lock").take() {
+        println!("{label:<11} {what:<26} {ir:>9.0} instructions/op (callgrind)");
+    }
 }
 
 /// Raw argon2id hashes per second with the production parameters (19 MiB,

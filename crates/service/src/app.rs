@@ -59,6 +59,9 @@ pub struct App {
     pub policy: crate::password::Policy,
     /// The OpenID Connect signing keys, parsed once.
     pub signing_keys: crate::oidc::cache::KeyCache,
+    /// The discovery document as served (it follows the configuration
+    /// only), serialised at its first request.
+    pub discovery: std::sync::OnceLock<Arc<str>>,
     /// OpenID Connect client secrets already verified.
     pub client_secrets: crate::oidc::cache::SecretCache,
     /// Upstream providers' discovery documents.
@@ -217,6 +220,7 @@ impl App {
             hasher,
             policy,
             signing_keys: Default::default(),
+            discovery: std::sync::OnceLock::new(),
             client_secrets: Default::default(),
             upstreams: Default::default(),
         })

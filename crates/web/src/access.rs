@@ -17,7 +17,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use tower_http::request_id::{MakeRequestId, RequestId};
 
 /// The header, as proxies and log collectors spell it.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -41,34 +40,16 @@ fn acceptable(id: &HeaderValue) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
-/// New request ids: 128 random bits, hex.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RandomRequestId;
-
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let bytes: [u8; 16] = rand::random();
-        let mut hex = [0u8; 32];
-        for (pair, b) in hex.chunks_exact_mut(2).zip(bytes) {
-            pair[0] = HEX[usize::from(b >> 4)];
-            pair[1] = HEX[usize::from(b & 0xf)];
-        }
-        HeaderValue::from_bytes(&hex).ok().map(RequestId::new)
+/// A new request id: 128 random bits, hex.
+fn new_id() -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes: [u8; 16] = rand::random();
+    let mut hex = [0u8; 32];
+    for (pair, b) in hex.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0xf)];
     }
-}
-
-/// Drops an incoming `x-request-id` that is not a plain token (before the
-/// request-id layer, which then makes a new one).
-pub async fn drop_unacceptable_id(mut req: Request, next: Next) -> Response {
-    if req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .is_some_and(|v| !acceptable(v))
-    {
-        req.headers_mut().remove(&X_REQUEST_ID);
-    }
-    next.run(req).await
+    HeaderValue::from_bytes(&hex).unwrap_or(HeaderValue::from_static("-"))
 }
 
 /// Route layer: notes the matched route template for the access log.
@@ -82,31 +63,40 @@ pub async fn remember_route(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Writes the access line and records the request's metrics.
+/// The outermost layer of every request: its id (a proxy's plain one
+/// kept, anything else replaced by a new one; set on the request for the
+/// layers and handlers inside, and on the response), the security
+/// headers, the access line and the request's metrics. One layer rather
+/// than five (issue 21: each layer boxes and moves the request's future).
 pub async fn log(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let id = match req.headers().get(&X_REQUEST_ID) {
+        Some(v) if acceptable(v) => v.clone(),
+        _ => {
+            let v = new_id();
+            req.headers_mut().insert(X_REQUEST_ID.clone(), v.clone());
+            v
+        }
+    };
     let slot = Route::default();
     req.extensions_mut().insert(slot.clone());
     let method = req.method().clone();
-    let id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
-    let r = next.run(req).await;
+    let mut r = next.run(req).await;
+    crate::headers::add_security_headers(r.headers_mut());
     let elapsed = started.elapsed();
     let route = slot.0.get().map_or(UNMATCHED, String::as_str);
     let status = r.status().as_u16();
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let shown = id.to_str().unwrap_or("-");
     // Probes come every few seconds from each load balancer and
     // orchestrator: their lines are DEBUG, not to drown the others.
     if matches!(route, "/healthz" | "/readyz") {
-        tracing::debug!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %id, "request");
+        tracing::debug!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %shown, "request");
     } else {
-        tracing::info!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %id, "request");
+        tracing::info!(target: "sesame::access", method = %method, route = %route, status, duration_ms, request_id = %shown, "request");
     }
     crate::metrics::record_request(route, method.as_str(), status, elapsed.as_secs_f64());
+    r.headers_mut().entry(&X_REQUEST_ID).or_insert(id);
     r
 }
 

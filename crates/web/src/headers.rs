@@ -60,12 +60,17 @@ static SECURITY_HEADERS: [(header::HeaderName, HeaderValue); 8] = [
     ),
 ];
 
-/// Adds the security headers to every response.
-pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
+/// Adds the security headers a response did not set itself.
+pub(crate) fn add_security_headers(h: &mut axum::http::HeaderMap) {
     for (name, value) in &SECURITY_HEADERS {
         h.entry(name).or_insert_with(|| value.clone());
     }
+}
+
+/// The security headers as a layer (the administration router; the
+/// public one adds them in [`crate::access::log`]).
+pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    add_security_headers(res.headers_mut());
     res
 }

@@ -39,7 +39,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -91,15 +90,9 @@ pub fn router(app: Arc<App>) -> Router {
             error::render_errors,
         ))
         .layer(axum::middleware::from_fn_with_state(state, i18n::negotiate))
-        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(trace::RedactedSpan))
+        // The request id, the security headers, the access line.
         .layer(axum::middleware::from_fn(access::log))
-        .layer(PropagateRequestIdLayer::new(access::X_REQUEST_ID.clone()))
-        .layer(SetRequestIdLayer::new(
-            access::X_REQUEST_ID.clone(),
-            access::RandomRequestId,
-        ))
-        .layer(axum::middleware::from_fn(access::drop_unacceptable_id))
 }
 
 /// Builds the administration router, for `server.admin_listen` (the

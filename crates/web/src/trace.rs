@@ -69,7 +69,7 @@ fn percent_decoded(name: &str) -> String {
 }
 
 /// The span of one request, at INFO so that every line logged while it
-/// runs carries its `request_id` (set by the request-id layer outside);
+/// runs carries its `request_id` (set by [`crate::access::log`], outside);
 /// with DEBUG on, also its method and its redacted path and query.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RedactedSpan;

@@ -17,3 +17,13 @@ pub fn document(app: &App) -> Result<serde_json::Value, DiscoveryError> {
     let algs: Vec<sesame_oidc::Alg> = app.config.oidc.signing_algorithms.clone();
     sesame_oidc::discovery::document(&issuer(app), &algs)
 }
+
+/// [`document`] as served: serialised once per process (issue 21: it
+/// depends on the configuration only).
+pub fn body(app: &App) -> Result<std::sync::Arc<str>, DiscoveryError> {
+    if let Some(b) = app.discovery.get() {
+        return Ok(b.clone());
+    }
+    let b: std::sync::Arc<str> = document(app)?.to_string().into();
+    Ok(app.discovery.get_or_init(|| b).clone())
+}

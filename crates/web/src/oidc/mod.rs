@@ -85,7 +85,7 @@ async fn cors(
     r
 }
 
-fn json(body: String) -> Response {
+fn json(body: axum::body::Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -99,8 +99,17 @@ fn json(body: String) -> Response {
 }
 
 async fn configuration(State(app): State<AppState>) -> Result<Response, WebError> {
-    let doc = discovery::document(&app).map_err(WebError::internal)?;
-    Ok(json(doc.to_string()))
+    let doc = discovery::body(&app).map_err(WebError::internal)?;
+    Ok(json(axum::body::Bytes::from_owner(SharedStr(doc))))
+}
+
+/// A shared string as a response body, without a copy.
+struct SharedStr(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedStr {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 /// Whether an `If-None-Match` header names `etag` (weak comparison,
