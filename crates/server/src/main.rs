@@ -21,13 +21,6 @@ mod sms;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Performance (issue 21): a request allocates and frees hundreds of small
-/// values (rows, headers, JSON) across threads; glibc's malloc spent a
-/// tenth of a refresh grant's CPU on them (its arenas' locks and
-/// consolidations). mimalloc keeps per-thread free lists.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
