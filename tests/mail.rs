@@ -28,20 +28,25 @@ fn smtp_on(port: u16) -> impl FnOnce(&mut sesame_service::Config) {
 
 async fn queue(app: &App, n: usize) {
     for i in 0..n {
-        outbox::enqueue(
-            app.db.conn(),
-            NewMail {
-                account_id: None,
-                to: "parent@example.org",
-                subject: &format!("message {i}"),
-                text: "Bonjour,\nun test.\n",
-                html: "<p>Bonjour, un test.</p>",
-            },
-            app.clock.now(),
-        )
-        .await
-        .expect("enqueue");
+        enqueue(app, &format!("message {i}"), "Bonjour,\nun test.\n").await;
     }
+}
+
+/// Queues one mail to a parent.
+async fn enqueue(app: &App, subject: &str, text: &str) {
+    outbox::enqueue(
+        app.db.conn(),
+        NewMail {
+            account_id: None,
+            to: "parent@example.org",
+            subject,
+            text,
+            html: "<p>Bonjour, un test.</p>",
+        },
+        app.clock.now(),
+    )
+    .await
+    .expect("enqueue");
 }
 
 async fn states(env: &TestEnv) -> Vec<(String, String)> {
@@ -372,19 +377,7 @@ async fn a_text_line_beginning_with_dashes_is_read_whole() {
         })
         .collect::<Vec<_>>();
     for (i, text) in texts.iter().enumerate() {
-        outbox::enqueue(
-            app.db.conn(),
-            NewMail {
-                account_id: None,
-                to: "parent@example.org",
-                subject: &format!("message {i}"),
-                text,
-                html: "<p>Bonjour</p>",
-            },
-            app.clock.now(),
-        )
-        .await
-        .expect("enqueue");
+        enqueue(&app, &format!("message {i}"), text).await;
     }
     let mailer = Mailer::new(&app.config).expect("mailer");
     while mailer::run_once(&app, &mailer).await.expect("round") > 0 {}
