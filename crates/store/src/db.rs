@@ -414,20 +414,6 @@ impl Database {
         self.conn.query_all_raw(st).await
     }
 
-    /// The first row of the read `select`, through [`Database::read`].
-    pub async fn read_one<E: sea_orm::EntityTrait>(
-        &self,
-        select: sea_orm::Select<E>,
-    ) -> Result<Option<E::Model>, DbErr> {
-        use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
-        let st = select.limit(1).build(self.conn.get_database_backend());
-        self.read(st)
-            .await?
-            .first()
-            .map(|row| E::Model::from_query_result(row, ""))
-            .transpose()
-    }
-
     /// Closes the pool.
     pub async fn close(self) -> Result<(), DbErr> {
         if let Some(d) = &self.direct {

@@ -5,7 +5,6 @@ use crate::entity::{account, account_guardian, account_pupil, guardian, pupil, s
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Order, Statement};
 use sesame_domain::AccountKind;
-use std::sync::OnceLock;
 
 /// The facts attributes are made of.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -209,28 +208,12 @@ fn joined_query(account_id: i32) -> SelectStatement {
         .to_owned()
 }
 
-/// [`account_with_identity`]'s SQL text for a backend, built once: every
-/// value of the statement is the account's id (checked when built).
-fn joined_sql(backend: DbBackend) -> Option<&'static (String, usize)> {
-    static SQL: [OnceLock<Option<(String, usize)>>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match backend {
-        DbBackend::Sqlite => 0,
-        DbBackend::Postgres => 1,
-        _ => 2,
-    };
-    SQL[slot]
-        .get_or_init(|| {
-            // A sentinel id: the built values must all be it.
-            const SENTINEL: i32 = 1_234_567_891;
-            let st = backend.build(&joined_query(SENTINEL));
-            let values = st.values.map(|v| v.0).unwrap_or_default();
-            values
-                .iter()
-                .all(|v| *v == sea_orm::Value::Int(Some(SENTINEL)))
-                .then_some((st.sql, values.len()))
-        })
-        .as_ref()
+/// [`account_with_identity`]'s SQL text for each backend, built once:
+/// every value of the statement is the account's id.
+static JOINED: crate::by_id::ByIdSql = crate::by_id::ByIdSql::new();
+
+fn joined(backend: DbBackend) -> impl Fn(i32) -> Statement {
+    move |id| backend.build(&joined_query(id))
 }
 
 /// An account and the identity behind it on `today`, in one statement
@@ -246,14 +229,7 @@ pub async fn account_with_identity(
     // Performance: the statement's text is built once per backend; each
     // request only binds the id (issue 21).
     let backend = db.conn().get_database_backend();
-    let st = match joined_sql(backend) {
-        Some((sql, n)) => Statement::from_sql_and_values(
-            backend,
-            sql.as_str(),
-            std::iter::repeat_n(sea_orm::Value::Int(Some(account_id)), *n),
-        ),
-        None => backend.build(&joined_query(account_id)),
-    };
+    let st = JOINED.statement(backend, account_id, joined(backend));
     // On a connection held outside the pool (issue 21).
     let rows = db.read(st).await?;
     let Some(first) = rows.first() else {
@@ -613,7 +589,9 @@ mod tests {
         }
         // The text built once binds only the account's id, on both backends.
         for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-            let (sql, n) = joined_sql(backend).expect("cached statement");
+            let (sql, n) = JOINED
+                .text(backend, joined(backend))
+                .expect("cached statement");
             assert_eq!(*n, 3, "{sql}");
         }
         assert!(

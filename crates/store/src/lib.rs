@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod bulk;
+mod by_id;
 pub mod campaigns;
 pub mod codes;
 pub mod consents;

@@ -13,9 +13,7 @@
 use crate::entity::{oidc_refresh_token, oidc_spent_code};
 use crate::school_data::ts;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 
 /// A stored refresh token.
@@ -55,7 +53,9 @@ pub struct NewRefreshToken<'a> {
 
 /// Stores a new refresh token.
 pub async fn insert(db: &impl ConnectionTrait, t: &NewRefreshToken<'_>) -> Result<(), DbErr> {
-    oidc_refresh_token::ActiveModel {
+    // One statement: `ActiveModel::insert` reads the row back, which on
+    // SQLite is a second statement (issue 21).
+    oidc_refresh_token::Entity::insert(oidc_refresh_token::ActiveModel {
         token_hash: Set(t.token_hash.to_owned()),
         family_id: Set(t.family_id.to_owned()),
         client_id: Set(t.client_id.to_owned()),
@@ -72,8 +72,8 @@ pub async fn insert(db: &impl ConnectionTrait, t: &NewRefreshToken<'_>) -> Resul
         revoked: Set(false),
         rotation: Set(Some(t.rotation)),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await
     .map(|_| ())
 }

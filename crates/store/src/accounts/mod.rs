@@ -55,7 +55,17 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>,
 /// [`find`] on a connection held outside the pool ([`crate::Database::read`]),
 /// for the hot paths (a token grant).
 pub async fn read(db: &crate::Database, id: i32) -> Result<Option<Account>, DbErr> {
-    db.read_one(account::Entity::find_by_id(id)).await
+    use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
+    static SQL: crate::by_id::ByIdSql = crate::by_id::ByIdSql::new();
+    let backend = db.conn().get_database_backend();
+    let st = SQL.statement(backend, id, |id| {
+        account::Entity::find_by_id(id).limit(1).build(backend)
+    });
+    db.read(st)
+        .await?
+        .first()
+        .map(|row| Account::from_query_result(row, ""))
+        .transpose()
 }
 
 /// A new account.
@@ -545,10 +555,14 @@ pub async fn next_session_generation(db: &impl ConnectionTrait, id: i32) -> Resu
 /// An account's session generation (`None` for an unknown account).
 pub async fn session_generation(db: &crate::Database, id: i32) -> Result<Option<i64>, DbErr> {
     use sea_orm::{QuerySelect, QueryTrait};
-    let st = account::Entity::find_by_id(id)
-        .select_only()
-        .column(account::Column::SessionGeneration)
-        .build(db.conn().get_database_backend());
+    static SQL: crate::by_id::ByIdSql = crate::by_id::ByIdSql::new();
+    let backend = db.conn().get_database_backend();
+    let st = SQL.statement(backend, id, |id| {
+        account::Entity::find_by_id(id)
+            .select_only()
+            .column(account::Column::SessionGeneration)
+            .build(backend)
+    });
     // On a connection held outside the pool: read at each authorization.
     db.read(st)
         .await?
