@@ -90,5 +90,10 @@ mod tests {
             assert_eq!(other.statement(backend, 8, build), build(8));
             assert!(other.text(backend, build).is_none());
         }
+        // What the hot reads use: kept.
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let by_pk = |id: i32| account::Entity::find_by_id(id).build(backend);
+            assert_eq!(ByIdSql::new().text(backend, by_pk).map(|t| t.1), Some(1));
+        }
     }
 }

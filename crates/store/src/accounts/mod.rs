@@ -55,11 +55,13 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Account>,
 /// [`find`] on a connection held outside the pool ([`crate::Database::read`]),
 /// for the hot paths (a token grant).
 pub async fn read(db: &crate::Database, id: i32) -> Result<Option<Account>, DbErr> {
-    use sea_orm::{FromQueryResult, QuerySelect, QueryTrait};
+    use sea_orm::{FromQueryResult, QueryTrait};
     static SQL: crate::by_id::ByIdSql = crate::by_id::ByIdSql::new();
     let backend = db.conn().get_database_backend();
+    // No `LIMIT 1` (a value besides the id: the text would be built at
+    // each call): the primary key gives one row at most.
     let st = SQL.statement(backend, id, |id| {
-        account::Entity::find_by_id(id).limit(1).build(backend)
+        account::Entity::find_by_id(id).build(backend)
     });
     db.read(st)
         .await?
