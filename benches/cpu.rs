@@ -34,7 +34,7 @@ mod common;
 
 use base64::Engine;
 use common::server::{self, SERVICE, World};
-use common::{client, cpu_ms, env_num, on_threads, stat_cpu_ms};
+use common::{client, context_switches, cpu_ms, env_num, on_threads, stat_cpu_ms};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,14 +43,22 @@ use std::time::{Duration, Instant};
 /// `work`, which performs `n` operations.
 async fn timed(pid: u32, n: usize, work: impl Future<Output = ()>) -> (f64, f64) {
     callgrind(pid, "--zero", n);
-    let cpu0 = cpu_ms(pid);
+    let (cpu0, switches0) = (cpu_ms(pid), context_switches(pid));
     let t0 = Instant::now();
     work.await;
     let elapsed = t0.elapsed().as_secs_f64();
     let cpu = (cpu_ms(pid) - cpu0) / n as f64;
+    let switches = context_switches(pid).saturating_sub(switches0);
+    *LAST_SWITCHES.lock().expect("lock") = Some(switches as f64 / n as f64);
     callgrind(pid, "--dump", n);
     (cpu, n as f64 / elapsed)
 }
+
+/// The server's context switches per operation in the cell just measured
+/// (its threads' hand-overs: sqlx runs each SQLite connection on a thread
+/// of its own), for [`line`]: the kernel's share, which neither the
+/// instruction counts nor a user-space profile show.
+static LAST_SWITCHES: std::sync::Mutex<Option<f64>> = std::sync::Mutex::new(None);
 
 /// With `SESAME_BENCH_CALLGRIND` set, the server runs under valgrind's
 /// callgrind (`SESAME_BIN` a wrapper: see docs/benchmarks.md): its
@@ -133,7 +141,12 @@ async fn gets(workers: usize, n: usize, url: String, bearer: Option<String>, exp
 }
 
 fn line(label: &str, what: &str, (cpu, rate): (f64, f64), n: usize) {
-    println!("{label:<11} {what:<26} {cpu:>7.3} ms CPU/op  {rate:>7.0}/s  ({n} ops)");
+    let switches = LAST_SWITCHES
+        .lock()
+        .expect("lock")
+        .take()
+        .map_or(String::new(), |s| format!("  {s:.1} context switches/op"));
+    println!("{label:<11} {what:<26} {cpu:>7.3} ms CPU/op  {rate:>7.0}/s  ({n} ops){switches}");
     if let Some(ir) = LAST_INSTRUCTIONS.lock().expect("lock").take() {
         println!("{label:<11} {what:<26} {ir:>9.0} instructions/op (callgrind)");
     }

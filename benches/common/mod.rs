@@ -174,6 +174,26 @@ pub fn cpu_ms(pid: u32) -> f64 {
     stat_cpu_ms(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
 }
 
+/// The context switches (voluntary and not) of a process's live threads,
+/// from `/proc/PID/task/*/status`: a thread that ended meanwhile takes its
+/// own with it, so a count over a period is a lower bound.
+pub fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 /// The CPU milliseconds (utime + stime) of a `/proc/…/stat` line, of a
 /// process or of one of its threads (`/proc/PID/task/TID/stat`).
 pub fn stat_cpu_ms(stat: &str) -> f64 {

@@ -53,8 +53,8 @@ pub struct NewRefreshToken<'a> {
 
 /// Stores a new refresh token.
 pub async fn insert(db: &impl ConnectionTrait, t: &NewRefreshToken<'_>) -> Result<(), DbErr> {
-    // One statement: `ActiveModel::insert` reads the row back, which on
-    // SQLite is a second statement (issue 21).
+    // Nothing back: `ActiveModel::insert` asks for every column
+    // (`RETURNING`) and decodes a model nobody uses (issue 21).
     oidc_refresh_token::Entity::insert(oidc_refresh_token::ActiveModel {
         token_hash: Set(t.token_hash.to_owned()),
         family_id: Set(t.family_id.to_owned()),
